@@ -1,0 +1,1 @@
+"""AuraConnect chassis: the plumbing every service shares, written once."""

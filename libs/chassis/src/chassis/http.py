@@ -1,0 +1,113 @@
+"""FastAPI app factory: health, metrics, tracing, identity and error mapping, the same everywhere."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+
+from chassis import metrics
+from chassis.errors import DomainError
+from chassis.identity import IDENTITY_HEADER, Identity, IdentityError, identity_from_header
+from chassis.readiness import Check, run_checks
+
+log = logging.getLogger(__name__)
+
+
+def _field_path(location: tuple) -> str:
+    """('body', 'lines', 2, 'quantity') -> 'lines[2].quantity'."""
+    path = ""
+    for part in location[1:] if location and location[0] in ("body", "query", "path", "header") else location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or ".".join(map(str, location))
+
+
+def create_app(service: str, readiness: dict[str, Check], version: str = "v1") -> FastAPI:
+    app = FastAPI(
+        title=f"AuraConnect {service} API",
+        version=version,
+        openapi_url=f"/api/{service}/{version}/openapi.json",
+        docs_url=f"/api/{service}/{version}/docs",
+        redoc_url=None,
+    )
+
+    @app.get("/livez", include_in_schema=False)
+    def livez() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        results = await run_in_threadpool(run_checks, readiness)
+        ready = all(value == "ok" for value in results.values())
+        return JSONResponse({"status": "ok" if ready else "unavailable", "checks": results},
+                            status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [{"field": _field_path(tuple(item["loc"])), "message": item["msg"]}
+                    for item in error.errors()]
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return JSONResponse({"error": "InvalidInput", "message": summary, "fields": problems},
+                            status_code=422)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
+        return JSONResponse(error.to_dict(), status_code=error.http_status)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"error": "InternalError", "message": "internal error"}, status_code=500)
+
+    @app.middleware("http")
+    async def count_requests(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics.HTTP_REQUESTS.labels(request.method, template, str(response.status_code)).inc()
+        metrics.HTTP_LATENCY.labels(request.method, template).observe(time.perf_counter() - started)
+        return response
+
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="livez,readyz,metrics")
+    return app
+
+
+def current_identity(request: Request) -> Identity:
+    """The verified caller; 401 when the request did not come through the gateway's JWT check."""
+    from chassis.errors import Unauthenticated
+
+    try:
+        return identity_from_header(request.headers.get(IDENTITY_HEADER))
+    except IdentityError as error:
+        raise Unauthenticated(str(error)) from None
+
+
+def require(permission: str) -> Callable[..., Identity]:
+    """Route dependency: the caller must hold `permission` (e.g. "orders:create")."""
+    from chassis.errors import PermissionDenied
+
+    def dependency(identity: Identity = Depends(current_identity)) -> Identity:
+        if not identity.has(permission):
+            raise PermissionDenied(f"missing permission {permission}")
+        return identity
+
+    return dependency
+
+
+def run_http(app: FastAPI, host: str, port: int, grace_seconds: float) -> None:
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False,
+                timeout_graceful_shutdown=int(grace_seconds) or None)

@@ -1,0 +1,80 @@
+"""Who is calling: the identity the gateway verified, or one carried on an internal gRPC call.
+
+Envoy verifies the JWT and forwards its payload (base64url JSON) in `x-jwt-payload`; it strips any
+such header a client sends. Services never parse Authorization themselves. Internal gRPC calls
+forward the same header so the callee authorizes the end user, not the calling service.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass, field
+
+IDENTITY_HEADER = "x-jwt-payload"
+
+
+class IdentityError(Exception):
+    """No identity, or one that cannot be read."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    subject: str  # user id, or "service:<name>" for background jobs
+    tenant_id: str
+    roles: tuple[str, ...] = ()
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    location_ids: tuple[str, ...] = ()
+    raw: str = ""  # the header value, forwarded unchanged to peers
+
+    @property
+    def tenant_uuid(self) -> uuid.UUID:
+        return uuid.UUID(self.tenant_id)
+
+    @property
+    def is_service(self) -> bool:
+        return self.subject.startswith("service:")
+
+    def has(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def header(self) -> tuple[str, str]:
+        return (IDENTITY_HEADER, self.raw or encode_claims(self.claims()))
+
+    def claims(self) -> dict:
+        return {"sub": self.subject, "tenant_id": self.tenant_id, "roles": list(self.roles),
+                "permissions": sorted(self.permissions), "location_ids": list(self.location_ids)}
+
+
+def encode_claims(claims: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+
+
+def identity_from_header(value: str | None) -> Identity:
+    if not value:
+        raise IdentityError("no verified identity on the request")
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(padded))
+    except (binascii.Error, ValueError) as error:
+        raise IdentityError("identity header is not base64url JSON") from error
+    if not isinstance(claims, dict) or not claims.get("sub") or not claims.get("tenant_id"):
+        raise IdentityError("identity lacks sub or tenant_id")
+    try:
+        uuid.UUID(str(claims["tenant_id"]))
+    except ValueError:
+        raise IdentityError("identity tenant_id is not a UUID") from None
+    return Identity(
+        subject=str(claims["sub"]),
+        tenant_id=str(claims["tenant_id"]),
+        roles=tuple(claims.get("roles") or ()),
+        permissions=frozenset(claims.get("permissions") or ()),
+        location_ids=tuple(claims.get("location_ids") or ()),
+        raw=value,
+    )
+
+
+def service_identity(service: str, tenant_id: str, permissions: frozenset[str] = frozenset()) -> Identity:
+    """The identity a background job uses on a peer call: never an anonymous call."""
+    return Identity(subject=f"service:{service}", tenant_id=tenant_id, permissions=permissions)

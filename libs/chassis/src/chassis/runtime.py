@@ -1,0 +1,87 @@
+"""Process start-up shared by every service: logging, tracing, and the generic process kinds.
+
+A service's entrypoint modules call these with its own settings and wiring, so a relay or a
+migration runner is the same code in all five services.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from chassis.config import ServiceSettings
+from chassis.logs import setup_logging
+from chassis.telemetry import setup_tracing, shutdown_tracing
+
+log = logging.getLogger(__name__)
+
+
+def start(service: str, kind: str, settings: ServiceSettings) -> None:
+    setup_logging(service, kind, settings.log_level)
+    setup_tracing(service, kind, settings.otel_exporter_otlp_endpoint)
+    log.info("%s %s starting", service, kind)
+
+
+def run_http(service: str, settings: ServiceSettings, app) -> None:
+    from chassis.http import run_http as serve_http
+
+    try:
+        serve_http(app, settings.bind_host, settings.http_port, settings.shutdown_grace_seconds)
+    finally:
+        shutdown_tracing()
+
+
+def run_grpc(service: str, settings: ServiceSettings, register) -> None:
+    from chassis.grpc_server import serve
+
+    try:
+        asyncio.run(serve(register, settings.bind_host, settings.grpc_port, settings.shutdown_grace_seconds))
+    finally:
+        shutdown_tracing()
+
+
+def run_relay(service: str, settings: ServiceSettings) -> None:
+    from chassis import readiness
+    from chassis.db import make_engine
+    from chassis.outbox import OutboxRelay, make_producer
+    from chassis.worker import run_worker
+
+    start(service, "relay", settings)
+    engine = make_engine(settings.database_url, settings.db_schema, pool_size=2)
+    producer = make_producer(settings.kafka_bootstrap_servers, f"{service}-relay")
+    relay = OutboxRelay(engine, producer, settings.db_schema)
+    try:
+        run_worker(relay.run, settings.bind_host, settings.health_port, {
+            "postgres": readiness.postgres(engine),
+            "kafka": readiness.kafka_producer(producer),
+        })
+    finally:
+        producer.close(timeout=5)
+        shutdown_tracing()
+
+
+def run_consumer(service: str, settings: ServiceSettings, topics: list[str], subscriptions) -> None:
+    from chassis import readiness
+    from chassis.consumer import IdempotentConsumer
+    from chassis.db import make_engine, make_session_factory
+    from chassis.worker import run_worker
+
+    start(service, "consumer", settings)
+    engine = make_engine(settings.database_url, settings.db_schema, pool_size=2)
+    consumer = IdempotentConsumer(make_session_factory(engine), settings.kafka_bootstrap_servers,
+                                  group_id=service, topics=topics, subscriptions=subscriptions)
+    try:
+        run_worker(consumer.run, settings.bind_host, settings.health_port, {
+            "postgres": readiness.postgres(engine),
+            "kafka": readiness.kafka(settings.kafka_bootstrap_servers),
+        })
+    finally:
+        shutdown_tracing()
+
+
+def run_migrations(service: str, settings: ServiceSettings, migrations_dir: Path) -> None:
+    from chassis.migrations import upgrade
+
+    setup_logging(service, "migrate", settings.log_level)
+    upgrade(migrations_dir, settings.database_url, settings.db_schema)
+    log.info("%s migrations at head", service)

@@ -1,0 +1,67 @@
+"""python -m devstack up|down|status|clean  (what `make up`, `make down`, `make clean` run)."""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+
+from devstack.layout import SERVICES, Layout
+from devstack.stack import Stack
+
+
+def print_summary(layout: Layout, demo: dict, password: str) -> None:
+    gw = layout.gateway_url
+    print(f"""
+AuraConnect is up.
+
+  Gateway (REST + gRPC)   {gw}
+  Envoy admin             http://127.0.0.1:{layout.envoy_admin_port}
+  PostgreSQL              127.0.0.1:{layout.postgres_port}  (database aura, one schema per service)
+  Redis                   127.0.0.1:{layout.redis_port}
+  Kafka                   {layout.kafka_bootstrap}
+  Traces (OTLP -> JSONL)  {layout.traces_file}
+  Logs                    {layout.logs_dir}/
+
+  Demo tenant             {demo['tenant_slug']}
+  Demo admin              {demo['admin_email']}
+  Demo password           {password}
+
+  Log in:
+    curl -s -X POST {gw}/api/auth/v1/login -H 'content-type: application/json' \\
+      -d '{{"tenant": "{demo['tenant_slug']}", "email": "{demo['admin_email']}", "password": "{password}"}}'
+""")
+    print("  Service ports (http / grpc / relay health / consumer health):")
+    for service in SERVICES:
+        ports = " / ".join(str(layout.service_port(service, k)) if k in service.kinds else "-"
+                           for k in ("http", "grpc", "relay", "consumer"))
+        print(f"    {service.name:<11} {ports}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="devstack")
+    parser.add_argument("command", choices=["up", "down", "status", "clean"])
+    args = parser.parse_args(argv)
+    layout = Layout.from_env()
+    if args.command == "clean":
+        Stack(layout).down()
+        shutil.rmtree(layout.state_dir, ignore_errors=True)
+        print(f"removed {layout.state_dir}")
+        return 0
+    stack = Stack(layout)
+    if args.command == "up":
+        try:
+            demo = stack.up()
+        except BaseException:
+            print("make up failed; logs are in", layout.logs_dir, file=sys.stderr)
+            raise
+        print_summary(layout, demo, stack.secrets["DEMO_ADMIN_PASSWORD"])
+    elif args.command == "down":
+        stack.down()
+    else:
+        for name, pid in stack.status():
+            print(f"{name:<22} {'running pid ' + str(pid) if pid else 'stopped'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Environment and command lines of the service processes on the local stack."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from devstack import postgres
+from devstack.layout import KIND_MODULES, SERVICES_BY_NAME, Layout, ServiceSpec
+
+REDIS_DB = {"auth": 1, "orders": 2, "payroll": 3, "tax": 4, "pos-bridge": 5}
+
+
+def service_env(layout: Layout, service: ServiceSpec, secrets: dict[str, str]) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "PYTHONUNBUFFERED": "1",
+        "DATABASE_URL": postgres.service_url(layout, service.package,
+                                             secrets[f"DB_PASSWORD_{service.package.upper()}"]),
+        "DB_SCHEMA": service.package,
+        "REDIS_URL": f"{layout.redis_url}/{REDIS_DB[service.name]}",
+        "KAFKA_BOOTSTRAP_SERVERS": layout.kafka_bootstrap,
+        "BIND_HOST": "127.0.0.1",
+        "HTTP_PORT": str(layout.service_port(service, "http")),
+        "GRPC_PORT": str(layout.service_port(service, "grpc")),
+        "OTEL_SERVICE_NAME": service.name,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{layout.otel_port}",
+        # Export spans quickly so a developer (or a test) sees a trace within a second.
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "SHUTDOWN_GRACE_SECONDS": "5",
+    }
+    for peer in service.peers:
+        spec = SERVICES_BY_NAME[peer]
+        env[f"{spec.package.upper()}_GRPC_ADDR"] = f"127.0.0.1:{layout.service_port(spec, 'grpc')}"
+    if service.name == "auth":
+        env["AUTH_KEY_ENCRYPTION_KEY"] = secrets["AUTH_KEY_ENCRYPTION_KEY"]
+        env["JWT_ISSUER"] = "https://auth.auraconnect.local"
+        env["JWT_AUDIENCE"] = "auraconnect"
+    if service.name == "payroll":
+        env["PII_ENCRYPTION_KEY"] = secrets["PII_ENCRYPTION_KEY"]
+    return env
+
+
+def process_env(layout: Layout, service: ServiceSpec, kind: str, secrets: dict[str, str]) -> dict[str, str]:
+    env = service_env(layout, service, secrets)
+    if kind in ("relay", "consumer"):
+        env["HEALTH_PORT"] = str(layout.service_port(service, kind))
+    return env
+
+
+def argv(service: ServiceSpec, module: str) -> list[str]:
+    return [sys.executable, "-m", f"{service.package}.entrypoints.{module}"]
+
+
+def process_argv(service: ServiceSpec, kind: str) -> list[str]:
+    return argv(service, KIND_MODULES[kind])
+
+
+def process_name(service: ServiceSpec, kind: str) -> str:
+    return f"{service.name}-{kind}"
+
+
+def health_url(layout: Layout, service: ServiceSpec, kind: str) -> str | None:
+    if kind == "grpc":
+        return None
+    return f"http://127.0.0.1:{layout.service_port(service, kind)}/readyz"
+
+
+def repo_path(layout: Layout) -> Path:
+    return layout.repo_root
