@@ -83,3 +83,17 @@ def load_settings(settings_class: type[S]) -> S:
         for line in describe_errors(error):
             print(f"configuration error: {line}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def validate_aes_key(value: str) -> str:
+    """For settings holding an AES-256 key: base64 of exactly 32 bytes."""
+    import base64
+    import binascii
+
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        raise ValueError("must be base64") from None
+    if len(raw) != 32:
+        raise ValueError("must decode to 32 bytes (AES-256)")
+    return value

@@ -91,11 +91,3 @@ def handle_errors(method):
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
     return wrapper
-
-
-def peer_channel(address: str) -> grpc.aio.Channel:
-    """A channel to a peer service; calls are traced (client spans carry traceparent)."""
-    from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient
-
-    GrpcAioInstrumentorClient().instrument()
-    return grpc.aio.insecure_channel(address)

@@ -37,14 +37,6 @@ def kafka(bootstrap_servers: str) -> Check:
     return check
 
 
-def kafka_producer(producer) -> Check:
-    def check() -> None:
-        if not producer.bootstrap_connected():
-            raise ConnectionError("producer not connected to Kafka")
-
-    return check
-
-
 def grpc_peer(address: str) -> Check:
     """The peer's standard gRPC health service says SERVING."""
     import grpc

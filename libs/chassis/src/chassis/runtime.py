@@ -53,7 +53,7 @@ def run_relay(service: str, settings: ServiceSettings) -> None:
     try:
         run_worker(relay.run, settings.bind_host, settings.health_port, {
             "postgres": readiness.postgres(engine),
-            "kafka": readiness.kafka_producer(producer),
+            "kafka": readiness.kafka(settings.kafka_bootstrap_servers),
         })
     finally:
         producer.close(timeout=5)

@@ -5,7 +5,7 @@ import httpx
 
 from devstack.layout import Layout
 
-DEMO_JURISDICTION = "US-PA-PHILADELPHIA"
+DEMO_TAX_AREA = "us-pa-philadelphia"
 
 
 def login(layout: Layout, tenant: str, email: str, password: str) -> str:
@@ -19,6 +19,6 @@ def configure(layout: Layout, demo: dict, password: str) -> None:
     token = login(layout, demo["tenant_slug"], demo["admin_email"], password)
     response = httpx.put(
         f"{layout.gateway_url}/api/tax/v1/locations/{demo['location_id']}/jurisdiction",
-        json={"jurisdiction_code": DEMO_JURISDICTION},
+        json={"tax_area": DEMO_TAX_AREA},
         headers={"Authorization": f"Bearer {token}"}, timeout=10)
     response.raise_for_status()

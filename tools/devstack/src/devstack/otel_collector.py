@@ -36,6 +36,7 @@ class Collector(trace_service_pb2_grpc.TraceServiceServicer):
                 for span in scope_spans.spans:
                     lines.append(json.dumps({
                         "service": resource.get("service.name", "unknown"),
+                        "process": resource.get("service.instance.role", ""),
                         "trace_id": span.trace_id.hex(),
                         "span_id": span.span_id.hex(),
                         "parent_span_id": span.parent_span_id.hex(),

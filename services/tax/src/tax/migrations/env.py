@@ -1,0 +1,6 @@
+from alembic import context
+from chassis.migrations import run_env
+
+from tax.adapters.orm import Base
+
+run_env(context, Base.metadata)

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs what the platform needs on a fresh Debian machine; quick no-op when all is there.
+#   Debian: PostgreSQL, Redis, Java 17 + Maven (Kafka), Node/npm (buf)
+#   .venv: every service, the chassis, devstack and test tools (pip, editable)
+#   generated protobuf package, buf CLI, Kafka jars from Maven Central
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PY=${PYTHON:-python3}
+
+say() { printf '[bootstrap] %s\n' "$*"; }
+
+# --- Debian packages --------------------------------------------------------------------------
+missing=()
+command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || missing+=(maven)
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing Debian packages: ${missing[*]} (run: sudo apt-get install -y ${missing[*]})" >&2
+    exit 1
+  fi
+  say "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # policy-rc.d keeps apt from starting system-wide postgres/redis services: we run our own.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- Python virtualenv --------------------------------------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.requirements.sha
+want=$(cat requirements-dev.txt libs/*/pyproject.toml services/*/pyproject.toml tools/devstack/pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "installing Python packages"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -r requirements-dev.txt
+  # Generated code first: the services import it.
+  .venv/bin/python libs/contracts/generate.py
+  .venv/bin/pip install -q -e libs/chassis -e libs/contracts -e tools/devstack \
+    $(for s in services/*/; do printf -- '-e %s ' "$s"; done)
+  echo "$want" > "$stamp"
+fi
+
+# --- generated protobuf code --------------------------------------------------------------------
+if [ ! -d libs/contracts/src/auraconnect ] || [ -n "$(find protos -name '*.proto' -newer libs/contracts/src/auraconnect 2>/dev/null | head -1)" ]; then
+  .venv/bin/python libs/contracts/generate.py
+fi
+
+# --- buf (proto lint / breaking-change check), from the npm registry -----------------------------
+if [ ! -x .tools/node_modules/.bin/buf ]; then
+  say "installing buf"
+  npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@1.75.0 >/dev/null
+fi
+
+# --- Kafka jars from Maven Central ----------------------------------------------------------------
+.venv/bin/python -c "from pathlib import Path; from devstack.kafka import ensure_jars; ensure_jars(Path('$ROOT'))"
+say "ready"
