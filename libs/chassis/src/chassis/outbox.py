@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from google.protobuf.message import Message
-from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session

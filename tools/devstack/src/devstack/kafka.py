@@ -39,9 +39,9 @@ import string
 import subprocess
 import time
 import uuid
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
-from typing import Iterable, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def _log_dir(data_dir: Path) -> Path:
 # tools on the machine
 
 
-@lru_cache(maxsize=None)
+@cache
 def java_bin() -> str:
     """Path of a Java 17+ ``java`` ($JAVA_HOME first, then PATH)."""
     home = os.environ.get("JAVA_HOME")
@@ -128,7 +128,9 @@ def java_bin() -> str:
 def _mvn_bin() -> str:
     mvn = shutil.which("mvn")
     if not mvn:
-        raise KafkaError("mvn not found on PATH; it fetches the Kafka jars from Maven Central: apt-get install -y maven")
+        raise KafkaError(
+            "mvn not found on PATH; it fetches the Kafka jars from Maven Central: apt-get install -y maven"
+        )
     return mvn
 
 
@@ -174,12 +176,8 @@ def ensure_jars(repo_root: Path) -> Path:
         for old in lib.glob("*.jar"):
             old.unlink()
         (lib / _STAMP).unlink(missing_ok=True)
-        cmd = [
-            mvn, "-q", "-B", "-f", str(pom),
-            "dependency:copy-dependencies",
-            "-DincludeScope=runtime",
-            f"-DoutputDirectory={lib}",
-        ]
+        goal = ["dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={lib}"]
+        cmd = [mvn, "-q", "-B", "-f", str(pom), *goal]
         t0 = time.monotonic()
         res = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if res.returncode != 0:
@@ -281,14 +279,13 @@ def format_storage(
     cluster_id = saved or _new_cluster_id()
     lib = ensure_jars(repo_root)
     props = render_config(repo_root, data_dir, port, controller_port)
-    cmd = [
-        java_bin(), *TOOL_JVM_OPTS, *_java_sysprops(repo_root, data_dir), "-cp", _classpath(lib),
-        STORAGE_TOOL, "format", "--cluster-id", cluster_id, "--config", str(props), "--ignore-formatted",
-    ]
+    jvm = [java_bin(), *TOOL_JVM_OPTS, *_java_sysprops(repo_root, data_dir), "-cp", _classpath(lib)]
+    cmd = [*jvm, STORAGE_TOOL, "format", "--cluster-id", cluster_id, "--config", str(props), "--ignore-formatted"]
     res = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if res.returncode != 0 or not meta.is_file():
         raise KafkaError(
-            f"kafka StorageTool format failed (exit {res.returncode}) for {data_dir}:\n{(res.stdout + res.stderr).strip()}"
+            f"kafka StorageTool format failed (exit {res.returncode}) for {data_dir}:\n"
+            f"{(res.stdout + res.stderr).strip()}"
         )
     if not saved:
         id_file.parent.mkdir(parents=True, exist_ok=True)
@@ -365,14 +362,18 @@ def wait_ready(
     def diagnostics() -> str:
         if not data_dir:
             return ""
-        d = Path(data_dir)
-        return f"\n--- {d / 'broker.out'}:\n{_tail(d / 'broker.out')}\n--- {d / 'logs/server.log'}:\n{_tail(d / 'logs/server.log')}"
+        files = (Path(data_dir) / "broker.out", Path(data_dir) / "logs" / "server.log")
+        return "".join(f"\n--- {f}:\n{_tail(f)}" for f in files)
 
     while True:
         if proc is not None and proc.poll() is not None:
-            raise KafkaError(f"Kafka broker (pid {proc.pid}) exited with code {proc.returncode} before it was ready{diagnostics()}")
+            raise KafkaError(
+                f"Kafka broker (pid {proc.pid}) exited with code {proc.returncode} before it was ready{diagnostics()}"
+            )
         if time.monotonic() > deadline:
-            raise KafkaError(f"Kafka broker on {host}:{port} not ready after {timeout:.0f}s (last error: {last}){diagnostics()}")
+            raise KafkaError(
+                f"Kafka broker on {host}:{port} not ready after {timeout:.0f}s (last error: {last}){diagnostics()}"
+            )
         try:
             with socket.create_connection((host, port), timeout=1.0):
                 pass
@@ -414,7 +415,8 @@ def create_topics(
     specs = [(str(n), int(p)) for n, p in specs]
     if not specs:
         return []
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="devstack-topics", request_timeout_ms=int(timeout * 1000))
+    timeout_ms = int(timeout * 1000)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="devstack-topics", request_timeout_ms=timeout_ms)
     try:
         existing = set(admin.list_topics())
         wanted = {n: p for n, p in specs if n not in existing}
@@ -425,7 +427,7 @@ def create_topics(
                     n: {"num_partitions": p, "replication_factor": replication_factor, "configs": dict(configs or {})}
                     for n, p in wanted.items()
                 },
-                timeout_ms=int(timeout * 1000),
+                timeout_ms=timeout_ms,
                 raise_errors=False,
             )
             for t in res["topics"]:
@@ -433,9 +435,10 @@ def create_topics(
                 if code == 0:
                     created.append(t["name"])
                 elif code != _TOPIC_ALREADY_EXISTS:  # lost a race with another creator: fine
-                    raise KafkaError(f"cannot create topic {t['name']}: {for_code(code).__name__} {t.get('error_message') or ''}")
+                    err = f"{for_code(code).__name__} {t.get('error_message') or ''}"
+                    raise KafkaError(f"cannot create topic {t['name']}: {err}")
         names = [n for n, _ in specs]
-        admin.wait_for_topics(names, timeout_ms=int(timeout * 1000))
+        admin.wait_for_topics(names, timeout_ms=timeout_ms)
         for t in admin.describe_topics(names):
             want = dict(specs)[t["name"]]
             have = len(t.get("partitions") or [])
@@ -498,17 +501,17 @@ def stop_broker(pid: int, timeout: float = 30.0) -> bool:
     raise KafkaError(f"Kafka broker pid {pid} survived SIGKILL")
 
 
-__all__: Sequence[str] = (
-    "KafkaError",
+__all__ = [
     "JVM_OPTS",
-    "kafka_dir",
-    "find_repo_root",
-    "java_bin",
-    "ensure_jars",
-    "render_config",
-    "format_storage",
-    "start_broker",
-    "wait_ready",
+    "KafkaError",
     "create_topics",
+    "ensure_jars",
+    "find_repo_root",
+    "format_storage",
+    "java_bin",
+    "kafka_dir",
+    "render_config",
+    "start_broker",
     "stop_broker",
-)
+    "wait_ready",
+]

@@ -14,7 +14,7 @@ REDIS_DB = {"auth": 1, "orders": 2, "payroll": 3, "tax": 4, "pos-bridge": 5}
 def service_env(layout: Layout, service: ServiceSpec, secrets: dict[str, str]) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
+        "HOME": os.environ.get("HOME", str(Path.home())),
         "PYTHONUNBUFFERED": "1",
         "DATABASE_URL": postgres.service_url(layout, service.package,
                                              secrets[f"DB_PASSWORD_{service.package.upper()}"]),

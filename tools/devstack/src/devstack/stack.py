@@ -12,9 +12,10 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from devstack import kafka, postgres, procs, redis_server, secrets as stack_secrets
+from devstack import kafka, postgres, procs, redis_server
+from devstack import secrets as stack_secrets
 from devstack.layout import SERVICES, TOPICS, Layout
-from devstack.services import health_url, process_argv, process_env, process_name, service_env, argv
+from devstack.services import argv, health_url, process_argv, process_env, process_name, service_env
 
 
 def _say(message: str) -> None:
@@ -182,5 +183,5 @@ class Stack:
 def _python_env() -> dict[str, str]:
     import os
 
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", str(Path.home())),
             "PYTHONUNBUFFERED": "1"}

@@ -1,0 +1,49 @@
+# AuraConnect: the commands that matter.
+#   make up     bring the whole platform up locally (PostgreSQL, Redis, Kafka, Envoy, all services) with demo data
+#   make test   lint, contracts, unit, integration and end-to-end tests, manifest validation
+#   make down   stop everything `make up` started       make clean   also wipe its data (.stack/)
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+BUF := .tools/node_modules/.bin/buf
+
+.PHONY: help bootstrap protos up down status clean lint contracts test test-unit test-e2e bench
+
+help:
+	@sed -n '2,5p' Makefile
+
+bootstrap:            ## install Debian/PyPI/npm/Maven dependencies (idempotent)
+	@bash tools/bootstrap.sh
+
+protos: bootstrap     ## generate the Python package from protos/
+	@$(PY) libs/contracts/generate.py
+
+up: bootstrap
+	@$(PY) -m devstack up
+
+down:
+	@if [ -x $(PY) ]; then $(PY) -m devstack down; fi
+
+status:
+	@$(PY) -m devstack status
+
+clean:
+	@if [ -x $(PY) ]; then $(PY) -m devstack clean; else rm -rf .stack; fi
+
+lint: bootstrap
+	@$(PY) -m ruff check .
+	@cd protos && ../$(BUF) lint
+
+contracts: bootstrap  ## proto lint + breaking-change check against main (and the previous commit)
+	@$(PY) -m pytest -q tests/contracts
+
+test: protos lint
+	@$(PY) -m pytest -q -p no:randomly
+
+test-unit: bootstrap
+	@$(PY) -m pytest -q -m "not integration and not e2e"
+
+test-e2e: bootstrap
+	@$(PY) -m pytest -q tests/e2e
+
+bench: bootstrap      ## throughput/latency benchmarks, printed as tables
+	@$(PY) bench/run.py

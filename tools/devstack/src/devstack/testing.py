@@ -1,0 +1,67 @@
+"""pytest fixtures that run tests against the real stack, started by the same launcher as `make up`.
+
+The test stack lives in its own folder (.stack-test) on its own port block (27000), so a developer's
+`make up` stack (17000) keeps running beside it. It starts once per test session and is torn down
+after, unless AURA_KEEP_STACK=1.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from devstack.layout import REPO_ROOT, Layout
+from devstack.stack import Stack
+
+TEST_PORT_BASE = 27000
+
+
+@dataclass
+class RunningStack:
+    stack: Stack
+    layout: Layout
+    demo: dict | None = None
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        return self.stack.secrets
+
+    @property
+    def admin_password(self) -> str:
+        return self.secrets["DEMO_ADMIN_PASSWORD"]
+
+
+def _test_layout() -> Layout:
+    state = Path(os.environ.get("AURA_TEST_STATE_DIR", REPO_ROOT / ".stack-test"))
+    return Layout(state_dir=state.resolve(), port_base=int(os.environ.get("AURA_TEST_PORT_BASE", TEST_PORT_BASE)))
+
+
+@pytest.fixture(scope="session")
+def infra():
+    """PostgreSQL, Redis, Kafka and the OTLP collector, fresh for this session."""
+    layout = _test_layout()
+    Stack(layout).down()
+    shutil.rmtree(layout.state_dir, ignore_errors=True)
+    stack = Stack(layout)
+    running = RunningStack(stack, layout)
+    try:
+        stack.start_infrastructure()
+        yield running
+    finally:
+        if os.environ.get("AURA_KEEP_STACK") != "1":
+            stack.down()
+
+
+@pytest.fixture(scope="session")
+def platform(infra: RunningStack):
+    """Everything: migrations, demo data, all service processes and Envoy."""
+    stack = infra.stack
+    stack.migrate()
+    infra.demo = stack.seed()
+    stack.start_services()
+    stack.start_gateway()
+    stack.configure_demo(infra.demo)
+    return infra
