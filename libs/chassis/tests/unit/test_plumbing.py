@@ -8,7 +8,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-from chassis.crypto import SealError, Sealer
+from chassis.crypto import Sealer, SealError
 from chassis.events import EventEnvelope
 from chassis.identity import IdentityError, encode_claims, identity_from_header
 from chassis.logs import JsonFormatter, scrub
