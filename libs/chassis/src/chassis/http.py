@@ -107,7 +107,19 @@ def require(permission: str) -> Callable[..., Identity]:
 
 
 def run_http(app: FastAPI, host: str, port: int, grace_seconds: float) -> None:
+    import contextlib
+
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False,
-                timeout_graceful_shutdown=int(grace_seconds) or None)
+    class DrainingServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self):
+            with super().capture_signals():
+                yield
+                # uvicorn re-raises SIGTERM once it has drained; we have finished cleanly, so exit 0
+                # like the gRPC and worker processes do.
+                getattr(self, "_captured_signals", []).clear()
+
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
+                            timeout_graceful_shutdown=int(grace_seconds) or None)
+    DrainingServer(config).run()
