@@ -52,3 +52,28 @@ def test_sigterm_drains_and_exits_zero(platform, kind):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_readiness_fails_when_a_dependency_is_down(platform):
+    """/readyz checks the service's own dependencies: with Redis unreachable it answers 503 naming it."""
+    service = SERVICES_BY_NAME["tax"]
+    port = platform.layout.port_base + SPARE_PORT_OFFSET + 10
+    env = process_env(platform.layout, service, "http", platform.secrets)
+    env |= {"HTTP_PORT": str(port), "REDIS_URL": "redis://127.0.0.1:9/0"}  # nothing listens on port 9
+    process = subprocess.Popen(process_argv(service, "http"), env=env, cwd=platform.layout.repo_root,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def answered():
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+            except httpx.HTTPError:
+                return None
+
+        ready = eventually(answered, timeout=60)
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["postgres"] == "ok"
+        assert ready.json()["checks"]["redis"] != "ok"
+        assert httpx.get(f"http://127.0.0.1:{port}/livez", timeout=5).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
