@@ -91,3 +91,18 @@ def handle_errors(method):
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
     return wrapper
+
+
+def authorized_own(context: grpc.aio.ServicerContext, permission: str, owner_id: str | None) -> Identity:
+    """Own-record rule for RPCs: `permission`, or `permission:own` when `owner_id` is the caller."""
+    identity = identity_of(context)
+    if not identity.may(permission, owner_id):
+        raise PermissionDenied(f"missing permission {permission}")
+    return identity
+
+
+def authorized_any(context: grpc.aio.ServicerContext, *permissions: str) -> Identity:
+    identity = identity_of(context)
+    if not any(identity.has(p) for p in permissions):
+        raise PermissionDenied(f"missing permission {' or '.join(permissions)}")
+    return identity

@@ -123,3 +123,25 @@ def run_http(app: FastAPI, host: str, port: int, grace_seconds: float) -> None:
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
                             timeout_graceful_shutdown=int(grace_seconds) or None)
     DrainingServer(config).run()
+
+
+def require_any(*permissions: str) -> Callable[..., Identity]:
+    """Route dependency: the caller must hold at least one of `permissions` (e.g. read or read:own);
+    the route then applies the own-record rule itself with `authorize_own`."""
+    from chassis.errors import PermissionDenied
+
+    def dependency(identity: Identity = Depends(current_identity)) -> Identity:
+        if not any(identity.has(p) for p in permissions):
+            raise PermissionDenied(f"missing permission {' or '.join(permissions)}")
+        return identity
+
+    return dependency
+
+
+def authorize_own(identity: Identity, permission: str, owner_id: str | None) -> Identity:
+    """Own-record rule: `permission`, or `permission:own` when `owner_id` is the caller. Raises 403."""
+    from chassis.errors import PermissionDenied
+
+    if not identity.may(permission, owner_id):
+        raise PermissionDenied(f"missing permission {permission}")
+    return identity

@@ -39,6 +39,16 @@ class Identity:
     def has(self, permission: str) -> bool:
         return permission in self.permissions
 
+    def may(self, permission: str, owner_id: str | None = None) -> bool:
+        """`permission` on any record, or `permission:own` when the record belongs to the caller."""
+        if permission in self.permissions:
+            return True
+        return owner_id is not None and str(owner_id) == self.subject and f"{permission}:own" in self.permissions
+
+    def may_access_location(self, location_id: str) -> bool:
+        """An identity without location_ids works at every location of its tenant."""
+        return not self.location_ids or str(location_id) in self.location_ids
+
     def header(self) -> tuple[str, str]:
         return (IDENTITY_HEADER, self.raw or encode_claims(self.claims()))
 

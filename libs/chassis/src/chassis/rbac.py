@@ -35,3 +35,30 @@ def permissions_for_roles(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
 ALL_PERMISSIONS = frozenset(
     f"{resource}:{action}{scope}" for resource in RESOURCES for action in ACTIONS.values() for scope in ("", ":own")
 )
+
+BUILTIN_ROLES = frozenset(DEFAULT_MATRIX)
+
+
+def is_permission(name: str) -> bool:
+    """A permission name this platform knows (custom roles are built from these only)."""
+    return name in ALL_PERMISSIONS
+
+
+def implies(held: frozenset[str] | set[str], wanted: str) -> bool:
+    """`orders:read` covers `orders:read:own`: the unrestricted permission includes one's own records."""
+    return wanted in held or (wanted.endswith(":own") and wanted.removesuffix(":own") in held)
+
+
+def covers(held: frozenset[str] | set[str], wanted) -> bool:
+    """The holder has every permission in `wanted` (so granting them is no escalation)."""
+    return all(implies(held, permission) for permission in wanted)
+
+
+def effective_permissions(roles, custom_roles: dict[str, frozenset[str]] | None = None) -> frozenset[str]:
+    """Built-in roles from DEFAULT_MATRIX plus a tenant's custom roles (name -> permissions).
+    A role name that is neither grants nothing."""
+    custom_roles = custom_roles or {}
+    result: set[str] = set()
+    for role in roles or ():
+        result |= role_permissions(role) if role in BUILTIN_ROLES else set(custom_roles.get(role, ()))
+    return frozenset(result)

@@ -51,11 +51,14 @@ class Layout:
     state_dir: Path
     port_base: int = 17000
     repo_root: Path = field(default=REPO_ROOT)
+    # How long Envoy caches auth's JWKS; auth waits this long before signing with a new key.
+    jwks_cache_seconds: int = 60
 
     @classmethod
     def from_env(cls, default_state: str = ".stack", default_base: int = 17000) -> Layout:
         state = Path(os.environ.get("AURA_STATE_DIR", REPO_ROOT / default_state)).resolve()
-        return cls(state_dir=state, port_base=int(os.environ.get("AURA_PORT_BASE", default_base)))
+        return cls(state_dir=state, port_base=int(os.environ.get("AURA_PORT_BASE", default_base)),
+                   jwks_cache_seconds=int(os.environ.get("JWKS_CACHE_SECONDS", 60)))
 
     # infrastructure ports
     @property

@@ -38,6 +38,7 @@ def service_env(layout: Layout, service: ServiceSpec, secrets: dict[str, str]) -
         env["AUTH_KEY_ENCRYPTION_KEY"] = secrets["AUTH_KEY_ENCRYPTION_KEY"]
         env["JWT_ISSUER"] = "https://auth.auraconnect.local"
         env["JWT_AUDIENCE"] = "auraconnect"
+        env["JWKS_CACHE_SECONDS"] = str(layout.jwks_cache_seconds)
     if service.name == "payroll":
         env["PII_ENCRYPTION_KEY"] = secrets["PII_ENCRYPTION_KEY"]
     return env

@@ -127,7 +127,7 @@ class Stack:
         by_name = {s.name: s for s in SERVICES}
         values = render.local_values(lambda name, kind: layout.service_port(by_name[name], kind))
         values |= {"LISTEN_PORT": str(layout.envoy_port), "ADMIN_PORT": str(layout.envoy_admin_port),
-                   "OTEL_PORT": str(layout.otel_port)}
+                   "OTEL_PORT": str(layout.otel_port), "JWKS_CACHE_SECONDS": str(layout.jwks_cache_seconds)}
         config = layout.state_dir / "envoy.yaml"
         config.write_text(render.render(values))
         envoy = shutil.which("envoy", path=str(Path(sys.executable).parent)) or shutil.which("envoy")

@@ -36,7 +36,9 @@ class RunningStack:
 
 def _test_layout() -> Layout:
     state = Path(os.environ.get("AURA_TEST_STATE_DIR", REPO_ROOT / ".stack-test"))
-    return Layout(state_dir=state.resolve(), port_base=int(os.environ.get("AURA_TEST_PORT_BASE", TEST_PORT_BASE)))
+    # A short JWKS cache keeps the key-rotation test short; production-like stacks use 60 s.
+    return Layout(state_dir=state.resolve(), port_base=int(os.environ.get("AURA_TEST_PORT_BASE", TEST_PORT_BASE)),
+                  jwks_cache_seconds=int(os.environ.get("JWKS_CACHE_SECONDS", 10)))
 
 
 @pytest.fixture(scope="session")

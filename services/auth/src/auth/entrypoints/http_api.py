@@ -1,64 +1,65 @@
-"""auth REST API under /api/auth/v1 (login and JWKS are public at the gateway)."""
+"""auth REST API under /api/auth/v1 (login, refresh and the JWKS are public at the gateway)."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from chassis import readiness
-from chassis.crypto import Sealer
-from chassis.db import make_engine, make_session_factory, session_scope
-from chassis.http import create_app, current_identity
-from chassis.identity import Identity
+from chassis.db import session_scope
 from chassis.runtime import run_http, start
-from fastapi import Depends
-from pydantic import BaseModel, Field
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
 
 from auth.adapters import keys
+from auth.bootstrap import Wiring, wire
 from auth.config import SERVICE, Settings, settings
-from auth.service_layer.login import authenticate
-from auth.service_layer.tokens import issue_access_token
+from auth.domain.errors import TooManyAttempts
+from auth.entrypoints import routes_settings, routes_tokens, routes_users
+from auth.service_layer.key_rotation import token_lifetime
 
 
-class LoginRequest(BaseModel):
-    tenant: str = Field(min_length=1, max_length=63, description="tenant slug")
-    email: str = Field(min_length=3, max_length=320)
-    password: str = Field(min_length=1, max_length=1024)
+def build_app(config: Settings, wiring: Wiring | None = None):
+    from chassis.http import create_app
 
-
-class TokenResponse(BaseModel):
-    access_token: str
-    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
-    expires_in: int
-
-
-def build_app(config: Settings):
-    engine = make_engine(config.database_url, config.db_schema)
-    sessions = make_session_factory(engine)
-    sealer = Sealer(config.auth_key_encryption_key)
-    with session_scope(sessions) as session:
-        keys.ensure_active_key(session, sealer)
+    wiring = wiring or wire(config)
+    with session_scope(wiring.db) as session:
+        keys.ensure_active_key(session, wiring.sealer)
     app = create_app(SERVICE, {
-        "postgres": readiness.postgres(engine),
+        "postgres": readiness.postgres(wiring.engine),
         "redis": readiness.redis(config.redis_url),
     })
 
-    @app.get("/.well-known/jwks.json", tags=["tokens"])
-    def jwks() -> dict:
-        with sessions() as session:
-            return keys.published_jwks(session)
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next):
+        """PostgreSQL text cannot hold NUL: refuse it up front (422) instead of failing in the database."""
+        raw = request.url.path + "?" + (request.url.query or "")
+        if "%00" in raw or "\x00" in raw:
+            return _nul_refused("query")
+        if request.method in ("POST", "PUT", "PATCH"):
+            body = await request.body()
+            if b"\\u0000" in body or b"\x00" in body:
+                return _nul_refused("body")
+        return await call_next(request)
 
-    @app.post("/api/auth/v1/login", response_model=TokenResponse, tags=["tokens"])
-    def login(body: LoginRequest) -> TokenResponse:
-        with sessions() as session:
-            user = authenticate(session, body.tenant, body.email, body.password)
-            key = keys.active_key(session, sealer)
-        token = issue_access_token(key, config.jwt_issuer, config.jwt_audience, config.access_token_ttl_seconds,
-                                   user.user_id, user.tenant_id, user.roles, user.location_ids)
-        return TokenResponse(access_token=token, expires_in=config.access_token_ttl_seconds)
+    @app.exception_handler(TooManyAttempts)
+    async def too_many(_: Request, error: TooManyAttempts) -> JSONResponse:
+        return JSONResponse(error.to_dict(), status_code=429, headers={"Retry-After": str(error.retry_after)})
 
-    @app.get("/api/auth/v1/me", tags=["users"])
-    def me(identity: Identity = Depends(current_identity)) -> dict:
-        return {"user_id": identity.subject, "tenant_id": identity.tenant_id, "roles": list(identity.roles),
-                "permissions": sorted(identity.permissions), "location_ids": list(identity.location_ids)}
+    @app.get("/.well-known/jwks.json", tags=["tokens"], summary="Public keys verifying our access tokens")
+    def jwks(response: Response) -> dict:
+        # Verifiers that honour HTTP caching refetch no later than the gateway does.
+        response.headers["Cache-Control"] = f"public, max-age={config.jwks_cache_seconds}"
+        with wiring.db() as session:
+            return keys.published_jwks(session, datetime.now(UTC), token_lifetime(config.access_token_ttl_seconds))
 
+    app.include_router(routes_tokens.router(wiring))
+    app.include_router(routes_users.router(wiring))
+    app.include_router(routes_settings.router(wiring))
     return app
+
+
+def _nul_refused(field: str) -> JSONResponse:
+    return JSONResponse({"error": "InvalidInput", "message": f"{field}: must not contain NUL characters",
+                         "field": field}, status_code=422)
 
 
 if __name__ == "__main__":
