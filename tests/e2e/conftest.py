@@ -23,3 +23,7 @@ def admin_token(platform, gateway) -> str:
 def admin(gateway, admin_token) -> httpx.Client:
     with httpx.Client(base_url=gateway, headers={"Authorization": f"Bearer {admin_token}"}, timeout=15) as client:
         yield client
+
+
+# Session fixtures shared by the auth/gateway/RBAC tests (defined beside their helpers).
+from tests.e2e.auth_support import demo_members, second_tenant  # noqa: E402, F401

@@ -19,7 +19,6 @@ import httpx
 import pytest
 from google.protobuf import descriptor_pool, json_format, message_factory
 
-from tests.e2e import auth_support as support
 from tests.e2e.auth_support import (
     add_member,
     bearer,
@@ -29,7 +28,6 @@ from tests.e2e.auth_support import (
 )
 
 pytestmark = pytest.mark.e2e
-second_tenant = support.second_tenant  # shared session fixture
 SERVICES = ["auth", "orders", "payroll", "tax", "pos-bridge"]
 PUBLIC = {"/api/auth/v1/login", "/api/auth/v1/refresh"}
 

@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chassis.errors import InvalidInput
+from chassis.errors import Conflict, InvalidInput
 
 CATEGORIES = ("general", "prepared_food", "alcohol", "grocery", "non_taxable")
 
@@ -77,3 +77,17 @@ def new_order(tenant_id: uuid.UUID, location_id: uuid.UUID, server_staff_id: uui
         built.append(OrderLine(uuid.uuid4(), line.name.strip(), line.category, line.quantity,
                                line.unit_price_cents, line.discount_cents))
     return Order(uuid.uuid4(), tenant_id, location_id, server_staff_id, built, tip_cents, placed_at)
+
+
+# The kitchen moves an order forward one step at a time; a finished or cancelled order stays put.
+NEXT_STATUS = {"placed": {"in_kitchen", "ready"}, "in_kitchen": {"ready"}, "ready": {"completed"}}
+
+
+def check_transition(current: str, wanted: str) -> None:
+    if wanted == "cancelled":
+        if current in ("completed", "cancelled"):
+            raise Conflict(f"a {current} order cannot be cancelled", field="status")
+        return
+    if wanted not in NEXT_STATUS.get(current, set()):
+        allowed = ", ".join(sorted(NEXT_STATUS.get(current, set()))) or "none"
+        raise Conflict(f"cannot go from {current} to {wanted} (allowed: {allowed})", field="status")

@@ -1,19 +1,22 @@
 """orders REST API under /api/orders/v1."""
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+from typing import Literal
+
 from chassis import readiness
 from chassis.db import make_engine, make_session_factory
 from chassis.http import create_app, require
 from chassis.identity import Identity
 from chassis.runtime import run_http, start
-from fastapi import Depends, Header, Response
+from fastapi import Depends, Header, Query, Response
 from pydantic import BaseModel, Field
 
 from orders.adapters.mapping import row_to_json
 from orders.adapters.tax_client import TaxClient
 from orders.config import SERVICE, Settings, settings
 from orders.domain.model import LineInput
-from orders.service_layer.orders import get_order, place_order
+from orders.service_layer.orders import cancel_order, change_status, get_order, place_order, sales_summary
 
 MAX_CENTS = 10**11  # a billion dollars: beyond it the input is a mistake, not an order
 
@@ -31,6 +34,19 @@ class PlaceOrderBody(BaseModel):
     lines: list[LineBody] = Field(min_length=1, max_length=500)
     tip_cents: int = Field(0, ge=0, le=MAX_CENTS)
     server_staff_id: str | None = Field(None, description="who took the order; defaults to the caller")
+
+
+class StatusBody(BaseModel):
+    status: Literal["in_kitchen", "ready", "completed"]
+
+
+def _day_start(day: str, field: str) -> datetime:
+    from chassis.errors import InvalidInput
+
+    try:
+        return datetime.combine(datetime.strptime(day, "%Y-%m-%d").date(), time.min, tzinfo=UTC)
+    except ValueError:
+        raise InvalidInput("must be a date YYYY-MM-DD", field=field) from None
 
 
 def build_app(config: Settings):
@@ -59,6 +75,26 @@ def build_app(config: Settings):
     def read_order(order_id: str, identity: Identity = Depends(require("orders:read"))) -> dict:
         with sessions() as session:
             return row_to_json(get_order(session, identity, order_id))
+
+    @app.patch("/api/orders/v1/orders/{order_id}", tags=["orders"])
+    def update_status(order_id: str, body: StatusBody,
+                      identity: Identity = Depends(require("orders:update"))) -> dict:
+        """Kitchen flow: placed -> in_kitchen -> ready -> completed (409 for any other move)."""
+        return row_to_json(change_status(sessions, identity, order_id, body.status))
+
+    @app.delete("/api/orders/v1/orders/{order_id}", tags=["orders"])
+    def cancel(order_id: str, reason: str = Query("", max_length=500),
+               identity: Identity = Depends(require("orders:delete"))) -> dict:
+        """Cancels the order (kept for the books, status cancelled); completed orders cannot be."""
+        return row_to_json(cancel_order(sessions, identity, order_id, reason))
+
+    @app.get("/api/orders/v1/reports/sales", tags=["reports"])
+    def sales_report(from_: str = Query(..., alias="from", description="first day, YYYY-MM-DD (UTC)"),
+                     to: str = Query(..., description="last day, YYYY-MM-DD (UTC), inclusive"),
+                     identity: Identity = Depends(require("reports:read"))) -> dict:
+        start, end = _day_start(from_, "from"), _day_start(to, "to") + timedelta(days=1)
+        with sessions() as session:
+            return {"from": from_, "to": to, "locations": sales_summary(session, identity, start, end)}
 
     return app
 
