@@ -34,7 +34,7 @@ class PayrollService(pb_grpc.PayrollServiceServicer):
 
         rows = await asyncio.to_thread(load)
         return pb.ListTipRecordsResponse(tip_records=[pb.TipRecord(
-            tip_record_id=str(r.id), staff_id=str(r.staff_id), order_id=str(r.order_id),
+            tip_record_id=str(r.id), staff_id=str(r.staff_id), order_id=str(r.order_id or ""),
             tip_cents=r.tip_cents, earned_at=_timestamp(r.earned_at)) for r in rows])
 
 
