@@ -37,7 +37,8 @@ UID = 10001
 
 HTTP_PORT, GRPC_PORT, HEALTH_PORT = 8080, 50051, 8081
 MODULES = {"http": "http_api", "grpc": "grpc_server", "relay": "relay", "consumer": "consumer",
-           "migrate": "migrate"}
+           "migrate": "migrate", "rotate-keys": "rotate_keys"}
+ONE_OFF_KINDS = ("migrate", "rotate-keys")  # run to completion: no ports, no probes
 API_KINDS = ("http", "grpc")        # the kinds that get a Service, an HPA and a PDB
 
 JWT_ISSUER = "https://auth.auraconnect.local"
@@ -81,6 +82,7 @@ RESOURCES = {
     "relay": ({"cpu": "50m", "memory": "128Mi"}, {"cpu": "500m", "memory": "256Mi"}),
     "consumer": ({"cpu": "100m", "memory": "192Mi"}, {"cpu": "500m", "memory": "384Mi"}),
     "migrate": ({"cpu": "50m", "memory": "128Mi"}, {"cpu": "500m", "memory": "256Mi"}),
+    "rotate-keys": ({"cpu": "50m", "memory": "128Mi"}, {"cpu": "500m", "memory": "256Mi"}),
 }
 
 
@@ -151,11 +153,11 @@ def container(svc: Svc, kind: str) -> dict:
         "imagePullPolicy": "IfNotPresent",
         "command": ["python", "-m", f"{svc.pkg}.entrypoints.{MODULES[kind]}"],
     }
-    if kind != "migrate":
+    if kind not in ONE_OFF_KINDS:
         c["ports"] = ports(kind)
     c["envFrom"] = [{"configMapRef": {"name": f"{svc.name}-config"}}]
     c["env"] = secret_env(svc)
-    if kind != "migrate":
+    if kind not in ONE_OFF_KINDS:
         c.update(probes(kind))
     if kind in API_KINDS:
         # Let the endpoint removal reach every proxy before SIGTERM starts the drain.
@@ -173,7 +175,7 @@ def pod_spec(svc: Svc, kind: str) -> dict:
         "enableServiceLinks": False,
         "securityContext": pod_security_context(),
     }
-    if kind == "migrate":
+    if kind in ONE_OFF_KINDS:
         spec["restartPolicy"] = "Never"
     else:
         spec["terminationGracePeriodSeconds"] = 30
@@ -319,6 +321,20 @@ def migrate_job(svc: Svc) -> dict:
     }
 
 
+def key_rotation_cronjob(svc: Svc) -> dict:
+    """auth's signing-key rotation: publishes the next key, waits out the gateway's JWKS cache, switches,
+    and retires keys whose tokens have expired (python -m auth.entrypoints.rotate_keys)."""
+    return {
+        "apiVersion": "batch/v1", "kind": "CronJob",
+        "metadata": {"name": f"{svc.name}-rotate-keys", "labels": labels(svc.name, "rotate-keys")},
+        "spec": {"schedule": "0 3 1 * *", "concurrencyPolicy": "Forbid", "startingDeadlineSeconds": 3600,
+                 "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 3,
+                 "jobTemplate": {"spec": {"backoffLimit": 2, "activeDeadlineSeconds": 1800, "template": {
+                     "metadata": {"labels": labels(svc.name, "rotate-keys")},
+                     "spec": pod_spec(svc, "rotate-keys")}}}},
+    }
+
+
 def service_account(svc: Svc) -> dict:
     return {"apiVersion": "v1", "kind": "ServiceAccount",
             "metadata": {"name": svc.name, "labels": {"app.kubernetes.io/name": svc.name,
@@ -361,6 +377,9 @@ def service_files(svc: Svc) -> dict[str, str]:
         files[f"{base}/{kind}.yaml"] = dump(docs)
         resources.append(f"{kind}.yaml")
     files[f"{base}/migrate.yaml"] = dump([migrate_job(svc)])
+    if svc.name == "auth":
+        files[f"{base}/rotate-keys.yaml"] = dump([key_rotation_cronjob(svc)])
+        resources.append("rotate-keys.yaml")
     files[f"{base}/networkpolicy-egress.yaml"] = dump([egress_policy(svc)])
     resources += ["migrate.yaml", "networkpolicy-egress.yaml"]
     files[f"{base}/config.env"] = config_env(svc)

@@ -52,7 +52,7 @@ INFRA = {"postgres": 5432, "redis": 6379, "kafka": 9092}
 UID = 10001
 NAME, COMPONENT, PART_OF = ("app.kubernetes.io/name", "app.kubernetes.io/component",
                             "app.kubernetes.io/part-of")
-WORKLOADS = ("Deployment", "StatefulSet", "Job", "DaemonSet")
+WORKLOADS = ("Deployment", "StatefulSet", "Job", "CronJob", "DaemonSet")
 
 
 # --------------------------------------------------------------------------- rendering
@@ -906,3 +906,13 @@ def test_reachability_model_catches_an_open_door(dev):
               if p["metadata"]["name"] not in ("default-deny-ingress", "payroll-grpc-ingress")]
     assert allowed(opened, ns, src, dst, 50051)
     assert not expected_allowed(src, dst, 50051)
+
+
+def test_auth_rotates_signing_keys_on_a_schedule(docs):
+    cronjobs = {d["metadata"]["name"]: d for d in of_kind(docs, "CronJob")}
+    assert set(cronjobs) == {"auth-rotate-keys"}
+    job = cronjobs["auth-rotate-keys"]
+    assert job["spec"]["concurrencyPolicy"] == "Forbid"  # two rotations at once would race
+    container = pod_template(job)["spec"]["containers"][0]
+    assert container["command"] == ["python", "-m", "auth.entrypoints.rotate_keys"]
+    assert {e["name"] for e in container["env"]} >= {"DATABASE_URL", "AUTH_KEY_ENCRYPTION_KEY"}
