@@ -1,9 +1,35 @@
-"""tax consumes finalized paychecks into its tax ledger (YTD, W-2) — subscriptions arrive with that domain."""
-from chassis.runtime import run_consumer
+"""tax consumes finalized paychecks into its tax ledger (YTD, W-2, 1099-NEC)."""
+from __future__ import annotations
 
+from auraconnect.payroll.v1 import events_pb2 as payroll_events
+from chassis.consumer import PermanentEventError, Subscription
+from chassis.errors import Conflict, InvalidInput
+from chassis.events import EventEnvelope
+from chassis.runtime import run_consumer
+from sqlalchemy.orm import Session
+
+from tax.adapters.paycheck_codec import paycheck_to_dict
 from tax.config import SERVICE, settings
+from tax.service_layer import ledger
 
 TOPICS = ["payroll.paycheck.v1"]
 
+
+def record_finalized_paycheck(session: Session, message: payroll_events.PaycheckFinalized,
+                              envelope: EventEnvelope) -> None:
+    """A paycheck that cannot be valid, or that contradicts one already recorded, will not get better
+    on retry: it is parked in dead_letters (with the reason) for a person to look at."""
+    try:
+        record = ledger.parse_paycheck(paycheck_to_dict(message))
+        ledger.record_paycheck(session, record, "event", envelope.event_id)
+    except (InvalidInput, Conflict) as error:
+        raise PermanentEventError(str(error)) from None
+
+
+SUBSCRIPTIONS = {
+    payroll_events.PaycheckFinalized.DESCRIPTOR.full_name: Subscription(payroll_events.PaycheckFinalized,
+                                                                        record_finalized_paycheck),
+}
+
 if __name__ == "__main__":
-    run_consumer(SERVICE, settings(), TOPICS, subscriptions={})
+    run_consumer(SERVICE, settings(), TOPICS, SUBSCRIPTIONS)

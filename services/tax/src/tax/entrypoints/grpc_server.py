@@ -1,18 +1,26 @@
-"""TaxService over gRPC for peers (orders asks for sales tax while placing an order)."""
+"""TaxService over gRPC for peers: sales tax for orders; withholding and the tax ledger for payroll."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 
+from auraconnect.tax.v1 import payroll_tax_pb2 as payroll_pb
 from auraconnect.tax.v1 import sales_tax_pb2 as sales_pb
+from auraconnect.tax.v1 import tax_ledger_pb2 as ledger_pb
 from auraconnect.tax.v1 import tax_service_pb2 as pb
 from auraconnect.tax.v1 import tax_service_pb2_grpc as pb_grpc
-from chassis.db import make_engine, make_session_factory
-from chassis.errors import InvalidInput
-from chassis.grpc_server import authorized, handle_errors
+from chassis.db import session_scope
+from chassis.errors import InvalidInput, PermissionDenied
+from chassis.grpc_server import authorized, handle_errors, identity_of
 from chassis.runtime import run_grpc, start
 
-from tax.adapters.sales_rates import CachedRates
+from tax import bootstrap
+from tax.adapters.paycheck_codec import paycheck_to_dict
+from tax.adapters.withholding_codec import ProtoSource, add_results, result_to_proto
 from tax.config import SERVICE, settings
+from tax.domain.payroll.engine import _gc_paused as pause_gc  # the engine's own, shared depth count
+from tax.entrypoints.access import CALCULATE
+from tax.service_layer import ledger, withholding
 from tax.service_layer.sales import calculate_for_location
 
 CATEGORY_NAMES = {
@@ -39,7 +47,7 @@ def request_to_dict(request: sales_pb.CalculateSalesTaxRequest) -> dict:
     return body
 
 
-def result_to_proto(result: dict) -> sales_pb.CalculateSalesTaxResponse:
+def result_to_proto_sales(result: dict) -> sales_pb.CalculateSalesTaxResponse:
     return sales_pb.CalculateSalesTaxResponse(
         subtotal_cents=result["subtotal_cents"], total_tax_cents=result["total_tax_cents"],
         total_cents=result["total_cents"], rules_version=result["rules_version"],
@@ -48,10 +56,17 @@ def result_to_proto(result: dict) -> sales_pb.CalculateSalesTaxResponse:
     )
 
 
+def calculator(context):
+    identity = identity_of(context)
+    if not any(identity.has(p) for p in CALCULATE):
+        raise PermissionDenied(f"missing permission {' or '.join(CALCULATE)}")
+    return identity
+
+
 class TaxService(pb_grpc.TaxServiceServicer):
-    def __init__(self, sessions, rates: CachedRates) -> None:
-        self.sessions = sessions
-        self.rates = rates
+    def __init__(self, services: bootstrap.Services) -> None:
+        self.services = services
+        self.sessions = services.sessions
 
     @handle_errors
     async def CalculateSalesTax(self, request, context):  # noqa: N802 - gRPC naming
@@ -60,14 +75,57 @@ class TaxService(pb_grpc.TaxServiceServicer):
 
         def calculate():
             with self.sessions() as session:
-                return calculate_for_location(session, self.rates.get(), identity.tenant_uuid, body)
+                return calculate_for_location(session, self.services.sales_rates.get(), identity.tenant_uuid, body)
 
-        return result_to_proto(await asyncio.to_thread(calculate))
+        return result_to_proto_sales(await asyncio.to_thread(calculate))
+
+    def _withholding(self, tenant_id: uuid.UUID, messages, batch: bool):
+        parser = self.services.parser
+        sources = [ProtoSource(m, parser) for m in messages]
+        with self.sessions() as session:  # opens a connection only if the ledger or settings are needed
+            return withholding.calculate(session, self.services.payroll_rules.book(), tenant_id, sources,
+                                         batch).results
+
+    @handle_errors
+    async def CalculateWithholding(self, request, context):  # noqa: N802
+        identity = calculator(context)
+        results = await asyncio.to_thread(self._withholding, identity.tenant_uuid, [request.request], False)
+        return payroll_pb.CalculateWithholdingResponse(result=result_to_proto(results[0]))
+
+    @handle_errors
+    async def CalculateWithholdingBatch(self, request, context):  # noqa: N802
+        identity = calculator(context)
+
+        def run() -> payroll_pb.CalculateWithholdingBatchResponse:
+            # A pay run allocates only acyclic objects; pausing the cyclic collector for the whole call
+            # (parse, calculate, encode) saves the repeated scans of everything built so far.
+            with pause_gc():
+                response = payroll_pb.CalculateWithholdingBatchResponse()
+                results = self._withholding(identity.tenant_uuid, request.requests, True)
+                add_results(response.results, results, request.include_explanation)
+                return response
+
+        return await asyncio.to_thread(run)
+
+    @handle_errors
+    async def RecordPaycheck(self, request, context):  # noqa: N802
+        identity = authorized(context, "payroll:create")
+        body = paycheck_to_dict(request.paycheck)
+        body.setdefault("tenant_id", identity.tenant_id)
+        record = ledger.parse_paycheck(body)
+        ledger.same_tenant(record, identity)
+
+        def record_it() -> bool:
+            with session_scope(self.sessions) as session:
+                return ledger.record_paycheck(session, record, "rpc")
+
+        recorded = await asyncio.to_thread(record_it)
+        return ledger_pb.RecordPaycheckResponse(paycheck_id=record.paycheck_id, recorded=recorded)
 
 
-def register(sessions, rates):
+def register(services: bootstrap.Services):
     def add(server) -> list[str]:
-        pb_grpc.add_TaxServiceServicer_to_server(TaxService(sessions, rates), server)
+        pb_grpc.add_TaxServiceServicer_to_server(TaxService(services), server)
         return [pb.DESCRIPTOR.services_by_name["TaxService"].full_name]
 
     return add
@@ -76,5 +134,4 @@ def register(sessions, rates):
 if __name__ == "__main__":
     config = settings()
     start(SERVICE, "grpc", config)
-    sessions = make_session_factory(make_engine(config.database_url, config.db_schema))
-    run_grpc(SERVICE, config, register(sessions, CachedRates(sessions, config.rates_cache_seconds)))
+    run_grpc(SERVICE, config, register(bootstrap.build(config)))

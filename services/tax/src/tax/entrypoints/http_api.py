@@ -4,15 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 from chassis import readiness
-from chassis.db import make_engine, make_session_factory, session_scope
+from chassis.db import session_scope
 from chassis.http import create_app, require
 from chassis.identity import Identity
 from chassis.runtime import run_http, start
 from fastapi import Body, Depends
 from pydantic import BaseModel, Field
 
-from tax.adapters.sales_rates import CachedRates
+from tax import bootstrap
 from tax.config import SERVICE, Settings, settings
+from tax.entrypoints import routes_admin, routes_payroll
 from tax.service_layer.sales import calculate_for_location, parse_uuid, set_location_tax_area
 
 
@@ -20,12 +21,11 @@ class TaxAreaBody(BaseModel):
     tax_area: str = Field(min_length=1, max_length=100, description="e.g. us-pa-philadelphia")
 
 
-def build_app(config: Settings):
-    engine = make_engine(config.database_url, config.db_schema)
-    sessions = make_session_factory(engine)
-    rates = CachedRates(sessions, config.rates_cache_seconds)
+def build_app(config: Settings, services: bootstrap.Services | None = None):
+    services = services or bootstrap.build(config)
+    sessions = services.sessions
     app = create_app(SERVICE, {
-        "postgres": readiness.postgres(engine),
+        "postgres": readiness.postgres(services.engine),
         "redis": readiness.redis(config.redis_url),
     })
 
@@ -33,7 +33,7 @@ def build_app(config: Settings):
     def calculate_sales_tax(request: dict[str, Any] = Body(...),
                             identity: Identity = Depends(require("orders:create"))) -> dict:
         with sessions() as session:
-            return calculate_for_location(session, rates.get(), identity.tenant_uuid, request)
+            return calculate_for_location(session, services.sales_rates.get(), identity.tenant_uuid, request)
 
     @app.put("/api/tax/v1/locations/{location_id}/jurisdiction", tags=["sales tax"])
     def put_location_tax_area(location_id: str, body: TaxAreaBody,
@@ -43,6 +43,8 @@ def build_app(config: Settings):
             set_location_tax_area(session, identity.tenant_uuid, location, body.tax_area)
         return {"location_id": str(location), "tax_area": body.tax_area}
 
+    routes_payroll.add_routes(app, services)
+    routes_admin.add_routes(app, services)
     return app
 
 

@@ -1,0 +1,83 @@
+"""REST: payroll withholding, the employee's YTD figures, W-2 and 1099-NEC (JSON and PDF)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from chassis.db import session_scope
+from chassis.http import require
+from chassis.identity import Identity
+from fastapi import Body, Depends, FastAPI, Query, Response
+
+from tax.adapters.pdf_forms import render_1099_nec, render_w2
+from tax.bootstrap import Services
+from tax.entrypoints.access import CALCULATE, may_read_employee, require_any
+from tax.service_layer import ledger, withholding
+
+
+def add_routes(app: FastAPI, services: Services) -> None:
+    sessions = services.sessions
+
+    @app.post("/api/tax/v1/payroll/withholding:calculate", tags=["payroll tax"])
+    def calculate_withholding(response: Response, request: Any = Body(...),
+                              identity: Identity = Depends(require_any(*CALCULATE))) -> dict:
+        """One employee-period: the engine's request JSON; `employee_id` may replace `ytd`."""
+        with sessions() as session:
+            calculated = withholding.calculate(session, services.payroll_rules.book(), identity.tenant_uuid,
+                                               [withholding.DictSource(request)])
+        response.headers["X-Tax-YTD-Source"] = "ledger" if calculated.ytd_from_ledger[0] else "request"
+        return calculated.results[0].to_dict()
+
+    @app.get("/api/tax/v1/employees/{employee_id}/ytd", tags=["tax ledger"])
+    def employee_ytd(employee_id: str, tax_year: int = Query(..., description="e.g. 2026"),
+                     through: date | None = Query(None, description="only paychecks paid on or before"),
+                     work_state: str | None = Query(None, description="unemployment bases of this state"),
+                     identity: Identity = Depends(require_any("payroll:read", "payroll:read:own"))) -> dict:
+        may_read_employee(identity, employee_id)
+        employee = ledger.parse_employee(employee_id)
+        with sessions() as session:
+            return ledger.ytd_report(session, identity.tenant_uuid, employee, ledger.check_tax_year(tax_year),
+                                     through, work_state)
+
+    def form(builder, employee_id: str, tax_year: int, identity: Identity) -> dict:
+        may_read_employee(identity, employee_id)
+        employee = ledger.parse_employee(employee_id)
+        with sessions() as session:
+            return builder(session, identity.tenant_uuid, employee, ledger.check_tax_year(tax_year))
+
+    def pdf(content: bytes, name: str) -> Response:
+        return Response(content, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+    reader = require_any("payroll:read", "payroll:read:own")
+
+    @app.get("/api/tax/v1/employees/{employee_id}/w2", tags=["tax forms"])
+    def w2_json(employee_id: str, tax_year: int = Query(...), identity: Identity = Depends(reader)) -> dict:
+        return form(ledger.w2, employee_id, tax_year, identity)
+
+    @app.get("/api/tax/v1/employees/{employee_id}/w2.pdf", tags=["tax forms"], response_class=Response)
+    def w2_pdf(employee_id: str, tax_year: int = Query(...), identity: Identity = Depends(reader)) -> Response:
+        return pdf(render_w2(form(ledger.w2, employee_id, tax_year, identity)), f"w2-{tax_year}-{employee_id}")
+
+    @app.get("/api/tax/v1/employees/{employee_id}/1099-nec", tags=["tax forms"])
+    def nec_json(employee_id: str, tax_year: int = Query(...), identity: Identity = Depends(reader)) -> dict:
+        return form(ledger.form_1099_nec, employee_id, tax_year, identity)
+
+    @app.get("/api/tax/v1/employees/{employee_id}/1099-nec.pdf", tags=["tax forms"], response_class=Response)
+    def nec_pdf(employee_id: str, tax_year: int = Query(...), identity: Identity = Depends(reader)) -> Response:
+        return pdf(render_1099_nec(form(ledger.form_1099_nec, employee_id, tax_year, identity)),
+                   f"1099-nec-{tax_year}-{employee_id}")
+
+    @app.post("/api/tax/v1/paychecks", tags=["tax ledger"], status_code=201)
+    def record_paycheck(response: Response, paycheck: Any = Body(...),
+                        identity: Identity = Depends(require("payroll:create"))) -> dict:
+        """The PaycheckFinalized JSON (for tools and tests; payroll publishes the event)."""
+        if isinstance(paycheck, dict):
+            paycheck = {"tenant_id": identity.tenant_id, **paycheck}
+        record = ledger.parse_paycheck(paycheck)
+        ledger.same_tenant(record, identity)
+        with session_scope(sessions) as session:
+            recorded = ledger.record_paycheck(session, record, "api")
+        if not recorded:
+            response.status_code = 200
+        return {"paycheck_id": record.paycheck_id, "recorded": recorded}
