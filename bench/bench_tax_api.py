@@ -11,7 +11,7 @@ running beside it), pins the tax gRPC process to one CPU core, and measures:
                pay run waits; "server CPU" divides by the tax process's own CPU seconds (/proc), which a
                loaded machine does not inflate the way it inflates wall time.
   rest         p50 / p99 latency of POST /api/tax/v1/payroll/withholding:calculate through the Envoy
-               gateway (JWT checked), one request at a time, the issue's example request.
+               gateway (JWT checked), one request at a time, with the example request of tests/e2e/test_tax_payroll.py.
 
 Requests are the varied restaurant employee-periods of bench_withholding.py. The first (cold) pass
 also fills the service's caches (parsed W-4s, rule windows); the table reports it and the best warm pass.

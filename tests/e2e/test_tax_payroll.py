@@ -129,6 +129,13 @@ def ytd_of(admin, employee_id: str) -> dict:
     return response.json()
 
 
+def paychecks_of(admin, employee_id: str) -> int:
+    """How many paychecks the ledger holds (0 while the tax service has never heard of the employee)."""
+    response = admin.get(f"/api/tax/v1/employees/{employee_id}/ytd", params={"tax_year": 2026})
+    assert response.status_code in (200, 404), response.text
+    return response.json()["paychecks"] if response.status_code == 200 else 0
+
+
 @pytest.fixture(scope="module")
 def ledgered_employee(platform, admin) -> dict:
     """Two $90,000 monthly paychecks, each calculated by the tax service and then finalized by payroll
@@ -138,7 +145,8 @@ def ledgered_employee(platform, admin) -> dict:
     first = MANAGER_PAY | {"pay_date": "2026-01-30", "ytd": {"wages": "0.00"}}
     result1 = calculate(admin, first).json()
     publish_paycheck(bootstrap, finalized(platform.demo, employee_id, "jan-run/1", first, result1))
-    eventually(lambda: ytd_of(admin, employee_id)["paychecks"] == 1, timeout=30)
+    assert paychecks_of(admin, employee_id) == 0
+    eventually(lambda: paychecks_of(admin, employee_id) == 1, timeout=30)
 
     second = MANAGER_PAY | {"pay_date": "2026-02-27", "employee_id": employee_id}
     response = calculate(admin, second)
@@ -146,7 +154,7 @@ def ledgered_employee(platform, admin) -> dict:
     assert response.headers["x-tax-ytd-source"] == "ledger"
     result2 = response.json()
     publish_paycheck(bootstrap, finalized(platform.demo, employee_id, "feb-run/1", second, result2))
-    eventually(lambda: ytd_of(admin, employee_id)["paychecks"] == 2, timeout=30)
+    eventually(lambda: paychecks_of(admin, employee_id) == 2, timeout=30)
     return {"employee_id": employee_id, "results": [result1, result2], "first": first}
 
 
@@ -183,7 +191,7 @@ def test_a_redelivered_paycheck_is_recorded_once(ledgered_employee, platform, ad
     marker = str(uuid.uuid4())  # a later event on the same partition shows the redelivery was consumed
     publish_paycheck(platform.layout.kafka_bootstrap, finalized(platform.demo, marker, "marker/1", first,
                                                                 ledgered_employee["results"][0]))
-    eventually(lambda: ytd_of(admin, marker)["paychecks"] == 1, timeout=30)
+    eventually(lambda: paychecks_of(admin, marker) == 1, timeout=30)
     assert ytd_of(admin, ledgered_employee["employee_id"])["paychecks"] == 2
 
 
@@ -284,3 +292,35 @@ def test_grpc_record_paycheck_is_idempotent(platform, admin, admin_token):
     assert (first.recorded, again.recorded) == (True, False)
     assert changed.value.code() == grpc.StatusCode.ALREADY_EXISTS
     assert ytd_of(admin, employee_id)["paychecks"] == 1
+
+
+ISSUE_EXAMPLE = {
+    "pay_date": "2026-03-06", "pay_frequency": "weekly", "payment_type": "regular",
+    "wages": "1000.00", "tips": "0.00",
+    "pretax_deductions": [{"type": "401k", "amount": "50.00"}, {"type": "section_125", "amount": "20.00"}],
+    "ytd": {"wages": "20000.00"},
+    "work_state": "PA", "locality": {"code": "PHILADELPHIA", "resident": False},
+    "federal": {"form_version": "2020", "filing_status": "single", "multiple_jobs": False,
+                "dependents_amount": "0.00", "other_income": "0.00", "deductions": "0.00",
+                "extra_withholding": "0.00"},
+    "state": {"filing_status": "single", "regular_allowances": 1, "estimated_deduction_allowances": 0,
+              "extra_withholding": "0.00"},
+}
+
+
+def test_the_documented_example_request_is_accepted_with_the_documented_response_shape(admin):
+    response = admin.post("/api/tax/v1/payroll/withholding:calculate", json=ISSUE_EXAMPLE)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body["employee"]) == {"federal_income_tax", "social_security", "medicare", "additional_medicare",
+                                     "state_income_tax", "state_disability", "state_unemployment",
+                                     "local_income_tax"}
+    assert set(body["employer"]) >= {"social_security", "medicare", "futa", "suta"}
+    assert set(body["taxable_wages"]) >= {"federal_income_tax", "social_security", "medicare", "state", "local"}
+    # PA taxes 401(k) deferrals (only section 125 is excluded); FICA wages exclude section 125 only.
+    assert body["taxable_wages"]["state"] == "980.00"
+    assert body["taxable_wages"]["social_security"] == "980.00"
+    assert body["taxable_wages"]["federal_income_tax"] == "930.00"
+    assert body["employee"]["state_income_tax"] == "30.09"  # 3.07 % of 980.00
+    assert any(line["tax"] == "federal_income_tax" and line["line"] == "1i" for line in body["explanation"])
+    assert body["rules_version"]

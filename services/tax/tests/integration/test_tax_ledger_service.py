@@ -10,12 +10,12 @@ from auraconnect.payroll.v1 import events_pb2
 from auraconnect.tax.v1 import payroll_tax_pb2 as pb
 from chassis.consumer import PermanentEventError
 from chassis.db import session_scope
-from chassis.errors import Conflict, InvalidInput
+from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis.events import EventEnvelope
 from google.protobuf.json_format import ParseDict
 from tax.adapters.payroll_rules import PayrollRules
 from tax.adapters.revisions import RevisionWatch
-from tax.adapters.withholding_codec import FastParser, ProtoSource, result_to_proto
+from tax.adapters.withholding_codec import FastParser, ProtoRequests, result_to_proto
 from tax.entrypoints.consumer import record_finalized_paycheck
 from tax.service_layer import employer_settings, ledger, withholding
 from tax_testkit import engine_result, paycheck, request
@@ -33,7 +33,7 @@ def record(sessions, body, source="api"):
 
 def calc(sessions, book, tenant, body, batch=False):
     with sessions() as session:
-        return withholding.calculate(session, book, tenant, [withholding.DictSource(body)], batch)
+        return withholding.calculate(session, book, tenant, withholding.JsonRequests([body]), batch)
 
 
 def test_a_paycheck_is_recorded_once_and_never_changed(sessions, tenant):
@@ -48,6 +48,8 @@ def test_a_paycheck_is_recorded_once_and_never_changed(sessions, tenant):
     assert error.value.field == "paycheck_id"
     with sessions() as session:
         report = ledger.ytd_report(session, tenant, employee, 2026)
+        with pytest.raises(NotFound):  # never paid here, or another tenant's employee: nothing to say
+            ledger.ytd_report(session, uuid.uuid4(), employee, 2026)
     assert report["paychecks"] == 1
 
 
@@ -189,7 +191,7 @@ def test_batch_of_protos_equals_one_by_one_and_rest(sessions, book, tenant):
     parser = FastParser()
     for _ in range(2):  # cold (canonical path) then warm (fast path): same answers
         with sessions() as session:
-            batch = withholding.calculate(session, book, tenant, [ProtoSource(m, parser) for m in messages], True)
+            batch = withholding.calculate(session, book, tenant, ProtoRequests(messages, parser), True)
         for body, result in zip(bodies, batch.results):
             one = calc(sessions, book, tenant, body).results[0]
             assert result == one
@@ -200,7 +202,7 @@ def test_batch_errors_name_the_request(sessions, book, tenant):
     messages = [ParseDict(request(ytd={"wages": "0.00"}), pb.WithholdingRequest()),
                 ParseDict(request(ytd={"wages": "0.00"}, work_state="ZZ"), pb.WithholdingRequest())]
     with pytest.raises(InvalidInput) as error, sessions() as session:
-        withholding.calculate(session, book, tenant, [ProtoSource(m, FastParser()) for m in messages], True)
+        withholding.calculate(session, book, tenant, ProtoRequests(messages, FastParser()), True)
     assert error.value.field == "requests[1].work_state"
 
 

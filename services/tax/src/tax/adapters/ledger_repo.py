@@ -69,6 +69,12 @@ def totals(session: Session, tenant_id: uuid.UUID, employee_id: uuid.UUID, tax_y
     return dict(session.execute(query).mappings().one())
 
 
+def knows_worker(session: Session, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> bool:
+    """Whether any paycheck of this worker was recorded for this tenant (in any year)."""
+    return session.scalar(select(L.id).where(L.tenant_id == tenant_id, L.employee_id == employee_id).limit(1)) \
+        is not None
+
+
 def records_for(session: Session, tenant_id: uuid.UUID, employee_id: uuid.UUID, tax_year: int) -> list[PaycheckRecord]:
     rows = session.scalars(select(L).where(L.tenant_id == tenant_id, L.employee_id == employee_id,
                                            L.tax_year == tax_year).order_by(L.pay_date, L.paycheck_id))

@@ -16,12 +16,14 @@ from chassis.runtime import run_grpc, start
 
 from tax import bootstrap
 from tax.adapters.paycheck_codec import paycheck_to_dict
-from tax.adapters.withholding_codec import ProtoSource, add_results, result_to_proto
+from tax.adapters.withholding_codec import ProtoRequests, add_results, result_to_proto
 from tax.config import SERVICE, settings
 from tax.domain.payroll.engine import _gc_paused as pause_gc  # the engine's own, shared depth count
 from tax.entrypoints.access import CALCULATE
 from tax.service_layer import ledger, withholding
 from tax.service_layer.sales import calculate_for_location
+
+MAX_BATCH = 10_000  # ~0.5 s of one core; the 4 MB default message limit allows ~25,000 requests anyway
 
 CATEGORY_NAMES = {
     sales_pb.ITEM_CATEGORY_GENERAL: "general",
@@ -80,10 +82,9 @@ class TaxService(pb_grpc.TaxServiceServicer):
         return result_to_proto_sales(await asyncio.to_thread(calculate))
 
     def _withholding(self, tenant_id: uuid.UUID, messages, batch: bool):
-        parser = self.services.parser
-        sources = [ProtoSource(m, parser) for m in messages]
+        requests = ProtoRequests(messages, self.services.parser)
         with self.sessions() as session:  # opens a connection only if the ledger or settings are needed
-            return withholding.calculate(session, self.services.payroll_rules.book(), tenant_id, sources,
+            return withholding.calculate(session, self.services.payroll_rules.book(), tenant_id, requests,
                                          batch).results
 
     @handle_errors
@@ -95,6 +96,10 @@ class TaxService(pb_grpc.TaxServiceServicer):
     @handle_errors
     async def CalculateWithholdingBatch(self, request, context):  # noqa: N802
         identity = calculator(context)
+        if len(request.requests) > MAX_BATCH:
+            # One call holds a worker thread for its whole run: larger pay runs go in several calls.
+            raise InvalidInput(f"at most {MAX_BATCH} requests per call; send a larger pay run in chunks",
+                               field="requests")
 
         def run() -> payroll_pb.CalculateWithholdingBatchResponse:
             # A pay run allocates only acyclic objects; pausing the cyclic collector for the whole call

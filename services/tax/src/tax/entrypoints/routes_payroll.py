@@ -24,7 +24,7 @@ def add_routes(app: FastAPI, services: Services) -> None:
         """One employee-period: the engine's request JSON; `employee_id` may replace `ytd`."""
         with sessions() as session:
             calculated = withholding.calculate(session, services.payroll_rules.book(), identity.tenant_uuid,
-                                               [withholding.DictSource(request)])
+                                               withholding.JsonRequests([request]))
         response.headers["X-Tax-YTD-Source"] = "ledger" if calculated.ytd_from_ledger[0] else "request"
         return calculated.results[0].to_dict()
 

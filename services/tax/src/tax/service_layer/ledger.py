@@ -69,6 +69,9 @@ def ytd_report(session: Session, tenant_id: uuid.UUID, employee_id: uuid.UUID, t
     unemployment bases when given), plus the year's totals per tax and per state."""
     if through is not None and through.year != tax_year:
         raise InvalidInput(f"must be a date in {tax_year}", field="through")
+    if not ledger_repo.knows_worker(session, tenant_id, employee_id):
+        # Unknown here (never paid, or another tenant's id): nothing to report, and no hint which.
+        raise NotFound("no paychecks recorded for this employee", field="employee_id")
     by_state = ledger_repo.ytd_sums(session, tenant_id, tax_year, [employee_id], through).get(employee_id, {})
     sums = ledger_repo.totals(session, tenant_id, employee_id, tax_year, through)
     return {

@@ -4,7 +4,7 @@ A request may leave out two things the service then supplies from its own data:
   * `ytd`, when it names `employee_id`: the tax ledger's sums for that employee, tax year (the pay
     date's year) and work state, over paychecks paid on or before the pay date;
   * `employer`: the tenant's employer tax settings (SUTA for the work state, whole-dollar rounding).
-Requests arrive as JSON dicts (REST) or protobuf messages (gRPC); a `Source` hides which, so both
+Requests arrive as JSON dicts (REST) or protobuf messages (gRPC); `Requests` hides which, so both
 go through exactly this code. Every bad input becomes InvalidInput naming the field (422 /
 INVALID_ARGUMENT), prefixed "requests[i]." in a batch; never an unhandled error.
 """
@@ -38,37 +38,68 @@ from tax.service_layer.employer_settings import employer_options, get_settings
 YTD_HINT = " (or give employee_id: the tax ledger then supplies it)"
 
 
-class Source(Protocol):
-    """One withholding request, whatever its wire format."""
+@dataclass(frozen=True)
+class Missing:
+    """What one request leaves for the service to supply (raw values: build reports them if invalid)."""
 
     employee_id: str  # "" when not given
-    has_ytd: bool
-    has_employer: bool
-
-    def peek(self) -> tuple[Any, Any]:
-        """The raw pay_date and work_state (possibly invalid: build() reports that)."""
-
-    def build(self, ytd: YearToDate | None, employer: EmployerOptions | None) -> WithholdingRequest:
-        """The validated engine request; `ytd`/`employer` replace absent ones. Raises ValidationError."""
+    needs_ytd: bool
+    needs_employer: bool
+    pay_date: Any
+    work_state: Any
 
 
-class DictSource:
-    """A REST JSON body: the engine's request shape plus an optional employee_id."""
+class BuildError(Exception):
+    def __init__(self, index: int, error: ValidationError) -> None:
+        super().__init__(str(error))
+        self.index, self.error = index, error
 
-    def __init__(self, body: Any) -> None:
-        self.body = dict(body) if isinstance(body, dict) else body
-        self.employee_id = ""
-        if isinstance(self.body, dict):
-            employee_id = self.body.pop("employee_id", None)
-            self.employee_id = employee_id if isinstance(employee_id, str) else str(employee_id or "")
-        self.has_ytd = isinstance(self.body, dict) and self.body.get("ytd") is not None
-        self.has_employer = isinstance(self.body, dict) and self.body.get("employer") is not None
 
-    def peek(self) -> tuple[Any, Any]:
-        return (self.body.get("pay_date"), self.body.get("work_state")) if isinstance(self.body, dict) else (None, None)
+class Requests(Protocol):
+    """A list of withholding requests, whatever their wire format (REST JSON, gRPC messages)."""
 
-    def build(self, ytd: YearToDate | None, employer: EmployerOptions | None) -> WithholdingRequest:
-        return WithholdingRequest.from_dict(with_context(self.body, ytd, employer))
+    def __len__(self) -> int: ...
+
+    def missing(self) -> dict[int, Missing]:
+        """The requests without ytd or without employer options, by index."""
+
+    def build(self, supplied: dict[int, tuple[YearToDate | None, EmployerOptions | None]]) -> list[WithholdingRequest]:
+        """Validated engine requests, with the supplied ytd / employer where the request had none.
+        Raises BuildError(index, ValidationError) for the first invalid request."""
+
+
+class JsonRequests:
+    """REST JSON bodies: the engine's request shape plus an optional employee_id."""
+
+    def __init__(self, bodies: Sequence[Any]) -> None:
+        self.bodies, self.employee_ids = [], []
+        for body in bodies:
+            body = dict(body) if isinstance(body, dict) else body
+            employee_id = body.pop("employee_id", None) if isinstance(body, dict) else None
+            self.bodies.append(body)
+            self.employee_ids.append(employee_id if isinstance(employee_id, str) else str(employee_id or ""))
+
+    def __len__(self) -> int:
+        return len(self.bodies)
+
+    def missing(self) -> dict[int, Missing]:
+        out = {}
+        for i, (body, employee_id) in enumerate(zip(self.bodies, self.employee_ids)):
+            if not isinstance(body, dict):
+                continue  # build() reports it
+            needs_ytd, needs_employer = body.get("ytd") is None, body.get("employer") is None
+            if needs_ytd or needs_employer:
+                out[i] = Missing(employee_id, needs_ytd, needs_employer, body.get("pay_date"), body.get("work_state"))
+        return out
+
+    def build(self, supplied) -> list[WithholdingRequest]:
+        out = []
+        for i, body in enumerate(self.bodies):
+            try:
+                out.append(WithholdingRequest.from_dict(with_context(body, *supplied.get(i, (None, None)))))
+            except ValidationError as error:
+                raise BuildError(i, error) from None
+        return out
 
 
 @dataclass(frozen=True)
@@ -84,51 +115,50 @@ def _parse_date(raw: Any) -> date | None:
         return None
 
 
-def calculate(session: Session, book: RuleBook, tenant_id: uuid.UUID, sources: Sequence[Source],
+def calculate(session: Session, book: RuleBook, tenant_id: uuid.UUID, requests: Requests,
               batch: bool = False) -> Calculated:
     prefix = (lambda i: f"requests[{i}].") if batch else (lambda i: "")
-    ytds: list[YearToDate | None] = [None] * len(sources)
-    employer: list[EmployerOptions | None] = [None] * len(sources)
-    # Only requests missing ytd or employer need their pay date and state looked at here (a pay run
-    # that sends both, as payroll does, skips this entirely).
-    needs = {i: (_parse_date(pay_date), work_state) for i, source in enumerate(sources)
-             if not (source.has_ytd and source.has_employer) for pay_date, work_state in (source.peek(),)}
-    if needs:
-        _ledger_ytd(session, tenant_id, sources, needs, ytds, prefix)
-        if any(not sources[i].has_employer for i in needs):
-            settings = get_settings(session, tenant_id)
-            for i, (pay_date, work_state) in needs.items():
-                if not sources[i].has_employer and pay_date is not None and isinstance(work_state, str):
-                    employer[i] = employer_options(settings, work_state, pay_date)
-    requests = []
-    for i, source in enumerate(sources):
-        try:
-            requests.append(source.build(ytds[i], employer[i]))
-        except ValidationError as error:
-            hint = YTD_HINT if error.field == "ytd" and not source.has_ytd else ""
-            raise InvalidInput(error.message + hint, field=prefix(i) + error.field) from None
-    return Calculated(_run(requests, book, prefix), [y is not None for y in ytds])
+    # Only requests missing ytd or employer are looked at here: a pay run that sends both (as payroll
+    # does) goes straight to the engine.
+    missing = requests.missing()
+    ytds = _ledger_ytd(session, tenant_id, missing, prefix) if missing else {}
+    supplied: dict[int, tuple[YearToDate | None, EmployerOptions | None]] = {i: (y, None) for i, y in ytds.items()}
+    if any(m.needs_employer for m in missing.values()):
+        settings = get_settings(session, tenant_id)
+        for i, m in missing.items():
+            pay_date = _parse_date(m.pay_date)
+            if m.needs_employer and pay_date is not None and isinstance(m.work_state, str):
+                supplied[i] = (ytds.get(i), employer_options(settings, m.work_state, pay_date))
+    try:
+        engine_requests = requests.build(supplied)
+    except BuildError as failed:
+        error = failed.error
+        needed_ytd = failed.index in missing and missing[failed.index].needs_ytd
+        hint = YTD_HINT if error.field == "ytd" and needed_ytd else ""
+        raise InvalidInput(error.message + hint, field=prefix(failed.index) + error.field) from None
+    return Calculated(_run(engine_requests, book, prefix), [i in ytds for i in range(len(engine_requests))])
 
 
-def _ledger_ytd(session: Session, tenant_id: uuid.UUID, sources: Sequence[Source], needs: dict, ytds: list,
-                prefix) -> None:
+def _ledger_ytd(session: Session, tenant_id: uuid.UUID, missing: dict[int, Missing], prefix) -> dict[int, YearToDate]:
     """YTD from the ledger for every request that has employee_id and no ytd: one query per pay date."""
+    ytds: dict[int, YearToDate] = {}
     wanted: dict[date, dict[int, uuid.UUID]] = {}
-    for i, (pay_date, _) in needs.items():
-        source = sources[i]
-        if source.has_ytd or not source.employee_id:
+    for i, m in missing.items():
+        if not m.needs_ytd or not m.employee_id:
             continue
         try:
-            employee = uuid.UUID(source.employee_id)
+            employee = uuid.UUID(m.employee_id)
         except ValueError:
             raise InvalidInput("must be a UUID", field=prefix(i) + "employee_id") from None
+        pay_date = _parse_date(m.pay_date)
         if pay_date is not None:  # else build() reports the bad pay_date
             wanted.setdefault(pay_date, {})[i] = employee
     for pay_date, by_index in wanted.items():
         sums = ledger_repo.ytd_sums(session, tenant_id, pay_date.year, set(by_index.values()), pay_date)
         for i, employee in by_index.items():
-            work_state = needs[i][1] if isinstance(needs[i][1], str) else None
+            work_state = missing[i].work_state if isinstance(missing[i].work_state, str) else None
             ytds[i] = year_to_date(sums.get(employee, {}), work_state)
+    return ytds
 
 
 def _run(requests: list[WithholdingRequest], book: RuleBook, prefix) -> list[WithholdingResult]:

@@ -134,3 +134,17 @@ def test_results_encode_like_the_rest_json():
     lean = result_from_proto(result_to_proto(result, include_explanation=False))
     assert lean == as_json | {"explanation": []}
     assert as_json["taxable_wages"]["federal_income_tax"] == "2912.35"  # "2500" arrives as 2500.00
+
+
+def test_fast_constructors_build_what_init_builds():
+    from tax.adapters.withholding_codec import _new_request
+
+    body = {"pay_date": "2026-03-06", "pay_frequency": "weekly", "payment_type": "regular", "wages": "900.00",
+            "tips": "55.10", "pretax_deductions": [{"type": "401k", "amount": "20.00"}, {"type": "401k", "amount": "5"}],
+            "ytd": {"wages": "100.00"}, "work_state": "TX",
+            "federal": {"form_version": "2020", "filing_status": "single"}}
+    canonical = WithholdingRequest.from_dict(body)
+    values = [getattr(canonical, f.name) for f in __import__("dataclasses").fields(WithholdingRequest) if f.init]
+    fast = _new_request(*values)
+    assert fast == canonical
+    assert (fast.gross, dict(fast.pretax_by_type)) == (canonical.gross, dict(canonical.pretax_by_type))

@@ -20,16 +20,26 @@ class StateAmounts(NamedTuple):
 NOTHING = StateAmounts(ZERO, ZERO, ZERO, ZERO)
 
 
+# The generic state-form fields a payroll system sends for every employee (the API's documented
+# `state` block). A flat-rate or no-tax state has no use for them, so they are accepted and ignored
+# rather than refused; anything else is still an unknown field.
+GENERIC_FORM_KEYS = ("filing_status", "regular_allowances", "estimated_deduction_allowances")
+
+
 def extra_only_form(raw: Any, path: str) -> Decimal:
-    """A state block that may only carry an agreed extra withholding amount (or be absent)."""
+    """A state block whose only effective field is an agreed extra withholding amount (or absent)."""
     if raw is None:
         return ZERO
     raw = obj(raw, path)
-    check_keys(raw, ("extra_withholding",), path)
+    check_keys(raw, ("extra_withholding", *GENERIC_FORM_KEYS), path)
     return money(raw, "extra_withholding", path, required=False)
 
 
 def no_form(raw: Any, path: str) -> None:
     if raw is None or (isinstance(raw, Mapping) and not raw):
         return None
-    raise ValidationError(path, "this state has no withholding form; send null or {}")
+    raw = obj(raw, path)
+    check_keys(raw, GENERIC_FORM_KEYS + ("extra_withholding",), path)
+    if money(raw, "extra_withholding", path, required=False):
+        raise ValidationError(f"{path}.extra_withholding", "this state has no income tax to withhold extra of")
+    return None
