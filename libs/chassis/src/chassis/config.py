@@ -13,14 +13,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ServiceSettings(BaseSettings):
-    """What every service process needs. Services subclass it to add their own variables."""
+    """What every service process may need. Services subclass it to add their own variables.
+
+    Only the database is required of every process. Redis, Kafka and peer addresses are optional
+    here and required by the process that uses them (`require_settings`), so a relay does not need a
+    peer's address and an HTTP API that never touches Kafka does not fail for want of it."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
     database_url: str = Field(description="SQLAlchemy URL, postgresql+psycopg://user:pw@host:port/db")
     db_schema: str = Field(description="the service's own PostgreSQL schema")
-    redis_url: str = Field(description="redis://host:port/db")
-    kafka_bootstrap_servers: str = Field(description="host:port[,host:port]")
+    redis_url: str | None = Field(None, description="redis://host:port/db")
+    kafka_bootstrap_servers: str | None = Field(None, description="host:port[,host:port]")
     bind_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=1, le=65535)
     grpc_port: int = Field(50051, ge=1, le=65535)
@@ -41,14 +45,16 @@ class ServiceSettings(BaseSettings):
 
     @field_validator("redis_url")
     @classmethod
-    def _redis_url(cls, value: str) -> str:
-        if not value.startswith(("redis://", "rediss://")):
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://")):
             raise ValueError("must start with redis:// or rediss://")
         return value
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod
-    def _bootstrap(cls, value: str) -> str:
+    def _bootstrap(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         for server in value.split(","):
             host, _, port = server.strip().rpartition(":")
             if not host or not port.isdigit():
@@ -75,14 +81,32 @@ def describe_errors(error: ValidationError) -> list[str]:
     return lines
 
 
-def load_settings(settings_class: type[S]) -> S:
-    """Read settings from the environment or exit(2) naming every bad variable."""
+def load_settings(settings_class: type[S], require: tuple[str, ...] | list[str] = ()) -> S:
+    """Read settings from the environment or exit(2) naming every bad variable.
+
+    `require` names the optional settings this process uses (e.g. "kafka_bootstrap_servers")."""
     try:
-        return settings_class()
+        settings = settings_class()
     except ValidationError as error:
         for line in describe_errors(error):
             print(f"configuration error: {line}", file=sys.stderr)
         raise SystemExit(2) from None
+    return require_settings(settings, *require)
+
+
+def missing_settings(settings: BaseSettings, *names: str) -> list[str]:
+    """The environment variable names of `names` that have no value."""
+    return [name.upper() for name in names if getattr(settings, name, None) in (None, "")]
+
+
+def require_settings(settings: S, *names: str) -> S:
+    """Exit(2) naming each variable this process needs but was not given; returns `settings`."""
+    missing = missing_settings(settings, *names)
+    for name in missing:
+        print(f"configuration error: {name}: required by this process", file=sys.stderr)
+    if missing:
+        raise SystemExit(2)
+    return settings
 
 
 def validate_aes_key(value: str) -> str:

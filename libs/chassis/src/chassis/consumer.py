@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from google.protobuf.message import DecodeError, Message
 from opentelemetry.trace import SpanKind
 from sqlalchemy import text
-from sqlalchemy.orm import Session, sessionmaker
 
 from chassis import metrics
 from chassis.events import EventEnvelope, decode_headers
 from chassis.telemetry import extract_context, tracer
+from chassis.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,9 @@ CONSUMER_DDL = [
     """,
 ]
 
-Handler = Callable[[Session, Message, EventEnvelope], None]
+# handler(uow, message, envelope): runs inside the consumer's unit of work, which also records the
+# event id; the handler stages its own events with uow.add_event and never commits.
+Handler = Callable[[SqlUnitOfWork, Message, EventEnvelope], None]
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,10 @@ class PermanentEventError(Exception):
 
 
 class IdempotentConsumer:
-    def __init__(self, session_factory: sessionmaker[Session], bootstrap_servers: str,
+    def __init__(self, unit_of_work: Callable[[], SqlUnitOfWork], bootstrap_servers: str,
                  group_id: str, topics: list[str], subscriptions: Mapping[str, Subscription],
                  max_attempts: int = 5) -> None:
-        self.session_factory = session_factory
+        self.unit_of_work = unit_of_work
         self.bootstrap_servers = bootstrap_servers
         self.group_id = group_id
         self.topics = topics
@@ -107,33 +109,26 @@ class IdempotentConsumer:
         raise AssertionError("unreachable")
 
     def _handle_once(self, record, envelope: EventEnvelope, subscription: Subscription) -> str:
-        session = self.session_factory()
-        try:
-            inserted = session.execute(
+        with self.unit_of_work() as uow:
+            inserted = uow.session.execute(
                 text("INSERT INTO processed_events (event_id, consumer_group) VALUES (:id, :group)"
                      " ON CONFLICT DO NOTHING RETURNING event_id"),
                 {"id": envelope.event_id, "group": self.group_id},
             ).first()
             if inserted is None:
-                session.rollback()
                 return "duplicate"
             message = subscription.message_class()
             message.ParseFromString(record.value or b"")
-            subscription.handler(session, message, envelope)
-            session.commit()
+            subscription.handler(uow, message, envelope)
+            uow.commit()
             return "handled"
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
 
     def _dead_letter(self, record, error: str) -> None:
         import json
 
         log.error("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, error)
-        with self.session_factory() as session:
-            session.execute(
+        with self.unit_of_work() as uow:
+            uow.session.execute(
                 text('INSERT INTO dead_letters (consumer_group, topic, partition, "offset", headers,'
                      " payload, error) VALUES (:group, :topic, :partition, :offset,"
                      " CAST(:headers AS JSONB), :payload, :error)"),
@@ -141,7 +136,7 @@ class IdempotentConsumer:
                  "offset": record.offset, "headers": json.dumps(decode_headers(record.headers)),
                  "payload": record.value, "error": error},
             )
-            session.commit()
+            uow.commit()
 
     def run(self, stop: threading.Event) -> None:
         from kafka import KafkaConsumer, OffsetAndMetadata

@@ -69,6 +69,18 @@ def create_app(service: str, readiness: dict[str, Check], version: str = "v1") -
         return JSONResponse({"error": "InternalError", "message": "internal error"}, status_code=500)
 
     @app.middleware("http")
+    async def refuse_nul(request: Request, call_next):
+        """PostgreSQL text cannot hold NUL: refuse it up front (422) instead of failing in the database."""
+        raw = request.url.path + "?" + (request.url.query or "")
+        if "%00" in raw or "\x00" in raw:
+            return _nul_refused("query")
+        if request.method in ("POST", "PUT", "PATCH"):
+            body = await request.body()
+            if b"\\u0000" in body or b"\x00" in body:
+                return _nul_refused("body")
+        return await call_next(request)
+
+    @app.middleware("http")
     async def count_requests(request: Request, call_next):
         started = time.perf_counter()
         response = await call_next(request)
@@ -82,6 +94,11 @@ def create_app(service: str, readiness: dict[str, Check], version: str = "v1") -
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="livez,readyz,metrics")
     return app
+
+
+def _nul_refused(field: str) -> JSONResponse:
+    return JSONResponse({"error": "InvalidInput", "message": f"{field}: must not contain NUL characters",
+                         "field": field}, status_code=422)
 
 
 def current_identity(request: Request) -> Identity:

@@ -42,10 +42,12 @@ def run_grpc(service: str, settings: ServiceSettings, register) -> None:
 
 def run_relay(service: str, settings: ServiceSettings) -> None:
     from chassis import readiness
+    from chassis.config import require_settings
     from chassis.db import make_engine
     from chassis.outbox import OutboxRelay, make_producer
     from chassis.worker import run_worker
 
+    require_settings(settings, "kafka_bootstrap_servers")
     start(service, "relay", settings)
     engine = make_engine(settings.database_url, settings.db_schema, pool_size=2)
     producer = make_producer(settings.kafka_bootstrap_servers, f"{service}-relay")
@@ -60,19 +62,20 @@ def run_relay(service: str, settings: ServiceSettings) -> None:
         shutdown_tracing()
 
 
-def run_consumer(service: str, settings: ServiceSettings, topics: list[str], subscriptions) -> None:
+def run_consumer(service: str, container, topics: list[str], subscriptions) -> None:
+    """`container` is the service's bootstrap() result: its unit of work runs every handler."""
     from chassis import readiness
+    from chassis.config import require_settings
     from chassis.consumer import IdempotentConsumer
-    from chassis.db import make_engine, make_session_factory
     from chassis.worker import run_worker
 
+    settings = require_settings(container.config, "kafka_bootstrap_servers")
     start(service, "consumer", settings)
-    engine = make_engine(settings.database_url, settings.db_schema, pool_size=2)
-    consumer = IdempotentConsumer(make_session_factory(engine), settings.kafka_bootstrap_servers,
+    consumer = IdempotentConsumer(container.uow, settings.kafka_bootstrap_servers,
                                   group_id=service, topics=topics, subscriptions=subscriptions)
     try:
         run_worker(consumer.run, settings.bind_host, settings.health_port, {
-            "postgres": readiness.postgres(engine),
+            "postgres": readiness.postgres(container.engine),
             "kafka": readiness.kafka(settings.kafka_bootstrap_servers),
         })
     finally:

@@ -10,14 +10,15 @@ import pytest
 from auraconnect.payroll.v1 import events_pb2
 from chassis.consumer import IdempotentConsumer, Subscription
 from chassis.events import EventEnvelope
+from chassis.uow import SqlUnitOfWork
 from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy import text
 
 pytestmark = pytest.mark.integration
 
 
-def handler(session, message, envelope):
-    session.execute(text("INSERT INTO handled (event_id, body) VALUES (:id, :body)"),
+def handler(uow, message, envelope):
+    uow.session.execute(text("INSERT INTO handled (event_id, body) VALUES (:id, :body)"),
                     {"id": envelope.event_id, "body": message.tip_record_id})
 
 
@@ -49,7 +50,7 @@ def test_duplicates_are_handled_once_and_poison_is_parked(scratch, topic):
     producer.close()
 
     group = f"test-{uuid.uuid4().hex[:6]}"
-    consumer = IdempotentConsumer(sessions, bootstrap, group, [topic], {event_type: Subscription(events_pb2.TipRecorded, handler)})
+    consumer = IdempotentConsumer(lambda: SqlUnitOfWork(sessions, "/test"), bootstrap, group, [topic], {event_type: Subscription(events_pb2.TipRecorded, handler)})
 
     def count(sql: str) -> int:
         with engine.connect() as conn:
