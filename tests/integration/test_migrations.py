@@ -10,6 +10,7 @@ again must rebuild the same schema.
 from __future__ import annotations
 
 from pathlib import Path
+from pprint import pformat
 
 import psycopg
 import pytest
@@ -109,7 +110,8 @@ def test_every_migration_rolls_back(scratch):
         downgrade(migrations_dir, service_url, schema, previous)
         left = snapshot(admin_url, schema)
         expected = {kind: set() for kind in left} if previous == "base" else after[previous]
-        assert difference(expected, left) == {}, f"{package}: downgrade {revision} -> {previous} does not undo it"
+        wrong = difference(expected, left)
+        assert not wrong, f"{package}: downgrade {revision} -> {previous} does not undo it:\n{pformat(wrong)}"
 
     with psycopg.connect(admin_url) as conn:
         relations = conn.execute("SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace"
@@ -119,4 +121,5 @@ def test_every_migration_rolls_back(scratch):
         assert conn.execute(version_rows).fetchone() == (0,)
 
     upgrade(migrations_dir, service_url, schema)
-    assert difference(head, snapshot(admin_url, schema)) == {}, f"{package}: upgrade after downgrade differs"
+    wrong = difference(head, snapshot(admin_url, schema))
+    assert not wrong, f"{package}: upgrade after downgrade differs from the first:\n{pformat(wrong)}"
