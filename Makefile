@@ -29,8 +29,9 @@ status:
 clean:
 	@if [ -x $(PY) ]; then $(PY) -m devstack clean; else rm -rf .stack; fi
 
-lint: bootstrap
+lint: bootstrap         ## ruff, the layer contracts (import-linter, pyproject.toml), buf lint
 	@$(PY) -m ruff check .
+	@.venv/bin/lint-imports --no-cache
 	@cd protos && ../$(BUF) lint
 
 contracts: bootstrap  ## proto lint + breaking-change check against main (and the previous commit)

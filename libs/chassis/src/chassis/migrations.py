@@ -23,6 +23,11 @@ def upgrade(migrations_dir: Path, database_url: str, schema: str, revision: str 
     command.upgrade(alembic_config(migrations_dir, database_url, schema), revision)
 
 
+def downgrade(migrations_dir: Path, database_url: str, schema: str, revision: str = "base") -> None:
+    """Roll back to `revision` ("base": nothing but the empty version table is left)."""
+    command.downgrade(alembic_config(migrations_dir, database_url, schema), revision)
+
+
 def run_env(context, target_metadata) -> None:
     """Body of every service's migrations/env.py (online mode only: we always have a database)."""
     from sqlalchemy import create_engine
@@ -43,5 +48,17 @@ def run_env(context, target_metadata) -> None:
 def create_messaging_tables(op, outbox: bool = True, consumer: bool = True) -> None:
     """The outbox / processed-event tables, in a service's first migration."""
     statements = (OUTBOX_DDL if outbox else []) + (CONSUMER_DDL if consumer else [])
+    for statement in statements:
+        op.execute(text(statement))
+
+
+# What create_messaging_tables creates, undone in reverse order (the trigger goes with its table).
+OUTBOX_DROP = ["DROP TABLE outbox", "DROP FUNCTION outbox_notify()"]
+CONSUMER_DROP = ["DROP TABLE dead_letters", "DROP TABLE processed_events"]
+
+
+def drop_messaging_tables(op, outbox: bool = True, consumer: bool = True) -> None:
+    """Undo create_messaging_tables, in the downgrade of a service's first migration (same arguments)."""
+    statements = (CONSUMER_DROP if consumer else []) + (OUTBOX_DROP if outbox else [])
     for statement in statements:
         op.execute(text(statement))

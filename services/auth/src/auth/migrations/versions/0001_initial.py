@@ -4,7 +4,7 @@ Revision ID: 0001
 """
 import sqlalchemy as sa
 from alembic import op
-from chassis.migrations import create_messaging_tables
+from chassis.migrations import create_messaging_tables, drop_messaging_tables
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 revision = "0001"
@@ -66,3 +66,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("signing_keys", "users", "locations", "tenants"):
         op.drop_table(table)
+    drop_messaging_tables(op, consumer=False)

@@ -4,7 +4,7 @@ Revision ID: 0001
 """
 import sqlalchemy as sa
 from alembic import op
-from chassis.migrations import create_messaging_tables
+from chassis.migrations import create_messaging_tables, drop_messaging_tables
 
 revision = "0001"
 down_revision = None
@@ -30,3 +30,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("pos_connections")
+    drop_messaging_tables(op)

@@ -4,7 +4,7 @@ Revision ID: 0001
 """
 import sqlalchemy as sa
 from alembic import op
-from chassis.migrations import create_messaging_tables
+from chassis.migrations import create_messaging_tables, drop_messaging_tables
 
 from tax.rules.sales_data import load_sales_rows
 
@@ -70,3 +70,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("location_tax_areas", "tax_area_jurisdictions", "sales_tax_rates"):
         op.drop_table(table)
+    drop_messaging_tables(op)
