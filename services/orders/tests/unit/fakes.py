@@ -73,6 +73,10 @@ class FakeOrderRepository:
         self._working: dict[uuid.UUID, Order] = {}
 
     def add(self, order: Order) -> None:
+        """Refuses a taken Idempotency-Key at once, as the database's unique key does."""
+        key = order.idempotency_key
+        if key and any(o.idempotency_key == key and o.tenant_id == order.tenant_id for o in self.saved.values()):
+            raise IdempotencyKeyTaken(key)
         self._working[order.order_id] = order
 
     def get(self, tenant_id: uuid.UUID, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
@@ -105,11 +109,6 @@ class FakeOrderRepository:
         self._working = {}
 
     def commit(self) -> None:
-        for order in self._working.values():
-            key = order.idempotency_key
-            if key and any(o.idempotency_key == key and o.tenant_id == order.tenant_id
-                           and o.order_id != order.order_id for o in self.saved.values()):
-                raise IdempotencyKeyTaken(key)  # the database's unique constraint
         for order in self._working.values():
             self.saved[order.order_id] = copy.deepcopy(order)
 

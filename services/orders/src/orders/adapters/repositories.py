@@ -7,14 +7,30 @@ case loads an order, calls its methods and commits, without saving by hand.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orders.adapters.orm import OrderLineRow, OrderRow
-from orders.domain.order import Order, OrderLine
+from orders.domain.order import IdempotencyKeyTaken, Order, OrderLine
 from orders.domain.reports import LocationSales
+
+# Named by the naming convention in migration 0001.
+IDEMPOTENCY_CONSTRAINT = "uq_orders_tenant_id_idempotency_key"
+
+
+def translating_integrity_errors(action: Callable[[], None]) -> None:
+    """Runs `action` (a flush or commit), turning the one integrity error the service layer handles
+    into a domain exception (it imports no SQLAlchemy); every other one stays what it is."""
+    try:
+        action()
+    except IntegrityError as error:
+        if getattr(getattr(error.orig, "diag", None), "constraint_name", None) == IDEMPOTENCY_CONSTRAINT:
+            raise IdempotencyKeyTaken(IDEMPOTENCY_CONSTRAINT) from error
+        raise
 
 
 class OrderRepository:
@@ -23,9 +39,12 @@ class OrderRepository:
         self._tracked: dict[uuid.UUID, tuple[Order, OrderRow]] = {}
 
     def add(self, order: Order) -> None:
+        """Inserts at once: a taken Idempotency-Key raises IdempotencyKeyTaken here, not from whatever
+        statement would otherwise autoflush the row (the outbox insert of the same use case)."""
         row = OrderRow(id=order.order_id)
         _write(order, row)
         self.session.add(row)
+        translating_integrity_errors(self.session.flush)
         self._tracked[order.order_id] = (order, row)
 
     def get(self, tenant_id: uuid.UUID, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
