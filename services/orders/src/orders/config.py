@@ -1,12 +1,14 @@
+"""orders settings. Each entrypoint requires the optional ones it uses (`load_settings(require=...)`)."""
 from chassis.config import ServiceSettings, load_settings
 
 SERVICE = "orders"
+SOURCE = "/auraconnect/orders"  # CloudEvents source of everything orders publishes
 
 
 class Settings(ServiceSettings):
-    tax_grpc_addr: str
-    auth_grpc_addr: str
+    tax_grpc_addr: str | None = None  # the HTTP API prices orders with it
+    auth_grpc_addr: str | None = None  # not used yet
 
 
-def settings() -> Settings:
-    return load_settings(Settings)
+def settings(require: tuple[str, ...] = ()) -> Settings:
+    return load_settings(Settings, require=require)

@@ -1,14 +1,12 @@
-"""The tax service, as orders sees it: sales tax for an order's lines."""
+"""The tax service over gRPC: implements the service layer's SalesTaxPort."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import grpc
 from auraconnect.tax.v1 import sales_tax_pb2, tax_service_pb2_grpc
 from chassis.grpc_client import call_metadata, peer_channel, peer_error
 from chassis.identity import Identity
 
-from orders.domain.model import Order
+from orders.domain.order import Order, SalesTax
 
 CATEGORIES = {
     "general": sales_tax_pb2.ITEM_CATEGORY_GENERAL,
@@ -17,14 +15,6 @@ CATEGORIES = {
     "grocery": sales_tax_pb2.ITEM_CATEGORY_GROCERY,
     "non_taxable": sales_tax_pb2.ITEM_CATEGORY_NON_TAXABLE,
 }
-
-
-@dataclass(frozen=True)
-class SalesTax:
-    subtotal_cents: int
-    tax_cents: int
-    line_tax: dict[str, int]
-    rules_version: str
 
 
 class TaxClient:

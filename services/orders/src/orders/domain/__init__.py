@@ -1,0 +1,1 @@
+"""The orders domain: pure Python (no I/O, no frameworks). Aggregates and value objects only."""

@@ -5,39 +5,35 @@ import asyncio
 
 from auraconnect.orders.v1 import orders_service_pb2 as pb
 from auraconnect.orders.v1 import orders_service_pb2_grpc as pb_grpc
-from chassis.db import make_engine, make_session_factory
 from chassis.grpc_server import authorized, handle_errors
 from chassis.runtime import run_grpc, start
 
-from orders.adapters.mapping import row_to_proto
+from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
 from orders.service_layer.orders import get_order
+from orders.service_layer.views import order_to_proto
 
 
 class OrdersService(pb_grpc.OrdersServiceServicer):
-    def __init__(self, sessions) -> None:
-        self.sessions = sessions
+    def __init__(self, container: OrdersContainer) -> None:
+        self.container = container
 
     @handle_errors
     async def GetOrder(self, request, context):  # noqa: N802 - gRPC naming
         identity = authorized(context, "orders:read")
-
-        def load():
-            with self.sessions() as session:
-                return row_to_proto(get_order(session, identity, request.order_id))
-
-        return pb.GetOrderResponse(order=await asyncio.to_thread(load))
+        order = await asyncio.to_thread(get_order, self.container.uow, identity, request.order_id)
+        return pb.GetOrderResponse(order=order_to_proto(order))
 
 
-def register(sessions):
+def register(container: OrdersContainer):
     def add(server) -> list[str]:
-        pb_grpc.add_OrdersServiceServicer_to_server(OrdersService(sessions), server)
+        pb_grpc.add_OrdersServiceServicer_to_server(OrdersService(container), server)
         return [pb.DESCRIPTOR.services_by_name["OrdersService"].full_name]
 
     return add
 
 
 if __name__ == "__main__":
-    config = settings()
+    config = settings()  # PostgreSQL only: the gRPC API reads orders and calls no peer
     start(SERVICE, "grpc", config)
-    run_grpc(SERVICE, config, register(make_session_factory(make_engine(config.database_url, config.db_schema))))
+    run_grpc(SERVICE, config, register(bootstrap(config)))

@@ -1,22 +1,20 @@
 """orders REST API under /api/orders/v1."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 
 from chassis import readiness
-from chassis.db import make_engine, make_session_factory
 from chassis.http import create_app, require
 from chassis.identity import Identity
 from chassis.runtime import run_http, start
 from fastapi import Depends, Header, Query, Response
 from pydantic import BaseModel, Field
 
-from orders.adapters.mapping import row_to_json
-from orders.adapters.tax_client import TaxClient
-from orders.config import SERVICE, Settings, settings
-from orders.domain.model import LineInput
-from orders.service_layer.orders import cancel_order, change_status, get_order, place_order, sales_summary
+from orders.bootstrap import OrdersContainer, bootstrap
+from orders.config import SERVICE, settings
+from orders.domain.order import LineInput
+from orders.service_layer import orders, reports
+from orders.service_layer.views import order_to_json, sales_to_json
 
 MAX_CENTS = 10**11  # a billion dollars: beyond it the input is a mistake, not an order
 
@@ -40,66 +38,59 @@ class StatusBody(BaseModel):
     status: Literal["in_kitchen", "ready", "completed"]
 
 
-def _day_start(day: str, field: str) -> datetime:
-    from chassis.errors import InvalidInput
-
-    try:
-        return datetime.combine(datetime.strptime(day, "%Y-%m-%d").date(), time.min, tzinfo=UTC)
-    except ValueError:
-        raise InvalidInput("must be a date YYYY-MM-DD", field=field) from None
-
-
-def build_app(config: Settings):
-    engine = make_engine(config.database_url, config.db_schema)
-    sessions = make_session_factory(engine)
-    tax = TaxClient(config.tax_grpc_addr)
-    app = create_app(SERVICE, {
-        "postgres": readiness.postgres(engine),
-        "redis": readiness.redis(config.redis_url),
-        "tax": readiness.grpc_peer(config.tax_grpc_addr),
-    })
+def build_app(container: OrdersContainer):
+    """The API over `container` (PostgreSQL and the tax peer: what readiness checks, nothing else)."""
+    config, uow = container.config, container.uow
+    checks = {}
+    if container.engine is not None:
+        checks["postgres"] = readiness.postgres(container.engine)
+    if config.tax_grpc_addr:
+        checks["tax"] = readiness.grpc_peer(config.tax_grpc_addr)
+    app = create_app(SERVICE, checks)
 
     @app.post("/api/orders/v1/orders", status_code=201, tags=["orders"])
     def create_order(body: PlaceOrderBody, response: Response,
                      identity: Identity = Depends(require("orders:create")),
-                     idempotency_key: str | None = Header(None, max_length=200)) -> dict:
+                     idempotency_key: str | None = Header(
+                         None, max_length=200, description="retries with the same key return the first order")
+                     ) -> dict:
         lines = [LineInput(line.name, line.quantity, line.unit_price_cents, line.category, line.discount_cents)
                  for line in body.lines]
-        row, created = place_order(sessions, tax, identity, body.location_id, lines, body.tip_cents,
-                                   body.server_staff_id, idempotency_key)
+        order, created = orders.place_order(
+            uow, identity, location_id=body.location_id, lines=lines, tip_cents=body.tip_cents,
+            server_staff_id=body.server_staff_id, idempotency_key=idempotency_key,
+            tax=container.tax, clock=container.clock, new_id=container.new_id)
         if not created:
             response.status_code = 200
-        return row_to_json(row)
+        return order_to_json(order)
 
     @app.get("/api/orders/v1/orders/{order_id}", tags=["orders"])
     def read_order(order_id: str, identity: Identity = Depends(require("orders:read"))) -> dict:
-        with sessions() as session:
-            return row_to_json(get_order(session, identity, order_id))
+        return order_to_json(orders.get_order(uow, identity, order_id))
 
     @app.patch("/api/orders/v1/orders/{order_id}", tags=["orders"])
     def update_status(order_id: str, body: StatusBody,
                       identity: Identity = Depends(require("orders:update"))) -> dict:
         """Kitchen flow: placed -> in_kitchen -> ready -> completed (409 for any other move)."""
-        return row_to_json(change_status(sessions, identity, order_id, body.status))
+        return order_to_json(orders.change_status(uow, identity, order_id, body.status, clock=container.clock))
 
     @app.delete("/api/orders/v1/orders/{order_id}", tags=["orders"])
     def cancel(order_id: str, reason: str = Query("", max_length=500),
                identity: Identity = Depends(require("orders:delete"))) -> dict:
         """Cancels the order (kept for the books, status cancelled); completed orders cannot be."""
-        return row_to_json(cancel_order(sessions, identity, order_id, reason))
+        return order_to_json(orders.cancel_order(uow, identity, order_id, reason, clock=container.clock))
 
     @app.get("/api/orders/v1/reports/sales", tags=["reports"])
     def sales_report(from_: str = Query(..., alias="from", description="first day, YYYY-MM-DD (UTC)"),
                      to: str = Query(..., description="last day, YYYY-MM-DD (UTC), inclusive"),
                      identity: Identity = Depends(require("reports:read"))) -> dict:
-        start, end = _day_start(from_, "from"), _day_start(to, "to") + timedelta(days=1)
-        with sessions() as session:
-            return {"from": from_, "to": to, "locations": sales_summary(session, identity, start, end)}
+        _, sales = reports.sales_summary(uow, identity, from_, to)
+        return {"from": from_, "to": to, "locations": [sales_to_json(row) for row in sales]}
 
     return app
 
 
 if __name__ == "__main__":
-    config = settings()
+    config = settings(require=("tax_grpc_addr",))
     start(SERVICE, "http", config)
-    run_http(SERVICE, config, build_app(config))
+    run_http(SERVICE, config, build_app(bootstrap(config)))

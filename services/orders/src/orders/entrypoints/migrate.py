@@ -1,3 +1,4 @@
+"""Upgrades the orders schema to head (PostgreSQL only)."""
 from pathlib import Path
 
 from chassis.runtime import run_migrations

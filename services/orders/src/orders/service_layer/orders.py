@@ -1,135 +1,105 @@
-"""Order use cases. Placing an order writes the order and its OrderPlaced event in one transaction."""
+"""Order use cases. Each runs in one unit of work: the change and its event commit together."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from auraconnect.orders.v1 import events_pb2
+from chassis.bootstrap import Clock, IdGenerator
 from chassis.errors import InvalidInput, NotFound, PermissionDenied
 from chassis.identity import Identity
-from chassis.outbox import add_event
-from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from chassis.timestamps import to_timestamp
+from chassis.uow import UnitOfWork, UnitOfWorkFactory
+from chassis.validation import parse_uuid
 
-from orders.adapters.mapping import STATUSES, row_to_proto, to_row
-from orders.adapters.orm import OrderRow
-from orders.adapters.tax_client import TaxClient
-from orders.domain.model import LineInput, check_transition, new_order
+from orders.domain.order import CANCELLED, IdempotencyKeyTaken, LineInput, Order, StatusChange
+from orders.service_layer.ports import SalesTaxPort
+from orders.service_layer.views import STATUS_PROTO, order_to_proto
 
 TOPIC = "orders.order.v1"
-SOURCE = "/auraconnect/orders"
+IDEMPOTENCY_FIELD = "Idempotency-Key"  # named as the client sends it: it is a header
 
 
-def _uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise InvalidInput("must be a UUID", field=field) from None
-
-
-def find_by_idempotency_key(session: Session, tenant_id: uuid.UUID, key: str) -> OrderRow | None:
-    return session.scalars(select(OrderRow).where(OrderRow.tenant_id == tenant_id,
-                                                  OrderRow.idempotency_key == key)).first()
-
-
-def place_order(sessions: sessionmaker[Session], tax: TaxClient, identity: Identity, location_id: str,
-                lines: list[LineInput], tip_cents: int, server_staff_id: str | None,
-                idempotency_key: str | None) -> tuple[OrderRow, bool]:
-    """Returns (order, created). A repeated Idempotency-Key returns the first order, unchanged."""
+def place_order(uow: UnitOfWorkFactory, identity: Identity, *, location_id: str, lines: list[LineInput],
+                tip_cents: int = 0, server_staff_id: str | None = None, idempotency_key: str | None = None,
+                tax: SalesTaxPort, clock: Clock, new_id: IdGenerator) -> tuple[Order, bool]:
+    """Returns (order, created). A repeated Idempotency-Key returns the first order, unchanged
+    (whatever the body says: the key, not the body, identifies the attempt)."""
     tenant_id = identity.tenant_uuid
+    if idempotency_key is not None and not idempotency_key.strip():
+        raise InvalidInput("must not be empty (leave the header out to send no key)", field=IDEMPOTENCY_FIELD)
     if idempotency_key:
-        with sessions() as session:
-            existing = find_by_idempotency_key(session, tenant_id, idempotency_key)
-            if existing:
-                return existing, False
-    server = _uuid(server_staff_id or identity.subject, "server_staff_id")
-    location = _uuid(location_id, "location_id")
+        existing = _by_idempotency_key(uow, tenant_id, idempotency_key)
+        if existing:
+            return existing, False
+    server = parse_uuid(server_staff_id or identity.subject, "server_staff_id")
+    location = parse_uuid(location_id, "location_id")
     if not identity.may_access_location(str(location)):
         raise PermissionDenied("not allowed at this location", field="location_id")
-    order = new_order(tenant_id, location, server, lines, tip_cents,
-                      datetime.now(UTC))
-    sales_tax = tax.sales_tax(identity, order)  # outside the transaction: no DB lock held over a network call
-    order.apply_tax(sales_tax.subtotal_cents, sales_tax.tax_cents, sales_tax.line_tax)
-    row = to_row(order, sales_tax.rules_version, idempotency_key)
-    with sessions() as session:
-        session.add(row)
-        add_event(session, SOURCE, TOPIC, key=str(order.order_id),
-                  message=events_pb2.OrderPlaced(order=row_to_proto(row)), subject=str(order.order_id))
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            existing = idempotency_key and find_by_idempotency_key(session, tenant_id, idempotency_key)
-            if existing:  # a concurrent retry with the same key won the race
-                return existing, False
-            raise
-        return row, True
+    order = Order.place(tenant_id=tenant_id, location_id=location, server_staff_id=server, lines=lines,
+                        tip_cents=tip_cents, placed_at=clock(), new_id=new_id, idempotency_key=idempotency_key)
+    # Outside the transaction: no database connection or lock is held over a network call.
+    order.apply_tax(tax.sales_tax(identity, order))
+    try:
+        with uow() as u:
+            u.orders.add(order)
+            u.add_event(TOPIC, key=str(order.order_id), subject=str(order.order_id),
+                        message=events_pb2.OrderPlaced(order=order_to_proto(order)))
+            u.commit()
+    except IdempotencyKeyTaken:
+        existing = _by_idempotency_key(uow, tenant_id, idempotency_key or "")
+        if existing:  # a concurrent retry with the same key won the race
+            return existing, False
+        raise
+    return order, True
 
 
-def get_order(session: Session, identity: Identity, order_id: str) -> OrderRow:
-    row = session.scalars(select(OrderRow).where(
-        OrderRow.id == _uuid(order_id, "order_id"), OrderRow.tenant_id == identity.tenant_uuid,
-        OrderRow.deleted_at.is_(None))).first()
-    if row is None or not identity.may_access_location(str(row.location_id)):
+def get_order(uow: UnitOfWorkFactory, identity: Identity, order_id: str) -> Order:
+    with uow() as u:
+        return _visible_order(u, identity, order_id)
+
+
+def change_status(uow: UnitOfWorkFactory, identity: Identity, order_id: str, status: str, *,
+                  clock: Clock) -> Order:
+    """The kitchen flow: placed -> in_kitchen -> ready -> completed (Conflict for any other move)."""
+    with uow() as u:
+        order = _visible_order(u, identity, order_id, for_update=True)
+        change = order.move_to(status)
+        u.add_event(TOPIC, key=str(order.order_id), subject=str(order.order_id),
+                    message=_status_event(order, change, clock))
+        u.commit()
+        return order
+
+
+def cancel_order(uow: UnitOfWorkFactory, identity: Identity, order_id: str, reason: str = "", *,
+                 clock: Clock) -> Order:
+    with uow() as u:
+        order = _visible_order(u, identity, order_id, for_update=True)
+        change = order.cancel()
+        u.add_event(TOPIC, key=str(order.order_id), subject=str(order.order_id),
+                    message=_status_event(order, change, clock, reason))
+        u.commit()
+        return order
+
+
+def _by_idempotency_key(uow: UnitOfWorkFactory, tenant_id: uuid.UUID, key: str) -> Order | None:
+    with uow() as u:
+        return u.orders.get_by_idempotency_key(tenant_id, key)
+
+
+def _visible_order(u: UnitOfWork, identity: Identity, order_id: str, for_update: bool = False) -> Order:
+    """The caller's order; one at a location the caller may not access does not exist for them."""
+    order = u.orders.get(identity.tenant_uuid, parse_uuid(order_id, "order_id"), for_update=for_update)
+    if order is None or not identity.may_access_location(str(order.location_id)):
         raise NotFound("no such order", field="order_id")
-    return row
+    return order
 
 
-def _locked_order(session: Session, identity: Identity, order_id: str) -> OrderRow:
-    """The caller's order, row-locked so two status changes cannot interleave."""
-    row = session.scalars(select(OrderRow).where(
-        OrderRow.id == _uuid(order_id, "order_id"), OrderRow.tenant_id == identity.tenant_uuid,
-        OrderRow.deleted_at.is_(None)).with_for_update()).first()
-    if row is None or not identity.may_access_location(str(row.location_id)):
-        raise NotFound("no such order", field="order_id")
-    return row
-
-
-def change_status(sessions: sessionmaker[Session], identity: Identity, order_id: str, status: str) -> OrderRow:
-    with sessions() as session:
-        row = _locked_order(session, identity, order_id)
-        check_transition(row.status, status)
-        previous, row.status = row.status, status
-        now = datetime.now(UTC)
-        add_event(session, SOURCE, TOPIC, key=str(row.id), subject=str(row.id),
-                  message=events_pb2.OrderStatusChanged(
-                      tenant_id=str(row.tenant_id), order_id=str(row.id), previous_status=STATUSES[previous],
-                      status=STATUSES[status], changed_at=_timestamp(now)))
-        session.commit()
-        return row
-
-
-def cancel_order(sessions: sessionmaker[Session], identity: Identity, order_id: str, reason: str) -> OrderRow:
-    with sessions() as session:
-        row = _locked_order(session, identity, order_id)
-        check_transition(row.status, "cancelled")
-        previous, row.status = row.status, "cancelled"
-        add_event(session, SOURCE, TOPIC, key=str(row.id), subject=str(row.id),
-                  message=events_pb2.OrderCancelled(
-                      tenant_id=str(row.tenant_id), order_id=str(row.id), previous_status=STATUSES[previous],
-                      reason=reason, cancelled_at=_timestamp(datetime.now(UTC))))
-        session.commit()
-        return row
-
-
-def sales_summary(session: Session, identity: Identity, start: datetime, end: datetime) -> list[dict]:
-    """Per location: orders, subtotal, tax, tips and total placed in [start, end), cancelled ones left out."""
-    if end <= start:
-        raise InvalidInput("must be after from", field="to")
-    query = (select(OrderRow.location_id, func.count(), func.sum(OrderRow.subtotal_cents), func.sum(OrderRow.tax_cents),
-                    func.sum(OrderRow.tip_cents), func.sum(OrderRow.total_cents))
-             .where(OrderRow.tenant_id == identity.tenant_uuid, OrderRow.deleted_at.is_(None),
-                    OrderRow.status != "cancelled", OrderRow.placed_at >= start, OrderRow.placed_at < end)
-             .group_by(OrderRow.location_id).order_by(OrderRow.location_id))
-    rows = [row for row in session.execute(query) if identity.may_access_location(str(row[0]))]
-    return [{"location_id": str(location), "orders": count, "subtotal_cents": int(subtotal),
-             "tax_cents": int(tax), "tip_cents": int(tips), "total_cents": int(total)}
-            for location, count, subtotal, tax, tips, total in rows]
-
-
-def _timestamp(value: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
+def _status_event(order: Order, change: StatusChange, clock: Clock, reason: str = ""):
+    at = to_timestamp(clock())
+    if change.current == CANCELLED:
+        return events_pb2.OrderCancelled(tenant_id=str(order.tenant_id), order_id=str(order.order_id),
+                                         previous_status=STATUS_PROTO[change.previous], reason=reason,
+                                         cancelled_at=at)
+    return events_pb2.OrderStatusChanged(tenant_id=str(order.tenant_id), order_id=str(order.order_id),
+                                         previous_status=STATUS_PROTO[change.previous],
+                                         status=STATUS_PROTO[change.current], changed_at=at)

@@ -1,0 +1,18 @@
+"""What the use cases need from the outside world, as protocols the adapters implement.
+
+bootstrap() wires the real implementations (orders.adapters.*); tests pass fakes."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from chassis.identity import Identity
+
+from orders.domain.order import Order, SalesTax
+
+
+class SalesTaxPort(Protocol):
+    def sales_tax(self, identity: Identity, order: Order) -> SalesTax:
+        """Sales tax for the order's lines at its location on its day, computed as `identity`
+        (the tax peer authorizes the end user). Raises a DomainError naming the field it refuses
+        (an unknown category or location) or DependencyUnavailable."""
+        ...

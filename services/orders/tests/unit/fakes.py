@@ -1,0 +1,127 @@
+"""Fakes for the orders service layer: an in-memory repository and unit of work, a tax peer that
+computes a flat rate, a fixed clock and predictable ids. No network, no database."""
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from chassis.identity import Identity
+from chassis.uow import FakeUnitOfWork
+from orders.domain.order import CANCELLED, IdempotencyKeyTaken, Order, SalesTax
+from orders.domain.reports import LocationSales
+
+NOW = datetime(2026, 3, 14, 12, 30, tzinfo=UTC)
+TENANT = uuid.UUID("00000000-0000-4000-8000-00000000aaaa")
+LOCATION = uuid.UUID("00000000-0000-4000-8000-00000000b001")
+OTHER_LOCATION = uuid.UUID("00000000-0000-4000-8000-00000000b002")
+STAFF = uuid.UUID("00000000-0000-4000-8000-00000000c001")
+
+
+def identity(location_ids: tuple[str, ...] = (), tenant: uuid.UUID = TENANT, subject: uuid.UUID = STAFF) -> Identity:
+    return Identity(subject=str(subject), tenant_id=str(tenant),
+                    permissions=frozenset({"orders:create", "orders:read", "orders:update", "orders:delete",
+                                           "reports:read"}),
+                    location_ids=location_ids)
+
+
+class FixedClock:
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class SequentialIds:
+    """uuid 1, 2, 3, ... so a test can name the ids it expects."""
+
+    def __init__(self) -> None:
+        self.issued = 0
+
+    def __call__(self) -> uuid.UUID:
+        self.issued += 1
+        return uuid.UUID(int=self.issued)
+
+
+@dataclass
+class FakeTax:
+    """SalesTaxPort: `rate_percent` of every line's net amount, rounded half up."""
+
+    rate_percent: int = 8
+    calls: list[Order] = field(default_factory=list)
+    on_call: object = None  # callable(order) run during the call (to simulate a concurrent request)
+
+    def sales_tax(self, identity: Identity, order: Order) -> SalesTax:
+        self.calls.append(order)
+        if self.on_call:
+            self.on_call(order)
+        line_tax, subtotal = {}, 0
+        for line in order.lines:
+            net = line.quantity * line.unit_price_cents - line.discount_cents
+            subtotal += net
+            line_tax[str(line.line_id)] = (net * self.rate_percent + 50) // 100
+        return SalesTax(subtotal, sum(line_tax.values()), line_tax, "sales-test")
+
+
+class FakeOrderRepository:
+    """Like the real one: hands out working copies and keeps them only when the unit of work commits."""
+
+    def __init__(self) -> None:
+        self.saved: dict[uuid.UUID, Order] = {}
+        self._working: dict[uuid.UUID, Order] = {}
+
+    def add(self, order: Order) -> None:
+        """Refuses a taken Idempotency-Key at once, as the database's unique key does."""
+        key = order.idempotency_key
+        if key and any(o.idempotency_key == key and o.tenant_id == order.tenant_id for o in self.saved.values()):
+            raise IdempotencyKeyTaken(key)
+        self._working[order.order_id] = order
+
+    def get(self, tenant_id: uuid.UUID, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
+        order = self.saved.get(order_id)
+        return self._work_on(order) if order and order.tenant_id == tenant_id else None
+
+    def get_by_idempotency_key(self, tenant_id: uuid.UUID, key: str) -> Order | None:
+        found = [o for o in self.saved.values() if o.tenant_id == tenant_id and o.idempotency_key == key]
+        return self._work_on(found[0]) if found else None
+
+    def sales_by_location(self, tenant_id, start, end) -> list[LocationSales]:
+        totals: dict[uuid.UUID, list[int]] = {}
+        for order in self.saved.values():
+            if order.tenant_id == tenant_id and order.status != CANCELLED and start <= order.placed_at < end:
+                sums = totals.setdefault(order.location_id, [0, 0, 0, 0, 0])
+                for index, value in enumerate((1, order.subtotal_cents, order.tax_cents, order.tip_cents,
+                                               order.total_cents)):
+                    sums[index] += value
+        return [LocationSales(location, *sums) for location, sums in sorted(totals.items())]
+
+    def seed(self, order: Order) -> Order:
+        """Put an order in place as if committed earlier (or by another request)."""
+        self.saved[order.order_id] = copy.deepcopy(order)
+        return order
+
+    def _work_on(self, order: Order) -> Order:
+        return self._working.setdefault(order.order_id, copy.deepcopy(order))
+
+    def begin(self) -> None:
+        self._working = {}
+
+    def commit(self) -> None:
+        for order in self._working.values():
+            self.saved[order.order_id] = copy.deepcopy(order)
+
+
+class FakeOrdersUnitOfWork(FakeUnitOfWork):
+    def __init__(self) -> None:
+        super().__init__(source="/auraconnect/orders")
+        self.orders = FakeOrderRepository()
+
+    def _begin(self) -> None:
+        super()._begin()
+        self.orders.begin()
+
+    def _commit(self) -> None:
+        self.orders.commit()
+        super()._commit()
