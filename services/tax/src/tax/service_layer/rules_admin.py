@@ -59,17 +59,23 @@ def _check_keys(body: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
 
 def list_payroll_rules(uow: TaxUnitOfWorkFactory, as_of: date | None = None, jurisdiction: str | None = None,
                        tax: str | None = None, key: str | None = None, revision: int | None = None) -> dict[str, Any]:
-    with uow() as work:
+    with uow() as work:  # read-only: rows are turned into dicts before the unit of work ends
         current = work.revisions.current("payroll")
         revision = current if revision is None else revision
         rows = work.payroll_rules.at_revision(revision, jurisdiction, tax, key)
+        if as_of is not None:
+            rows = [r for r in rows if _in_force(r, as_of)]
+        listed = [{"id": r.id, **r.as_row(), "revision_added": r.revision_added} for r in rows]
         every = work.payroll_rules.rows_at(revision) if as_of is not None else []
     out: dict[str, Any] = {"revision": revision, "current_revision": current}
     if as_of is not None:
-        rows = [r for r in rows if r.effective_from <= as_of and (r.effective_to is None or as_of <= r.effective_to)]
         out |= {"as_of": as_of.isoformat(), "rules_version": RuleBook(every).for_date(as_of).version}
-    out["rows"] = [{"id": r.id, **r.as_row(), "revision_added": r.revision_added} for r in rows]
+    out["rows"] = listed
     return out
+
+
+def _in_force(row: PayrollTaxRule | SalesTaxRate, on: date) -> bool:
+    return row.effective_from <= on and (row.effective_to is None or on <= row.effective_to)
 
 
 def add_payroll_rule(uow: TaxUnitOfWorkFactory, body: Any, actor: str, publish: RevisionPublisher) -> dict[str, Any]:
@@ -167,12 +173,10 @@ def _check_payroll_tables(before_rows: list[dict], after_rows: list[dict], dates
 
 def list_sales_rates(uow: TaxUnitOfWorkFactory, as_of: date | None = None,
                      jurisdiction_id: str | None = None) -> dict[str, Any]:
-    with uow() as work:
-        rows = work.sales_rates.current(jurisdiction_id)
-        revision = work.revisions.current("sales")
-    if as_of is not None:
-        rows = [r for r in rows if r.effective_from <= as_of and (r.effective_to is None or as_of <= r.effective_to)]
-    return {"revision": revision, "rows": [{"id": r.id, **r.as_row(), "revision_added": r.revision_added} for r in rows]}
+    with uow() as work:  # read-only: rows are turned into dicts before the unit of work ends
+        rows = [r for r in work.sales_rates.current(jurisdiction_id) if as_of is None or _in_force(r, as_of)]
+        return {"revision": work.revisions.current("sales"),
+                "rows": [{"id": r.id, **r.as_row(), "revision_added": r.revision_added} for r in rows]}
 
 
 def add_sales_rate(uow: TaxUnitOfWorkFactory, body: Any, actor: str, publish: RevisionPublisher) -> dict[str, Any]:
