@@ -1,6 +1,7 @@
-from chassis.config import ServiceSettings, load_settings
+from chassis.config import ServiceSettings
 
 SERVICE = "tax"
+SOURCE = "/auraconnect/tax"  # CloudEvents source of the events tax publishes (none yet)
 
 
 class Settings(ServiceSettings):
@@ -16,6 +17,3 @@ class Settings(ServiceSettings):
     def rules_admin_tenants(self) -> frozenset[str]:
         return frozenset(t.strip().lower() for t in self.rules_admin_tenant_ids.split(",") if t.strip())
 
-
-def settings() -> Settings:
-    return load_settings(Settings)

@@ -13,6 +13,8 @@ import tax
 from chassis.db import make_engine, make_session_factory
 from chassis.migrations import upgrade
 from devstack import postgres
+from tax.adapters.unit_of_work import TaxUnitOfWork
+from tax.config import SOURCE
 
 MIGRATIONS = Path(tax.__file__).parent / "migrations"
 # --import-mode=importlib keeps test directories off sys.path; the tests here share tax_testkit.py.
@@ -41,6 +43,12 @@ def tax_db(infra):
 @pytest.fixture
 def sessions(tax_db):
     return tax_db[0]
+
+
+@pytest.fixture
+def uow(sessions):
+    """The unit-of-work factory the service layer takes (what bootstrap() wires in production)."""
+    return lambda: TaxUnitOfWork(sessions, SOURCE)
 
 
 @pytest.fixture

@@ -25,6 +25,18 @@ from tax.domain.ledger import AMOUNT_FIELDS
 
 Base = make_base()
 
+# The columns of a sales-tax rate row, as the seed JSON and the engine's rate rows name them.
+RATE_FIELDS = ("jurisdiction_id", "name", "level", "rate", "rate_prepared_food", "rate_alcohol",
+               "rate_grocery", "effective_from", "effective_to", "rounding", "source")
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
 
 class SalesTaxRate(Base):
     """One jurisdiction's rates over one validity period (columns mirror the seed rows)."""
@@ -46,6 +58,18 @@ class SalesTaxRate(Base):
     # Rows are never edited once in use: see RuleRevision.
     revision_added: Mapped[int | None] = mapped_column(BigInteger)
     revision_retired: Mapped[int | None] = mapped_column(BigInteger)
+
+    def as_row(self) -> dict[str, Any]:
+        """The engine's rate row (dates as ISO strings)."""
+        values = {field: getattr(self, field) for field in RATE_FIELDS}
+        values["effective_from"], values["effective_to"] = _iso(self.effective_from), _iso(self.effective_to)
+        return values
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], revision: int) -> "SalesTaxRate":
+        values = {field: row.get(field) for field in RATE_FIELDS}
+        values["effective_from"], values["effective_to"] = _date(row["effective_from"]), _date(row.get("effective_to"))
+        return cls(**values, revision_added=revision)
 
 
 class TaxAreaJurisdiction(Base):
@@ -106,6 +130,25 @@ class PayrollTaxRule(Base):
     source: Mapped[str] = mapped_column(Text)
     revision_added: Mapped[int] = mapped_column(BigInteger, ForeignKey("rule_revisions.id"))
     revision_retired: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("rule_revisions.id"))
+
+    @property
+    def rule(self) -> tuple[str, str, str]:
+        return self.jurisdiction, self.tax, self.key
+
+    def as_row(self) -> dict[str, Any]:
+        """The engine's row shape (key order as in the JSON files; the hash sorts keys anyway)."""
+        out: dict[str, Any] = {"jurisdiction": self.jurisdiction, "tax": self.tax, "key": self.key,
+                               "effective_from": _iso(self.effective_from), "effective_to": _iso(self.effective_to)}
+        out[self.kind] = self.data
+        out["source"] = self.source
+        return out
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], revision: int) -> "PayrollTaxRule":
+        kind = "brackets" if "brackets" in row else "value"
+        return cls(jurisdiction=row["jurisdiction"], tax=row["tax"], key=row["key"],
+                   effective_from=_date(row["effective_from"]), effective_to=_date(row["effective_to"]),
+                   kind=kind, data=row[kind], source=row["source"], revision_added=revision)
 
 
 # ---------------------------------------------------------------- employer settings (per tenant)

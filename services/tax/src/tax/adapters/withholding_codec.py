@@ -29,9 +29,9 @@ from auraconnect.tax.v1 import payroll_tax_pb2 as pb
 from tax.domain.payroll import EmployerOptions, ValidationError, WithholdingRequest, YearToDate
 from tax.domain.payroll.model import FREQUENCIES, PAYMENT_TYPES, PRETAX_TYPES, SUPPLEMENTAL_KINDS, PretaxDeduction
 from tax.domain.payroll.money import CENT, ZERO
+from tax.domain.payroll.request_list import BuildError, Missing
 from tax.domain.payroll.states import STATES
 from tax.domain.request_json import with_context
-from tax.service_layer.withholding import BuildError, Missing
 
 _SCALARS = ("pay_date", "pay_frequency", "payment_type", "wages", "tips", "work_state", "supplemental_kind")
 _YTD = ("wages", "ss_wages", "medicare_wages", "futa_wages", "suta_wages", "state_wages", "supplemental_wages",
@@ -257,7 +257,7 @@ def result_from_proto(msg: pb.WithholdingResult) -> dict[str, Any]:
 
 
 class ProtoRequests:
-    """gRPC WithholdingRequest messages as service_layer.withholding.Requests: the fast parser first,
+    """gRPC WithholdingRequest messages as domain.payroll.request_list.Requests: the fast parser first,
     the canonical JSON path for whatever it leaves (and for every error)."""
 
     def __init__(self, messages, parser: FastParser) -> None:

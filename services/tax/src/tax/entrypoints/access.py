@@ -1,32 +1,21 @@
-"""Who may do what on the tax API, beyond one permission per route (chassis.http.require)."""
+"""Who may do what on the tax API, beyond one permission per route (chassis.http.require / require_any)."""
 from __future__ import annotations
 
 from chassis.errors import PermissionDenied
-from chassis.http import current_identity
+from chassis.http import authorize_own
 from chassis.identity import Identity
-from fastapi import Depends
 
 # Calculating withholding reads nothing private; payroll runs (payroll:create) and managers checking a
 # figure (payroll:read) both need it.
 CALCULATE = ("payroll:read", "payroll:create")
-
-
-def require_any(*permissions: str):
-    def dependency(identity: Identity = Depends(current_identity)) -> Identity:
-        if not any(identity.has(p) for p in permissions):
-            raise PermissionDenied(f"missing permission {' or '.join(permissions)}")
-        return identity
-
-    return dependency
+# Reading an employee's figures and forms: any employee's, or (staff) one's own W-2.
+READ_EMPLOYEE = ("payroll:read", "payroll:read:own")
 
 
 def may_read_employee(identity: Identity, employee_id: str) -> None:
-    """payroll:read, or payroll:read:own for one's own figures and forms (staff see their own W-2)."""
-    if identity.has("payroll:read"):
-        return
-    if identity.subject.lower() == employee_id.lower() and identity.has("payroll:read:own"):
-        return
-    raise PermissionDenied("missing permission payroll:read")
+    """payroll:read, or payroll:read:own for one's own figures and forms (the own-record rule,
+    Identity.may). Subjects are lower-case UUIDs; a path may spell the id in capitals."""
+    authorize_own(identity, "payroll:read", employee_id.lower())
 
 
 def may_change_rules(identity: Identity, operator_tenants: frozenset[str]) -> None:

@@ -9,20 +9,23 @@ from auraconnect.tax.v1 import sales_tax_pb2 as sales_pb
 from auraconnect.tax.v1 import tax_ledger_pb2 as ledger_pb
 from auraconnect.tax.v1 import tax_service_pb2 as pb
 from auraconnect.tax.v1 import tax_service_pb2_grpc as pb_grpc
-from chassis.db import session_scope
-from chassis.errors import InvalidInput, PermissionDenied
-from chassis.grpc_server import authorized, handle_errors, identity_of
+from chassis.config import load_settings
+from chassis.errors import InvalidInput
+from chassis.grpc_server import authorized, authorized_any, handle_errors
 from chassis.runtime import run_grpc, start
 
-from tax import bootstrap
 from tax.adapters.paycheck_codec import paycheck_to_dict
 from tax.adapters.withholding_codec import ProtoRequests, add_results, result_to_proto
-from tax.config import SERVICE, settings
+from tax.bootstrap import TaxContainer, bootstrap
+from tax.config import SERVICE, Settings
 from tax.domain.payroll.engine import _gc_paused as pause_gc  # the engine's own, shared depth count
 from tax.entrypoints.access import CALCULATE
 from tax.service_layer import ledger, withholding
 from tax.service_layer.sales import calculate_for_location
 
+# REDIS_URL is required (the rule caches use it); the gRPC health service reports SERVING without
+# checking Redis, which the caches fall back from (see http_api.REQUIRED).
+REQUIRED = ("redis_url",)
 MAX_BATCH = 10_000  # ~0.5 s of one core; the 4 MB default message limit allows ~25,000 requests anyway
 
 CATEGORY_NAMES = {
@@ -58,44 +61,33 @@ def result_to_proto_sales(result: dict) -> sales_pb.CalculateSalesTaxResponse:
     )
 
 
-def calculator(context):
-    identity = identity_of(context)
-    if not any(identity.has(p) for p in CALCULATE):
-        raise PermissionDenied(f"missing permission {' or '.join(CALCULATE)}")
-    return identity
-
-
 class TaxService(pb_grpc.TaxServiceServicer):
-    def __init__(self, services: bootstrap.Services) -> None:
-        self.services = services
-        self.sessions = services.sessions
+    def __init__(self, container: TaxContainer) -> None:
+        self.container = container
 
     @handle_errors
     async def CalculateSalesTax(self, request, context):  # noqa: N802 - gRPC naming
         identity = authorized(context, "orders:create")
         body = request_to_dict(request)
-
-        def calculate():
-            with self.sessions() as session:
-                return calculate_for_location(session, self.services.sales_rates.get(), identity.tenant_uuid, body)
-
-        return result_to_proto_sales(await asyncio.to_thread(calculate))
+        c = self.container
+        result = await asyncio.to_thread(calculate_for_location, c.uow, c.sales_rates, identity.tenant_uuid, body)
+        return result_to_proto_sales(result)
 
     def _withholding(self, tenant_id: uuid.UUID, messages, batch: bool):
-        requests = ProtoRequests(messages, self.services.parser)
-        with self.sessions() as session:  # opens a connection only if the ledger or settings are needed
-            return withholding.calculate(session, self.services.payroll_rules.book(), tenant_id, requests,
-                                         batch).results
+        # A unit of work is opened only if some request needs the ledger or the employer settings.
+        c = self.container
+        return withholding.calculate(c.uow, c.payroll_rules, tenant_id, ProtoRequests(messages, c.parser),
+                                     batch).results
 
     @handle_errors
     async def CalculateWithholding(self, request, context):  # noqa: N802
-        identity = calculator(context)
+        identity = authorized_any(context, *CALCULATE)
         results = await asyncio.to_thread(self._withholding, identity.tenant_uuid, [request.request], False)
         return payroll_pb.CalculateWithholdingResponse(result=result_to_proto(results[0]))
 
     @handle_errors
     async def CalculateWithholdingBatch(self, request, context):  # noqa: N802
-        identity = calculator(context)
+        identity = authorized_any(context, *CALCULATE)
         if len(request.requests) > MAX_BATCH:
             # One call holds a worker thread for its whole run: larger pay runs go in several calls.
             raise InvalidInput(f"at most {MAX_BATCH} requests per call; send a larger pay run in chunks",
@@ -120,23 +112,19 @@ class TaxService(pb_grpc.TaxServiceServicer):
         record = ledger.parse_paycheck(body)
         ledger.same_tenant(record, identity)
 
-        def record_it() -> bool:
-            with session_scope(self.sessions) as session:
-                return ledger.record_paycheck(session, record, "rpc")
-
-        recorded = await asyncio.to_thread(record_it)
+        recorded = await asyncio.to_thread(ledger.record_paycheck, self.container.uow, record, "rpc")
         return ledger_pb.RecordPaycheckResponse(paycheck_id=record.paycheck_id, recorded=recorded)
 
 
-def register(services: bootstrap.Services):
+def register(container: TaxContainer):
     def add(server) -> list[str]:
-        pb_grpc.add_TaxServiceServicer_to_server(TaxService(services), server)
+        pb_grpc.add_TaxServiceServicer_to_server(TaxService(container), server)
         return [pb.DESCRIPTOR.services_by_name["TaxService"].full_name]
 
     return add
 
 
 if __name__ == "__main__":
-    config = settings()
+    config = load_settings(Settings, require=REQUIRED)
     start(SERVICE, "grpc", config)
-    run_grpc(SERVICE, config, register(bootstrap.build(config)))
+    run_grpc(SERVICE, config, register(bootstrap(config)))

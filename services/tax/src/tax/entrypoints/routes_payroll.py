@@ -4,27 +4,27 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from chassis.db import session_scope
-from chassis.http import require
+from chassis.http import require, require_any
 from chassis.identity import Identity
+from chassis.validation import parse_uuid
 from fastapi import Body, Depends, FastAPI, Query, Response
 
 from tax.adapters.pdf_forms import render_1099_nec, render_w2
-from tax.bootstrap import Services
-from tax.entrypoints.access import CALCULATE, may_read_employee, require_any
+from tax.bootstrap import TaxContainer
+from tax.entrypoints.access import CALCULATE, READ_EMPLOYEE, may_read_employee
 from tax.service_layer import ledger, withholding
 
 
-def add_routes(app: FastAPI, services: Services) -> None:
-    sessions = services.sessions
+def add_routes(app: FastAPI, container: TaxContainer) -> None:
+    uow = container.uow
+    reader = require_any(*READ_EMPLOYEE)
 
     @app.post("/api/tax/v1/payroll/withholding:calculate", tags=["payroll tax"])
     def calculate_withholding(response: Response, request: Any = Body(...),
                               identity: Identity = Depends(require_any(*CALCULATE))) -> dict:
         """One employee-period: the engine's request JSON; `employee_id` may replace `ytd`."""
-        with sessions() as session:
-            calculated = withholding.calculate(session, services.payroll_rules.book(), identity.tenant_uuid,
-                                               withholding.JsonRequests([request]))
+        calculated = withholding.calculate(uow, container.payroll_rules, identity.tenant_uuid,
+                                           withholding.JsonRequests([request]))
         response.headers["X-Tax-YTD-Source"] = "ledger" if calculated.ytd_from_ledger[0] else "request"
         return calculated.results[0].to_dict()
 
@@ -32,24 +32,20 @@ def add_routes(app: FastAPI, services: Services) -> None:
     def employee_ytd(employee_id: str, tax_year: int = Query(..., description="e.g. 2026"),
                      through: date | None = Query(None, description="only paychecks paid on or before"),
                      work_state: str | None = Query(None, description="unemployment bases of this state"),
-                     identity: Identity = Depends(require_any("payroll:read", "payroll:read:own"))) -> dict:
+                     identity: Identity = Depends(reader)) -> dict:
         may_read_employee(identity, employee_id)
-        employee = ledger.parse_employee(employee_id)
-        with sessions() as session:
-            return ledger.ytd_report(session, identity.tenant_uuid, employee, ledger.check_tax_year(tax_year),
-                                     through, work_state)
+        employee = parse_uuid(employee_id, "employee_id")
+        return ledger.ytd_report(uow, identity.tenant_uuid, employee, ledger.check_tax_year(tax_year),
+                                 through, work_state)
 
     def form(builder, employee_id: str, tax_year: int, identity: Identity) -> dict:
         may_read_employee(identity, employee_id)
-        employee = ledger.parse_employee(employee_id)
-        with sessions() as session:
-            return builder(session, identity.tenant_uuid, employee, ledger.check_tax_year(tax_year))
+        employee = parse_uuid(employee_id, "employee_id")
+        return builder(uow, identity.tenant_uuid, employee, ledger.check_tax_year(tax_year))
 
     def pdf(content: bytes, name: str) -> Response:
         return Response(content, media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
-
-    reader = require_any("payroll:read", "payroll:read:own")
 
     @app.get("/api/tax/v1/employees/{employee_id}/w2", tags=["tax forms"])
     def w2_json(employee_id: str, tax_year: int = Query(...), identity: Identity = Depends(reader)) -> dict:
@@ -76,8 +72,7 @@ def add_routes(app: FastAPI, services: Services) -> None:
             paycheck = {"tenant_id": identity.tenant_id, **paycheck}
         record = ledger.parse_paycheck(paycheck)
         ledger.same_tenant(record, identity)
-        with session_scope(sessions) as session:
-            recorded = ledger.record_paycheck(session, record, "api")
+        recorded = ledger.record_paycheck(uow, record, "api")
         if not recorded:
             response.status_code = 200
         return {"paycheck_id": record.paycheck_id, "recorded": recorded}

@@ -11,22 +11,26 @@ from datetime import date
 from typing import Any
 
 from chassis.errors import InvalidInput
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from tax.adapters.orm import EmployerSutaRate, EmployerTaxSettings
 from tax.domain.payroll import EmployerOptions, ValidationError
 from tax.domain.payroll.validation import boolean, check_keys, money, obj, rate
+from tax.service_layer.ports import TaxUnitOfWork, TaxUnitOfWorkFactory
 
 _EIN = re.compile(r"\d{2}-\d{7}")
 _STATE = re.compile(r"[A-Z]{2}")
 KEYS = ("round_federal_to_whole_dollars", "legal_name", "ein", "address", "state_employer_ids", "suta")
 
 
-def get_settings(session: Session, tenant_id: uuid.UUID) -> dict[str, Any]:
-    row = session.get(EmployerTaxSettings, tenant_id)
-    suta = session.scalars(select(EmployerSutaRate).where(EmployerSutaRate.tenant_id == tenant_id)
-                           .order_by(EmployerSutaRate.state, EmployerSutaRate.effective_from))
+def get_settings(uow: TaxUnitOfWorkFactory, tenant_id: uuid.UUID) -> dict[str, Any]:
+    with uow() as work:
+        return settings_of(work, tenant_id)
+
+
+def settings_of(work: TaxUnitOfWork, tenant_id: uuid.UUID) -> dict[str, Any]:
+    """The tenant's settings, read in an open unit of work (withholding and the forms use them)."""
+    row = work.employer_settings.get(tenant_id)
+    suta = work.employer_settings.suta_rates(tenant_id)
     return {
         "round_federal_to_whole_dollars": bool(row and row.round_federal_to_whole_dollars),
         "legal_name": (row and row.legal_name) or "", "ein": (row and row.ein) or "",
@@ -36,22 +40,25 @@ def get_settings(session: Session, tenant_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-def put_settings(session: Session, tenant_id: uuid.UUID, body: Any) -> dict[str, Any]:
+def put_settings(uow: TaxUnitOfWorkFactory, tenant_id: uuid.UUID, body: Any) -> dict[str, Any]:
     """Replace the tenant's settings with `body` (the shape get_settings returns)."""
     try:
         values, suta = _validate(body)
     except ValidationError as error:
         raise InvalidInput(error.message, field=error.field) from None
-    row = session.get(EmployerTaxSettings, tenant_id)
-    if row is None:
-        row = EmployerTaxSettings(tenant_id=tenant_id)
-        session.add(row)
-    for key, value in values.items():
-        setattr(row, key, value)
-    session.execute(delete(EmployerSutaRate).where(EmployerSutaRate.tenant_id == tenant_id))
-    session.add_all(EmployerSutaRate(tenant_id=tenant_id, **s) for s in suta)
-    session.flush()
-    return get_settings(session, tenant_id)
+    with uow() as work:
+        row = work.employer_settings.get(tenant_id)
+        if row is None:
+            row = EmployerTaxSettings(tenant_id=tenant_id)
+            work.employer_settings.add(row)
+        for key, value in values.items():
+            setattr(row, key, value)
+        work.employer_settings.replace_suta_rates(tenant_id, [EmployerSutaRate(tenant_id=tenant_id, **s)
+                                                              for s in suta])
+        work.flush()
+        saved = settings_of(work, tenant_id)
+        work.commit()
+    return saved
 
 
 def _validate(body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:

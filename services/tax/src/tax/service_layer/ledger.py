@@ -8,9 +8,7 @@ from typing import Any
 
 from chassis.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from chassis.identity import Identity
-from sqlalchemy.orm import Session
 
-from tax.adapters import ledger_repo
 from tax.domain.ledger import (
     EMPLOYEE_TAXES,
     EMPLOYER_TAXES,
@@ -24,7 +22,8 @@ from tax.domain.ledger import (
 )
 from tax.domain.payroll import ValidationError
 from tax.domain.payroll.money import fmt_money
-from tax.service_layer.employer_settings import get_settings
+from tax.service_layer.employer_settings import settings_of
+from tax.service_layer.ports import TaxUnitOfWork, TaxUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +35,21 @@ def parse_paycheck(paycheck: dict[str, Any]) -> PaycheckRecord:
         raise InvalidInput(error.message, field=error.field) from None
 
 
-def record_paycheck(session: Session, record: PaycheckRecord, source: str, event_id: str | None = None) -> bool:
+def record_paycheck(uow: TaxUnitOfWorkFactory, record: PaycheckRecord, source: str) -> bool:
     """True when recorded now; False when this exact paycheck was recorded before (a retry).
 
     The same paycheck_id with different content is refused (Conflict): a finalized paycheck is never
     edited, a correction is a new paycheck."""
-    stored_hash = ledger_repo.insert_paycheck(session, record, source, event_id)
+    with uow() as work:
+        recorded = record_paycheck_in(work, record, source)
+        work.commit()
+    return recorded
+
+
+def record_paycheck_in(work: TaxUnitOfWork, record: PaycheckRecord, source: str, event_id: str | None = None) -> bool:
+    """record_paycheck in a unit of work the caller commits (the event consumer's, which also records
+    the event id in the same transaction)."""
+    stored_hash = work.ledger.insert_paycheck(record, source, event_id)
     if stored_hash is None:
         return True
     if stored_hash != record.content_hash():
@@ -50,30 +58,24 @@ def record_paycheck(session: Session, record: PaycheckRecord, source: str, event
     return False
 
 
-def parse_employee(employee_id: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(employee_id)
-    except ValueError:
-        raise InvalidInput("must be a UUID", field="employee_id") from None
-
-
 def check_tax_year(tax_year: int) -> int:
     if not 2000 <= tax_year <= 2100:
         raise InvalidInput("must be a year such as 2026", field="tax_year")
     return tax_year
 
 
-def ytd_report(session: Session, tenant_id: uuid.UUID, employee_id: uuid.UUID, tax_year: int,
+def ytd_report(uow: TaxUnitOfWorkFactory, tenant_id: uuid.UUID, employee_id: uuid.UUID, tax_year: int,
                through: date | None = None, work_state: str | None = None) -> dict[str, Any]:
     """YTD figures: `ytd` is exactly what a withholding request's "ytd" takes (for `work_state`'s
     unemployment bases when given), plus the year's totals per tax and per state."""
     if through is not None and through.year != tax_year:
         raise InvalidInput(f"must be a date in {tax_year}", field="through")
-    if not ledger_repo.knows_worker(session, tenant_id, employee_id):
-        # Unknown here (never paid, or another tenant's id): nothing to report, and no hint which.
-        raise NotFound("no paychecks recorded for this employee", field="employee_id")
-    by_state = ledger_repo.ytd_sums(session, tenant_id, tax_year, [employee_id], through).get(employee_id, {})
-    sums = ledger_repo.totals(session, tenant_id, employee_id, tax_year, through)
+    with uow() as work:
+        if not work.ledger.knows_worker(tenant_id, employee_id):
+            # Unknown here (never paid, or another tenant's id): nothing to report, and no hint which.
+            raise NotFound("no paychecks recorded for this employee", field="employee_id")
+        by_state = work.ledger.ytd_sums(tenant_id, tax_year, [employee_id], through).get(employee_id, {})
+        sums = work.ledger.totals(tenant_id, employee_id, tax_year, through)
     return {
         "employee_id": str(employee_id), "tax_year": tax_year,
         "through": through.isoformat() if through else None, "work_state": work_state,
@@ -92,17 +94,24 @@ def ytd_report(session: Session, tenant_id: uuid.UUID, employee_id: uuid.UUID, t
     }
 
 
-def w2(session: Session, tenant_id: uuid.UUID, employee_id: uuid.UUID, tax_year: int) -> dict[str, Any]:
-    records = ledger_repo.records_for(session, tenant_id, employee_id, tax_year)
-    form = build_w2(records, tax_year, get_settings(session, tenant_id))
+def _records_and_settings(uow: TaxUnitOfWorkFactory, tenant_id: uuid.UUID, employee_id: uuid.UUID,
+                          tax_year: int) -> tuple[list[PaycheckRecord], dict[str, Any]]:
+    with uow() as work:
+        return work.ledger.records_for(tenant_id, employee_id, tax_year), settings_of(work, tenant_id)
+
+
+def w2(uow: TaxUnitOfWorkFactory, tenant_id: uuid.UUID, employee_id: uuid.UUID, tax_year: int) -> dict[str, Any]:
+    records, settings = _records_and_settings(uow, tenant_id, employee_id, tax_year)
+    form = build_w2(records, tax_year, settings)
     if form is None:
         raise NotFound(f"no wages recorded for this employee in {tax_year}", field="employee_id")
     return form
 
 
-def form_1099_nec(session: Session, tenant_id: uuid.UUID, employee_id: uuid.UUID, tax_year: int) -> dict[str, Any]:
-    records = ledger_repo.records_for(session, tenant_id, employee_id, tax_year)
-    form = build_1099_nec(records, tax_year, get_settings(session, tenant_id))
+def form_1099_nec(uow: TaxUnitOfWorkFactory, tenant_id: uuid.UUID, employee_id: uuid.UUID,
+                  tax_year: int) -> dict[str, Any]:
+    records, settings = _records_and_settings(uow, tenant_id, employee_id, tax_year)
+    form = build_1099_nec(records, tax_year, settings)
     if form is None:
         raise NotFound(f"no nonemployee compensation recorded for this worker in {tax_year}", field="employee_id")
     return form

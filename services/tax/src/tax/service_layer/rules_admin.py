@@ -3,7 +3,7 @@
 Adding a row is the only change there is. It never edits a row in use: when the new row starts while
 an open-ended row of the same rule is in force, that row is retired and replaced by a copy ending
 the day before (so the tables as of any earlier revision can still be rebuilt). Each change is one
-new revision; callers publish it after the commit, which moves every replica's cache to it.
+new revision, published after the commit, which moves every replica's cache to it.
 
 Before anything is written the new tables are checked the way the engines will read them: row
 shape and overlaps, and for payroll a set of reference calculations on the new row's dates must
@@ -16,17 +16,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from chassis.errors import Conflict, InvalidInput
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
-from tax.adapters.orm import PayrollTaxRule, RuleRevision, SalesTaxRate
-from tax.adapters.payroll_rules import in_force_at_revision, row_dict
-from tax.adapters.revisions import current_revision_in_db
-from tax.adapters.sales_rates import RATE_FIELDS, current_rates, load_rate_rows, rate_row_dict
+from tax.adapters.orm import RATE_FIELDS, PayrollTaxRule, SalesTaxRate
 from tax.domain.payroll import RuleBook, RuleDataError, WithholdingRequest, calculate_withholding
 from tax.domain.payroll.ruleset import parse_brackets, parse_value
 from tax.domain.payroll.states import STATES
 from tax.domain.sales import SalesTaxError, build_jurisdiction_rates
+from tax.service_layer.ports import RevisionPublisher, TaxUnitOfWorkFactory
 
 PAYROLL_KEYS = ("jurisdiction", "tax", "key", "effective_from", "effective_to", "value", "brackets", "source")
 SALES_KEYS = RATE_FIELDS
@@ -58,42 +54,31 @@ def _check_keys(body: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
     return body
 
 
-def _new_revision(session: Session, domain: str, actor: str, note: str) -> int:
-    revision = RuleRevision(domain=domain, created_by=actor, note=note)
-    session.add(revision)
-    session.flush()
-    return revision.id
-
-
-def _lock(session: Session, domain: str) -> None:
-    """One change per domain at a time: two admins closing the same open row would both succeed otherwise."""
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"tax.rules.{domain}"})
-
-
 # ---------------------------------------------------------------- payroll rules
 
 
-def list_payroll_rules(session: Session, as_of: date | None = None, jurisdiction: str | None = None,
+def list_payroll_rules(uow: TaxUnitOfWorkFactory, as_of: date | None = None, jurisdiction: str | None = None,
                        tax: str | None = None, key: str | None = None, revision: int | None = None) -> dict[str, Any]:
-    current = current_revision_in_db(session, "payroll")
-    revision = current if revision is None else revision
-    query = select(PayrollTaxRule).where(in_force_at_revision(revision))
-    for column, value in ((PayrollTaxRule.jurisdiction, jurisdiction), (PayrollTaxRule.tax, tax),
-                          (PayrollTaxRule.key, key)):
-        if value:
-            query = query.where(column == value)
-    rows = list(session.scalars(query.order_by(PayrollTaxRule.jurisdiction, PayrollTaxRule.tax, PayrollTaxRule.key,
-                                               PayrollTaxRule.effective_from)))
+    with uow() as work:  # read-only: rows are turned into dicts before the unit of work ends
+        current = work.revisions.current("payroll")
+        revision = current if revision is None else revision
+        rows = work.payroll_rules.at_revision(revision, jurisdiction, tax, key)
+        if as_of is not None:
+            rows = [r for r in rows if _in_force(r, as_of)]
+        listed = [{"id": r.id, **r.as_row(), "revision_added": r.revision_added} for r in rows]
+        every = work.payroll_rules.rows_at(revision) if as_of is not None else []
     out: dict[str, Any] = {"revision": revision, "current_revision": current}
     if as_of is not None:
-        rows = [r for r in rows if r.effective_from <= as_of and (r.effective_to is None or as_of <= r.effective_to)]
-        every = [row_dict(r) for r in session.scalars(select(PayrollTaxRule).where(in_force_at_revision(revision)))]
         out |= {"as_of": as_of.isoformat(), "rules_version": RuleBook(every).for_date(as_of).version}
-    out["rows"] = [{"id": r.id, **row_dict(r), "revision_added": r.revision_added} for r in rows]
+    out["rows"] = listed
     return out
 
 
-def add_payroll_rule(session: Session, body: Any, actor: str) -> dict[str, Any]:
+def _in_force(row: PayrollTaxRule | SalesTaxRate, on: date) -> bool:
+    return row.effective_from <= on and (row.effective_to is None or on <= row.effective_to)
+
+
+def add_payroll_rule(uow: TaxUnitOfWorkFactory, body: Any, actor: str, publish: RevisionPublisher) -> dict[str, Any]:
     body = _check_keys(body, PAYROLL_KEYS)
     new = {"jurisdiction": _text(body, "jurisdiction", 40), "tax": _text(body, "tax", 80),
            "key": _text(body, "key", 120)}
@@ -111,38 +96,37 @@ def add_payroll_rule(session: Session, body: Any, actor: str) -> dict[str, Any]:
     new[kind] = body[kind]
     new["source"] = _text(body, "source")
 
-    _lock(session, "payroll")
-    current = list(session.scalars(select(PayrollTaxRule).where(PayrollTaxRule.revision_retired.is_(None))))
-    same = [r for r in current if (r.jurisdiction, r.tax, r.key) == (new["jurisdiction"], new["tax"], new["key"])]
-    to_close = [r for r in same if r.effective_to is None and r.effective_from < start]
-    for r in same:
-        if r not in to_close and r.effective_from <= (end or date.max) and (r.effective_to or date.max) >= start:
-            raise Conflict(f"overlaps the row from {r.effective_from} (id {r.id}); only an open-ended row that "
-                           "starts earlier is closed automatically", field="effective_from")
-    closed_copies = [{**row_dict(r), "effective_to": (start - timedelta(days=1)).isoformat()} for r in to_close]
-    before_rows = [row_dict(r) for r in current]
-    after_rows = [row_dict(r) for r in current if r not in to_close] + closed_copies + [new]
-    _check_payroll_tables(before_rows, after_rows, [d for d in (start, end) if d is not None])
+    with uow() as work:
+        work.revisions.lock("payroll")
+        current = work.payroll_rules.current()
+        same = [r for r in current if r.rule == (new["jurisdiction"], new["tax"], new["key"])]
+        to_close = [r for r in same if r.effective_to is None and r.effective_from < start]
+        for r in same:
+            if r not in to_close and r.effective_from <= (end or date.max) and (r.effective_to or date.max) >= start:
+                raise Conflict(f"overlaps the row from {r.effective_from} (id {r.id}); only an open-ended row that "
+                               "starts earlier is closed automatically", field="effective_from")
+        closed_copies = [{**r.as_row(), "effective_to": (start - timedelta(days=1)).isoformat()} for r in to_close]
+        before_rows = [r.as_row() for r in current]
+        after_rows = [r.as_row() for r in current if r not in to_close] + closed_copies + [new]
+        _check_payroll_tables(before_rows, after_rows, [d for d in (start, end) if d is not None])
 
-    revision = _new_revision(session, "payroll", actor,
-                             f"add {new['jurisdiction']}/{new['tax']}/{new['key']} from {new['effective_from']}")
-    for r, copy in zip(to_close, closed_copies):
-        r.revision_retired = revision
-        session.add(_payroll_row(copy, revision))
-    added = _payroll_row(new, revision)
-    session.add(added)
-    session.flush()
-    return {"revision": revision, "row": {"id": added.id, **row_dict(added), "revision_added": revision},
-            "closed": [{"id": r.id, "effective_to": c["effective_to"]} for r, c in zip(to_close, closed_copies)]}
+        revision = work.revisions.add(
+            "payroll", actor, f"add {new['jurisdiction']}/{new['tax']}/{new['key']} from {new['effective_from']}")
+        for r, copy in zip(to_close, closed_copies):
+            r.revision_retired = revision
+            work.payroll_rules.add(PayrollTaxRule.from_row(copy, revision))
+        added = PayrollTaxRule.from_row(new, revision)
+        work.payroll_rules.add(added)
+        work.flush()
+        result = _added(revision, added, to_close, closed_copies)
+        work.commit()
+    publish.publish(revision)
+    return result
 
 
-def _payroll_row(row: dict[str, Any], revision: int) -> PayrollTaxRule:
-    kind = "brackets" if "brackets" in row else "value"
-    return PayrollTaxRule(
-        jurisdiction=row["jurisdiction"], tax=row["tax"], key=row["key"],
-        effective_from=date.fromisoformat(row["effective_from"]),
-        effective_to=date.fromisoformat(row["effective_to"]) if row["effective_to"] else None,
-        kind=kind, data=row[kind], source=row["source"], revision_added=revision)
+def _added(revision: int, added: PayrollTaxRule | SalesTaxRate, closed: list, closed_copies: list[dict]) -> dict:
+    return {"revision": revision, "row": {"id": added.id, **added.as_row(), "revision_added": revision},
+            "closed": [{"id": r.id, "effective_to": c["effective_to"]} for r, c in zip(closed, closed_copies)]}
 
 
 def reference_requests(on: date) -> list[dict[str, Any]]:
@@ -187,56 +171,47 @@ def _check_payroll_tables(before_rows: list[dict], after_rows: list[dict], dates
 # ---------------------------------------------------------------- sales-tax rates
 
 
-def list_sales_rates(session: Session, as_of: date | None = None, jurisdiction_id: str | None = None) -> dict[str, Any]:
-    query = select(SalesTaxRate).where(current_rates())
-    if jurisdiction_id:
-        query = query.where(SalesTaxRate.jurisdiction_id == jurisdiction_id)
-    rows = list(session.scalars(query.order_by(SalesTaxRate.jurisdiction_id, SalesTaxRate.effective_from)))
-    if as_of is not None:
-        rows = [r for r in rows if r.effective_from <= as_of and (r.effective_to is None or as_of <= r.effective_to)]
-    return {"revision": current_revision_in_db(session, "sales"),
-            "rows": [{"id": r.id, **rate_row_dict(r), "revision_added": r.revision_added} for r in rows]}
+def list_sales_rates(uow: TaxUnitOfWorkFactory, as_of: date | None = None,
+                     jurisdiction_id: str | None = None) -> dict[str, Any]:
+    with uow() as work:  # read-only: rows are turned into dicts before the unit of work ends
+        rows = [r for r in work.sales_rates.current(jurisdiction_id) if as_of is None or _in_force(r, as_of)]
+        return {"revision": work.revisions.current("sales"),
+                "rows": [{"id": r.id, **r.as_row(), "revision_added": r.revision_added} for r in rows]}
 
 
-def add_sales_rate(session: Session, body: Any, actor: str) -> dict[str, Any]:
+def add_sales_rate(uow: TaxUnitOfWorkFactory, body: Any, actor: str, publish: RevisionPublisher) -> dict[str, Any]:
     body = _check_keys(body, SALES_KEYS)
     jurisdiction_id = _text(body, "jurisdiction_id", 100)
     start, end = _date(body, "effective_from"), _date(body, "effective_to", required=False)
-    _lock(session, "sales")
-    current = list(session.scalars(select(SalesTaxRate).where(current_rates())
-                                   .order_by(SalesTaxRate.jurisdiction_id, SalesTaxRate.effective_from)))
-    same = [r for r in current if r.jurisdiction_id == jurisdiction_id]
-    latest = same[-1] if same else None
-    # A new period of a known jurisdiction keeps its name, level and rounding unless the body says otherwise.
-    new = {field: body.get(field, getattr(latest, field, None) if field in ("name", "level", "rounding") else None)
-           for field in RATE_FIELDS}
-    new |= {"jurisdiction_id": jurisdiction_id, "effective_from": start.isoformat(),
-            "effective_to": end.isoformat() if end else None, "source": _text(body, "source")}
-    to_close = [r for r in same if r.effective_to is None and r.effective_from < start]
-    closed_copies = [{**rate_row_dict(r), "effective_to": (start - timedelta(days=1)).isoformat()} for r in to_close]
-    candidate = [rate_row_dict(r) for r in current if r not in to_close] + closed_copies + [new]
-    _, area_rows = load_rate_rows(session)
-    try:
-        build_jurisdiction_rates(candidate, area_rows)
-    except SalesTaxError as error:
-        if "overlaps" in error.message:
-            raise Conflict(error.message + "; only an open-ended period that starts earlier is closed automatically",
-                           field="effective_from") from None
-        own = f"jurisdiction_rates[{len(candidate) - 1}]."
-        raise InvalidInput(error.message, field=error.field.removeprefix(own)) from None
-    revision = _new_revision(session, "sales", actor, f"add {jurisdiction_id} from {new['effective_from']}")
-    for r, copy in zip(to_close, closed_copies):
-        r.revision_retired = revision
-        session.add(_sales_row(copy, revision))
-    added = _sales_row(new, revision)
-    session.add(added)
-    session.flush()
-    return {"revision": revision, "row": {"id": added.id, **rate_row_dict(added), "revision_added": revision},
-            "closed": [{"id": r.id, "effective_to": c["effective_to"]} for r, c in zip(to_close, closed_copies)]}
-
-
-def _sales_row(row: dict[str, Any], revision: int) -> SalesTaxRate:
-    values = {field: row.get(field) for field in RATE_FIELDS}
-    values["effective_from"] = date.fromisoformat(row["effective_from"])
-    values["effective_to"] = date.fromisoformat(row["effective_to"]) if row.get("effective_to") else None
-    return SalesTaxRate(**values, revision_added=revision)
+    with uow() as work:
+        work.revisions.lock("sales")
+        current = work.sales_rates.current()
+        same = [r for r in current if r.jurisdiction_id == jurisdiction_id]
+        latest = same[-1] if same else None
+        # A new period of a known jurisdiction keeps its name, level and rounding unless the body says otherwise.
+        new = {field: body.get(field, getattr(latest, field, None) if field in ("name", "level", "rounding") else None)
+               for field in RATE_FIELDS}
+        new |= {"jurisdiction_id": jurisdiction_id, "effective_from": start.isoformat(),
+                "effective_to": end.isoformat() if end else None, "source": _text(body, "source")}
+        to_close = [r for r in same if r.effective_to is None and r.effective_from < start]
+        closed_copies = [{**r.as_row(), "effective_to": (start - timedelta(days=1)).isoformat()} for r in to_close]
+        candidate = [r.as_row() for r in current if r not in to_close] + closed_copies + [new]
+        try:
+            build_jurisdiction_rates(candidate, work.sales_rates.area_rows())
+        except SalesTaxError as error:
+            if "overlaps" in error.message:
+                raise Conflict(error.message + "; only an open-ended period that starts earlier is closed "
+                               "automatically", field="effective_from") from None
+            own = f"jurisdiction_rates[{len(candidate) - 1}]."
+            raise InvalidInput(error.message, field=error.field.removeprefix(own)) from None
+        revision = work.revisions.add("sales", actor, f"add {jurisdiction_id} from {new['effective_from']}")
+        for r, copy in zip(to_close, closed_copies):
+            r.revision_retired = revision
+            work.sales_rates.add(SalesTaxRate.from_row(copy, revision))
+        added = SalesTaxRate.from_row(new, revision)
+        work.sales_rates.add(added)
+        work.flush()
+        result = _added(revision, added, to_close, closed_copies)
+        work.commit()
+    publish.publish(revision)
+    return result

@@ -14,12 +14,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from chassis.errors import InvalidInput
-from sqlalchemy.orm import Session
+from chassis.validation import parse_uuid
 
-from tax.adapters import ledger_repo
 from tax.domain.ledger import year_to_date
 from tax.domain.payroll import (
     EmployerOptions,
@@ -32,40 +31,12 @@ from tax.domain.payroll import (
     calculate_withholding,
     calculate_withholding_batch,
 )
+from tax.domain.payroll.request_list import BuildError, Missing, Requests
 from tax.domain.request_json import with_context
-from tax.service_layer.employer_settings import employer_options, get_settings
+from tax.service_layer.employer_settings import employer_options, settings_of
+from tax.service_layer.ports import PayrollRuleSource, TaxUnitOfWork, TaxUnitOfWorkFactory
 
 YTD_HINT = " (or give employee_id: the tax ledger then supplies it)"
-
-
-@dataclass(frozen=True)
-class Missing:
-    """What one request leaves for the service to supply (raw values: build reports them if invalid)."""
-
-    employee_id: str  # "" when not given
-    needs_ytd: bool
-    needs_employer: bool
-    pay_date: Any
-    work_state: Any
-
-
-class BuildError(Exception):
-    def __init__(self, index: int, error: ValidationError) -> None:
-        super().__init__(str(error))
-        self.index, self.error = index, error
-
-
-class Requests(Protocol):
-    """A list of withholding requests, whatever their wire format (REST JSON, gRPC messages)."""
-
-    def __len__(self) -> int: ...
-
-    def missing(self) -> dict[int, Missing]:
-        """The requests without ytd or without employer options, by index."""
-
-    def build(self, supplied: dict[int, tuple[YearToDate | None, EmployerOptions | None]]) -> list[WithholdingRequest]:
-        """Validated engine requests, with the supplied ytd / employer where the request had none.
-        Raises BuildError(index, ValidationError) for the first invalid request."""
 
 
 class JsonRequests:
@@ -115,20 +86,25 @@ def _parse_date(raw: Any) -> date | None:
         return None
 
 
-def calculate(session: Session, book: RuleBook, tenant_id: uuid.UUID, requests: Requests,
+def calculate(uow: TaxUnitOfWorkFactory, rules: PayrollRuleSource, tenant_id: uuid.UUID, requests: Requests,
               batch: bool = False) -> Calculated:
     prefix = (lambda i: f"requests[{i}].") if batch else (lambda i: "")
+    book = rules.book()
     # Only requests missing ytd or employer are looked at here: a pay run that sends both (as payroll
-    # does) goes straight to the engine.
+    # does) goes straight to the engine, without opening a unit of work.
     missing = requests.missing()
-    ytds = _ledger_ytd(session, tenant_id, missing, prefix) if missing else {}
-    supplied: dict[int, tuple[YearToDate | None, EmployerOptions | None]] = {i: (y, None) for i, y in ytds.items()}
-    if any(m.needs_employer for m in missing.values()):
-        settings = get_settings(session, tenant_id)
-        for i, m in missing.items():
-            pay_date = _parse_date(m.pay_date)
-            if m.needs_employer and pay_date is not None and isinstance(m.work_state, str):
-                supplied[i] = (ytds.get(i), employer_options(settings, m.work_state, pay_date))
+    ytds: dict[int, YearToDate] = {}
+    supplied: dict[int, tuple[YearToDate | None, EmployerOptions | None]] = {}
+    if missing:
+        with uow() as work:
+            ytds = _ledger_ytd(work, tenant_id, missing, prefix)
+            supplied = {i: (y, None) for i, y in ytds.items()}
+            if any(m.needs_employer for m in missing.values()):
+                settings = settings_of(work, tenant_id)
+                for i, m in missing.items():
+                    pay_date = _parse_date(m.pay_date)
+                    if m.needs_employer and pay_date is not None and isinstance(m.work_state, str):
+                        supplied[i] = (ytds.get(i), employer_options(settings, m.work_state, pay_date))
     try:
         engine_requests = requests.build(supplied)
     except BuildError as failed:
@@ -139,22 +115,20 @@ def calculate(session: Session, book: RuleBook, tenant_id: uuid.UUID, requests: 
     return Calculated(_run(engine_requests, book, prefix), [i in ytds for i in range(len(engine_requests))])
 
 
-def _ledger_ytd(session: Session, tenant_id: uuid.UUID, missing: dict[int, Missing], prefix) -> dict[int, YearToDate]:
+def _ledger_ytd(work: TaxUnitOfWork, tenant_id: uuid.UUID, missing: dict[int, Missing],
+                prefix) -> dict[int, YearToDate]:
     """YTD from the ledger for every request that has employee_id and no ytd: one query per pay date."""
     ytds: dict[int, YearToDate] = {}
     wanted: dict[date, dict[int, uuid.UUID]] = {}
     for i, m in missing.items():
         if not m.needs_ytd or not m.employee_id:
             continue
-        try:
-            employee = uuid.UUID(m.employee_id)
-        except ValueError:
-            raise InvalidInput("must be a UUID", field=prefix(i) + "employee_id") from None
+        employee = parse_uuid(m.employee_id, prefix(i) + "employee_id")
         pay_date = _parse_date(m.pay_date)
         if pay_date is not None:  # else build() reports the bad pay_date
             wanted.setdefault(pay_date, {})[i] = employee
     for pay_date, by_index in wanted.items():
-        sums = ledger_repo.ytd_sums(session, tenant_id, pay_date.year, set(by_index.values()), pay_date)
+        sums = work.ledger.ytd_sums(tenant_id, pay_date.year, set(by_index.values()), pay_date)
         for i, employee in by_index.items():
             work_state = missing[i].work_state if isinstance(missing[i].work_state, str) else None
             ytds[i] = year_to_date(sums.get(employee, {}), work_state)

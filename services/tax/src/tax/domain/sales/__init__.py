@@ -4,6 +4,7 @@ Public API (the service layer imports only these names):
     calculate_sales_tax(req, jurisdictions) -> SalesTaxResult
     SalesTaxRequest.from_dict(d), SalesTaxResult.to_dict()
     build_jurisdiction_rates(rate_rows, location_rows) -> list[JurisdictionRate]
+    build_rate_table(rate_rows, area_rows) -> RateTable (the rates and a version naming them)
 The seed rows are read by tax.rules.sales_data.load_sales_rows() (that module does the I/O).
 """
 
@@ -18,6 +19,7 @@ from .jurisdiction import CATEGORIES, LEVELS, ROUNDINGS, JurisdictionRate
 from .request import SalesLine, SalesTaxRequest, validate_request
 from .result import JurisdictionTax, LineTax, SalesTaxResult
 from .rows import build_jurisdiction_rates
+from .table import RateTable, build_rate_table
 
 __all__ = [
     "CATEGORIES",
@@ -26,6 +28,7 @@ __all__ = [
     "JurisdictionRate",
     "JurisdictionTax",
     "LineTax",
+    "RateTable",
     "SalesLine",
     "SalesTaxDataError",
     "SalesTaxError",
@@ -34,6 +37,7 @@ __all__ = [
     "SalesTaxResult",
     "SalesTaxValidationError",
     "build_jurisdiction_rates",
+    "build_rate_table",
     "calculate_sales_tax",
     "select_jurisdictions",
     "validate_request",
