@@ -15,6 +15,7 @@ from chassis.rbac import role_permissions
 from chassis.timestamps import to_timestamp
 from payroll.domain.tips import MANUAL, ORDER
 from payroll.service_layer import tips
+from payroll.service_layer.views import Tip
 from payroll_fakes import FakeDirectory, FakePayrollUnitOfWork, FixedClock
 
 TENANT = str(uuid.uuid4())
@@ -103,12 +104,13 @@ def test_an_order_with_malformed_ids_is_parked_not_retried(uow):
 def test_a_manual_tip_is_stored_in_utc_with_its_event(uow, directory):
     tip_id = uuid.uuid4()
     admin = person("admin")
-    record = tips.enter_tip(lambda: uow, admin, SERVER, LOCATION, 2300,
-                            datetime(2026, 3, 6, 22, 30, tzinfo=timezone(timedelta(hours=-5))), "cash",
-                            directory=directory, new_id=lambda: tip_id)
-    assert record.id == tip_id and record.source == MANUAL and record.order_id is None
-    assert record.earned_at == datetime(2026, 3, 7, 3, 30, tzinfo=UTC)
-    assert str(record.entered_by) == admin.subject
+    tip = tips.enter_tip(lambda: uow, admin, SERVER, LOCATION, 2300,
+                         datetime(2026, 3, 6, 22, 30, tzinfo=timezone(timedelta(hours=-5))), "cash",
+                         directory=directory, new_id=lambda: tip_id)
+    assert isinstance(tip, Tip)  # a value: rows do not outlive their unit of work
+    assert tip.tip_record_id == tip_id and tip.source == MANUAL and tip.order_id is None
+    assert tip.earned_at == datetime(2026, 3, 7, 3, 30, tzinfo=UTC)
+    assert str(uow.tips.rows[tip_id].entered_by) == admin.subject
     assert directory.asked == [("location", LOCATION), ("staff", SERVER)]
     [recorded] = uow.events_of(events_pb2.TipRecorded)
     assert recorded.tip_record_id == str(tip_id) and recorded.order_id == ""
@@ -156,15 +158,16 @@ def test_a_caller_limited_to_other_locations_may_not_enter_tips_here(uow, direct
 
 def test_adjust_and_void_change_manual_tips(uow, directory):
     admin = person("admin")
-    record = enter(uow, directory, admin)
-    adjusted = tips.adjust_tip(lambda: uow, admin, str(record.id), 2500, None)
+    tip_id = str(enter(uow, directory, admin).tip_record_id)
+    adjusted = tips.adjust_tip(lambda: uow, admin, tip_id, 2500, None)
     assert adjusted.tip_cents == 2500 and adjusted.note == "cash tips, Friday dinner"
+    assert [t.tip_cents for t in tips.list_tips(lambda: uow, admin, SERVER)] == [2500]
     clock = FixedClock()
-    voided = tips.void_tip(lambda: uow, admin, str(record.id), clock=clock)
-    assert voided.deleted_at == clock.now
+    tips.void_tip(lambda: uow, admin, tip_id, clock=clock)
+    assert uow.tips.rows[uuid.UUID(tip_id)].deleted_at == clock.now
     assert tips.list_tips(lambda: uow, admin, SERVER) == []
     with pytest.raises(NotFound) as gone:
-        tips.void_tip(lambda: uow, admin, str(record.id))
+        tips.void_tip(lambda: uow, admin, tip_id)
     assert gone.value.field == "tip_record_id"
 
 
@@ -181,23 +184,23 @@ def test_tips_from_orders_follow_their_order(uow):
 
 
 def test_adjusting_needs_a_positive_amount_and_the_permission(uow, directory):
-    record = enter(uow, directory)
+    tip_id = str(enter(uow, directory).tip_record_id)
     with pytest.raises(InvalidInput) as refused:
-        tips.adjust_tip(lambda: uow, person("admin"), str(record.id), 0, None)
+        tips.adjust_tip(lambda: uow, person("admin"), tip_id, 0, None)
     assert refused.value.field == "tip_cents"
     with pytest.raises(PermissionDenied):
-        tips.adjust_tip(lambda: uow, person("manager"), str(record.id), 100, None)
+        tips.adjust_tip(lambda: uow, person("manager"), tip_id, 100, None)
     with pytest.raises(PermissionDenied):
-        tips.void_tip(lambda: uow, person("manager"), str(record.id))
-    assert record.tip_cents == 2300
+        tips.void_tip(lambda: uow, person("manager"), tip_id)
+    assert uow.tips.rows[uuid.UUID(tip_id)].tip_cents == 2300
 
 
 def test_another_tenants_tip_is_not_found(uow, directory):
-    record = enter(uow, directory)
+    tip_id = str(enter(uow, directory).tip_record_id)
     stranger = Identity(subject=str(uuid.uuid4()), tenant_id=str(uuid.uuid4()),
                         permissions=role_permissions("admin"))
     with pytest.raises(NotFound):
-        tips.void_tip(lambda: uow, stranger, str(record.id))
+        tips.void_tip(lambda: uow, stranger, tip_id)
 
 
 # ---- reading tips: the own-record rule ----

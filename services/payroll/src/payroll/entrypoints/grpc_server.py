@@ -12,12 +12,13 @@ from chassis.timestamps import to_timestamp
 from payroll.bootstrap import PayrollContainer, bootstrap
 from payroll.config import SERVICE, settings
 from payroll.service_layer.tips import list_tips
+from payroll.service_layer.views import Tip
 
 
-def tip_message(record) -> pb.TipRecord:
-    return pb.TipRecord(tip_record_id=str(record.id), staff_id=str(record.staff_id),
-                        order_id=str(record.order_id or ""), tip_cents=record.tip_cents,
-                        earned_at=to_timestamp(record.earned_at))
+def tip_message(tip: Tip) -> pb.TipRecord:
+    return pb.TipRecord(tip_record_id=str(tip.tip_record_id), staff_id=str(tip.staff_id),
+                        order_id=str(tip.order_id or ""), tip_cents=tip.tip_cents,
+                        earned_at=to_timestamp(tip.earned_at))
 
 
 class PayrollService(pb_grpc.PayrollServiceServicer):
@@ -28,8 +29,8 @@ class PayrollService(pb_grpc.PayrollServiceServicer):
     async def ListTipRecords(self, request, context):  # noqa: N802 - gRPC naming
         identity = identity_of(context)
         # The use case blocks on the database: run it off the event loop.
-        records = await asyncio.to_thread(list_tips, self.container.uow, identity, request.staff_id)
-        return pb.ListTipRecordsResponse(tip_records=[tip_message(r) for r in records])
+        tips = await asyncio.to_thread(list_tips, self.container.uow, identity, request.staff_id)
+        return pb.ListTipRecordsResponse(tip_records=[tip_message(t) for t in tips])
 
 
 def register(container: PayrollContainer):

@@ -14,7 +14,7 @@ from payroll.bootstrap import PayrollContainer, bootstrap
 from payroll.config import SERVICE, settings
 from payroll.domain.tips import MAX_TIP_CENTS
 from payroll.service_layer import tips
-from payroll.service_layer.views import tip_json, tips_json
+from payroll.service_layer.views import tips_json
 
 
 class TipEntryBody(BaseModel):
@@ -52,19 +52,19 @@ def build_app(container: PayrollContainer):
     @app.post("/api/payroll/v1/tips", status_code=201, tags=["tips"])
     def enter_tip(body: TipEntryBody, identity: Identity = Depends(current_identity)) -> dict:
         """Enter tips with no order behind them (declared cash tips, corrections): payroll:create."""
-        return tip_json(tips.enter_tip(uow, identity, body.staff_id, body.location_id, body.tip_cents,
+        return tips.enter_tip(uow, identity, body.staff_id, body.location_id, body.tip_cents,
                                        body.earned_at, body.note, directory=container.directory,
-                                       new_id=container.new_id))
+                                       new_id=container.new_id).as_json()
 
     @app.patch("/api/payroll/v1/tips/{tip_record_id}", tags=["tips"])
     def adjust_tip(tip_record_id: str, body: TipAdjustBody, identity: Identity = Depends(current_identity)) -> dict:
         """Change a hand-entered tip: payroll:update."""
-        return tip_json(tips.adjust_tip(uow, identity, tip_record_id, body.tip_cents, body.note))
+        return tips.adjust_tip(uow, identity, tip_record_id, body.tip_cents, body.note).as_json()
 
     @app.delete("/api/payroll/v1/tips/{tip_record_id}", tags=["tips"])
     def void_tip(tip_record_id: str, identity: Identity = Depends(current_identity)) -> dict:
         """Void a hand-entered tip: payroll:delete."""
-        return tip_json(tips.void_tip(uow, identity, tip_record_id, clock=container.clock))
+        return tips.void_tip(uow, identity, tip_record_id, clock=container.clock).as_json()
 
     return app
 

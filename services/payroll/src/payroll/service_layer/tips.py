@@ -19,6 +19,7 @@ from chassis.validation import parse_uuid
 from payroll.adapters.orm import TipRecord
 from payroll.domain import tips as rules
 from payroll.service_layer.ports import StaffDirectory
+from payroll.service_layer.views import Tip
 
 TOPIC = "payroll.tip.v1"
 
@@ -55,18 +56,18 @@ def record_tip_from_order(uow: UnitOfWork, event: order_events.OrderPlaced, enve
     _stage_recorded(uow, record)
 
 
-def list_tips(uow: UnitOfWorkFactory, identity: Identity, staff_id: str) -> list[TipRecord]:
+def list_tips(uow: UnitOfWorkFactory, identity: Identity, staff_id: str) -> list[Tip]:
     """A staff member's live tips, oldest first: payroll:read, or payroll:read:own for one's own."""
     staff = parse_uuid(staff_id, "staff_id")
     if not identity.may("payroll:read", str(staff)):
         raise PermissionDenied("missing permission payroll:read")
     with uow() as work:
-        return work.tips.for_staff(identity.tenant_uuid, staff)
+        return [Tip.of(r) for r in work.tips.for_staff(identity.tenant_uuid, staff)]
 
 
 def enter_tip(uow: UnitOfWorkFactory, identity: Identity, staff_id: str, location_id: str, tip_cents: int,
               earned_at: datetime, note: str, *, directory: StaffDirectory,
-              new_id: IdGenerator = uuid.uuid4) -> TipRecord:
+              new_id: IdGenerator = uuid.uuid4) -> Tip:
     """A tip with no order behind it. Needs payroll:create; the location and the staff member must be
     the caller's tenant's (asked of the directory before the transaction opens, so no connection is
     held across the peer call)."""
@@ -88,7 +89,7 @@ def enter_tip(uow: UnitOfWorkFactory, identity: Identity, staff_id: str, locatio
         work.flush()
         _stage_recorded(work, record)
         work.commit()
-    return record
+        return Tip.of(record)
 
 
 def _manual_tip(work: UnitOfWork, identity: Identity, tip_record_id: str) -> TipRecord:
@@ -100,7 +101,7 @@ def _manual_tip(work: UnitOfWork, identity: Identity, tip_record_id: str) -> Tip
 
 
 def adjust_tip(uow: UnitOfWorkFactory, identity: Identity, tip_record_id: str, tip_cents: int,
-               note: str | None) -> TipRecord:
+               note: str | None) -> Tip:
     """Change a hand-entered tip's amount (and note): payroll:update."""
     if not identity.has("payroll:update"):
         raise PermissionDenied("missing permission payroll:update")
@@ -111,10 +112,10 @@ def adjust_tip(uow: UnitOfWorkFactory, identity: Identity, tip_record_id: str, t
         if note is not None:
             record.note = note
         work.commit()
-    return record
+        return Tip.of(record)
 
 
-def void_tip(uow: UnitOfWorkFactory, identity: Identity, tip_record_id: str, *, clock: Clock = utc_now) -> TipRecord:
+def void_tip(uow: UnitOfWorkFactory, identity: Identity, tip_record_id: str, *, clock: Clock = utc_now) -> Tip:
     """Void a hand-entered tip (soft delete: it leaves reports, the row stays): payroll:delete."""
     if not identity.has("payroll:delete"):
         raise PermissionDenied("missing permission payroll:delete")
@@ -122,5 +123,5 @@ def void_tip(uow: UnitOfWorkFactory, identity: Identity, tip_record_id: str, *, 
         record = _manual_tip(work, identity, tip_record_id)
         record.deleted_at = clock()
         work.commit()
-    return record
+        return Tip.of(record)
 

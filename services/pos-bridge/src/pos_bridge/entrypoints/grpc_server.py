@@ -11,10 +11,11 @@ from chassis.runtime import run_grpc, start
 from pos_bridge.bootstrap import PosBridgeContainer, bootstrap
 from pos_bridge.config import SERVICE, settings
 from pos_bridge.service_layer.connections import list_connections
+from pos_bridge.service_layer.views import Connection
 
 
-def connection_message(connection) -> pb.PosConnection:
-    return pb.PosConnection(connection_id=str(connection.id), location_id=str(connection.location_id),
+def connection_message(connection: Connection) -> pb.PosConnection:
+    return pb.PosConnection(connection_id=str(connection.connection_id), location_id=str(connection.location_id),
                             provider=connection.provider, active=connection.active)
 
 
@@ -27,8 +28,8 @@ class PosBridgeService(pb_grpc.PosBridgeServiceServicer):
         identity = identity_of(context)
         # location_id is required here: "" is refused naming the field. The use case blocks on the
         # database: run it off the event loop.
-        rows = await asyncio.to_thread(list_connections, self.container.uow, identity, request.location_id)
-        return pb.ListConnectionsResponse(connections=[connection_message(r) for r in rows])
+        found = await asyncio.to_thread(list_connections, self.container.uow, identity, request.location_id)
+        return pb.ListConnectionsResponse(connections=[connection_message(c) for c in found])
 
 
 def register(container: PosBridgeContainer):

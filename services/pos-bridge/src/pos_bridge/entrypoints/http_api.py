@@ -10,7 +10,6 @@ from fastapi import Depends, Query
 from pos_bridge.bootstrap import PosBridgeContainer, bootstrap
 from pos_bridge.config import SERVICE, settings
 from pos_bridge.service_layer import connections
-from pos_bridge.service_layer.views import connection_json
 
 
 def readiness_checks(container: PosBridgeContainer) -> dict[str, readiness.Check]:
@@ -26,7 +25,7 @@ def build_app(container: PosBridgeContainer):
     def list_connections(location_id: str | None = Query(None, description="only this location's"),
                          identity: Identity = Depends(current_identity)) -> dict:
         """The tenant's POS connections: settings:read."""
-        return {"connections": [connection_json(c) for c in connections.list_connections(uow, identity, location_id)]}
+        return {"connections": [c.as_json() for c in connections.list_connections(uow, identity, location_id)]}
 
     return app
 
