@@ -2,18 +2,23 @@ from chassis.config import ServiceSettings, load_settings, validate_aes_key
 from pydantic import Field, field_validator
 
 SERVICE = "payroll"
+SOURCE = "/auraconnect/payroll"  # CloudEvents source of every event payroll publishes
 
 
 class Settings(ServiceSettings):
-    tax_grpc_addr: str
-    auth_grpc_addr: str
-    pii_encryption_key: str = Field(description="base64 AES-256 key for SSNs and bank accounts")
+    # Peers are optional here; the process that calls one requires its address (see settings()).
+    auth_grpc_addr: str | None = Field(None, description="auth gRPC host:port (locations and staff)")
+    tax_grpc_addr: str | None = Field(None, description="tax gRPC host:port (withholding, for pay runs)")
+    # No process encrypts anything yet; the pay-run process that stores SSNs and bank accounts will
+    # require it. A value given today must still be a valid key, so a bad secret fails at boot.
+    pii_encryption_key: str | None = Field(None, description="base64 AES-256 key for SSNs and bank accounts")
 
     @field_validator("pii_encryption_key")
     @classmethod
-    def _aes_key(cls, value: str) -> str:
-        return validate_aes_key(value)
+    def _aes_key(cls, value: str | None) -> str | None:
+        return None if value is None else validate_aes_key(value)
 
 
-def settings() -> Settings:
-    return load_settings(Settings)
+def settings(*require: str) -> Settings:
+    """The environment's settings; exits naming each of `require` (settings this process uses) left unset."""
+    return load_settings(Settings, require=require)

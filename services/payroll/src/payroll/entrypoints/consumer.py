@@ -3,6 +3,7 @@ from auraconnect.orders.v1 import events_pb2 as order_events
 from chassis.consumer import Subscription
 from chassis.runtime import run_consumer
 
+from payroll.bootstrap import bootstrap
 from payroll.config import SERVICE, settings
 from payroll.service_layer.tips import record_tip_from_order
 
@@ -12,4 +13,4 @@ SUBSCRIPTIONS = {
 }
 
 if __name__ == "__main__":
-    run_consumer(SERVICE, settings(), TOPICS, SUBSCRIPTIONS)
+    run_consumer(SERVICE, bootstrap(settings()), TOPICS, SUBSCRIPTIONS)

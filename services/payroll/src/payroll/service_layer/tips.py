@@ -1,28 +1,43 @@
-"""Tips: credited from placed orders, read back for tip reporting."""
+"""Tips: credited from placed orders, entered by hand (declared cash tips, corrections), read back
+for tip reporting. One unit of work per use case; TipRecorded is staged with the change."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from auraconnect.orders.v1 import events_pb2 as order_events
 from auraconnect.payroll.v1 import events_pb2
+from chassis.bootstrap import Clock, IdGenerator, utc_now
 from chassis.consumer import PermanentEventError
-from chassis.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chassis.errors import NotFound, PermissionDenied
 from chassis.events import EventEnvelope
 from chassis.identity import Identity
-from chassis.outbox import add_event
-from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from chassis.timestamps import from_timestamp, to_timestamp
+from chassis.uow import UnitOfWork, UnitOfWorkFactory
+from chassis.validation import parse_uuid
 
 from payroll.adapters.orm import TipRecord
+from payroll.domain import tips as rules
+from payroll.service_layer.ports import StaffDirectory
+from payroll.service_layer.views import Tip
 
 TOPIC = "payroll.tip.v1"
-SOURCE = "/auraconnect/payroll"
 
 
-def record_tip_from_order(session: Session, event: order_events.OrderPlaced, envelope: EventEnvelope) -> None:
-    """Consumer handler for OrderPlaced: runs inside the consumer's transaction."""
+def _stage_recorded(uow: UnitOfWork, record: TipRecord) -> None:
+    # Keyed by staff member: a consumer sees one person's tips in order.
+    uow.add_event(TOPIC, str(record.staff_id), events_pb2.TipRecorded(
+        tenant_id=str(record.tenant_id), tip_record_id=str(record.id), staff_id=str(record.staff_id),
+        order_id=str(record.order_id or ""), tip_cents=record.tip_cents,
+        earned_at=to_timestamp(record.earned_at)), subject=str(record.id))
+
+
+def record_tip_from_order(uow: UnitOfWork, event: order_events.OrderPlaced, envelope: EventEnvelope, *,
+                          new_id: IdGenerator = uuid.uuid4) -> None:
+    """Consumer handler for OrderPlaced: credits the order's tip to the server who took it.
+
+    Runs in the consumer's unit of work (which commits); an order credits its tip once, even when it
+    arrives again under a second event id."""
     order = event.order
     if order.tip_cents <= 0:
         return
@@ -31,94 +46,82 @@ def record_tip_from_order(session: Session, event: order_events.OrderPlaced, env
         order_id, location_id = uuid.UUID(order.order_id), uuid.UUID(order.location_id)
     except ValueError as error:
         raise PermanentEventError(f"malformed ids in {envelope.event_id}: {error}") from None
-    if session.scalars(select(TipRecord.id).where(TipRecord.order_id == order_id)).first():
-        return  # already credited (e.g. the same order delivered under a second event id)
-    record = TipRecord(tenant_id=tenant_id, staff_id=staff_id, order_id=order_id, location_id=location_id,
-                       tip_cents=order.tip_cents, earned_at=order.placed_at.ToDatetime(tzinfo=UTC))
-    session.add(record)
-    session.flush()
-    earned_at = Timestamp()
-    earned_at.FromDatetime(record.earned_at)
-    add_event(session, SOURCE, TOPIC, key=str(staff_id), subject=str(record.id), message=events_pb2.TipRecorded(
-        tenant_id=str(tenant_id), tip_record_id=str(record.id), staff_id=str(staff_id),
-        order_id=str(order_id), tip_cents=record.tip_cents, earned_at=earned_at))
+    if uow.tips.for_order(order_id) is not None:
+        return
+    record = TipRecord(id=new_id(), tenant_id=tenant_id, staff_id=staff_id, order_id=order_id,
+                       location_id=location_id, source=rules.ORDER, note="", entered_by=None,
+                       tip_cents=order.tip_cents, earned_at=from_timestamp(order.placed_at))
+    uow.tips.add(record)
+    uow.flush()  # the unique order_id is checked here, before the event is staged
+    _stage_recorded(uow, record)
 
 
-def list_tips(session: Session, identity: Identity, staff_id: str) -> list[TipRecord]:
-    try:
-        staff = uuid.UUID(staff_id)
-    except ValueError:
-        raise InvalidInput("must be a UUID", field="staff_id") from None
-    own = str(staff) == identity.subject
-    if not (identity.has("payroll:read") or (own and identity.has("payroll:read:own"))):
+def list_tips(uow: UnitOfWorkFactory, identity: Identity, staff_id: str) -> list[Tip]:
+    """A staff member's live tips, oldest first: payroll:read, or payroll:read:own for one's own."""
+    staff = parse_uuid(staff_id, "staff_id")
+    if not identity.may("payroll:read", str(staff)):
         raise PermissionDenied("missing permission payroll:read")
-    return list(session.scalars(select(TipRecord).where(
-        TipRecord.tenant_id == identity.tenant_uuid, TipRecord.staff_id == staff,
-        TipRecord.deleted_at.is_(None)).order_by(TipRecord.earned_at)))
+    with uow() as work:
+        return [Tip.of(r) for r in work.tips.for_staff(identity.tenant_uuid, staff)]
 
 
-def _tip_event(record: TipRecord) -> events_pb2.TipRecorded:
-    earned_at = Timestamp()
-    earned_at.FromDatetime(record.earned_at)
-    return events_pb2.TipRecorded(tenant_id=str(record.tenant_id), tip_record_id=str(record.id),
-                                  staff_id=str(record.staff_id), order_id=str(record.order_id or ""),
-                                  tip_cents=record.tip_cents, earned_at=earned_at)
-
-
-def enter_tip(session: Session, identity: Identity, staff_id: str, location_id: str, tip_cents: int,
-              earned_at: datetime, note: str) -> TipRecord:
-    """A tip with no order behind it: cash tips a server declared, or a correction. Needs payroll:create."""
-    if not identity.has("payroll:create"):
+def enter_tip(uow: UnitOfWorkFactory, identity: Identity, staff_id: str, location_id: str, tip_cents: int,
+              earned_at: datetime, note: str, *, directory: StaffDirectory,
+              new_id: IdGenerator = uuid.uuid4) -> Tip:
+    """A tip with no order behind it. Needs payroll:create; the location and the staff member must be
+    the caller's tenant's (asked of the directory before the transaction opens, so no connection is
+    held across the peer call)."""
+    if not identity.has("payroll:create"):  # unauthorized callers learn nothing about ids
         raise PermissionDenied("missing permission payroll:create")
-    if tip_cents <= 0:
-        raise InvalidInput("must be positive", field="tip_cents")
-    if earned_at.tzinfo is None:
-        raise InvalidInput("must carry a time zone", field="earned_at")
-    if not identity.may_access_location(location_id):
+    cents = rules.tip_amount(tip_cents)
+    earned = rules.earned_at_utc(earned_at)
+    location, staff = parse_uuid(location_id, "location_id"), parse_uuid(staff_id, "staff_id")
+    directory.check_location(identity, str(location), "location_id")
+    directory.check_staff(identity, str(staff), "staff_id")
+    if not identity.may_access_location(str(location)):
         raise PermissionDenied("not allowed at this location", field="location_id")
-    record = TipRecord(tenant_id=identity.tenant_uuid, staff_id=_uuid(staff_id, "staff_id"),
-                       location_id=_uuid(location_id, "location_id"), tip_cents=tip_cents,
-                       earned_at=earned_at.astimezone(UTC), source="manual", note=note,
-                       entered_by=_uuid(identity.subject, "sub") if not identity.is_service else None)
-    session.add(record)
-    session.flush()
-    add_event(session, SOURCE, TOPIC, key=str(record.staff_id), subject=str(record.id), message=_tip_event(record))
-    return record
+    entered_by = None if identity.is_service else parse_uuid(identity.subject, "sub")
+    with uow() as work:
+        record = TipRecord(id=new_id(), tenant_id=identity.tenant_uuid, staff_id=staff, order_id=None,
+                           location_id=location, tip_cents=cents, earned_at=earned, source=rules.MANUAL,
+                           note=note, entered_by=entered_by)
+        work.tips.add(record)
+        work.flush()
+        _stage_recorded(work, record)
+        work.commit()
+        return Tip.of(record)
 
 
-def _manual_tip(session: Session, identity: Identity, tip_record_id: str) -> TipRecord:
-    record = session.scalars(select(TipRecord).where(
-        TipRecord.id == _uuid(tip_record_id, "tip_record_id"), TipRecord.tenant_id == identity.tenant_uuid,
-        TipRecord.deleted_at.is_(None)).with_for_update()).first()
+def _manual_tip(work: UnitOfWork, identity: Identity, tip_record_id: str) -> TipRecord:
+    record = work.tips.get(identity.tenant_uuid, parse_uuid(tip_record_id, "tip_record_id"), for_update=True)
     if record is None:
         raise NotFound("no such tip record", field="tip_record_id")
-    if record.source != "manual":
-        raise Conflict("tips from orders follow their order; adjust the order instead", field="tip_record_id")
+    rules.ensure_manual(record.source)
     return record
 
 
-def adjust_tip(session: Session, identity: Identity, tip_record_id: str, tip_cents: int, note: str | None) -> TipRecord:
+def adjust_tip(uow: UnitOfWorkFactory, identity: Identity, tip_record_id: str, tip_cents: int,
+               note: str | None) -> Tip:
+    """Change a hand-entered tip's amount (and note): payroll:update."""
     if not identity.has("payroll:update"):
         raise PermissionDenied("missing permission payroll:update")
-    if tip_cents <= 0:
-        raise InvalidInput("must be positive (void the entry instead)", field="tip_cents")
-    record = _manual_tip(session, identity, tip_record_id)
-    record.tip_cents = tip_cents
-    if note is not None:
-        record.note = note
-    return record
+    cents = rules.tip_amount(tip_cents, hint="void the entry instead")
+    with uow() as work:
+        record = _manual_tip(work, identity, tip_record_id)
+        record.tip_cents = cents
+        if note is not None:
+            record.note = note
+        work.commit()
+        return Tip.of(record)
 
 
-def void_tip(session: Session, identity: Identity, tip_record_id: str) -> TipRecord:
+def void_tip(uow: UnitOfWorkFactory, identity: Identity, tip_record_id: str, *, clock: Clock = utc_now) -> Tip:
+    """Void a hand-entered tip (soft delete: it leaves reports, the row stays): payroll:delete."""
     if not identity.has("payroll:delete"):
         raise PermissionDenied("missing permission payroll:delete")
-    record = _manual_tip(session, identity, tip_record_id)
-    record.deleted_at = datetime.now(UTC)
-    return record
+    with uow() as work:
+        record = _manual_tip(work, identity, tip_record_id)
+        record.deleted_at = clock()
+        work.commit()
+        return Tip.of(record)
 
-
-def _uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise InvalidInput("must be a UUID", field=field) from None

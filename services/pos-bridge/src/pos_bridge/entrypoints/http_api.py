@@ -1,32 +1,31 @@
+"""pos-bridge REST API under /api/pos-bridge/v1: parses requests, calls use cases, answers JSON."""
+from __future__ import annotations
+
 from chassis import readiness
-from chassis.db import make_engine, make_session_factory
-from chassis.http import create_app, require
+from chassis.http import create_app, current_identity
 from chassis.identity import Identity
 from chassis.runtime import run_http, start
-from fastapi import Depends
-from sqlalchemy import select
+from fastapi import Depends, Query
 
-from pos_bridge.adapters.orm import PosConnection
-from pos_bridge.config import SERVICE, Settings, settings
+from pos_bridge.bootstrap import PosBridgeContainer, bootstrap
+from pos_bridge.config import SERVICE, settings
+from pos_bridge.service_layer import connections
 
 
-def build_app(config: Settings):
-    engine = make_engine(config.database_url, config.db_schema)
-    sessions = make_session_factory(engine)
-    app = create_app(SERVICE, {
-        "postgres": readiness.postgres(engine),
-        "redis": readiness.redis(config.redis_url),
-        "kafka": readiness.kafka(config.kafka_bootstrap_servers),
-    })
+def readiness_checks(container: PosBridgeContainer) -> dict[str, readiness.Check]:
+    """What requests here use: PostgreSQL only (never Redis or Kafka)."""
+    return {"postgres": readiness.postgres(container.engine)} if container.engine is not None else {}
 
-    @app.get("/api/pos-bridge/v1/connections")
-    def list_connections(identity: Identity = Depends(require("settings:read"))) -> dict:
-        with sessions() as session:
-            rows = session.scalars(select(PosConnection).where(
-                PosConnection.tenant_id == identity.tenant_uuid,
-                PosConnection.deleted_at.is_(None))).all()
-        return {"connections": [{"connection_id": str(r.id), "location_id": str(r.location_id),
-                                 "provider": r.provider, "active": r.active} for r in rows]}
+
+def build_app(container: PosBridgeContainer):
+    app = create_app(SERVICE, readiness_checks(container))
+    uow = container.uow
+
+    @app.get("/api/pos-bridge/v1/connections", tags=["connections"])
+    def list_connections(location_id: str | None = Query(None, description="only this location's"),
+                         identity: Identity = Depends(current_identity)) -> dict:
+        """The tenant's POS connections: settings:read."""
+        return {"connections": [c.as_json() for c in connections.list_connections(uow, identity, location_id)]}
 
     return app
 
@@ -34,4 +33,4 @@ def build_app(config: Settings):
 if __name__ == "__main__":
     config = settings()
     start(SERVICE, "http", config)
-    run_http(SERVICE, config, build_app(config))
+    run_http(SERVICE, config, build_app(bootstrap(config)))

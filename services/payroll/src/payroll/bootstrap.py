@@ -1,0 +1,29 @@
+"""payroll's composition root: the one place that constructs its adapters.
+
+Real adapters by default; a test passes fakes for any of them. A peer whose address is not
+configured is left out (None): the process that calls it requires the address at start-up."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chassis.bootstrap import Clock, Container, IdGenerator, base_parts
+from chassis.uow import UnitOfWorkFactory
+
+from payroll.adapters.unit_of_work import PayrollUnitOfWork
+from payroll.config import SOURCE, Settings
+from payroll.service_layer.ports import StaffDirectory
+
+
+@dataclass
+class PayrollContainer(Container):
+    directory: StaffDirectory | None = None  # auth: locations and staff of the caller's tenant
+
+
+def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
+              new_id: IdGenerator | None = None, directory: StaffDirectory | None = None) -> PayrollContainer:
+    if directory is None and config.auth_grpc_addr:
+        from payroll.adapters.auth_client import AuthDirectory
+
+        directory = AuthDirectory(config.auth_grpc_addr)
+    return PayrollContainer(**base_parts(config, PayrollUnitOfWork, SOURCE, uow, clock, new_id),
+                            directory=directory)
