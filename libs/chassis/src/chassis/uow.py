@@ -52,9 +52,13 @@ class UnitOfWork(abc.ABC):
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if not self._committed:
-                self.rollback()
+                self._abandon()
         finally:
             self._end()
+
+    def _abandon(self) -> None:
+        """Leaving the block without commit: undo whatever was staged."""
+        self.rollback()
 
     def commit(self) -> None:
         self._commit()
@@ -104,6 +108,12 @@ class SqlUnitOfWork(UnitOfWork):
 
     def rollback(self) -> None:
         self.session.rollback()
+
+    def _abandon(self) -> None:
+        # close() in _end ends the transaction, which rolls it back in the database, and detaches
+        # what was loaded without expiring it, so a read-only use case may return the rows it read.
+        # An explicit rollback() here would expire them (DetachedInstanceError on first access).
+        pass
 
     def _end(self) -> None:
         self.session.close()
