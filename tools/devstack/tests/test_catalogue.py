@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -186,3 +187,26 @@ def test_the_unedited_catalogue_gives_todays_ports(tmp_path):
     assert clusters(seen["envoy"])["orders_http"] == "127.0.0.1:31110"
     assert clusters(seen["k8s_envoy"])["orders_grpc"] == "orders-grpc:50051"
     assert seen["devstack"]["topics"]["orders.order.v1"] == 6
+
+
+def test_the_readme_agrees_with_the_catalogue():
+    """README.md's ports table, Redis databases and run-one-service example, at base 17000."""
+    from devstack.layout import Layout
+
+    cat, layout = catalogue.load(), Layout(state_dir=Path("/nonexistent"), port_base=17000)
+    expected = {"envoy": [layout.envoy_port, layout.envoy_admin_port], "postgres": [layout.postgres_port],
+                "redis": [layout.redis_port], "kafka": [layout.kafka_port, layout.kafka_controller_port],
+                "otel-collector": [layout.otel_port]}
+    expected |= {f"{s.name} {' / '.join(s.kinds)}": [layout.service_port(s, k) for k in s.kinds]
+                 for s in cat.services}
+    readme = (REPO / "README.md").read_text()
+    table = readme.split("## Processes and ports")[1].split("\n\n| process | port | what |")[1].split("\n\n")[0]
+    rows = {}
+    for line in table.strip().splitlines()[1:]:
+        label, ports, _ = (cell.strip() for cell in line.strip().strip("|").split("|"))
+        rows[label] = [int(p) for p in re.findall(r"\d{4,5}", ports)]
+    assert rows == expected
+    assert "db " + ", ".join(f"{s.redis_db} {s.name}" for s in cat.services) in readme
+    orders = cat.service("orders")
+    assert f"REDIS_URL=redis://127.0.0.1:{layout.redis_port}/{orders.redis_db} " in readme
+    assert f"HTTP_PORT={layout.service_port(orders, 'http')} " in readme
