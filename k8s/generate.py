@@ -407,6 +407,35 @@ def envoy_yaml() -> str:
     return GENERATED_HEADER + "# Source: gateway/envoy.yaml.tmpl rendered by gateway/render.py with gateway_values().\n" + text
 
 
+def gateway_network_policies() -> str:
+    """In: anyone, on the listener only. Out: DNS, the services' http and grpc pods (at the catalogue's
+    in-pod ports) and the OpenTelemetry collector."""
+    gateway_pods = {"matchLabels": {"app.kubernetes.io/name": "gateway", "app.kubernetes.io/component": "gateway"}}
+    meta_labels = {"app.kubernetes.io/name": "gateway", "app.kubernetes.io/part-of": PART_OF}
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "gateway-ingress", "labels": meta_labels},
+        "spec": {"podSelector": gateway_pods, "policyTypes": ["Ingress"],
+                 "ingress": [{"ports": [{"protocol": "TCP", "port": GATEWAY_PORT}]}]},
+    }
+    upstreams = [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": PART_OF,
+                                                          "app.kubernetes.io/component": kind}}}],
+                  "ports": [{"protocol": "TCP", "port": CATALOGUE.container_port(kind)}]} for kind in API_KINDS]
+    egress = {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "gateway-egress", "labels": meta_labels},
+        "spec": {"podSelector": gateway_pods, "policyTypes": ["Egress"], "egress": [
+            dns_egress(), *upstreams,
+            {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": OTEL_NAMESPACE}},
+                     "podSelector": {"matchLabels": {"app.kubernetes.io/name": OTEL_COLLECTOR_LABEL}}}],
+             "ports": [{"protocol": "TCP", "port": int(OTEL_ENDPOINT.rsplit(":", 1)[1])}]}]},
+    }
+    return dump([ingress, egress]).replace(GENERATED_HEADER, GENERATED_HEADER + (
+        "# In: anyone (cluster ingress controller, load balancer, port-forward) on the listener only.\n"
+        "# Out: DNS, the services' http and grpc pods (routes, and auth-http for the JWKS), and the\n"
+        "# OpenTelemetry collector (traces; namespace `observability`, see k8s/README.md).\n"), 1)
+
+
 # --------------------------------------------------------------------------- dev overlay data
 
 def dev_password(svc_pkg: str) -> str:
@@ -555,6 +584,7 @@ def all_files() -> dict[str, str]:
         files[f"services/{svc.name}/Dockerfile"] = dockerfile(svc)
         files[f"k8s/overlays/dev/secrets/{svc.name}.env"] = dev_secret_env(svc)
     files["k8s/base/gateway/envoy.yaml"] = envoy_yaml()
+    files["k8s/base/gateway/networkpolicy.yaml"] = gateway_network_policies()
     files["k8s/overlays/dev/secrets/postgres.env"] = dev_postgres_env()
     files["k8s/overlays/dev/infra/postgres/init-roles.sh"] = postgres_init_script()
     return files
