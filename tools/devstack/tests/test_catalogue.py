@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 from devstack import catalogue
 
 REPO = catalogue.REPO_ROOT
@@ -167,6 +168,12 @@ def test_one_edit_of_the_catalogue_moves_a_port_everywhere(tmp_path):
     assert local["orders_http"] == "127.0.0.1:31150"
     assert local["kitchen_http"] == "127.0.0.1:31160" and local["kitchen_grpc"] == "127.0.0.1:31161"
     assert {"/api/kitchen/", "/auraconnect.kitchen.v1."} <= route_prefixes(seen["envoy"])
+
+    # ... also when run as a script (`python gateway/render.py > envoy.yaml`, base 17000 by default)
+    script = subprocess.run([sys.executable, str(REPO / "gateway" / "render.py")], check=True, capture_output=True,
+                            text=True, timeout=60, env={**os.environ, catalogue.ENV_VAR: str(path)}).stdout
+    standalone = yaml.safe_load(script)
+    assert listener_port(standalone) == 17005 and clusters(standalone)["orders_http"] == "127.0.0.1:17150"
 
     # the Kubernetes manifests (k8s/generate.py) and the in-cluster Envoy config
     k8s = seen["k8s"]
