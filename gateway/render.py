@@ -1,24 +1,50 @@
 """Renders envoy.yaml.tmpl for a given set of upstream addresses (local stack or a deployment).
 
-Usage: python gateway/render.py > envoy.yaml   (values from environment variables, see DEFAULTS)
-The local launcher calls `render(values)` directly.
+The services routed, and the local stack's ports, come from the service catalogue
+(services/catalogue.toml), read with tools/devstack/src/devstack/catalogue.py loaded by path, so this
+script needs only the standard library and always reads the catalogue of its own checkout.
+
+Usage: python gateway/render.py > envoy.yaml
+    Without variables: the local stack of `make up` (port base AURA_PORT_BASE, default 17000).
+    Any value can be overridden from the environment: LISTEN_PORT, <PKG>_HTTP_HOST/_PORT, ... (see DEFAULTS).
+The local launcher calls `render(local_values(port_base))`; k8s/generate.py calls `render(...)` with
+in-cluster addresses.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
 from string import Template
 
 TEMPLATE = Path(__file__).with_name("envoy.yaml.tmpl")
-SERVICES = {"auth": "auth", "orders": "orders", "payroll": "payroll", "tax": "tax", "pos-bridge": "pos_bridge"}
+CATALOGUE_MODULE = Path(__file__).resolve().parent.parent / "tools" / "devstack" / "src" / "devstack" / "catalogue.py"
+LOCAL_PORT_BASE = 17000
+
+
+def catalogue_module():
+    name = "auraconnect_catalogue"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, CATALOGUE_MODULE)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module      # dataclasses look their module up while the class is built
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def load_catalogue():
+    """The catalogue (AURA_CATALOGUE, else services/catalogue.toml), read afresh."""
+    return catalogue_module().load()
+
+
 DEFAULTS = {
-    "LISTEN_ADDRESS": "127.0.0.1", "LISTEN_PORT": "17000", "ADMIN_PORT": "17001",
+    "LISTEN_ADDRESS": "127.0.0.1",
     "JWT_ISSUER": "https://auth.auraconnect.local", "JWT_AUDIENCE": "auraconnect",
     # How long Envoy caches auth's JWKS; the auth service waits at least this long before signing
     # with a newly published key. The environment may shorten it (tests of key rotation).
     "JWKS_CACHE_SECONDS": os.environ.get("JWKS_CACHE_SECONDS", "60"),
-    "OTEL_HOST": "127.0.0.1", "OTEL_PORT": "17030",
+    "OTEL_HOST": "127.0.0.1",
     # Per client address (the peer Envoy sees), per minute.
     "LOGIN_RATE_PER_MINUTE": os.environ.get("LOGIN_RATE_PER_MINUTE", "60"),
     "REFRESH_RATE_PER_MINUTE": os.environ.get("REFRESH_RATE_PER_MINUTE", "120"),
@@ -49,11 +75,20 @@ def _rate_limit(name: str, per_minute: str) -> str:
     return "\n" + RATE_LIMIT.strip("\n").replace("NAME", name).replace("RATE", per_minute)
 
 
-ROUTE_BLOCK = """
+ROUTE_BLOCKS = {
+    "grpc": """
               - match: {prefix: "/auraconnect.PKG.v1.", grpc: {}}
-                route: {cluster: PKG_grpc, timeout: 30s}
+                route: {cluster: PKG_grpc, timeout: 30s}""",
+    "http": """
               - match: {prefix: "/api/NAME/"}
-                route: {cluster: PKG_http, timeout: 30s}"""
+                route: {cluster: PKG_http, timeout: 30s}""",
+}
+
+# The API documentation of every service is public: GET only, exact paths, so nothing else under
+# /api/<name>/ escapes jwt_authn (the rule after these requires a token for every other path).
+PUBLIC_DOCS_RULES = """
+              - match: {path: "/api/NAME/v1/docs", headers: [{name: ":method", string_match: {exact: GET}}]}
+              - match: {path: "/api/NAME/v1/openapi.json", headers: [{name: ":method", string_match: {exact: GET}}]}"""
 
 CLUSTER_BLOCK = """
   - name: PKG_KIND
@@ -71,38 +106,55 @@ HTTP2_OPTIONS = """typed_extension_protocol_options:
         "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
         explicit_http_config: {http2_protocol_options: {}}"""
 
+API_KINDS = ("grpc", "http")    # what the gateway routes; relays and consumers are never exposed
 
-def _route_blocks() -> tuple[str, str]:
-    """Routes and clusters for every service: REST by /api/<name>/, gRPC by package prefix."""
-    routes, clusters = [], []
-    for name, package in SERVICES.items():
-        routes.append(ROUTE_BLOCK.replace("PKG", package).replace("NAME", name))
-        for kind in ("http", "grpc"):
+
+def _var(package: str, kind: str) -> str:
+    return f"{package.upper()}_{kind.upper()}"
+
+
+def _service_blocks(catalogue) -> tuple[str, str, str]:
+    """Routes, public jwt_authn rules and clusters for every service in the catalogue:
+    REST by /api/<name>/, gRPC by package prefix."""
+    routes, rules, clusters = [], [], []
+    for svc in catalogue.services:
+        kinds = [k for k in API_KINDS if k in svc.kinds]
+        routes += [ROUTE_BLOCKS[k].replace("PKG", svc.package).replace("NAME", svc.name) for k in kinds]
+        for kind in reversed(kinds):
             block = CLUSTER_BLOCK.replace("HTTP2_OPTIONS", HTTP2_OPTIONS if kind == "grpc" else "")
-            clusters.append(block.replace("PKG", package).replace("KIND", kind)
-                            .replace("VAR", f"{package.upper()}_{kind.upper()}"))
-    return "".join(routes), "".join(clusters)
+            clusters.append(block.replace("PKG", svc.package).replace("KIND", kind)
+                            .replace("VAR", _var(svc.package, kind)))
+        if "http" in svc.kinds:
+            rules.append(PUBLIC_DOCS_RULES.replace("NAME", svc.name))
+    return "".join(routes), "".join(rules).lstrip("\n"), "".join(clusters)
 
 
-def render(values: dict[str, str]) -> str:
-    routes, clusters = _route_blocks()
-    text = TEMPLATE.read_text().replace("#SERVICE_ROUTES#", routes).replace("#SERVICE_CLUSTERS#", clusters)
+def render(values: dict[str, str], catalogue=None) -> str:
+    catalogue = catalogue or load_catalogue()
+    routes, rules, clusters = _service_blocks(catalogue)
+    text = (TEMPLATE.read_text().replace("#SERVICE_ROUTES#", routes)
+            .replace("#PUBLIC_DOCS_RULES#", rules).replace("#SERVICE_CLUSTERS#", clusters))
     merged = {**DEFAULTS, **values}
     merged["LOGIN_RATE_LIMIT"] = _rate_limit("login", merged["LOGIN_RATE_PER_MINUTE"])
     merged["REFRESH_RATE_LIMIT"] = _rate_limit("refresh", merged["REFRESH_RATE_PER_MINUTE"])
     return Template(text).substitute(merged)
 
 
-def local_values(port_of) -> dict[str, str]:
-    """Values for services on 127.0.0.1; port_of(service_name, kind) gives each port."""
-    values = {}
-    for name, package in SERVICES.items():
-        for kind in ("http", "grpc"):
-            values[f"{package.upper()}_{kind.upper()}_HOST"] = "127.0.0.1"
-            values[f"{package.upper()}_{kind.upper()}_PORT"] = str(port_of(name, kind))
+def local_values(port_base: int, catalogue=None) -> dict[str, str]:
+    """The local stack: Envoy, its admin, the collector and every service on 127.0.0.1, at the
+    catalogue's offsets from port_base."""
+    catalogue = catalogue or load_catalogue()
+    values = {"LISTEN_PORT": str(port_base + catalogue.infra_offset("envoy")),
+              "ADMIN_PORT": str(port_base + catalogue.infra_offset("envoy_admin")),
+              "OTEL_PORT": str(port_base + catalogue.infra_offset("otel_collector"))}
+    for svc in catalogue.services:
+        for kind in (k for k in API_KINDS if k in svc.kinds):
+            values[f"{_var(svc.package, kind)}_HOST"] = "127.0.0.1"
+            values[f"{_var(svc.package, kind)}_PORT"] = str(port_base + svc.port_offset(kind))
     return values
 
 
 if __name__ == "__main__":
-    env = {k: v for k, v in os.environ.items() if k in DEFAULTS or k.endswith(("_HOST", "_PORT"))}
-    sys.stdout.write(render(env))
+    base = int(os.environ.get("AURA_PORT_BASE", LOCAL_PORT_BASE))
+    overrides = {k: v for k, v in os.environ.items() if k in DEFAULTS or k.endswith(("_HOST", "_PORT"))}
+    sys.stdout.write(render(local_values(base) | overrides))

@@ -2,7 +2,8 @@
 # Installs what the platform needs on a fresh Debian machine; quick no-op when all is there.
 #   Debian: PostgreSQL, Redis, Java 17 + Maven (Kafka), Node/npm (buf)
 #   .venv: every service, the chassis, devstack and test tools (pip, editable)
-#   generated protobuf package, buf CLI, Kafka jars from Maven Central
+#   generated protobuf package, buf CLI (npm), grpcurl (Go module proxy, when Go is present),
+#   Kafka jars from Maven Central
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -58,6 +59,22 @@ fi
 if [ ! -x .tools/node_modules/.bin/buf ]; then
   say "installing buf"
   npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@1.75.0 >/dev/null
+fi
+
+# --- grpcurl (the README's gRPC examples and their e2e test), from the Go module proxy --------------
+# Optional: without Go the e2e test of the documented grpcurl command is skipped, saying why.
+GRPCURL_VERSION=v1.9.4
+if [ "$(cat .tools/grpcurl.version 2>/dev/null)" != "$GRPCURL_VERSION" ] || [ ! -x .tools/bin/grpcurl ]; then
+  if command -v go >/dev/null; then
+    say "installing grpcurl $GRPCURL_VERSION into .tools/bin"
+    if GOBIN="$ROOT/.tools/bin" go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"; then
+      echo "$GRPCURL_VERSION" > .tools/grpcurl.version
+    else
+      say "grpcurl install failed (offline?): continuing without it"
+    fi
+  else
+    say "go not found: grpcurl not installed (install Go, or grpcurl itself, for the gRPC examples)"
+  fi
 fi
 
 # --- Kafka jars from Maven Central ----------------------------------------------------------------

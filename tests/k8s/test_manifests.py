@@ -45,6 +45,7 @@ PEERS = {"orders": {"TAX_GRPC_ADDR": "tax-grpc:50051", "AUTH_GRPC_ADDR": "auth-g
          "pos-bridge": {"ORDERS_GRPC_ADDR": "orders-grpc:50051"}}
 CALLERS = {"tax": {"orders", "payroll"}, "auth": {"orders", "payroll"}, "orders": {"pos-bridge"}}
 EXTRA_SECRETS = {"auth": {"AUTH_KEY_ENCRYPTION_KEY"}, "payroll": {"PII_ENCRYPTION_KEY"}}
+REDIS_DB = {"auth": 1, "orders": 2, "payroll": 3, "tax": 4, "pos-bridge": 5}   # 0 stays free
 CONFIG_KEYS = {"BIND_HOST", "HTTP_PORT", "GRPC_PORT", "HEALTH_PORT", "DB_SCHEMA", "REDIS_URL",
                "KAFKA_BOOTSTRAP_SERVERS", "OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "LOG_LEVEL"}
 API_COMPONENTS = {"http", "grpc", "gateway"}
@@ -445,6 +446,7 @@ def test_config_maps_follow_the_contract(docs):
         data = cms[f"{svc}-config"]
         assert CONFIG_KEYS <= set(data), f"{svc}: missing {CONFIG_KEYS - set(data)}"
         assert data["DB_SCHEMA"] == PKG[svc] and data["OTEL_SERVICE_NAME"] == svc
+        assert data["REDIS_URL"] == f"redis://redis:6379/{REDIS_DB[svc]}"
         assert (data["BIND_HOST"], data["HTTP_PORT"], data["GRPC_PORT"], data["HEALTH_PORT"]) == (
             "0.0.0.0", "8080", "50051", "8081")
         assert not {k for k in data if "PASSWORD" in k or k == "DATABASE_URL" or k.endswith("_KEY")}
@@ -766,6 +768,12 @@ def test_envoy_routes_clusters_and_jwt():
     assert address(uri["cluster"]) == "auth-http:8080"
     catch_all = jwt["rules"][-1]
     assert catch_all["match"] == {"prefix": "/"} and "provider_name" in catch_all["requires"]
+    # Public without a token: health, JWKS, login/refresh, and each service's API docs (GET, exact paths).
+    public = {r["match"]["path"]: r["match"].get("headers") for r in jwt["rules"] if "requires" not in r}
+    get_only = [{"name": ":method", "string_match": {"exact": "GET"}}]
+    assert set(public) == {"/healthz", "/.well-known/jwks.json", "/api/auth/v1/login", "/api/auth/v1/refresh",
+                           *(f"/api/{svc}/v1/{doc}" for svc in PKG for doc in ("docs", "openapi.json"))}
+    assert all(public[f"/api/{svc}/v1/{doc}"] == get_only for svc in PKG for doc in ("docs", "openapi.json"))
 
 
 def test_envoy_config_is_accepted_by_envoy(tmp_path):

@@ -5,6 +5,7 @@ import argparse
 import shutil
 import sys
 
+from devstack.catalogue import KINDS
 from devstack.layout import SERVICES, Layout
 from devstack.stack import Stack
 
@@ -33,7 +34,7 @@ AuraConnect is up.
     print("  Service ports (http / grpc / relay health / consumer health):")
     for service in SERVICES:
         ports = " / ".join(str(layout.service_port(service, k)) if k in service.kinds else "-"
-                           for k in ("http", "grpc", "relay", "consumer"))
+                           for k in KINDS)
         print(f"    {service.name:<11} {ports}")
 
 

@@ -10,7 +10,8 @@ from devstack.layout import SERVICES
 
 NAMES = (
     [f"DB_PASSWORD_{s.package.upper()}" for s in SERVICES]
-    + ["POSTGRES_SUPERUSER_PASSWORD", "AUTH_KEY_ENCRYPTION_KEY", "PII_ENCRYPTION_KEY", "DEMO_ADMIN_PASSWORD"]
+    + [name for s in SERVICES for name in s.secrets]  # the catalogue's extra secrets per service
+    + ["POSTGRES_SUPERUSER_PASSWORD", "DEMO_ADMIN_PASSWORD"]
 )
 
 

@@ -8,8 +8,6 @@ from pathlib import Path
 from devstack import postgres
 from devstack.layout import KIND_MODULES, SERVICES_BY_NAME, Layout, ServiceSpec
 
-REDIS_DB = {"auth": 1, "orders": 2, "payroll": 3, "tax": 4, "pos-bridge": 5}
-
 
 def service_env(layout: Layout, service: ServiceSpec, secrets: dict[str, str]) -> dict[str, str]:
     env = {
@@ -19,11 +17,9 @@ def service_env(layout: Layout, service: ServiceSpec, secrets: dict[str, str]) -
         "DATABASE_URL": postgres.service_url(layout, service.package,
                                              secrets[f"DB_PASSWORD_{service.package.upper()}"]),
         "DB_SCHEMA": service.package,
-        "REDIS_URL": f"{layout.redis_url}/{REDIS_DB[service.name]}",
+        "REDIS_URL": f"{layout.redis_url}/{service.redis_db}",
         "KAFKA_BOOTSTRAP_SERVERS": layout.kafka_bootstrap,
         "BIND_HOST": "127.0.0.1",
-        "HTTP_PORT": str(layout.service_port(service, "http")),
-        "GRPC_PORT": str(layout.service_port(service, "grpc")),
         "OTEL_SERVICE_NAME": service.name,
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{layout.otel_port}",
         # Export spans quickly so a developer (or a test) sees a trace within a second.
@@ -31,16 +27,18 @@ def service_env(layout: Layout, service: ServiceSpec, secrets: dict[str, str]) -
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "SHUTDOWN_GRACE_SECONDS": "5",
     }
+    for kind in ("http", "grpc"):
+        if kind in service.kinds:
+            env[f"{kind.upper()}_PORT"] = str(layout.service_port(service, kind))
     for peer in service.peers:
         spec = SERVICES_BY_NAME[peer]
-        env[f"{spec.package.upper()}_GRPC_ADDR"] = f"127.0.0.1:{layout.service_port(spec, 'grpc')}"
+        env[spec.grpc_addr_var] = f"127.0.0.1:{layout.service_port(spec, 'grpc')}"
+    for name in service.secrets:
+        env[name] = secrets[name]
     if service.name == "auth":
-        env["AUTH_KEY_ENCRYPTION_KEY"] = secrets["AUTH_KEY_ENCRYPTION_KEY"]
         env["JWT_ISSUER"] = "https://auth.auraconnect.local"
         env["JWT_AUDIENCE"] = "auraconnect"
         env["JWKS_CACHE_SECONDS"] = str(layout.jwks_cache_seconds)
-    if service.name == "payroll":
-        env["PII_ENCRYPTION_KEY"] = secrets["PII_ENCRYPTION_KEY"]
     return env
 
 

@@ -1,6 +1,7 @@
 """Bring the whole platform up or down. Every step is idempotent: `up` twice is harmless."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -120,14 +121,9 @@ class Stack:
             raise SystemExit(f"{name} exited; last log lines:\n{tail}")
 
     def start_gateway(self) -> None:
-        sys.path.insert(0, str(self.layout.repo_root / "gateway"))
-        import render  # gateway/render.py
-
+        render = _gateway_renderer(self.layout.repo_root)
         layout = self.layout
-        by_name = {s.name: s for s in SERVICES}
-        values = render.local_values(lambda name, kind: layout.service_port(by_name[name], kind))
-        values |= {"LISTEN_PORT": str(layout.envoy_port), "ADMIN_PORT": str(layout.envoy_admin_port),
-                   "OTEL_PORT": str(layout.otel_port), "JWKS_CACHE_SECONDS": str(layout.jwks_cache_seconds)}
+        values = render.local_values(layout.port_base) | {"JWKS_CACHE_SECONDS": str(layout.jwks_cache_seconds)}
         config = layout.state_dir / "envoy.yaml"
         config.write_text(render.render(values))
         envoy = shutil.which("envoy", path=str(Path(sys.executable).parent)) or shutil.which("envoy")
@@ -178,6 +174,14 @@ class Stack:
                 process_name(s, k) for s in SERVICES for k in s.kinds]:
             rows.append((name, procs.running_pid(self.layout.run_dir, name)))
         return rows
+
+
+def _gateway_renderer(repo_root: Path):
+    """gateway/render.py of this checkout, loaded by path (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("auraconnect_gateway_render", repo_root / "gateway" / "render.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _python_env() -> dict[str, str]:
