@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
-from .bonuses import allocate, bonus_rates, method_of
+from .bonuses import HALF, WeekBonus, allocate, bonus_rates, method_of
 from .hours import WeekHours, california, flsa_weekly
 from .model import PayRequest
 from .money import PAY_CONTEXT, ZERO, fmt_money, fmt_num, to_cents
@@ -38,9 +38,19 @@ def compute_pay(request: PayRequest) -> PayResult:
 class _Line:
     kind: str
     rate: Decimal | None
+    rule: str = ""
     hours: Decimal = ZERO
     weeks: list[int] = field(default_factory=list)
     exact: Decimal = ZERO  # for lines without a single rate (top-up)
+
+
+@dataclass(frozen=True, slots=True)
+class _JobWeek:
+    """One job's share of a workweek."""
+
+    label: str  # "" for the main job (`pay`), else the job's name
+    rates: BaseRates
+    hours: Decimal
 
 
 def _weeks_label(weeks: Sequence[int], count: int) -> str:
@@ -55,18 +65,20 @@ class _Computation:
         self.jurisdiction: Jurisdiction = jurisdiction_for(request.work_state)
         self.rules: WageRules = wage_rules_for(request.work_state, request.pay_date)
         self.rates: BaseRates = base_rates(request.pay, self.rules)
+        self.job_rates: dict[str, BaseRates] = {
+            job.name: base_rates(job.pay, self.rules, f"jobs[{i}]") for i, job in enumerate(request.jobs)}
         self.explanation: list[ExplanationLine] = []
-        self.lines: dict[tuple[str, object], _Line] = {}
+        self.lines: dict[tuple[object, ...], _Line] = {}  # (kind, rate, job, rule) -> line
         self.california = self.jurisdiction.overtime == CALIFORNIA
 
     # -- worksheet helpers -------------------------------------------------------------------------
     def explain(self, line: str, text: str, amount: Decimal | None = None, *, money: bool = True) -> None:
         self.explanation.append(ExplanationLine(line, text, amount, money))
 
-    def add(self, kind: str, hours: Decimal, rate: Decimal, week: int) -> None:
+    def add(self, kind: str, hours: Decimal, rate: Decimal, week: int, rule: str, label: str = "") -> None:
         if hours == 0 or rate == 0:
             return
-        line = self.lines.setdefault((kind, rate), _Line(kind, rate))
+        line = self.lines.setdefault((kind, rate, label, rule), _Line(kind, rate, rule))
         line.hours += hours
         if week not in line.weeks:
             line.weeks.append(week)
@@ -84,9 +96,15 @@ class _Computation:
         self.explain("pay", pay_text, rates.straight, money=False)
         for note in rates.notes:
             self.explain("pay", note, None)
+        for i, job in enumerate(req.jobs):
+            jr = self.job_rates[job.name]
+            self.explain(f"jobs[{i}]", f"Job {job.name}: " + (f"hourly rate {fmt_num(jr.straight)}" if job.pay.type ==
+                         "hourly" else f"tipped, cash wage {fmt_num(jr.straight)} per hour"), jr.straight, money=False)
+            for note in jr.notes:
+                self.explain(f"jobs[{i}]", note, None)
 
         split = california if self.california else flsa_weekly
-        weeks = [split(w.daily_hours) for w in req.workweeks]
+        weeks = [split(w.combined_daily_hours) for w in req.workweeks]
         tips, tips_how = tips_per_week(req, weeks)
         shares = allocate(req.bonuses, weeks, self.jurisdiction)
         results = [self.workweek(i, hours, tips[i], tips_how, shares[i])
@@ -112,20 +130,28 @@ class _Computation:
                          cash + reported, tuple(self.explanation), tuple(results),
                          tuple(dict.fromkeys((*rules.sources, *self.jurisdiction.sources))))
 
-    def workweek(self, i: int, hours: WeekHours, tips: Decimal, tips_how: str, share) -> WorkweekResult:
+    def job_weeks(self, i: int) -> list[_JobWeek]:
+        wk = self.request.workweeks[i]
+        out = [_JobWeek("", self.rates, sum(wk.daily_hours, ZERO))]
+        out += [_JobWeek(h.job, self.job_rates[h.job], sum(h.daily_hours, ZERO)) for h in wk.jobs]
+        return [j for j in out if j.hours > 0] or out[:1]
+
+    def workweek(self, i: int, hours: WeekHours, tips: Decimal, tips_how: str, share: WeekBonus) -> WorkweekResult:
         p = f"workweeks[{i}]"
         wk = self.request.workweeks[i]
-        rates = self.rates
-        days = ", ".join(fmt_num(h) for h in wk.daily_hours)
-        self.explain(f"{p}.hours", f"Workweek {i + 1}: daily hours {days} = {fmt_num(hours.total)} h", hours.total,
-                     money=False)
+        days = ", ".join(fmt_num(h) for h in wk.combined_daily_hours)
+        self.explain(f"{p}.hours", f"Workweek {i + 1}: daily hours {days} = {fmt_num(hours.total)} h"
+                     + (" (all jobs)" if wk.jobs else ""), hours.total, money=False)
         self.explain(f"{p}.split", self.split_text(hours), hours.overtime + hours.double_time, money=False)
-        self.add("regular", hours.regular, rates.straight, i)
-        self.add("overtime", hours.overtime, rates.overtime, i)
-        self.add("double_time", hours.double_time, rates.double_time, i)
+
+        jobs = self.job_weeks(i)
+        if len(jobs) == 1:
+            base_rate, tip_credit_claimed = self.single_job(i, jobs[0], hours)
+        else:
+            base_rate, tip_credit_claimed = self.blended(i, jobs, hours)
 
         br = bonus_rates(share, hours)
-        regular_rate = rates.regular_rate + br.per_hour
+        regular_rate = base_rate + br.per_hour
         if br.per_hour:
             how = []
             if share.total_hours:
@@ -134,38 +160,88 @@ class _Computation:
             if share.alvarado:
                 how.append(f"flat-sum bonus {fmt_num(share.alvarado)} / {fmt_num(hours.regular)} non-overtime h "
                            f"(Alvarado v. Dart Container)")
-            self.explain(f"{p}.regular_rate", f"Regular rate = {fmt_num(rates.regular_rate)} + "
+            self.explain(f"{p}.regular_rate", f"Regular rate = {fmt_num(base_rate)} + "
                                               + " + ".join(how) + f" = {fmt_num(regular_rate)}",
                          regular_rate, money=False)
-            self.add("overtime_bonus_adjustment", hours.overtime, br.overtime_premium, i)
-            self.add("overtime_bonus_adjustment", hours.double_time, br.double_time_premium, i)
+            rule = ("overtime premium on the bonus: "
+                    + ("0.5 x (bonus / all hours) per OT hour, 1 x per DT hour (29 CFR 778.110(b))"
+                       if br.method == "total_hours" else
+                       "1.5 x (bonus / non-OT hours) per OT hour, 2 x per DT hour (Alvarado v. Dart Container)"
+                       if br.method == "alvarado" else "total-hours and Alvarado premiums on the bonuses"))
+            self.add("overtime_bonus_adjustment", hours.overtime, br.overtime_premium, i, rule + " - overtime hours")
+            self.add("overtime_bonus_adjustment", hours.double_time, br.double_time_premium, i,
+                     rule + " - double-time hours")
         else:
             self.explain(f"{p}.regular_rate", f"Regular rate = {fmt_num(regular_rate)}"
-                         + (" (cash wage + tip credit; tips excluded, 29 CFR 531.60)" if rates.tip_credit else ""),
+                         + (" (cash wage + tip credit; tips excluded, 29 CFR 531.60)" if tip_credit_claimed else ""),
                          regular_rate, money=False)
         if wk.break_premiums:
             self.explain(f"{p}.break_premiums", f"{wk.break_premiums} missed or late meal/rest period(s) x 1 h at the "
                                                 f"regular rate {fmt_num(regular_rate)} (LC 226.7; Ferra v. Loews)",
                          wk.break_premiums * regular_rate)
-            self.add("break_premium", Decimal(wk.break_premiums), regular_rate, i)
+            self.add("break_premium", Decimal(wk.break_premiums), regular_rate, i,
+                     "one hour at the regular rate per missed or late meal/rest period (LC 226.7)")
 
-        week_top_up = top_up(rates.tip_credit, hours.total, tips)
-        if self.request.pay.type == "tipped" or tips:
+        week_top_up = top_up(tip_credit_claimed, tips)
+        if any(j.rates.tip_credit for j in jobs) or tips:
             self.explain(f"{p}.reported_tips", f"Reported tips for workweek {i + 1}: {fmt_num(tips)} ({tips_how})",
                          tips, money=False)
-        if rates.tip_credit:
+        if tip_credit_claimed:
             self.explain(f"{p}.tip_credit_top_up",
-                         f"Tip credit claimed {fmt_num(rates.tip_credit)} x {fmt_num(hours.total)} h = "
-                         f"{fmt_num(rates.tip_credit * hours.total)}; tips {fmt_num(tips)}; top-up = "
-                         f"max(0, {fmt_num(rates.tip_credit * hours.total)} - {fmt_num(tips)}) = {fmt_num(week_top_up)}"
+                         "Tip credit claimed " + " + ".join(f"{fmt_num(j.rates.tip_credit)} x {fmt_num(j.hours)} h"
+                                                            for j in jobs if j.rates.tip_credit)
+                         + f" = {fmt_num(tip_credit_claimed)}; tips {fmt_num(tips)}; top-up = "
+                         f"max(0, {fmt_num(tip_credit_claimed)} - {fmt_num(tips)}) = {fmt_num(week_top_up)}"
                          " (29 U.S.C. 203(m)(2), per workweek)", week_top_up, money=False)
             if week_top_up:
-                line = self.lines.setdefault(("tip_credit_top_up", None), _Line("tip_credit_top_up", None))
-                line.hours += hours.total
+                line = self.lines.setdefault(("tip_credit_top_up",), _Line("tip_credit_top_up", None))
+                line.hours += sum((j.hours for j in jobs if j.rates.tip_credit), ZERO)
                 line.exact += week_top_up
                 line.weeks.append(i)
         return WorkweekResult(HoursSummary(hours.total, hours.regular, hours.overtime, hours.double_time),
                               regular_rate, tips, week_top_up, share.total)
+
+    def single_job(self, i: int, job: _JobWeek, hours: WeekHours) -> tuple[Decimal, Decimal]:
+        """All hours in one job: regular, overtime and double-time lines at that job's rates.
+        Returns (regular rate before bonuses, tip credit claimed for the week)."""
+        rates, label = job.rates, job.label
+        tipped = rates.tip_credit > 0
+        where = f"{label}: " if label else ""
+        self.add("regular", hours.regular, rates.straight, i, where + (
+            "straight time at the cash wage; the tip credit covers the rest of the minimum wage" if tipped
+            else "straight time at the hourly rate"), label)
+        ot_rule = ("hours over 8 in a workday, over 40 regular hours in the workweek, or the first 8 on the seventh "
+                   "day, at 1.5x (LC 510)" if self.california else "hours over 40 in the workweek at 1.5x (FLSA 207)")
+        if tipped:
+            ot_rule += f"; 1.5 x {fmt_num(rates.regular_rate)} minimum wage - {fmt_num(rates.tip_credit)} tip credit"
+        self.add("overtime", hours.overtime, rates.overtime, i, where + ot_rule, label)
+        self.add("double_time", hours.double_time, rates.double_time, i,
+                 where + "hours over 12 in a workday or over 8 on the seventh day, at 2x (LC 510)", label)
+        return rates.regular_rate, rates.tip_credit * hours.total
+
+    def blended(self, i: int, jobs: list[_JobWeek], hours: WeekHours) -> tuple[Decimal, Decimal]:
+        """Hours in two or more jobs at different rates (29 CFR 778.115): straight time for every hour at its
+        job's rate, and the overtime premium at half the weighted-average ("blended") regular rate per
+        overtime hour (the full blended rate per double-time hour, California)."""
+        p = f"workweeks[{i}]"
+        straight_time = sum((j.hours * j.rates.regular_rate for j in jobs), ZERO)
+        blended = straight_time / hours.total
+        self.explain(f"{p}.blended_rate", "Blended regular rate = (" + " + ".join(
+            f"{fmt_num(j.hours)} h x {fmt_num(j.rates.regular_rate)} {j.label or 'main job'}" for j in jobs)
+                     + f") / {fmt_num(hours.total)} h = {fmt_num(blended)} (29 CFR 778.115)", blended, money=False)
+        for j in jobs:
+            tipped = j.rates.tip_credit > 0
+            self.add("regular", j.hours, j.rates.straight, i,
+                     f"{j.label or 'main job'}: straight time for all hours in this job"
+                     + (" at the cash wage (tip credit covers the rest of the minimum wage)" if tipped else ""),
+                     j.label)
+        self.add("overtime", hours.overtime, HALF * blended, i,
+                 "overtime premium: 0.5 x blended regular rate per overtime hour, straight time already paid "
+                 "(29 CFR 778.115)")
+        self.add("double_time", hours.double_time, blended, i,
+                 "double-time premium: 1 x blended regular rate per double-time hour, straight time already paid "
+                 "(LC 510)")
+        return blended, sum((j.rates.tip_credit * j.hours for j in jobs), ZERO)
 
     def split_text(self, h: WeekHours) -> str:
         parts = [f"regular {fmt_num(h.regular)} h"]
@@ -218,28 +294,8 @@ class _Computation:
             amount = to_cents(ln.hours * ln.rate)
             out.append(EarningsLine(ln.kind, ln.hours, ln.rate, amount,
                                     f"{fmt_num(ln.hours)} h x {fmt_num(ln.rate)} = {fmt_money(amount)}{weeks}; "
-                                    + self.rule_text(ln.kind)))
+                                    + ln.rule))
         return out
-
-    def rule_text(self, kind: str) -> str:
-        r = self.rates
-        tipped = r.tip_credit > 0
-        if kind == "regular":
-            return ("straight time at the cash wage; the tip credit covers the rest of the minimum wage" if tipped
-                    else "straight time at the hourly rate")
-        if kind == "overtime":
-            base = ("hours over 8 in a workday, over 40 regular hours in the workweek, or the first 8 on the seventh "
-                    "day, at 1.5x (LC 510)" if self.california else "hours over 40 in the workweek at 1.5x (FLSA 207)")
-            if tipped:
-                return base + f"; 1.5 x {fmt_num(r.regular_rate)} minimum wage - {fmt_num(r.tip_credit)} tip credit"
-            return base
-        if kind == "double_time":
-            return "hours over 12 in a workday or over 8 on the seventh day, at 2x (LC 510)"
-        if kind == "overtime_bonus_adjustment":
-            return "overtime premium on the bonus in the regular rate (extra per overtime/double-time hour)"
-        if kind == "break_premium":
-            return "one hour at the regular rate per missed or late meal/rest period (LC 226.7)"
-        return kind
 
     def period_regular_rate(self, weeks: Sequence[WorkweekResult]) -> Decimal:
         """One workweek: its regular rate. Several: the same if they agree, else the hours-weighted average."""

@@ -42,23 +42,23 @@ class BaseRates:
         return DT_MULTIPLIER * self.regular_rate - self.tip_credit
 
 
-def base_rates(pay: Pay, rules: WageRules) -> BaseRates:
+def base_rates(pay: Pay, rules: WageRules, path: str = "pay") -> BaseRates:
     mw = rules.minimum_wage
     if pay.type == "hourly":
         assert pay.rate is not None
         if pay.rate < mw:
-            return BaseRates(mw, ZERO, (f"pay.rate {fmt_num(pay.rate)} is below the {rules.jurisdiction} minimum wage "
+            return BaseRates(mw, ZERO, (f"{path}.rate {fmt_num(pay.rate)} is below the {rules.jurisdiction} minimum wage "
                                         f"{fmt_num(mw)} in force on {rules.on.isoformat()}: paid at {fmt_num(mw)}",))
         return BaseRates(pay.rate, ZERO, ())
     assert pay.cash_wage_rate is not None
     cash = pay.cash_wage_rate
     notes: list[str] = []
     if rules.max_tip_credit == 0 and cash < mw:
-        notes.append(f"{rules.jurisdiction} allows no tip credit: cash wage {fmt_num(cash)} raised to the minimum "
+        notes.append(f"{rules.jurisdiction} allows no tip credit: {path}.cash_wage_rate {fmt_num(cash)} raised to the minimum "
                      f"wage {fmt_num(mw)}")
         cash = mw
     elif cash < rules.min_cash_wage:
-        notes.append(f"cash wage {fmt_num(cash)} is below the least tipped cash wage {fmt_num(rules.min_cash_wage)} "
+        notes.append(f"{path}.cash_wage_rate {fmt_num(cash)} is below the least tipped cash wage {fmt_num(rules.min_cash_wage)} "
                      f"({fmt_num(mw)} minimum wage - {fmt_num(rules.max_tip_credit)} maximum tip credit): raised to it")
         cash = rules.min_cash_wage
     credit = max(ZERO, mw - cash)

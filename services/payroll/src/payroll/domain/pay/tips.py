@@ -36,5 +36,6 @@ def tips_per_week(request: PayRequest, weeks: Sequence[WeekHours]) -> tuple[list
     return [total * w.total / hours for w in weeks], "pro rata by hours worked in each workweek"
 
 
-def top_up(tip_credit: Decimal, hours: Decimal, tips: Decimal) -> Decimal:
-    return max(ZERO, tip_credit * hours - tips)
+def top_up(tip_credit_claimed: Decimal, tips: Decimal) -> Decimal:
+    """The workweek's top-up: tip credit claimed (credit per hour x hours, summed over tipped jobs) - tips."""
+    return max(ZERO, tip_credit_claimed - tips)
