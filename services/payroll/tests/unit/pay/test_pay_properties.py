@@ -121,3 +121,35 @@ def test_totals_add_up_and_minimum_wage_is_met(state, kind, data, weeks, tips):
     mw = _minimum_wage(r)
     owed = sum((mw * (w.hours.total + D("0.5") * w.hours.overtime + w.hours.double_time) for w in r.workweeks), ZERO)
     assert r.cash_wages + r.reported_tips >= owed - D("0.005") * len(r.earnings)
+
+
+@SETTINGS
+@given(states, rates, st.lists(st.tuples(quarter_hours, quarter_hours).filter(lambda t: t[0] + t[1] <= 24),
+                               min_size=1, max_size=7))
+def test_splitting_hours_over_two_jobs_at_the_same_rate_changes_nothing(state, rate, pairs):
+    # A second job at the same rate: the blended rate is that rate, so pay equals the one-job pay (to the cent,
+    # give or take the rounding of the extra line).
+    one = run(state=state, pay=_pay("hourly", rate), weeks=_weeks([[a + b for a, b in pairs]]))
+    two = run(state=state, pay=_pay("hourly", rate), jobs=[{"name": "host", "type": "hourly", "rate": str(rate)}],
+              weeks=[{"daily_hours": [str(a) for a, _ in pairs],
+                      "jobs": [{"job": "host", "daily_hours": [str(b) for _, b in pairs]}]}])
+    assert (two.hours.total, two.hours.overtime, two.hours.double_time) == (
+        one.hours.total, one.hours.overtime, one.hours.double_time)
+    assert abs(two.cash_wages - one.cash_wages) <= D("0.02")
+    assert two.regular_rate == one.regular_rate or one.hours.total == 0
+
+
+@SETTINGS
+@given(states, rates, rates, st.lists(st.tuples(quarter_hours, quarter_hours).filter(lambda t: t[0] + t[1] <= 24),
+                                      min_size=1, max_size=7))
+def test_blended_overtime_premium_floor(state, main_rate, host_rate, pairs):
+    r = run(state=state, pay=_pay("hourly", main_rate), jobs=[{"name": "host", "type": "hourly", "rate": str(host_rate)}],
+            weeks=[{"daily_hours": [str(a) for a, _ in pairs],
+                    "jobs": [{"job": "host", "daily_hours": [str(b) for _, b in pairs]}]}])
+    wk = r.workweeks[0]
+    owed = wk.regular_rate * (wk.hours.total + D("0.5") * wk.hours.overtime + wk.hours.double_time)
+    assert r.cash_wages >= owed - D("0.005") * len(r.earnings)
+    # The blended rate lies between the two jobs' rates (each raised to the minimum wage where below it).
+    mw = _minimum_wage(r)
+    paid_rates = (max(main_rate, mw), max(host_rate, mw))
+    assert min(paid_rates) <= wk.regular_rate <= max(paid_rates)

@@ -109,6 +109,7 @@ class _Computation:
         shares = allocate(req.bonuses, weeks, self.jurisdiction)
         results = [self.workweek(i, hours, tips[i], tips_how, shares[i])
                    for i, hours in enumerate(weeks)]
+        regular_rate = self.period_regular_rate(results)
 
         self.bonus_lines()
         earnings = self.earnings(len(weeks))
@@ -126,7 +127,7 @@ class _Computation:
 
         totals = HoursSummary(sum((w.total for w in weeks), ZERO), sum((w.regular for w in weeks), ZERO),
                               sum((w.overtime for w in weeks), ZERO), sum((w.double_time for w in weeks), ZERO))
-        return PayResult(totals, self.period_regular_rate(results), tuple(earnings), cash, reported, top,
+        return PayResult(totals, regular_rate, tuple(earnings), cash, reported, top,
                          cash + reported, tuple(self.explanation), tuple(results),
                          tuple(dict.fromkeys((*rules.sources, *self.jurisdiction.sources))))
 
@@ -263,9 +264,9 @@ class _Computation:
             if bonus.amount == 0:
                 continue
             method = method_of(bonus, self.jurisdiction)
-            key = ("bonus", n)  # one line per bonus, never merged
-            self.lines[key] = _Line("bonus", None, exact=bonus.amount)
-            self.lines[key].weeks.append(n)
+            text = f"{bonus.type.replace('_', '-')} bonus" + (
+                " (outside the regular rate)" if method is None else " (in the regular rate)")
+            self.lines[("bonus", n)] = _Line("bonus", None, rule=text, exact=bonus.amount)  # one line per bonus
             where = ("" if bonus.workweek is None or len(self.request.workweeks) == 1
                      else f", workweek {bonus.workweek + 1}")
             self.explain(f"bonuses[{n}]", f"{bonus.type.replace('_', '-')} bonus{where}: "
@@ -280,10 +281,7 @@ class _Computation:
         for ln in ordered:
             weeks = _weeks_label(ln.weeks, week_count)
             if ln.kind == "bonus":
-                b = self.request.bonuses[ln.weeks[0]]
-                text = f"{b.type.replace('_', '-')} bonus" + (
-                    " (outside the regular rate)" if b.type == "discretionary" else " (in the regular rate)")
-                out.append(EarningsLine("bonus", None, None, to_cents(ln.exact), text))
+                out.append(EarningsLine("bonus", None, None, to_cents(ln.exact), ln.rule))
                 continue
             if ln.kind == "tip_credit_top_up":
                 out.append(EarningsLine(ln.kind, ln.hours, None, to_cents(ln.exact),
