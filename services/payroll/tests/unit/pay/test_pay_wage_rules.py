@@ -18,6 +18,7 @@ D = Decimal
     ("CA", date(2025, 3, 7), D("16.50"), D(0), D("16.50")),
     ("PA", date(2026, 3, 6), D("7.25"), D("4.42"), D("2.83")),
     ("TX", date(2026, 3, 6), D("7.25"), D("5.12"), D("2.13")),
+    ("TN", date(2026, 3, 6), D("7.25"), D("5.12"), D("2.13")),  # no state rows: the federal ones
 ])
 def test_figures(state, on, mw, credit, cash):
     rules = wage_rules_for(state, on)

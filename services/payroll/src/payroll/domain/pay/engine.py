@@ -56,7 +56,7 @@ class _JobWeek:
 def _weeks_label(weeks: Sequence[int], count: int) -> str:
     if count == 1:
         return ""
-    return " (workweek " + ", ".join(str(i + 1) for i in weeks) + ")"
+    return (" (workweeks " if len(weeks) > 1 else " (workweek ") + ", ".join(str(i + 1) for i in weeks) + ")"
 
 
 class _Computation:

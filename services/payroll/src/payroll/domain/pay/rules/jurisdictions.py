@@ -45,4 +45,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
     "PA": Jurisdiction("PA", "Pennsylvania", FLSA_WEEKLY, TOTAL_HOURS, False, FLSA_SOURCES),
     "TX": Jurisdiction("TX", "Texas", FLSA_WEEKLY, TOTAL_HOURS, False,
                        (*FLSA_SOURCES, "Texas follows the FLSA [X: not in the rules file]")),
+    "TN": Jurisdiction("TN", "Tennessee", FLSA_WEEKLY, TOTAL_HOURS, False,
+                       (*FLSA_SOURCES, "Tennessee has no state minimum-wage or overtime law: federal rules "
+                                       "[X: not in the rules file]")),
 }

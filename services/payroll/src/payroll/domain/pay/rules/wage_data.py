@@ -61,4 +61,5 @@ WAGE_ROWS: tuple[WageRow, ...] = (
          "Tex. Lab. Code 62.052: tip credit as under the FLSA [X: not in the rules file, from general knowledge]"),
     _row("TX", "max_tip_credit", "2009-07-24", None, "5.12",
          "Tex. Lab. Code 62.052: tip credit as under the FLSA [X: not in the rules file, from general knowledge]"),
+    # Tennessee has no minimum-wage law of its own: the federal rows apply (no TN rows on purpose).
 )
