@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -38,6 +39,7 @@ CASES = [
     ("hours not a number", _set(["workweeks", 0, "daily_hours", 0], "eight"), "workweeks[0].daily_hours[0]"),
     ("hours as a float", _set(["workweeks", 0, "daily_hours", 2], 8.5), "workweeks[0].daily_hours[2]"),
     ("hours NaN", _set(["workweeks", 0, "daily_hours", 2], "NaN"), "workweeks[0].daily_hours[2]"),
+    ("hours finer than 6 decimals", _set(["workweeks", 0, "daily_hours", 4], "7.3333333"), "workweeks[0].daily_hours[4]"),
     ("eight days", _set(["workweeks", 0, "daily_hours"], ["8"] * 8), "workweeks[0].daily_hours"),
     ("daily_hours not a list", _set(["workweeks", 0, "daily_hours"], "8,8"), "workweeks[0].daily_hours"),
     ("daily_hours missing", _set(["workweeks", 0, "daily_hours"], _DELETE), "workweeks[0].daily_hours"),
@@ -116,5 +118,5 @@ def test_tax_fields_of_the_preview_request_are_left_to_the_tax_layer():
 
 
 def test_fewer_than_seven_days_and_integers_accepted():
-    raw = request(weeks=[{"daily_hours": [8, "7.25", 0]}])
-    assert PayRequest.from_dict(raw).workweeks[0].total_hours == 15.25
+    raw = request(weeks=[{"daily_hours": [8, "7.25", 0, " 7.333333 "]}])
+    assert PayRequest.from_dict(raw).workweeks[0].total_hours == Decimal("22.583333")

@@ -93,8 +93,8 @@ def hours(value: Any, field: str) -> Decimal:
         raise PayInputError(field, "must not be negative")
     if d > 24:
         raise PayInputError(field, "a day has at most 24 hours")
-    if d != d.quantize(Decimal("0.0001")):
-        raise PayInputError(field, "must not have more than 4 decimals")
+    if d != d.quantize(Decimal("0.000001")):  # 7 h 20 min = "7.333333"; finer than that is noise
+        raise PayInputError(field, "must not have more than 6 decimals")
     return d
 
 
