@@ -32,8 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     container = bootstrap(config)
     actor = Actor("operator:rotate_keys")
     if args.retire_only:
-        result = {"retired": key_rotation.retire(container.uow, config.access_token_ttl_seconds, actor,
-                                                      clock=container.clock)}
+        retired = key_rotation.retire(container.uow, config.access_token_ttl_seconds, actor, clock=container.clock)
+        result = {"retired": retired}
     else:
         delay = args.publish_delay if args.publish_delay is not None else config.jwks_cache_seconds + MARGIN_SECONDS
         if delay < config.jwks_cache_seconds:
