@@ -31,5 +31,6 @@ class Settings(ServiceSettings):
         return validate_aes_key(value)
 
 
-def settings() -> Settings:
-    return load_settings(Settings)
+def settings(*require: str) -> Settings:
+    """The process's settings; `require` names the optional ones it uses (e.g. "redis_url")."""
+    return load_settings(Settings, require=require)

@@ -28,6 +28,10 @@ class LoginThrottle:
         self.store = store
         self.policy = policy
 
+    def account(self, tenant_slug: str, email: str) -> str:
+        """The key an account's counters and lock live under (the e-mail hashed)."""
+        return account_key(tenant_slug, email)
+
     def retry_after(self, account: str, address: str) -> int | None:
         """Seconds to wait when this attempt must be refused before even checking the password."""
         lock_ttl = self.store.ttl(f"{PREFIX}:lock:{account}")

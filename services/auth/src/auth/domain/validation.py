@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chassis.errors import InvalidInput
@@ -14,13 +13,6 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
     "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR".split())
-
-
-def parse_uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise InvalidInput("must be a UUID", field=field) from None
 
 
 def email(value: str, field: str = "email") -> str:

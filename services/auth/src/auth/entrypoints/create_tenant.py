@@ -17,11 +17,11 @@ import sys
 from chassis.errors import DomainError
 from chassis.logs import setup_logging
 
-from auth.adapters import keys
-from auth.bootstrap import wire
+from auth.bootstrap import bootstrap
 from auth.config import SERVICE, settings
+from auth.service_layer import key_rotation
 from auth.service_layer.audit import Actor
-from auth.service_layer.tenants import LocationInput, create_tenant
+from auth.service_layer.tenants import LocationInput, NewTenant, create_tenant
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,17 +41,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("configuration error: TENANT_ADMIN_PASSWORD: field required (or use --password-stdin)")
     config = settings()
     setup_logging(SERVICE, "create_tenant", config.log_level)
-    wiring = wire(config)
+    container = bootstrap(config)
     operator = os.environ.get("USER", "unknown")
     try:
-        with wiring.db.begin() as session:
-            keys.ensure_active_key(session, wiring.sealer)
-            tenant, location, admin = create_tenant(
-                session, Actor(f"operator:{operator}"), args.slug, args.name,
-                LocationInput(args.location_name, args.time_zone, args.state, args.address),
-                args.admin_email, password, args.admin_name)
-            result = {"tenant_id": str(tenant.id), "tenant_slug": tenant.slug, "location_id": str(location.id),
-                      "admin_user_id": str(admin.id), "admin_email": admin.email}
+        key_rotation.ensure_active_key(container.uow, container.keyring, clock=container.clock)
+        result = create_tenant(container.uow, Actor(f"operator:{operator}"), NewTenant(
+            args.slug, args.name, LocationInput(args.location_name, args.time_zone, args.state, args.address),
+            args.admin_email, password, args.admin_name), clock=container.clock)
     except DomainError as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None

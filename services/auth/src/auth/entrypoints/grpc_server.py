@@ -5,62 +5,49 @@ import asyncio
 
 from auraconnect.auth.v1 import auth_service_pb2 as pb
 from auraconnect.auth.v1 import auth_service_pb2_grpc as pb_grpc
-from chassis.db import make_engine, make_session_factory
 from chassis.errors import InvalidInput
 from chassis.grpc_server import authorized, authorized_own, handle_errors, identity_of
 from chassis.rbac import is_permission
 from chassis.runtime import run_grpc, start
+from chassis.validation import parse_uuid
 
-from auth.adapters.orm import Location, User
+from auth.bootstrap import AuthContainer, bootstrap
 from auth.config import SERVICE, settings
-from auth.domain.validation import parse_uuid
 from auth.service_layer import tenants, users
-from auth.service_layer.directory import permissions_of
 
 
-def user_proto(user: User, permissions: frozenset[str]) -> pb.User:
-    return pb.User(user_id=str(user.id), tenant_id=str(user.tenant_id), email=user.email,
-                   display_name=user.display_name, roles=list(user.roles),
-                   location_ids=[str(x) for x in user.location_ids], active=user.active,
-                   permissions=sorted(permissions))
+def user_proto(user: dict) -> pb.User:
+    return pb.User(user_id=user["user_id"], tenant_id=user["tenant_id"], email=user["email"],
+                   display_name=user["display_name"], roles=user["roles"], location_ids=user["location_ids"],
+                   active=user["active"], permissions=user["permissions"])
 
 
-def location_proto(location: Location) -> pb.Location:
-    return pb.Location(location_id=str(location.id), tenant_id=str(location.tenant_id), name=location.name,
-                       address=location.address, time_zone=location.time_zone, state=location.state)
+def location_proto(location: dict) -> pb.Location:
+    return pb.Location(location_id=location["location_id"], tenant_id=location["tenant_id"], name=location["name"],
+                       address=location["address"], time_zone=location["time_zone"], state=location["state"])
 
 
 class AuthService(pb_grpc.AuthServiceServicer):
-    def __init__(self, db) -> None:
-        self.db = db
+    def __init__(self, container: AuthContainer) -> None:
+        self.uow = container.uow
 
-    async def _run(self, work):
-        def call():
-            with self.db() as session:
-                return work(session)
-
-        return await asyncio.to_thread(call)
+    @staticmethod
+    async def _run(work, *args):
+        return await asyncio.to_thread(work, *args)
 
     @handle_errors
     async def GetUser(self, request, context):  # noqa: N802 - gRPC naming
         user_id = str(parse_uuid(request.user_id, "user_id"))
         identity = authorized_own(context, "staff:read", user_id)
-
-        def work(session):
-            user = users.get_user(session, identity, user_id)
-            return user_proto(user, permissions_of(session, user))
-
-        return pb.GetUserResponse(user=await self._run(work))
+        user = await self._run(users.get_user_with_permissions, self.uow, identity, user_id)
+        return pb.GetUserResponse(user=user_proto(user))
 
     @handle_errors
     async def ListUsers(self, request, context):  # noqa: N802 - gRPC naming
         identity = authorized(context, "staff:read")
-
-        def work(session):
-            found = users.list_users(session, identity, request.location_id or None, request.include_inactive)
-            return [user_proto(u, permissions_of(session, u)) for u in found]
-
-        return pb.ListUsersResponse(users=await self._run(work))
+        found = await self._run(users.list_users, self.uow, identity, request.location_id or None,
+                                request.include_inactive, True)
+        return pb.ListUsersResponse(users=[user_proto(u) for u in found])
 
     @handle_errors
     async def CheckPermission(self, request, context):  # noqa: N802 - gRPC naming
@@ -70,36 +57,31 @@ class AuthService(pb_grpc.AuthServiceServicer):
             raise InvalidInput("unknown permission", field="permission")
         user_id = str(parse_uuid(request.user_id, "user_id"))
         identity = authorized_own(context, "staff:read", user_id)
-
-        def work(session):
-            user = users.get_user(session, identity, user_id)
-            held = permissions_of(session, user)
-            return user.active and request.permission in held
-
-        return pb.CheckPermissionResponse(allowed=await self._run(work))
+        user = await self._run(users.get_user_with_permissions, self.uow, identity, user_id)
+        return pb.CheckPermissionResponse(allowed=user["active"] and request.permission in user["permissions"])
 
     @handle_errors
     async def GetLocation(self, request, context):  # noqa: N802 - gRPC naming
         identity = identity_of(context)  # every member of the tenant may read its own locations
-        location = await self._run(lambda s: tenants.get_location(s, identity, request.location_id))
+        location = await self._run(tenants.get_location, self.uow, identity, request.location_id)
         return pb.GetLocationResponse(location=location_proto(location))
 
     @handle_errors
     async def ListLocations(self, request, context):  # noqa: N802 - gRPC naming
         identity = identity_of(context)
-        rows = await self._run(lambda s: tenants.list_locations(s, identity))
+        rows = await self._run(tenants.list_locations, self.uow, identity)
         return pb.ListLocationsResponse(locations=[location_proto(x) for x in rows])
 
 
-def register(db):
+def register(container: AuthContainer):
     def add(server) -> list[str]:
-        pb_grpc.add_AuthServiceServicer_to_server(AuthService(db), server)
+        pb_grpc.add_AuthServiceServicer_to_server(AuthService(container), server)
         return [pb.DESCRIPTOR.services_by_name["AuthService"].full_name]
 
     return add
 
 
 if __name__ == "__main__":
-    config = settings()
+    config = settings()  # PostgreSQL only: no Redis, no Kafka, no peer
     start(SERVICE, "grpc", config)
-    run_grpc(SERVICE, config, register(make_session_factory(make_engine(config.database_url, config.db_schema))))
+    run_grpc(SERVICE, config, register(bootstrap(config)))

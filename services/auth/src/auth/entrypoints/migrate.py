@@ -1,3 +1,4 @@
+"""Brings the auth schema to head (needs PostgreSQL only)."""
 from pathlib import Path
 
 from chassis.runtime import run_migrations

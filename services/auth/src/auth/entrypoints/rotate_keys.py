@@ -13,7 +13,7 @@ import logging
 
 from chassis.logs import setup_logging
 
-from auth.bootstrap import wire
+from auth.bootstrap import bootstrap
 from auth.config import SERVICE, settings
 from auth.service_layer import key_rotation
 from auth.service_layer.audit import Actor
@@ -29,17 +29,19 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     config = settings()
     setup_logging(SERVICE, "rotate_keys", config.log_level)
-    wiring = wire(config)
+    container = bootstrap(config)
     actor = Actor("operator:rotate_keys")
     if args.retire_only:
-        result = {"retired": key_rotation.retire(wiring.db, config.access_token_ttl_seconds, actor)}
+        retired = key_rotation.retire(container.uow, config.access_token_ttl_seconds, actor, clock=container.clock)
+        result = {"retired": retired}
     else:
         delay = args.publish_delay if args.publish_delay is not None else config.jwks_cache_seconds + MARGIN_SECONDS
         if delay < config.jwks_cache_seconds:
             logging.getLogger(__name__).warning(
                 "publish delay %.0fs is shorter than the JWKS cache (%ss): verifiers may refuse new tokens",
                 delay, config.jwks_cache_seconds)
-        result = key_rotation.rotate(wiring.db, wiring.sealer, delay, config.access_token_ttl_seconds, actor)
+        result = key_rotation.rotate(container.uow, container.keyring, delay, config.access_token_ttl_seconds, actor,
+                                     clock=container.clock)
     print(json.dumps(result))
 
 

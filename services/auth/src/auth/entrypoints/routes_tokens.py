@@ -6,7 +6,7 @@ from chassis.identity import Identity
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from auth.bootstrap import Wiring
+from auth.bootstrap import AuthContainer
 from auth.entrypoints.http_common import actor_of, client_address
 from auth.service_layer import users
 
@@ -39,9 +39,10 @@ class TokenResponse(BaseModel):
     refresh_expires_at: str
 
 
-def router(wiring: Wiring) -> APIRouter:
+def router(container: AuthContainer) -> APIRouter:
     api = APIRouter(prefix="/api/auth/v1")
-    hops = wiring.config.trusted_proxy_hops
+    hops = container.config.trusted_proxy_hops
+    sessions = container.sessions
 
     def tokens(signed) -> TokenResponse:
         return TokenResponse(access_token=signed.access_token, expires_in=signed.expires_in,
@@ -50,16 +51,16 @@ def router(wiring: Wiring) -> APIRouter:
     @api.post("/login", response_model=TokenResponse, tags=["tokens"],
               responses={401: {"description": "bad credentials"}, 429: {"description": "throttled; see Retry-After"}})
     def login(body: LoginRequest, request: Request) -> TokenResponse:
-        return tokens(wiring.sessions.login(body.tenant, body.email, body.password, client_address(request, hops)))
+        return tokens(sessions.login(body.tenant, body.email, body.password, client_address(request, hops)))
 
     @api.post("/refresh", response_model=TokenResponse, tags=["tokens"],
               responses={401: {"description": "invalid, expired, revoked or reused refresh token"}})
     def refresh(body: RefreshRequest, request: Request) -> TokenResponse:
-        return tokens(wiring.sessions.refresh(body.refresh_token, client_address(request, hops)))
+        return tokens(sessions.refresh(body.refresh_token, client_address(request, hops)))
 
     @api.post("/logout", status_code=204, tags=["tokens"])
     def logout(body: LogoutRequest, request: Request, identity: Identity = Depends(current_identity)) -> Response:
-        wiring.sessions.logout(identity, body.refresh_token, body.all_sessions, client_address(request, hops))
+        sessions.logout(identity, body.refresh_token, body.all_sessions, client_address(request, hops))
         return Response(status_code=204)
 
     @api.get("/me", tags=["users"])
@@ -70,9 +71,8 @@ def router(wiring: Wiring) -> APIRouter:
     @api.post("/me/password", status_code=204, tags=["users"])
     def change_password(body: PasswordChange, request: Request,
                         identity: Identity = Depends(current_identity)) -> Response:
-        with wiring.db.begin() as session:
-            users.change_own_password(session, identity, actor_of(identity, request, hops),
-                                      body.current_password, body.new_password)
+        users.change_own_password(container.uow, identity, actor_of(identity, request, hops),
+                                  body.current_password, body.new_password, clock=container.clock)
         return Response(status_code=204)
 
     return api

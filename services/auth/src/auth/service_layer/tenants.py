@@ -1,21 +1,20 @@
 """Tenants (restaurant groups) and their locations.
 
 Creating a tenant is a platform-operator action (entrypoints/create_tenant.py): it creates the
-tenant, its first location and its first admin in one transaction. A tenant's own admins then
+tenant, its first location and its first admin in one unit of work. A tenant's own admins then
 manage its locations and users through the API.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from chassis.bootstrap import Clock, utc_now
 from chassis.errors import Conflict, NotFound
 from chassis.identity import Identity
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from chassis.uow import UnitOfWork, UnitOfWorkFactory
+from chassis.validation import parse_uuid
 
-from auth.adapters.orm import Location, Tenant, User
+from auth.adapters.orm import Location, Tenant
 from auth.domain import validation
 from auth.service_layer import audit, users
 from auth.service_layer.audit import Actor, AuditRecord
@@ -28,6 +27,16 @@ class LocationInput:
     time_zone: str
     state: str
     address: str = ""
+
+
+@dataclass
+class NewTenant:
+    slug: str
+    name: str
+    location: LocationInput
+    admin_email: str
+    admin_password: str
+    admin_name: str = ""
 
 
 def tenant_dict(tenant: Tenant) -> dict:
@@ -48,84 +57,125 @@ def _location_row(tenant_id, data: LocationInput, prefix: str = "") -> Location:
                     state=validation.state(data.state, f"{prefix}state"))
 
 
-def create_tenant(session: Session, actor: Actor, slug: str, name: str, location: LocationInput,
-                  admin_email: str, admin_password: str, admin_name: str = "") -> tuple[Tenant, Location, User]:
-    """All or nothing: the caller's transaction holds the tenant, location, admin, audit and events."""
-    tenant = Tenant(slug=validation.slug(slug), name=validation.text(name, "name"))
-    try:
-        with session.begin_nested():
-            session.add(tenant)
-            session.flush()
-    except IntegrityError:
-        raise Conflict("a tenant with this slug already exists", field="slug") from None
-    first = _location_row(tenant.id, location, "location.")
-    session.add(first)
-    session.flush()
-    audit.record(session, actor, AuditRecord("tenant.created", tenant.id, "tenant", str(tenant.id),
-                                             details={"slug": tenant.slug}))
-    admin = users.add_user(session, tenant, actor, None, None, admin_email, admin_name or "Administrator",
-                           admin_password, ["admin"], [])
+def _created(tenant: Tenant, location: Location, admin_id: str, admin_email: str) -> dict:
+    return {"tenant_id": str(tenant.id), "tenant_slug": tenant.slug, "location_id": str(location.id),
+            "admin_user_id": admin_id, "admin_email": admin_email}
+
+
+def create_tenant(uow: UnitOfWorkFactory, actor: Actor, new: NewTenant, *, clock: Clock = utc_now) -> dict:
+    """All or nothing: one unit of work holds the tenant, location, admin, audit and events.
+    Returns the new ids (tenant_id, tenant_slug, location_id, admin_user_id, admin_email)."""
+    with uow() as tx:
+        tenant, location, admin = _create_tenant(tx, actor, new, clock())
+        created = _created(tenant, location, str(admin.id), admin.email)
+        tx.commit()
+    return created
+
+
+def _create_tenant(tx: UnitOfWork, actor: Actor, new: NewTenant, now):
+    tenant = Tenant(slug=validation.slug(new.slug), name=validation.text(new.name, "name"))
+    if not tx.tenants.add(tenant):
+        raise Conflict("a tenant with this slug already exists", field="slug")
+    first = tx.locations.add(_location_row(tenant.id, new.location, "location."))
+    audit.record(tx, actor, AuditRecord("tenant.created", tenant.id, "tenant", str(tenant.id),
+                                        details={"slug": tenant.slug}), now)
+    admin = users.add_user(tx, tenant, actor, None, None, users.NewUser(
+        new.admin_email, new.admin_name or "Administrator", new.admin_password, ["admin"], []), now)
     return tenant, first, admin
 
 
-def update_tenant(session: Session, caller: Identity, actor: Actor, name: str) -> Tenant:
-    tenant = live_tenant(session, caller.tenant_uuid)
-    tenant.name = validation.text(name, "name")
-    tenant.updated_at = datetime.now(UTC)
-    audit.record(session, actor, AuditRecord("tenant.updated", tenant.id, "tenant", str(tenant.id)))
-    return tenant
+def ensure_tenant(uow: UnitOfWorkFactory, actor: Actor, new: NewTenant, *, clock: Clock = utc_now) -> dict:
+    """create_tenant, unless a live tenant with the slug exists: then its first location and its user
+    with the admin e-mail (idempotent, for the demo seed)."""
+    with uow() as tx:
+        tenant = tx.tenants.by_slug(new.slug)
+        if tenant is None:
+            tenant, location, admin = _create_tenant(tx, actor, new, clock())
+            created = _created(tenant, location, str(admin.id), admin.email)
+        else:
+            location = tx.locations.first_created(tenant.id)
+            admin = tx.users.by_email(tenant.id, new.admin_email)
+            created = _created(tenant, location, str(admin.id), new.admin_email)
+        tx.commit()
+    return created
 
 
-def list_locations(session: Session, caller: Identity) -> list[Location]:
-    rows = session.scalars(select(Location).where(
-        Location.tenant_id == caller.tenant_uuid, Location.deleted_at.is_(None)).order_by(Location.name)).all()
-    return [row for row in rows if caller.may_access_location(str(row.id))]
+def get_tenant(uow: UnitOfWorkFactory, caller: Identity) -> dict:
+    with uow() as tx:
+        return tenant_dict(live_tenant(tx, caller.tenant_uuid))
 
 
-def get_location(session: Session, caller: Identity, location_id: str) -> Location:
-    location = location_in_tenant(session, caller.tenant_uuid, validation.parse_uuid(location_id, "location_id"))
+def update_tenant(uow: UnitOfWorkFactory, caller: Identity, actor: Actor, name: str, *,
+                  clock: Clock = utc_now) -> dict:
+    with uow() as tx:
+        now = clock()
+        tenant = live_tenant(tx, caller.tenant_uuid)
+        tenant.name = validation.text(name, "name")
+        tenant.updated_at = now
+        audit.record(tx, actor, AuditRecord("tenant.updated", tenant.id, "tenant", str(tenant.id)), now)
+        shown = tenant_dict(tenant)
+        tx.commit()
+    return shown
+
+
+def list_locations(uow: UnitOfWorkFactory, caller: Identity) -> list[dict]:
+    with uow() as tx:
+        return [location_dict(row) for row in tx.locations.of_tenant(caller.tenant_uuid)
+                if caller.may_access_location(str(row.id))]
+
+
+def _visible_location(tx: UnitOfWork, caller: Identity, location_id: str) -> Location:
+    location = location_in_tenant(tx, caller.tenant_uuid, parse_uuid(location_id, "location_id"))
     if not caller.may_access_location(str(location.id)):
         raise NotFound("no such location", field="location_id")
     return location
 
 
-def add_location(session: Session, caller: Identity, actor: Actor, data: LocationInput) -> Location:
-    live_tenant(session, caller.tenant_uuid)
-    location = _location_row(caller.tenant_uuid, data)
-    session.add(location)
-    session.flush()
-    audit.record(session, actor, AuditRecord("location.created", caller.tenant_uuid, "location", str(location.id)))
-    return location
+def get_location(uow: UnitOfWorkFactory, caller: Identity, location_id: str) -> dict:
+    with uow() as tx:
+        return location_dict(_visible_location(tx, caller, location_id))
 
 
-def update_location(session: Session, caller: Identity, actor: Actor, location_id: str, name: str | None,
-                    address: str | None, time_zone: str | None, state: str | None) -> Location:
-    location = get_location(session, caller, location_id)
-    if name is not None:
-        location.name = validation.text(name, "name")
-    if address is not None:
-        location.address = validation.text(address, "address", 500, required=False)
-    if time_zone is not None:
-        location.time_zone = validation.time_zone(time_zone)
-    if state is not None:
-        location.state = validation.state(state)
-    location.updated_at = datetime.now(UTC)
-    audit.record(session, actor, AuditRecord("location.updated", caller.tenant_uuid, "location", str(location.id)))
-    return location
+def add_location(uow: UnitOfWorkFactory, caller: Identity, actor: Actor, data: LocationInput, *,
+                 clock: Clock = utc_now) -> dict:
+    with uow() as tx:
+        live_tenant(tx, caller.tenant_uuid)
+        location = tx.locations.add(_location_row(caller.tenant_uuid, data))
+        audit.record(tx, actor, AuditRecord("location.created", caller.tenant_uuid, "location", str(location.id)),
+                     clock())
+        shown = location_dict(location)
+        tx.commit()
+    return shown
 
 
-def delete_location(session: Session, caller: Identity, actor: Actor, location_id: str) -> None:
-    location = get_location(session, caller, location_id)
-    location.deleted_at = datetime.now(UTC)
-    audit.record(session, actor, AuditRecord("location.deleted", caller.tenant_uuid, "location", str(location.id)))
+def update_location(uow: UnitOfWorkFactory, caller: Identity, actor: Actor, location_id: str, name: str | None,
+                    address: str | None, time_zone: str | None, state: str | None, *,
+                    clock: Clock = utc_now) -> dict:
+    with uow() as tx:
+        now = clock()
+        location = _visible_location(tx, caller, location_id)
+        if name is not None:
+            location.name = validation.text(name, "name")
+        if address is not None:
+            location.address = validation.text(address, "address", 500, required=False)
+        if time_zone is not None:
+            location.time_zone = validation.time_zone(time_zone)
+        if state is not None:
+            location.state = validation.state(state)
+        location.updated_at = now
+        audit.record(tx, actor, AuditRecord("location.updated", caller.tenant_uuid, "location", str(location.id)),
+                     now)
+        shown = location_dict(location)
+        tx.commit()
+    return shown
 
 
-def find_tenant(session: Session, slug: str) -> Tenant | None:
-    return session.scalars(select(Tenant).where(Tenant.slug == slug, Tenant.deleted_at.is_(None))).first()
-
-
-def require_tenant(session: Session, tenant_id) -> Tenant:
-    tenant = session.get(Tenant, tenant_id)
-    if tenant is None:
-        raise NotFound("no such tenant", field="tenant_id")
-    return tenant
+def delete_location(uow: UnitOfWorkFactory, caller: Identity, actor: Actor, location_id: str, *,
+                    clock: Clock = utc_now) -> None:
+    with uow() as tx:
+        now = clock()
+        location = _visible_location(tx, caller, location_id)
+        location.deleted_at = now
+        audit.record(tx, actor, AuditRecord("location.deleted", caller.tenant_uuid, "location", str(location.id)),
+                     now)
+        tx.commit()

@@ -1,13 +1,12 @@
-"""Access tokens: short-lived ES256 JWTs carrying tenant, roles and permissions."""
+"""Access tokens: short-lived JWTs carrying tenant, roles and permissions, signed by the key ring."""
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import jwt
-
-from auth.adapters.keys import ALGORITHM, ActiveKey
+from auth.adapters.orm import SigningKey
+from auth.service_layer.ports import KeyRing
 
 
 @dataclass(frozen=True)
@@ -17,17 +16,11 @@ class TokenSettings:
     ttl_seconds: int
 
 
-def issue_access_token(key: ActiveKey, issuer: str, audience: str, ttl_seconds: int, user_id: str,
-                       tenant_id: str, roles: list[str], location_ids: list[str],
-                       permissions: frozenset[str] | None = None) -> str:
-    if permissions is None:
-        from chassis.rbac import permissions_for_roles
-
-        permissions = permissions_for_roles(roles)
-    now = datetime.now(UTC)
-    claims = {
-        "iss": issuer,
-        "aud": audience,
+def access_claims(settings: TokenSettings, now: datetime, user_id: str, tenant_id: str, roles: list[str],
+                  location_ids: list[str], permissions: frozenset[str], jti: str) -> dict:
+    return {
+        "iss": settings.issuer,
+        "aud": settings.audience,
         "sub": user_id,
         "tenant_id": tenant_id,
         "roles": list(roles),
@@ -35,7 +28,13 @@ def issue_access_token(key: ActiveKey, issuer: str, audience: str, ttl_seconds: 
         "location_ids": list(location_ids),
         "iat": int(now.timestamp()),
         "nbf": int(now.timestamp()),
-        "exp": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
-        "jti": uuid.uuid4().hex,
+        "exp": int((now + timedelta(seconds=settings.ttl_seconds)).timestamp()),
+        "jti": jti,
     }
-    return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+
+def issue_access_token(keyring: KeyRing, key: SigningKey, settings: TokenSettings, now: datetime, user_id: str,
+                       tenant_id: str, roles: list[str], location_ids: list[str],
+                       permissions: frozenset[str]) -> str:
+    claims = access_claims(settings, now, user_id, tenant_id, roles, location_ids, permissions, uuid.uuid4().hex)
+    return keyring.sign(key, claims)
