@@ -6,13 +6,10 @@ import sys
 import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 import redis as redis_lib
 import tax
-from chassis.db import make_engine, make_session_factory
-from chassis.migrations import upgrade
-from devstack import postgres
+from devstack.testing import migrated_scratch_schema
 from tax.adapters.unit_of_work import TaxUnitOfWork
 from tax.config import SOURCE
 
@@ -26,18 +23,8 @@ SCRATCH_REDIS_DB = 9
 @pytest.fixture(scope="session")
 def tax_db(infra):
     """(sessions, schema): a fresh `tax_<hex>` schema at migration head, dropped afterwards."""
-    layout, password = infra.layout, infra.secrets["POSTGRES_SUPERUSER_PASSWORD"]
-    schema = f"tax_{uuid.uuid4().hex[:8]}"
-    admin_url = postgres.superuser_url(layout, password)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    url = admin_url.replace("postgresql://", "postgresql+psycopg://")
-    upgrade(MIGRATIONS, url, schema)
-    engine = make_engine(url, schema)
-    yield make_session_factory(engine), schema
-    engine.dispose()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with migrated_scratch_schema(infra, MIGRATIONS, "tax") as database:
+        yield database
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,3 +70,29 @@ def platform(infra: RunningStack):
     stack.start_gateway()
     stack.configure_demo(infra.demo)
     return infra
+
+
+@contextmanager
+def migrated_scratch_schema(infra: RunningStack, migrations: Path, prefix: str) -> Iterator[tuple]:
+    """(session factory, schema): a fresh `<prefix>_<hex>` schema on the harness's PostgreSQL at the
+    service's migration head, dropped afterwards. Repository and unit-of-work tests run there, beside
+    the real schemas, so they never disturb a stack the same session runs."""
+    import psycopg
+    from chassis.db import make_engine, make_session_factory
+    from chassis.migrations import upgrade
+
+    from devstack import postgres
+
+    admin_url = postgres.superuser_url(infra.layout, infra.secrets["POSTGRES_SUPERUSER_PASSWORD"])
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = admin_url.replace("postgresql://", "postgresql+psycopg://")
+    upgrade(migrations, url, schema)
+    engine = make_engine(url, schema)
+    try:
+        yield make_session_factory(engine), schema
+    finally:
+        engine.dispose()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
