@@ -9,7 +9,9 @@
     python -m chassis.dead_letters outbox-parked
         outbox rows the relay gave up on (attempts >= OUTBOX_MAX_ATTEMPTS), with their last error
     python -m chassis.dead_letters outbox-retry (ID... | --all)
-        un-park them (attempts = 0): the relay tries them again, in order within their key
+        un-park them (attempts = 0): the relay tries them again. Their key's later events were published
+        while they were parked, so a retried event arrives after them: fix the cause first (create the
+        topic, raise the size limit) and retry knowing consumers see it late.
 
 Each command prints one JSON object per line (the rows listed or acted on).
 """
@@ -131,7 +133,7 @@ def outbox_retry(engine, max_attempts: int, args) -> list[dict]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m chassis.dead_letters", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python -m chassis.dead_letters", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="dead letters not replayed yet")

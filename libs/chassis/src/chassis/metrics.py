@@ -12,6 +12,7 @@ OUTBOX_PARKED = Gauge("outbox_parked_events",
 OUTBOX_PENDING = Gauge("outbox_pending_events", "Outbox events not yet published (parked ones excluded)")
 OUTBOX_OLDEST_PENDING_AGE = Gauge("outbox_oldest_pending_age_seconds",
                                   "Age of the oldest unpublished, unparked outbox event (relay lag)")
+OUTBOX_RELAY_ACTIVE = Gauge("outbox_relay_active", "1 while this relay holds its schema's lease, 0 on standby")
 EVENTS_CONSUMED = Counter("events_consumed_total", "Events handled by a consumer", ["topic", "result"])
 EVENTS_RETRIED = Counter("events_retried_total", "Consumer attempts that failed transiently (partition waits)",
                          ["topic"])

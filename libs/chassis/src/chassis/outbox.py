@@ -554,6 +554,7 @@ class OutboxRelay:
         self._lease_pid = lease.info.backend_pid
         self._retry_at.clear()  # another relay may have moved on meanwhile; the database knows
         self.active.set()
+        metrics.OUTBOX_RELAY_ACTIVE.set(1)
         log.info("outbox relay for %s: active", self.schema)
         try:
             lease.execute(f'LISTEN "{self.schema}_outbox"')
@@ -588,6 +589,7 @@ class OutboxRelay:
                     pass
         finally:
             self.active.clear()
+            metrics.OUTBOX_RELAY_ACTIVE.set(0)
             self._lease_pid = None
 
     def _check_lease(self, connection) -> None:

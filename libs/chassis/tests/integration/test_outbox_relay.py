@@ -314,3 +314,17 @@ def test_retention_prunes_published_rows_older_than_the_setting(scratch, topic):
     with Running(relay):
         wait_for(lambda: scalar(engine, "SELECT count(*) FROM outbox") == 2, 20, "pruning")
     assert [row[0] for row in scalar_rows(engine, "SELECT id FROM outbox ORDER BY id")] == ids[3:]
+
+
+def test_a_discarded_producer_never_sends_what_it_buffered(infra, topic):
+    """The real kafka-python path behind the fake above: force-closing drops the buffer."""
+    from kafka import KafkaProducer
+
+    bootstrap = infra.layout.kafka_bootstrap
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=60_000,
+                             batch_size=1_000_000)
+    producer.partitions_for(topic)  # connected, metadata known: only the linger holds the record back
+    future = producer.send(topic, key=b"k", value=b"buffered")
+    outbox.discard_producer(producer)
+    assert future.is_done and future.exception is not None
+    assert read_all(bootstrap, topic, 0) == []
