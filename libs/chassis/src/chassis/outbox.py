@@ -125,8 +125,6 @@ def add_event(session: Session, source: str, topic: str, key: str, message: Mess
     return event_id
 
 
-
-
 class RelaySettings(BaseSettings):
     """Relay tuning, from OUTBOX_* environment variables (the service's own settings need no change)."""
 
@@ -136,7 +134,8 @@ class RelaySettings(BaseSettings):
     send_timeout_s: float = Field(15.0, gt=0, description="how long one flush may wait for acknowledgements")
     max_attempts: int = Field(10, ge=1, description="failed sends of one row before it is parked")
     retry_base_s: float = Field(0.5, gt=0, description="first backoff delay (per row, and for Kafka outages)")
-    retry_max_s: float = Field(60.0, gt=0)
+    retry_max_s: float = Field(60.0, gt=0, description="longest wait before a failing row's next try")
+    outage_retry_max_s: float = Field(5.0, gt=0, description="longest wait between tries while Kafka is down")
     lease_poll_s: float = Field(2.0, gt=0, description="how often a standby relay tries to take the lease")
     idle_wait_s: float = Field(1.0, gt=0, description="poll interval when no NOTIFY arrives")
     retention_days: float = Field(7.0, gt=0, description="published rows older than this are deleted")
@@ -280,6 +279,8 @@ class _Wave:
     acked: list = field(default_factory=list)
     failed: list = field(default_factory=list)  # (row, error text): the row's fault, counted
     unsure: list = field(default_factory=list)  # (row, error text): the row's or the broker's
+    untried: list = field(default_factory=list)  # not sent because the broker already failed this wave
+    unreachable: bool = False  # no producer could even connect
 
 
 class OutboxRelay:
@@ -334,11 +335,11 @@ class OutboxRelay:
                 wave = self._send_wave([queue.popleft() for queue in queues.values()])
                 published += wave.acked
                 if wave.unsure:
-                    if wave.acked or wave.failed or self._broker_answers():
+                    if wave.acked or (not wave.unreachable and self._broker_answers()):
                         wave.failed += wave.unsure
                     else:
                         outage = wave.unsure[0][1]
-                for row, _ in wave.failed:
+                for row in [row for row, _ in wave.failed] + wave.untried:
                     queues.pop(row.message_key, None)  # the key's later rows wait behind it
                 failed += wave.failed
                 queues = {key: queue for key, queue in queues.items() if queue}
@@ -359,19 +360,17 @@ class OutboxRelay:
         try:
             producer = self._current_producer()
         except BrokerUnavailable as error:
-            wave.unsure = [(row, str(error)) for row in rows]
+            wave.unsure, wave.untried, wave.unreachable = [(rows[0], str(error))], rows[1:], True
             return wave
         sent = []
-        trouble = None  # once the broker failed us in this wave, the other rows wait for the next
-        for row in rows:
-            if trouble is not None:
-                wave.unsure.append((row, trouble))
-                continue
+        for index, row in enumerate(rows):
+            if wave.unsure:  # the broker already failed us in this wave: the other rows wait
+                wave.untried = rows[index:]
+                break
             try:
                 exists = self.topics.exists(row.topic)
             except Exception as error:  # noqa: BLE001 - the broker did not answer: maybe an outage
-                trouble = _describe(error)
-                wave.unsure.append((row, trouble))
+                wave.unsure.append((row, _describe(error)))
                 continue
             if not exists:
                 wave.failed.append((row, f"topic {row.topic} does not exist"))
@@ -379,11 +378,7 @@ class OutboxRelay:
             try:
                 sent.append((row, self._send(producer, row)))
             except Exception as error:  # noqa: BLE001 - sorted: the row's fault or the broker's
-                if _row_fault(error):
-                    wave.failed.append((row, _describe(error)))
-                else:
-                    trouble = _describe(error)
-                    wave.unsure.append((row, trouble))
+                (wave.failed if _row_fault(error) else wave.unsure).append((row, _describe(error)))
         flush_error = None
         if sent:
             try:
@@ -558,7 +553,7 @@ class OutboxRelay:
         log.info("outbox relay for %s: active", self.schema)
         try:
             lease.execute(f'LISTEN "{self.schema}_outbox"')
-            outage = Backoff(self.settings.retry_base_s, self.settings.retry_max_s)
+            outage = Backoff(self.settings.retry_base_s, self.settings.outage_retry_max_s)
             database = Backoff(self.settings.retry_base_s, min(self.settings.retry_max_s, 30.0))
             while not stop.is_set():
                 self._housekeeping()

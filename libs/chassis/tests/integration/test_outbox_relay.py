@@ -262,7 +262,7 @@ def test_a_timed_out_flush_is_not_sent_again_and_retries_back_off(scratch):
     broker = FakeBroker()
     topics = SimpleNamespace(exists=lambda topic: True, probe=broker.probe, close=lambda: None)
     relay = new_relay(engine, "127.0.0.1:1", schema, producer_factory=broker.producer, topics=topics,
-                      retry_base_s=0.1, retry_max_s=2.0)
+                      retry_base_s=0.1, outage_retry_max_s=2.0)
     with Running(relay):
         wait_for(lambda: len(broker.flush_attempts) >= 5, 20, "a few retries")
         broker.down = False
