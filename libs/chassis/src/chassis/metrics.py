@@ -1,9 +1,20 @@
 """Prometheus metrics shared by every process kind."""
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["method", "route"])
 GRPC_REQUESTS = Counter("grpc_requests_total", "gRPC requests", ["method", "code"])
 OUTBOX_PUBLISHED = Counter("outbox_events_published_total", "Outbox events acknowledged by Kafka")
-OUTBOX_FAILED = Counter("outbox_events_failed_total", "Outbox sends not acknowledged (retried)")
+OUTBOX_FAILED = Counter("outbox_events_failed_total", "Outbox sends that failed for the row itself (retried)")
+OUTBOX_PARKED_TOTAL = Counter("outbox_events_parked_total", "Outbox events parked after max attempts")
+OUTBOX_PARKED = Gauge("outbox_parked_events",
+                      "Outbox events parked now (python -m chassis.dead_letters outbox-parked lists them)")
+OUTBOX_PENDING = Gauge("outbox_pending_events", "Outbox events not yet published (parked ones excluded)")
+OUTBOX_OLDEST_PENDING_AGE = Gauge("outbox_oldest_pending_age_seconds",
+                                  "Age of the oldest unpublished, unparked outbox event (relay lag)")
+OUTBOX_RELAY_ACTIVE = Gauge("outbox_relay_active", "1 while this relay holds its schema's lease, 0 on standby")
 EVENTS_CONSUMED = Counter("events_consumed_total", "Events handled by a consumer", ["topic", "result"])
+EVENTS_RETRIED = Counter("events_retried_total", "Consumer attempts that failed transiently (partition waits)",
+                         ["topic"])
+DEAD_LETTERS = Counter("events_dead_lettered_total", "Events parked in dead_letters", ["topic"])
+PARTITIONS_WAITING = Gauge("consumer_partitions_waiting", "Partitions paused behind a transient failure")

@@ -40,39 +40,43 @@ def run_grpc(service: str, settings: ServiceSettings, register) -> None:
         shutdown_tracing()
 
 
-def run_relay(service: str, settings: ServiceSettings) -> None:
+def run_relay(service: str, settings: ServiceSettings, *, relay_settings=None) -> None:
+    """The outbox relay of `service` (tuning from OUTBOX_* variables unless `relay_settings` is given).
+
+    Several replicas may run: one holds the schema's lease and publishes, the others stand by."""
     from chassis import readiness
     from chassis.config import require_settings
     from chassis.db import make_engine
-    from chassis.outbox import OutboxRelay, make_producer
+    from chassis.outbox import OutboxRelay, RelaySettings
     from chassis.worker import run_worker
 
     require_settings(settings, "kafka_bootstrap_servers")
     start(service, "relay", settings)
     engine = make_engine(settings.database_url, settings.db_schema, pool_size=2)
-    producer = make_producer(settings.kafka_bootstrap_servers, f"{service}-relay")
-    relay = OutboxRelay(engine, producer, settings.db_schema)
+    relay = OutboxRelay(engine, settings.kafka_bootstrap_servers, settings.db_schema,
+                        relay_settings or RelaySettings(), client_id=f"{service}-relay")
     try:
         run_worker(relay.run, settings.bind_host, settings.health_port, {
             "postgres": readiness.postgres(engine),
             "kafka": readiness.kafka(settings.kafka_bootstrap_servers),
         })
     finally:
-        producer.close(timeout=5)
         shutdown_tracing()
 
 
-def run_consumer(service: str, container, topics: list[str], subscriptions) -> None:
-    """`container` is the service's bootstrap() result: its unit of work runs every handler."""
+def run_consumer(service: str, container, topics: list[str], subscriptions, *, consumer_settings=None) -> None:
+    """`container` is the service's bootstrap() result: its unit of work runs every handler.
+    Tuning comes from CONSUMER_* variables unless `consumer_settings` is given."""
     from chassis import readiness
     from chassis.config import require_settings
-    from chassis.consumer import IdempotentConsumer
+    from chassis.consumer import ConsumerSettings, IdempotentConsumer
     from chassis.worker import run_worker
 
     settings = require_settings(container.config, "kafka_bootstrap_servers")
     start(service, "consumer", settings)
     consumer = IdempotentConsumer(container.uow, settings.kafka_bootstrap_servers,
-                                  group_id=service, topics=topics, subscriptions=subscriptions)
+                                  group_id=service, topics=topics, subscriptions=subscriptions,
+                                  settings=consumer_settings or ConsumerSettings())
     try:
         run_worker(consumer.run, settings.bind_host, settings.health_port, {
             "postgres": readiness.postgres(container.engine),
