@@ -156,3 +156,16 @@ def test_a_bad_quote_is_422_naming_the_field(client, change, field):
 def test_a_quote_at_an_unknown_location_is_404(client):
     response = client.post("/api/orders/v1/quotes", json={**BASKET, "location_id": "00000000-0000-4000-8000-000000000999"})
     assert response.status_code == 404 and response.json()["field"] == "location_id"
+
+
+@pytest.mark.parametrize(("path", "raw", "field"), [
+    (RULES, b'{"name": "a", "effect": {"type": "amount_off", "amount_cents": 5}, "target": {"tags": ["\\udfff"]}}',
+     "target.tags[0]"),
+    (RULES, b'{"name": "a", "effect": {"type": "amount_off", "amount_cents": 5, "\\ud800": 1}}', "effect"),
+    ("/api/orders/v1/quotes", b'{"location_id": "%s", "lines": [{"quantity": 1, "unit_price_cents": 1}], '
+     b'"manager_discounts": [{"reason": "\\ud800", "amount_cents": 1}]}' % str(LOCATION).encode(),
+     "manager_discounts[0].reason"),
+])
+def test_a_lone_surrogate_is_422_naming_where_it_is(client, path, raw, field):
+    response = client.post(path, content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 422 and response.json()["field"] == field

@@ -76,6 +76,7 @@ def pricing_router(container: OrdersContainer) -> APIRouter:
 
     @router.post("/pricing-rules", status_code=201)
     def create_rule(body: RuleBody, identity: Identity = Depends(require("orders:update"))) -> dict:
+        refuse_surrogates(body.model_dump())
         return rule_to_json(pricing.create_rule(uow, identity, body.to_input(), new_id=container.new_id))
 
     @router.get("/pricing-rules")
@@ -92,6 +93,7 @@ def pricing_router(container: OrdersContainer) -> APIRouter:
     def update_rule(rule_id: str, body: RuleUpdateBody, identity: Identity = Depends(require("orders:update")),
                     if_match: str | None = Header(None, max_length=64)) -> dict:
         """Replaces the rule. The version edited comes in `version` or `If-Match`; a stale one is 412."""
+        refuse_surrogates(body.model_dump())
         return rule_to_json(pricing.update_rule(uow, identity, rule_id, body.to_input(),
                                                 _version(body.version, if_match)))
 
@@ -108,6 +110,7 @@ def pricing_router(container: OrdersContainer) -> APIRouter:
     def quote(body: QuoteBody, identity: Identity = Depends(require("orders:create"))) -> dict:
         """Prices a basket without placing it: each line with the rules (and manager discounts) that
         took how much off it."""
+        refuse_surrogates(body.model_dump(mode="json"))
         lines = [BasketLine(line.line_ref or str(index), line.quantity, line.unit_price_cents, line.item_id,
                             line.name, line.category, frozenset(line.tags)) for index, line in enumerate(body.lines)]
         manual = [build_manager_discount(data, f"manager_discounts[{index}]")
@@ -117,6 +120,23 @@ def pricing_router(container: OrdersContainer) -> APIRouter:
         return quote_to_json(body.location_id, result)
 
     return router
+
+
+def refuse_surrogates(value: object, path: str = "") -> None:
+    """JSON may carry a lone UTF-16 surrogate ("\\ud800"); UTF-8, PostgreSQL and our own JSON answers
+    cannot. Refused up front as 422 naming where it is (the parent, when it is in a key)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput("is not valid Unicode text (a lone surrogate)", field=path or "body") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_surrogates(key, path)
+            refuse_surrogates(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            refuse_surrogates(item, f"{path}[{index}]")
 
 
 def _version(body_version: int | None, if_match: str | None) -> int:
