@@ -7,9 +7,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from chassis.errors import NotFound
 from chassis.identity import Identity
 from chassis.uow import FakeUnitOfWork
 from orders.domain.order import CANCELLED, IdempotencyKeyTaken, Order, SalesTax
+from orders.domain.pricing import PricingRule
 from orders.domain.reports import LocationSales
 
 NOW = datetime(2026, 3, 14, 12, 30, tzinfo=UTC)
@@ -113,15 +115,80 @@ class FakeOrderRepository:
             self.saved[order.order_id] = copy.deepcopy(order)
 
 
+class FakePricingRuleRepository:
+    """Pricing rules in memory; writes are kept only when the unit of work commits."""
+
+    def __init__(self) -> None:
+        self.saved: dict[str, PricingRule] = {}
+        self.deleted: set[str] = set()
+        self._pending: dict[str, PricingRule] = {}
+        self._pending_deletes: set[str] = set()
+
+    def add(self, rule: PricingRule) -> None:
+        self._pending[rule.rule_id] = rule
+
+    def get(self, tenant_id: uuid.UUID, rule_id: uuid.UUID, *, for_update: bool = False) -> PricingRule | None:
+        rule = self.saved.get(str(rule_id))
+        return rule if rule and rule.tenant_id == tenant_id and str(rule_id) not in self.deleted else None
+
+    def list(self, tenant_id: uuid.UUID, location_id: uuid.UUID | None = None, *,
+             include_inactive: bool = True) -> list[PricingRule]:
+        rules = [rule for rule in self.saved.values() if rule.tenant_id == tenant_id and rule.rule_id not in self.deleted
+                 and (location_id is None or rule.location_id in (None, location_id))
+                 and (include_inactive or rule.active)]
+        return sorted(rules, key=lambda rule: rule.sort_key)
+
+    def active_at(self, tenant_id: uuid.UUID, location_id: uuid.UUID) -> list[PricingRule]:
+        return self.list(tenant_id, location_id, include_inactive=False)
+
+    def update(self, rule: PricingRule) -> None:
+        self._pending[rule.rule_id] = rule
+
+    def delete(self, tenant_id: uuid.UUID, rule_id: uuid.UUID, at: datetime | None = None) -> bool:
+        found = self.get(tenant_id, rule_id) is not None
+        if found:
+            self._pending_deletes.add(str(rule_id))
+        return found
+
+    def seed(self, rule: PricingRule) -> PricingRule:
+        self.saved[rule.rule_id] = rule
+        return rule
+
+    def begin(self) -> None:
+        self._pending, self._pending_deletes = {}, set()
+
+    def commit(self) -> None:
+        self.saved.update(self._pending)
+        self.deleted |= self._pending_deletes
+
+
+@dataclass
+class FakeTimeZones:
+    """LocationTimeZones: a fixed zone per location (New York by default); unknown ids are NotFound."""
+
+    zones: dict[str, str] = field(default_factory=lambda: {str(LOCATION): "America/New_York",
+                                                           str(OTHER_LOCATION): "Europe/Berlin"})
+    calls: list[str] = field(default_factory=list)
+
+    def time_zone(self, identity: Identity, location_id: str) -> str:
+        self.calls.append(location_id)
+        if location_id not in self.zones:
+            raise NotFound("no such location in this tenant", field="location_id")
+        return self.zones[location_id]
+
+
 class FakeOrdersUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__(source="/auraconnect/orders")
         self.orders = FakeOrderRepository()
+        self.pricing_rules = FakePricingRuleRepository()
 
     def _begin(self) -> None:
         super()._begin()
         self.orders.begin()
+        self.pricing_rules.begin()
 
     def _commit(self) -> None:
         self.orders.commit()
+        self.pricing_rules.commit()
         super()._commit()

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
 from orders.domain.order import LineInput
+from orders.entrypoints.routes_pricing import pricing_router
 from orders.service_layer import orders, reports
 from orders.service_layer.views import order_to_json, sales_to_json
 
@@ -39,14 +40,17 @@ class StatusBody(BaseModel):
 
 
 def build_app(container: OrdersContainer):
-    """The API over `container` (PostgreSQL and the tax peer: what readiness checks, nothing else)."""
+    """The API over `container` (PostgreSQL, the tax and auth peers: what readiness checks, nothing else)."""
     config, uow = container.config, container.uow
     checks = {}
     if container.engine is not None:
         checks["postgres"] = readiness.postgres(container.engine)
     if config.tax_grpc_addr:
         checks["tax"] = readiness.grpc_peer(config.tax_grpc_addr)
+    if config.auth_grpc_addr:  # quotes read the location's time zone from auth
+        checks["auth"] = readiness.grpc_peer(config.auth_grpc_addr)
     app = create_app(SERVICE, checks)
+    app.include_router(pricing_router(container))
 
     @app.post("/api/orders/v1/orders", status_code=201, tags=["orders"])
     def create_order(body: PlaceOrderBody, response: Response,
@@ -91,6 +95,6 @@ def build_app(container: OrdersContainer):
 
 
 if __name__ == "__main__":
-    config = settings(require=("tax_grpc_addr",))
+    config = settings(require=("tax_grpc_addr", "auth_grpc_addr"))
     start(SERVICE, "http", config)
     run_http(SERVICE, config, build_app(bootstrap(config)))

@@ -16,3 +16,11 @@ class SalesTaxPort(Protocol):
         (the tax peer authorizes the end user). Raises a DomainError naming the field it refuses
         (an unknown category or location) or DependencyUnavailable."""
         ...
+
+
+class LocationTimeZones(Protocol):
+    def time_zone(self, identity: Identity, location_id: str) -> str:
+        """The IANA time zone of the caller's tenant's location (auth's `GetLocation.time_zone`),
+        asked as `identity`. Raises NotFound naming `location_id` for a location the tenant does not
+        have, DependencyUnavailable when auth cannot answer."""
+        ...

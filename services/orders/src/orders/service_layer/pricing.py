@@ -1,0 +1,164 @@
+"""Pricing use cases: rules management, quotes, and the discounts the checks apply when lines are added.
+
+The engine (orders.domain.pricing) is pure; these functions load the rules that apply at a location
+in one unit of work, turn the request's instant into the location's wall clock (its time zone comes
+from auth through the `LocationTimeZones` port) and hand both to the engine. Where the prices come
+from is the caller's business: the quote takes them from the request today, the menu later.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chassis.bootstrap import Clock, IdGenerator
+from chassis.errors import DependencyUnavailable, InvalidInput, NotFound, PermissionDenied
+from chassis.identity import Identity
+from chassis.uow import UnitOfWorkFactory
+from chassis.validation import parse_optional_uuid, parse_uuid
+
+from orders.domain.pricing import (
+    BasketLine,
+    LineDiscount,
+    ManagerDiscount,
+    PricingRule,
+    Quote,
+    RuleInput,
+    apply_rules,
+    build_rule,
+    deactivated,
+    price_basket,
+    revise,
+)
+from orders.service_layer.ports import LocationTimeZones
+
+DISCOUNT_PERMISSION = "orders:discount"  # manager discounts (manager, admin in chassis.rbac)
+
+
+# ---- rules ---------------------------------------------------------------------------------------
+
+def create_rule(uow: UnitOfWorkFactory, identity: Identity, data: RuleInput, *, new_id: IdGenerator) -> PricingRule:
+    location = _rule_location(identity, data.location_id)
+    rule = build_rule(data, rule_id=str(new_id()), tenant_id=identity.tenant_uuid, location_id=location)
+    with uow() as u:
+        u.pricing_rules.add(rule)
+        u.commit()
+    return rule
+
+
+def list_rules(uow: UnitOfWorkFactory, identity: Identity, location_id: str | None = None,
+               include_inactive: bool = True) -> list[PricingRule]:
+    """The rules the caller may see (tenant-wide ones and those of its locations), highest priority first."""
+    location = parse_optional_uuid(location_id, "location_id")
+    if location is not None and not identity.may_access_location(str(location)):
+        raise PermissionDenied("not allowed at this location", field="location_id")
+    with uow() as u:
+        rules = u.pricing_rules.list(identity.tenant_uuid, location, include_inactive=include_inactive)
+    return [rule for rule in rules if _visible(identity, rule)]
+
+
+def get_rule(uow: UnitOfWorkFactory, identity: Identity, rule_id: str) -> PricingRule:
+    with uow() as u:
+        return _visible_rule(u, identity, rule_id)
+
+
+def update_rule(uow: UnitOfWorkFactory, identity: Identity, rule_id: str, data: RuleInput,
+                expected_version: int) -> PricingRule:
+    """Replaces the rule; StaleVersion (412) when `expected_version` is not the stored one."""
+    location = _rule_location(identity, data.location_id)
+    with uow() as u:
+        current = _visible_rule(u, identity, rule_id, for_update=True)
+        _check_writable(identity, current)
+        rule = revise(current, data, expected_version=expected_version, location_id=location)
+        u.pricing_rules.update(rule)
+        u.commit()
+    return rule
+
+
+def deactivate_rule(uow: UnitOfWorkFactory, identity: Identity, rule_id: str) -> PricingRule:
+    with uow() as u:
+        current = _visible_rule(u, identity, rule_id, for_update=True)
+        _check_writable(identity, current)
+        rule = deactivated(current)
+        u.pricing_rules.update(rule)
+        u.commit()
+    return rule
+
+
+def delete_rule(uow: UnitOfWorkFactory, identity: Identity, rule_id: str, *, clock: Clock) -> None:
+    """Soft delete: gone from lists and quotes, kept in the table."""
+    with uow() as u:
+        current = _visible_rule(u, identity, rule_id, for_update=True)
+        _check_writable(identity, current)
+        u.pricing_rules.delete(identity.tenant_uuid, uuid.UUID(current.rule_id), clock())
+        u.commit()
+
+
+# ---- quotes and discounts ---------------------------------------------------------------------------
+
+def quote(uow: UnitOfWorkFactory, identity: Identity, location_id: str, lines: Sequence[BasketLine],
+          at: datetime | None = None, *, time_zones: LocationTimeZones, clock: Clock,
+          manager_discounts: Sequence[ManagerDiscount] = ()) -> Quote:
+    """Prices a basket at a location at `at` (default now) without placing it."""
+    location = parse_uuid(location_id, "location_id")
+    if not identity.may_access_location(str(location)):
+        raise PermissionDenied("not allowed at this location", field="location_id")
+    if manager_discounts and not identity.has(DISCOUNT_PERMISSION):
+        raise PermissionDenied(f"manager discounts need {DISCOUNT_PERMISSION}", field="manager_discounts")
+    when = at or clock()
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise InvalidInput("must carry a UTC offset (e.g. 2026-03-16T21:00:00Z)", field="at")
+    # Before the unit of work: no connection is held over a network call.
+    zone_name = time_zones.time_zone(identity, str(location))
+    try:
+        local = when.astimezone(_zone(zone_name))
+    except (OverflowError, ValueError):  # an instant at the very edge of the calendar
+        raise InvalidInput("is out of range", field="at") from None
+    with uow() as u:
+        rules = u.pricing_rules.active_at(identity.tenant_uuid, location)
+    return price_basket(lines, rules, local, zone_name, manager_discounts)
+
+
+def discounts_for(uow: UnitOfWorkFactory, tenant_id: uuid.UUID, location_id: uuid.UUID,
+                  lines: Sequence[BasketLine], local_time: datetime) -> list[LineDiscount]:
+    """What the rules give `lines` at the location's wall-clock `local_time`: for the checks, when
+    lines are added (they already know the location's time zone and the caller's rights)."""
+    with uow() as u:
+        rules = u.pricing_rules.active_at(tenant_id, location_id)
+    return apply_rules(lines, rules, local_time)
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DependencyUnavailable(f"the location's time zone {name!r} is not a known IANA zone") from None
+
+
+def _rule_location(identity: Identity, location_id: str | None) -> uuid.UUID | None:
+    """A rule for one location needs access to it; a tenant-wide one an identity bound to no location."""
+    location = parse_optional_uuid(location_id, "location_id")
+    if location is None and identity.location_ids:
+        raise PermissionDenied("a rule for every location needs access to every location", field="location_id")
+    if location is not None and not identity.may_access_location(str(location)):
+        raise PermissionDenied("not allowed at this location", field="location_id")
+    return location
+
+
+def _visible(identity: Identity, rule: PricingRule) -> bool:
+    return rule.location_id is None or identity.may_access_location(str(rule.location_id))
+
+
+def _check_writable(identity: Identity, rule: PricingRule) -> None:
+    if rule.location_id is None and identity.location_ids:
+        raise PermissionDenied("a rule for every location needs access to every location", field="rule_id")
+
+
+def _visible_rule(u, identity: Identity, rule_id: str, for_update: bool = False) -> PricingRule:
+    rule = u.pricing_rules.get(identity.tenant_uuid, parse_uuid(rule_id, "rule_id"), for_update=for_update)
+    if rule is None or not _visible(identity, rule):
+        raise NotFound("no such pricing rule", field="rule_id")
+    return rule
