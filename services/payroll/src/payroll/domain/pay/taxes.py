@@ -21,7 +21,7 @@ from typing import Any
 from . import validation as v
 from .errors import PayInputError
 from .model import MAX_WORKWEEKS, PayRequest
-from .money import ZERO
+from .money import ZERO, fmt_money
 
 EMPLOYEE_TAXES = ("federal_income_tax", "social_security", "medicare", "additional_medicare", "state_income_tax",
                   "state_disability", "state_unemployment", "local_income_tax")
@@ -132,6 +132,9 @@ class TaxFacts:
             value = _object(raw.get(key), key)
             if value is not None:
                 forms[key] = value
+        # A missing bool is false in the gRPC message: the tax service could not tell it was left out.
+        if "locality" in forms and "resident" not in forms["locality"]:
+            raise PayInputError("locality.resident", "is required (true or false)")
         if raw.get("employee_id") is not None:
             forms["employee_id"] = _value(TEXT, raw["employee_id"], "employee_id")
         defaulted = request.work_state == "CA" and "state" not in forms
@@ -149,8 +152,8 @@ class TaxFacts:
         """The tax service's withholding request (its REST JSON; the gRPC message has the same fields)."""
         body: dict[str, Any] = {
             "pay_date": self.pay_date, "pay_frequency": self.pay_frequency, "payment_type": "regular",
-            "wages": str(wages), "tips": str(tips), "work_state": self.work_state,
-            "pretax_deductions": [{"type": d.type, "amount": str(d.amount)} for d in self.pretax_deductions],
+            "wages": fmt_money(wages), "tips": fmt_money(tips), "work_state": self.work_state,
+            "pretax_deductions": [{"type": d.type, "amount": fmt_money(d.amount)} for d in self.pretax_deductions],
         }
         body.update({k: dict(x) if isinstance(x, dict) else x for k, x in self.forms.items()})
         return body
