@@ -98,6 +98,8 @@ def test_deductions_cannot_exceed_the_cash_they_come_out_of():
     ("state.regular_allowances", "state.regular_allowances"),
     ("requests[0].ytd", "ytd"),
     ("pay_date", "pay_date"),
+    ("requests[0]", None),
+    ("requests[12].pretax_deductions[3].amount", "pretax_deductions[3].amount"),
     (None, None),
 ])
 def test_tax_service_fields_map_onto_the_preview(tax_field, ours):

@@ -169,7 +169,9 @@ def preview_field(tax_field: str | None) -> str | None:
         return tax_field
     field = tax_field
     if field.startswith("requests["):
-        _, _, field = field.partition("].")
+        field = field.partition("]")[2].removeprefix(".")
+        if not field:
+            return None  # the whole request: no field of ours to name
     head, dot, rest = field.partition(".")
     return _RENAMED.get(head, head) + dot + rest
 
