@@ -25,9 +25,10 @@ So, from the cash left after pre-tax deductions, in this order, each tax as far 
                                                                       on reported tips" come last)
 
 "On wages" is what the tax service computes for the wages alone; "on tips" is the rest of the tax on
-wages + tips. What social security and Medicare (with Additional Medicare: W-2 instructions, code B) could
-not be withheld is `uncollected`: W-2 box 12 codes A and B (26 CFR 31.6053-2 statements of uncollected
-employee tax on tips); the employer still owes its own share in full.
+wages + tips. What social security and Medicare could not be withheld is `uncollected`: W-2 box 12 codes
+A and B (26 CFR 31.6053-2 statements of uncollected employee tax on tips); the employer still owes its own
+share in full. Code B here includes uncollected Additional Medicare tax, as the General Instructions for
+Forms W-2 and W-3 say for code B [from memory of those instructions: not re-read for 2026].
 Income taxes not withheld are not reported anywhere on the W-2; the employee owes them with the return
 (Pub 531), and the employer may collect them from a later paycheck in the year.
 
