@@ -29,8 +29,9 @@ EMPLOYER_TAXES = ("social_security", "medicare", "futa", "suta")
 TAXABLE_WAGES = ("federal_income_tax", "social_security", "medicare", "state", "local", "futa", "suta")
 
 FREQUENCIES = ("weekly", "biweekly", "semimonthly", "monthly")
-# "One workweek per week of the pay period": a period cannot touch more fixed workweeks than these.
-MOST_WORKWEEKS = {"weekly": 1, "biweekly": 2, "semimonthly": 3, "monthly": MAX_WORKWEEKS}
+# "One workweek per week of the pay period" (issue 11): weekly and biweekly periods are whole weeks; a
+# semimonthly period of 16 days can touch 4 fixed workweeks (1 + 7 + 7 + 1 days), a month 6.
+MOST_WORKWEEKS = {"weekly": 1, "biweekly": 2, "semimonthly": 4, "monthly": MAX_WORKWEEKS}
 
 PAY_KEYS = ("pay_date", "work_state", "pay", "jobs", "workweeks", "reported_tips", "bonuses", "policy")
 TAX_KEYS = ("pay_frequency", "pretax_deductions", "ytd", "federal", "state", "locality", "employer", "employee_id")
