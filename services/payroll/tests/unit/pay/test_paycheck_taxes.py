@@ -122,3 +122,13 @@ def test_net_pay_is_cash_less_withheld_less_deductions_tips_are_not_in_the_check
     assert out["net_pay"] == "657.41" and out["gross_wages"] == "970.12"
     assert out["explanation"][-1]["line"] == "net_pay" and out["explanation"][-1]["amount"] == "657.41"
     assert out["uncollected"] == {"social_security": "0.00", "medicare": "0.00"}
+
+
+@pytest.mark.parametrize(("frequency", "most"), [("weekly", 1), ("biweekly", 2), ("semimonthly", 4), ("monthly", 6)])
+def test_workweeks_per_pay_period(frequency, most):
+    week = {"daily_hours": ["8", "8", "8", "8", "8"]}
+    facts(pay_frequency=frequency, workweeks=[week] * most)
+    if most < 6:  # the engine itself refuses more than 6 workweeks (workweeks)
+        with pytest.raises(PayInputError) as raised:
+            facts(pay_frequency=frequency, workweeks=[week] * (most + 1))
+        assert raised.value.field == "workweeks"
