@@ -11,19 +11,25 @@ from chassis.uow import UnitOfWorkFactory
 
 from payroll.adapters.unit_of_work import PayrollUnitOfWork
 from payroll.config import SOURCE, Settings
-from payroll.service_layer.ports import StaffDirectory
+from payroll.service_layer.ports import StaffDirectory, WithholdingCalculator
 
 
 @dataclass
 class PayrollContainer(Container):
     directory: StaffDirectory | None = None  # auth: locations and staff of the caller's tenant
+    tax: WithholdingCalculator | None = None  # tax: withholding for paycheck previews and pay runs
 
 
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
-              new_id: IdGenerator | None = None, directory: StaffDirectory | None = None) -> PayrollContainer:
+              new_id: IdGenerator | None = None, directory: StaffDirectory | None = None,
+              tax: WithholdingCalculator | None = None) -> PayrollContainer:
     if directory is None and config.auth_grpc_addr:
         from payroll.adapters.auth_client import AuthDirectory
 
         directory = AuthDirectory(config.auth_grpc_addr)
+    if tax is None and config.tax_grpc_addr:
+        from payroll.adapters.tax_client import TaxClient
+
+        tax = TaxClient(config.tax_grpc_addr)
     return PayrollContainer(**base_parts(config, PayrollUnitOfWork, SOURCE, uow, clock, new_id),
-                            directory=directory)
+                            directory=directory, tax=tax)

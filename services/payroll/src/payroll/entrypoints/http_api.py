@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from payroll.bootstrap import PayrollContainer, bootstrap
 from payroll.config import SERVICE, settings
 from payroll.domain.tips import MAX_TIP_CENTS
+from payroll.entrypoints import routes_paychecks
 from payroll.service_layer import tips
 from payroll.service_layer.views import tips_json
 
@@ -31,12 +32,15 @@ class TipAdjustBody(BaseModel):
 
 
 def readiness_checks(container: PayrollContainer) -> dict[str, readiness.Check]:
-    """What requests here use: PostgreSQL, and auth (entering a tip asks it about ids). Not Redis."""
+    """What requests here use: PostgreSQL, auth (entering a tip asks it about ids) and tax (a paycheck
+    preview asks it for the taxes). Not Redis."""
     checks = {}
     if container.engine is not None:
         checks["postgres"] = readiness.postgres(container.engine)
     if container.config.auth_grpc_addr:
         checks["auth"] = readiness.grpc_peer(container.config.auth_grpc_addr)
+    if container.config.tax_grpc_addr:
+        checks["tax"] = readiness.grpc_peer(container.config.tax_grpc_addr)
     return checks
 
 
@@ -66,10 +70,11 @@ def build_app(container: PayrollContainer):
         """Void a hand-entered tip: payroll:delete."""
         return tips.void_tip(uow, identity, tip_record_id, clock=container.clock).as_json()
 
+    routes_paychecks.add_routes(app, container)
     return app
 
 
 if __name__ == "__main__":
-    config = settings("auth_grpc_addr")
+    config = settings("auth_grpc_addr", "tax_grpc_addr")
     start(SERVICE, "http", config)
     run_http(SERVICE, config, build_app(bootstrap(config)))

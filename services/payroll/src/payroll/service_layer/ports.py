@@ -1,9 +1,12 @@
 """What payroll's use cases need from outside, as protocols: adapters implement them, tests fake them."""
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from chassis.identity import Identity
+
+from payroll.domain.pay.taxes import Withholding
 
 
 class StaffDirectory(Protocol):
@@ -14,3 +17,14 @@ class StaffDirectory(Protocol):
     def check_location(self, identity: Identity, location_id: str, field: str = "location_id") -> None: ...
 
     def check_staff(self, identity: Identity, user_id: str, field: str = "staff_id") -> None: ...
+
+
+class WithholdingCalculator(Protocol):
+    """Payroll taxes from the tax service (`payroll.adapters.tax_client.TaxClient`, its
+    CalculateWithholdingBatch RPC). `requests` are the tax service's withholding requests as its REST
+    JSON (`payroll.domain.pay.taxes.TaxFacts.withholding_request`); the results come back in request
+    order, with their explanation lines. Computed as `identity` (the tax peer requires payroll:read or
+    payroll:create). Raises InvalidInput naming the field as the tax service does ("requests[1].federal.
+    filing_status"), DependencyUnavailable when the tax service is down."""
+
+    def calculate(self, identity: Identity, requests: Sequence[Mapping[str, Any]]) -> list[Withholding]: ...
