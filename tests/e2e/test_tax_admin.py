@@ -117,3 +117,21 @@ def test_employer_settings_default_the_requests_employer(admin):
     bad = admin.put("/api/tax/v1/employer-settings", json=settings | {"ein": "123"})
     assert bad.status_code == 422 and bad.json()["field"] == "ein"
     admin.put("/api/tax/v1/employer-settings", json={})  # back to defaults for the other tests
+
+
+SHARED_WRITES = [
+    ("/api/tax/v1/payroll/rules", {"jurisdiction": "US", "tax": "fica", "key": "ss_wage_base",
+                                   "effective_from": "2031-01-01", "effective_to": None, "value": "250000",
+                                   "source": "e2e: a tenant admin tries"}),
+    ("/api/tax/v1/sales-tax/rates", {"jurisdiction_id": "us-pa", "rate": "0.099", "effective_from": "2031-01-01",
+                                     "source": "e2e: a tenant admin tries"}),
+]
+
+
+@pytest.mark.parametrize(("path", "row"), SHARED_WRITES, ids=["payroll-rules", "sales-tax-rates"])
+def test_a_tenant_admin_cannot_change_shared_tables(admin, path, row):
+    """Shared tables are platform data (platform:rules:update): no tenant role holds that."""
+    before = admin.get(path).json()
+    response = admin.post(path, json=row)
+    assert response.status_code == 403, response.text
+    assert admin.get(path).json() == before  # same revision, same rows
