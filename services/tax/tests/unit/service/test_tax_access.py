@@ -34,11 +34,8 @@ def test_staff_read_only_their_own_figures_and_forms():
     may_read_employee(person("manager"), str(uuid.uuid4()))
 
 
-def test_rule_tables_need_settings_update_and_an_operator_tenant_when_configured():
-    may_change_rules(person("admin"), frozenset())
-    with pytest.raises(PermissionDenied):
-        may_change_rules(person("manager"), frozenset())
-    operator = str(uuid.uuid4())
-    may_change_rules(person("admin", tenant=operator), frozenset({operator}))
-    with pytest.raises(PermissionDenied):
-        may_change_rules(person("admin"), frozenset({operator}))
+def test_shared_rule_tables_are_a_platform_permission_no_tenant_role_holds():
+    """Rule rows are shared by every tenant: no tenant role (admin included) may change them."""
+    for role in ("admin", "manager", "staff", "kitchen"):
+        with pytest.raises(PermissionDenied):
+            may_change_rules(person(role), frozenset())
