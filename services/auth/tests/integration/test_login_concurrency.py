@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from auth.adapters.throttle import LoginThrottle, ThrottlePolicy
 from auth.domain.errors import TooManyAttempts
-from auth.service_layer import sessions as sessions_module
 from auth.service_layer import key_rotation, tenants
+from auth.service_layer import sessions as sessions_module
 from auth.service_layer.audit import Actor
 from auth.service_layer.refresh import RefreshSettings
 from auth.service_layer.sessions import Sessions

@@ -20,6 +20,7 @@ from chassis.validation import parse_uuid
 
 from auth.adapters.orm import Tenant, User
 from auth.domain import validation
+from auth.domain.errors import TooManyAttempts
 from auth.domain.passwords import hash_password, password_problem, verify_password
 from auth.domain.roles import check_known_roles, check_may_grant, check_may_manage
 from auth.service_layer import audit, refresh
@@ -256,14 +257,37 @@ def delete_user(uow: UnitOfWorkFactory, caller: Identity, actor: Actor, user_id:
         tx.commit()
 
 
-def change_own_password(uow: UnitOfWorkFactory, caller: Identity, actor: Actor, current: str, new: str, *,
-                        clock: Clock = utc_now) -> None:
+def change_own_password(uow: UnitOfWorkFactory, throttle: LoginThrottle, caller: Identity, actor: Actor,
+                        current: str, new: str, *, clock: Clock = utc_now) -> None:
+    """The current password is checked like a login's: counted against the account's throttle before
+    it is checked, and a locked account is refused (429) even with the right one. Otherwise a stolen
+    access token could be used to guess the password here."""
     with uow() as tx:
         user = user_in_tenant(tx, caller.tenant_uuid, parse_uuid(caller.subject, "user_id"), for_update=True)
-        if not verify_password(user.password_hash, current):
-            raise InvalidInput("is not your current password", field="current_password")
-        _set_password(tx, actor, user, new, "new_password", "user.password_changed", clock())
+        account = _account(tx, throttle, user)
+        wait = throttle.reserve(account, actor.client_address)
+        if wait:
+            refused = AuditRecord("password_change.throttled", user.tenant_id, "user", str(user.id), "failure")
+        elif verify_password(user.password_hash, current):
+            throttle.record_success(account, actor.client_address)
+            _set_password(tx, actor, user, new, "new_password", "user.password_changed", clock())
+            tx.commit()
+            return
+        else:
+            refused = AuditRecord("password_change.failed", user.tenant_id, "user", str(user.id), "failure")
+    # Refused: nothing of the change is written, only the audit of the refusal (and of a lock).
+    locked = None if wait else throttle.record_failure(account, actor.client_address)
+    with uow() as tx:
+        now = clock()
+        audit.record(tx, actor, refused, now)
+        if locked:
+            audit.record(tx, actor, AuditRecord("login.locked", refused.tenant_id, "user", refused.subject_id,
+                                                "failure", {"lockout_seconds": str(locked),
+                                                            "via": "password_change"}), now)
         tx.commit()
+    if wait:
+        raise TooManyAttempts("too many failed password checks; retry later", wait)
+    raise InvalidInput("is not your current password", field="current_password")
 
 
 def reset_password(uow: UnitOfWorkFactory, caller: Identity, actor: Actor, user_id: str, new: str, *,
