@@ -23,7 +23,7 @@ from auraconnect.pos_bridge.v1 import pos_bridge_service_pb2 as pos_pb
 from auraconnect.pos_bridge.v1 import pos_bridge_service_pb2_grpc as pos_grpc
 from auraconnect.tax.v1 import sales_tax_pb2 as sales_pb
 from auraconnect.tax.v1 import tax_service_pb2_grpc as tax_grpc
-from chassis.rbac import ALL_PERMISSIONS, DEFAULT_MATRIX, role_permissions
+from chassis.rbac import ALL_PERMISSIONS, DEFAULT_MATRIX, PLATFORM_RULES_UPDATE, role_permissions
 
 from tests.e2e.auth_support import (
     Member,
@@ -174,6 +174,13 @@ PROBES = [
          "settings:delete"),
     rest("DELETE locations/{id}", "DELETE", lambda c: f"/api/auth/v1/locations/{c.location()}", None, None,
          "settings:delete"),
+    # Shared tax tables: a platform permission no tenant role holds (every built-in role gets 403).
+    rest("POST payroll/rules", "POST", "/api/tax/v1/payroll/rules", {
+        "jurisdiction": "US", "tax": "fica", "key": "ss_wage_base", "effective_from": "2031-01-01",
+        "effective_to": None, "value": "250000", "source": "rbac probe"}, None, PLATFORM_RULES_UPDATE),
+    rest("POST sales-tax/rates", "POST", "/api/tax/v1/sales-tax/rates", {
+        "jurisdiction_id": "us-pa", "rate": "0.099", "effective_from": "2031-01-01", "source": "rbac probe"},
+        None, PLATFORM_RULES_UPDATE),
     rpc("PosBridgeService.ListConnections", lambda ch, c, md: pos_grpc.PosBridgeServiceStub(ch).ListConnections(
         pos_pb.ListConnectionsRequest(location_id=c.location_id), metadata=md, timeout=10), "settings:read"),
     # ---- orders ----
@@ -251,6 +258,7 @@ def test_every_permission_with_a_route_is_probed():
     token_only: set[str] = set()  # every permission the built-in roles carry guards at least one probed route
     used = set().union(*(role_permissions(r) for r in ROLES))
     assert used - probed == token_only, used - probed
+    assert PLATFORM_RULES_UPDATE in probed and PLATFORM_RULES_UPDATE not in used  # no tenant role holds it
 
 
 def test_custom_role_grants_exactly_its_permissions(platform, gateway, admin):
@@ -288,6 +296,10 @@ def test_no_privilege_escalation(platform, gateway, admin, demo_members):
         assert http.patch(f"/api/auth/v1/users/{target.user_id}", json={"roles": ["admin"]}).status_code == 403
         admin_id = platform.demo["admin_user_id"]
         assert http.patch(f"/api/auth/v1/users/{admin_id}", json={"active": False}).status_code == 403
+    # Nobody grants the platform operator role through the API, not even an admin (its command does).
+    assert admin.post("/api/auth/v1/users", json={"email": f"o-{uuid.uuid4().hex[:6]}@example.com",
+                                                  "password": strong_password(),
+                                                  "roles": ["platform_operator"]}).status_code == 403
     with admin.__class__(base_url=gateway, headers={"Authorization": f"Bearer {manager.token}"}) as http:
         assert http.post("/api/auth/v1/roles", json={"name": "sneaky", "permissions": ["payroll:read"]}
                          ).status_code == 403

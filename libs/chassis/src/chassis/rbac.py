@@ -62,3 +62,20 @@ def effective_permissions(roles, custom_roles: dict[str, frozenset[str]] | None 
     for role in roles or ():
         result |= role_permissions(role) if role in BUILTIN_ROLES else set(custom_roles.get(role, ()))
     return frozenset(result)
+
+
+# ---- Platform permissions (issue 13: shared tables are a platform operator's, not a tenant's) ----
+# They act on data every tenant shares (the tax service's payroll rules and sales-tax rates). They
+# are deliberately outside RESOURCES / ALL_PERMISSIONS / DEFAULT_MATRIX: no built-in tenant role holds
+# them and a custom role cannot contain them (is_permission() does not know them). Only the platform
+# operator role carries them, and only the auth service grants that role: through its operator CLI, to
+# users of a tenant the operator marked as a platform-operator tenant (never through the API).
+PLATFORM_RULES_UPDATE = "platform:rules:update"
+PLATFORM_OPERATOR_ROLE = "platform_operator"
+PLATFORM_ROLES: dict[str, frozenset[str]] = {PLATFORM_OPERATOR_ROLE: frozenset({PLATFORM_RULES_UPDATE})}
+PLATFORM_PERMISSIONS = frozenset().union(*PLATFORM_ROLES.values())
+
+
+def platform_permissions(roles) -> frozenset[str]:
+    """The platform permissions `roles` name (auth adds them to a token only in an operator tenant)."""
+    return frozenset().union(*(PLATFORM_ROLES.get(role, frozenset()) for role in roles or ()))

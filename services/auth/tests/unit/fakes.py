@@ -244,29 +244,32 @@ class FakeKeyRing:
 
 
 class FakeThrottle:
-    """Counts failures per account; locks after `max_failures` (no window, no address limit)."""
+    """Counts attempts per account like the Redis throttle (reserved before the password is checked,
+    kept on failure, forgotten on success); locks after `max_failures` (no window, no address limit)."""
 
     def __init__(self, max_failures: int = 3, lockout_seconds: int = 600) -> None:
         self.max_failures = max_failures
         self.lockout_seconds = lockout_seconds
-        self.failures: dict[str, int] = {}
+        self.failures: dict[str, int] = {}  # failures plus attempts in flight
         self.locked: set[str] = set()
 
     def account(self, tenant_slug: str, email: str) -> str:
         return f"{tenant_slug}/{email}"
 
-    def retry_after(self, account: str, address: str) -> int | None:
-        return self.lockout_seconds if account in self.locked else None
+    def reserve(self, account: str, address: str) -> int | None:
+        if account in self.locked or self.failures.get(account, 0) >= self.max_failures:
+            return self.lockout_seconds
+        self.failures[account] = self.failures.get(account, 0) + 1
+        return None
 
     def record_failure(self, account: str, address: str) -> int | None:
-        self.failures[account] = self.failures.get(account, 0) + 1
-        if self.failures[account] >= self.max_failures:
+        if self.failures.get(account, 0) >= self.max_failures:
             self.locked.add(account)
             self.failures.pop(account)
             return self.lockout_seconds
         return None
 
-    def record_success(self, account: str) -> None:
+    def record_success(self, account: str, address: str) -> None:
         self.failures.pop(account, None)
 
     def unlock(self, account: str) -> bool:

@@ -26,7 +26,6 @@ class TaxContainer(Container):
     payroll_revisions: RevisionPublisher  # told after a payroll rule change commits
     sales_revisions: RevisionPublisher  # told after a sales rate change commits
     parser: FastParser  # the gRPC batch codec's caches of already-validated sub-messages
-    rules_admin_tenants: frozenset[str]
 
 
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
@@ -50,5 +49,4 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         payroll_revisions=payroll_revisions or payroll_watch,
         sales_revisions=sales_revisions or sales_watch,
         parser=FastParser(),
-        rules_admin_tenants=config.rules_admin_tenants,
     )

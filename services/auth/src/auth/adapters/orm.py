@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from chassis.db import TimestampedMixin, make_base
-from sqlalchemy import ARRAY, BigInteger, ForeignKey, LargeBinary, String, Text, Uuid
+from sqlalchemy import ARRAY, BigInteger, Boolean, ForeignKey, LargeBinary, String, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +22,9 @@ class Tenant(TimestampedMixin, Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(Text)
+    # A platform-operator tenant (the operator's own staff): only its users may carry the platform
+    # operator role's permissions (chassis.rbac.PLATFORM_ROLES). Set by the operator's command only.
+    platform_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
 class Location(TimestampedMixin, Base):

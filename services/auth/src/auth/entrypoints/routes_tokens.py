@@ -68,10 +68,11 @@ def router(container: AuthContainer) -> APIRouter:
         return {"user_id": identity.subject, "tenant_id": identity.tenant_id, "roles": list(identity.roles),
                 "permissions": sorted(identity.permissions), "location_ids": list(identity.location_ids)}
 
-    @api.post("/me/password", status_code=204, tags=["users"])
+    @api.post("/me/password", status_code=204, tags=["users"],
+              responses={429: {"description": "too many wrong current passwords (account locked); see Retry-After"}})
     def change_password(body: PasswordChange, request: Request,
                         identity: Identity = Depends(current_identity)) -> Response:
-        users.change_own_password(container.uow, identity, actor_of(identity, request, hops),
+        users.change_own_password(container.uow, container.throttle, identity, actor_of(identity, request, hops),
                                   body.current_password, body.new_password, clock=container.clock)
         return Response(status_code=204)
 

@@ -4,18 +4,25 @@ from __future__ import annotations
 import uuid
 
 from chassis.errors import NotFound
-from chassis.rbac import effective_permissions
 from chassis.uow import UnitOfWork
 
 from auth.adapters.orm import Location, Tenant, User
+from auth.domain.roles import granted_permissions
 
 
 def custom_roles(tx: UnitOfWork, tenant_id: uuid.UUID) -> dict[str, frozenset[str]]:
     return tx.roles.permissions_by_name(tenant_id)
 
 
+def is_operator_tenant(tx: UnitOfWork, tenant_id: uuid.UUID) -> bool:
+    """A platform-operator tenant: the only one whose users' platform roles grant anything."""
+    tenant = tx.tenants.get(tenant_id)
+    return bool(tenant is not None and tenant.platform_operator)
+
+
 def permissions_of(tx: UnitOfWork, user: User) -> frozenset[str]:
-    return effective_permissions(list(user.roles), custom_roles(tx, user.tenant_id))
+    return granted_permissions(list(user.roles), custom_roles(tx, user.tenant_id),
+                               is_operator_tenant(tx, user.tenant_id))
 
 
 def live_tenant(tx: UnitOfWork, tenant_id: uuid.UUID) -> Tenant:

@@ -22,18 +22,23 @@ class KeyRing(Protocol):
 
 
 class LoginThrottle(Protocol):
-    """Failed-login counters per account and per client address, and account lockouts."""
+    """Password attempts per account and per client address, and account lockouts.
+
+    An attempt reserves its slot BEFORE the password is checked (check and count in one atomic step),
+    so that however many attempts arrive at once, at most the limit get to check a password. The
+    attempt then reports back: record_failure (the slot stays counted) or record_success."""
 
     def account(self, tenant_slug: str, email: str) -> str:
         """The opaque name the throttle knows an account by."""
 
-    def retry_after(self, account: str, address: str) -> int | None:
-        """Seconds to wait when this attempt must be refused before the password is even checked."""
+    def reserve(self, account: str, address: str) -> int | None:
+        """None: the attempt is counted and may check the password; else the seconds to wait."""
 
     def record_failure(self, account: str, address: str) -> int | None:
-        """Counts a failure; the lockout seconds when this failure locked the account."""
+        """The reserved attempt failed; the lockout seconds when this failure locked the account."""
 
-    def record_success(self, account: str) -> None: ...
+    def record_success(self, account: str, address: str) -> None:
+        """The reserved attempt succeeded: the account's failures are forgotten."""
 
     def unlock(self, account: str) -> bool: ...
 

@@ -64,7 +64,9 @@ class Sessions:
         tenant_slug, email = tenant_slug.strip().lower(), email.strip().lower()
         account = self.throttle.account(tenant_slug, email)
         actor = Actor("", client_address)
-        wait = self.throttle.retry_after(account, client_address)
+        # The attempt is counted before the password is checked (one atomic step in the throttle), so
+        # concurrent attempts cannot all slip in under the limit.
+        wait = self.throttle.reserve(account, client_address)
         if wait:
             self._audit(actor, AuditRecord("login.throttled", None, "account", email, "failure",
                                            {"tenant": tenant_slug}))
@@ -74,7 +76,7 @@ class Sessions:
             # Same work and the same answer whether the user is unknown, inactive or mistyped a password.
             valid = verify_password(user.password_hash if user else None, password)
             if valid and user is not None and user.active:
-                self.throttle.record_success(account)
+                self.throttle.record_success(account, client_address)
                 if needs_rehash(user.password_hash):
                     user.password_hash = hash_password(password)
                 now = self.clock()

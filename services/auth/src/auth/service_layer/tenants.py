@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chassis.bootstrap import Clock, utc_now
-from chassis.errors import Conflict, NotFound
+from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis.identity import Identity
+from chassis.rbac import PLATFORM_OPERATOR_ROLE
 from chassis.uow import UnitOfWork, UnitOfWorkFactory
 from chassis.validation import parse_uuid
 
@@ -37,6 +38,9 @@ class NewTenant:
     admin_email: str
     admin_password: str
     admin_name: str = ""
+    # The platform operator's own tenant: its first admin is also the platform operator (see
+    # chassis.rbac.PLATFORM_ROLES); further operators are granted with grant_platform_operator.
+    platform_operator: bool = False
 
 
 def tenant_dict(tenant: Tenant) -> dict:
@@ -73,14 +77,17 @@ def create_tenant(uow: UnitOfWorkFactory, actor: Actor, new: NewTenant, *, clock
 
 
 def _create_tenant(tx: UnitOfWork, actor: Actor, new: NewTenant, now):
-    tenant = Tenant(slug=validation.slug(new.slug), name=validation.text(new.name, "name"))
+    tenant = Tenant(slug=validation.slug(new.slug), name=validation.text(new.name, "name"),
+                    platform_operator=new.platform_operator)
     if not tx.tenants.add(tenant):
         raise Conflict("a tenant with this slug already exists", field="slug")
     first = tx.locations.add(_location_row(tenant.id, new.location, "location."))
     audit.record(tx, actor, AuditRecord("tenant.created", tenant.id, "tenant", str(tenant.id),
-                                        details={"slug": tenant.slug}), now)
+                                        details={"slug": tenant.slug,
+                                                 "platform_operator": str(new.platform_operator).lower()}), now)
+    roles = ["admin", PLATFORM_OPERATOR_ROLE] if new.platform_operator else ["admin"]
     admin = users.add_user(tx, tenant, actor, None, None, users.NewUser(
-        new.admin_email, new.admin_name or "Administrator", new.admin_password, ["admin"], []), now)
+        new.admin_email, new.admin_name or "Administrator", new.admin_password, roles, []), now)
     return tenant, first, admin
 
 
@@ -98,6 +105,32 @@ def ensure_tenant(uow: UnitOfWorkFactory, actor: Actor, new: NewTenant, *, clock
             created = _created(tenant, location, str(admin.id), new.admin_email)
         tx.commit()
     return created
+
+
+def set_platform_operator(uow: UnitOfWorkFactory, actor: Actor, tenant_slug: str, email: str, grant: bool, *,
+                          clock: Clock = utc_now) -> dict:
+    """The operator's command: grants (or takes back) the platform operator role of a user of a
+    platform-operator tenant. Nobody can do this through the API."""
+    with uow() as tx:
+        tenant = tx.tenants.by_slug(validation.slug(tenant_slug))
+        if tenant is None:
+            raise NotFound("no such tenant", field="tenant")
+        if not tenant.platform_operator:
+            raise InvalidInput("is not a platform-operator tenant", field="tenant")
+        user = tx.users.by_email(tenant.id, validation.email(email))
+        if user is None or user.deleted_at is not None:
+            raise NotFound("no such user", field="email")
+        roles = sorted(set(user.roles) | {PLATFORM_OPERATOR_ROLE} if grant else set(user.roles) - {PLATFORM_OPERATOR_ROLE})
+        if roles != sorted(user.roles):
+            now = clock()
+            audit.record(tx, actor, AuditRecord("user.roles_changed", tenant.id, "user", str(user.id),
+                                                details={"from": ",".join(user.roles), "to": ",".join(roles)}), now)
+            user.roles = roles
+            user.updated_at = now
+            users.stage_update(tx, user, ["roles"], actor, now)
+        shown = users.to_dict(user)
+        tx.commit()
+    return shown
 
 
 def get_tenant(uow: UnitOfWorkFactory, caller: Identity) -> dict:

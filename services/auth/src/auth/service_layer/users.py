@@ -13,20 +13,27 @@ from auraconnect.auth.v1 import events_pb2
 from chassis.bootstrap import Clock, utc_now
 from chassis.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from chassis.identity import Identity
-from chassis.rbac import effective_permissions
+from chassis.rbac import PLATFORM_ROLES, effective_permissions
 from chassis.timestamps import to_timestamp
 from chassis.uow import UnitOfWork, UnitOfWorkFactory
 from chassis.validation import parse_uuid
 
 from auth.adapters.orm import Tenant, User
 from auth.domain import validation
+from auth.domain.errors import TooManyAttempts
 from auth.domain.passwords import hash_password, password_problem, verify_password
-from auth.domain.roles import check_known_roles, check_may_grant, check_may_manage
+from auth.domain.roles import (
+    check_known_roles,
+    check_may_grant,
+    check_may_manage,
+    check_no_new_platform_roles,
+)
 from auth.service_layer import audit, refresh
 from auth.service_layer.audit import Actor, AuditRecord
 from auth.service_layer.directory import (
     check_locations_exist,
     custom_roles,
+    is_operator_tenant,
     live_tenant,
     location_in_tenant,
     permissions_of,
@@ -97,12 +104,17 @@ def _check_manage(tx: UnitOfWork, caller: Identity, user: User) -> dict[str, fro
     custom = custom_roles(tx, user.tenant_id)
     if not _within_reach(caller, user):
         raise NotFound("no such user", field="user_id")
-    check_may_manage(caller.permissions, list(user.roles), custom)
+    check_may_manage(caller.permissions, list(user.roles), custom, is_operator_tenant(tx, user.tenant_id))
     return custom
 
 
 def _stage(tx: UnitOfWork, user: User, message, now: datetime) -> None:
     tx.add_event(TOPIC, str(user.id), message, subject=str(user.id), occurred_at=now)
+
+
+def stage_update(tx: UnitOfWork, user: User, changed: list[str], actor: Actor, now: datetime) -> None:
+    """Stages UserUpdated for a change made in `tx` (also by the operator's commands)."""
+    _stage(tx, user, _user_event(user, changed, actor.actor_id, now), now)
 
 
 def _user_event(user: User, changed: list[str], actor: str, now: datetime) -> events_pb2.UserUpdated:
@@ -125,13 +137,17 @@ def create_user(uow: UnitOfWorkFactory, caller: Identity, actor: Actor, new: New
 def add_user(tx: UnitOfWork, tenant: Tenant, actor: Actor, granter_permissions: frozenset[str] | None,
              caller: Identity | None, new: NewUser, now: datetime) -> User:
     """In the open unit of work `tx`. granter_permissions None: a platform operator creating a
-    tenant's first admin."""
+    tenant's first admin (who may also be a platform operator, in an operator tenant)."""
     email = validation.email(new.email)
     display_name = validation.text(new.display_name, "display_name", required=False)
     custom = custom_roles(tx, tenant.id)
+    if granter_permissions is not None:
+        check_no_new_platform_roles(new.roles)
     roles = check_known_roles(new.roles, custom)
     if granter_permissions is not None:
         check_may_grant(granter_permissions, effective_permissions(roles, custom))
+    elif set(roles) & PLATFORM_ROLES.keys() and not tenant.platform_operator:
+        raise InvalidInput("platform roles exist only in a platform-operator tenant", field="roles")
     locations = _location_uuids(caller, new.location_ids) if caller else [
         parse_uuid(v, f"location_ids[{i}]") for i, v in enumerate(new.location_ids)]
     check_locations_exist(tx, tenant.id, locations)
@@ -196,6 +212,7 @@ def update_user(uow: UnitOfWorkFactory, caller: Identity, actor: Actor, user_id:
             user.display_name = validation.text(changes.display_name, "display_name", required=False)
             changed.append("display_name")
         if changes.roles is not None:
+            check_no_new_platform_roles(changes.roles, user.roles)
             roles = check_known_roles(changes.roles, custom)
             if roles != sorted(user.roles):
                 check_may_grant(caller.permissions, effective_permissions(roles, custom))
@@ -256,14 +273,37 @@ def delete_user(uow: UnitOfWorkFactory, caller: Identity, actor: Actor, user_id:
         tx.commit()
 
 
-def change_own_password(uow: UnitOfWorkFactory, caller: Identity, actor: Actor, current: str, new: str, *,
-                        clock: Clock = utc_now) -> None:
+def change_own_password(uow: UnitOfWorkFactory, throttle: LoginThrottle, caller: Identity, actor: Actor,
+                        current: str, new: str, *, clock: Clock = utc_now) -> None:
+    """The current password is checked like a login's: counted against the account's throttle before
+    it is checked, and a locked account is refused (429) even with the right one. Otherwise a stolen
+    access token could be used to guess the password here."""
     with uow() as tx:
         user = user_in_tenant(tx, caller.tenant_uuid, parse_uuid(caller.subject, "user_id"), for_update=True)
-        if not verify_password(user.password_hash, current):
-            raise InvalidInput("is not your current password", field="current_password")
-        _set_password(tx, actor, user, new, "new_password", "user.password_changed", clock())
+        account = _account(tx, throttle, user)
+        wait = throttle.reserve(account, actor.client_address)
+        if wait:
+            refused = AuditRecord("password_change.throttled", user.tenant_id, "user", str(user.id), "failure")
+        elif verify_password(user.password_hash, current):
+            throttle.record_success(account, actor.client_address)
+            _set_password(tx, actor, user, new, "new_password", "user.password_changed", clock())
+            tx.commit()
+            return
+        else:
+            refused = AuditRecord("password_change.failed", user.tenant_id, "user", str(user.id), "failure")
+    # Refused: nothing of the change is written, only the audit of the refusal (and of a lock).
+    locked = None if wait else throttle.record_failure(account, actor.client_address)
+    with uow() as tx:
+        now = clock()
+        audit.record(tx, actor, refused, now)
+        if locked:
+            audit.record(tx, actor, AuditRecord("login.locked", refused.tenant_id, "user", refused.subject_id,
+                                                "failure", {"lockout_seconds": str(locked),
+                                                            "via": "password_change"}), now)
         tx.commit()
+    if wait:
+        raise TooManyAttempts("too many failed password checks; retry later", wait)
+    raise InvalidInput("is not your current password", field="current_password")
 
 
 def reset_password(uow: UnitOfWorkFactory, caller: Identity, actor: Actor, user_id: str, new: str, *,

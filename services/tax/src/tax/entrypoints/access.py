@@ -4,6 +4,7 @@ from __future__ import annotations
 from chassis.errors import PermissionDenied
 from chassis.http import authorize_own
 from chassis.identity import Identity
+from chassis.rbac import PLATFORM_RULES_UPDATE
 
 # Calculating withholding reads nothing private; payroll runs (payroll:create) and managers checking a
 # figure (payroll:read) both need it.
@@ -18,10 +19,9 @@ def may_read_employee(identity: Identity, employee_id: str) -> None:
     authorize_own(identity, "payroll:read", employee_id.lower())
 
 
-def may_change_rules(identity: Identity, operator_tenants: frozenset[str]) -> None:
-    """settings:update, and (when configured) being an admin of a platform operator tenant: rule rows
-    are shared by every tenant."""
-    if not identity.has("settings:update"):
-        raise PermissionDenied("missing permission settings:update")
-    if operator_tenants and identity.tenant_id.lower() not in operator_tenants:
-        raise PermissionDenied("tax rules are platform data: only an operator tenant's admin may change them")
+def may_change_rules(identity: Identity) -> None:
+    """The rule tables (payroll rules, sales-tax rates) are shared by every tenant: changing them is a
+    platform permission that no tenant role holds, only auth's platform operator role (granted by the
+    operator's command to users of a platform-operator tenant, never through the API)."""
+    if not identity.has(PLATFORM_RULES_UPDATE):
+        raise PermissionDenied(f"tax rules are platform data: missing permission {PLATFORM_RULES_UPDATE}")

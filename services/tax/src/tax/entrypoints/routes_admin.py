@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from chassis.http import require
+from chassis.http import current_identity, require
 from chassis.identity import Identity
 from fastapi import Body, Depends, FastAPI, Query
 
@@ -24,9 +24,10 @@ def add_routes(app: FastAPI, container: TaxContainer) -> None:
         return rules_admin.list_payroll_rules(uow, as_of, jurisdiction, tax, key, revision)
 
     @app.post("/api/tax/v1/payroll/rules", tags=["rules admin"], status_code=201)
-    def add_payroll_rule(row: Any = Body(...), identity: Identity = Depends(require("settings:update"))) -> dict:
-        """One effective-dated rule row (the engine's row shape); closes the open-ended row it follows."""
-        may_change_rules(identity, container.rules_admin_tenants)
+    def add_payroll_rule(row: Any = Body(...), identity: Identity = Depends(current_identity)) -> dict:
+        """One effective-dated rule row (the engine's row shape); closes the open-ended row it follows.
+        Platform operators only (platform:rules:update): the tables are shared by every tenant."""
+        may_change_rules(identity)
         return rules_admin.add_payroll_rule(uow, row, identity.subject, container.payroll_revisions)
 
     @app.get("/api/tax/v1/sales-tax/rates", tags=["rules admin"])
@@ -35,9 +36,10 @@ def add_routes(app: FastAPI, container: TaxContainer) -> None:
         return rules_admin.list_sales_rates(uow, as_of, jurisdiction_id)
 
     @app.post("/api/tax/v1/sales-tax/rates", tags=["rules admin"], status_code=201)
-    def add_sales_rate(row: Any = Body(...), identity: Identity = Depends(require("settings:update"))) -> dict:
-        """One effective-dated rate row of a jurisdiction; closes the open-ended period it follows."""
-        may_change_rules(identity, container.rules_admin_tenants)
+    def add_sales_rate(row: Any = Body(...), identity: Identity = Depends(current_identity)) -> dict:
+        """One effective-dated rate row of a jurisdiction; closes the open-ended period it follows.
+        Platform operators only (platform:rules:update): the tables are shared by every tenant."""
+        may_change_rules(identity)
         return rules_admin.add_sales_rate(uow, row, identity.subject, container.sales_revisions)
 
     @app.get("/api/tax/v1/employer-settings", tags=["employer settings"])

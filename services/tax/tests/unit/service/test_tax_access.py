@@ -6,7 +6,7 @@ import uuid
 import pytest
 from chassis.errors import PermissionDenied
 from chassis.identity import Identity
-from chassis.rbac import role_permissions
+from chassis.rbac import PLATFORM_OPERATOR_ROLE, PLATFORM_ROLES, role_permissions
 from tax.entrypoints.access import CALCULATE, may_change_rules, may_read_employee
 
 TENANT = str(uuid.uuid4())
@@ -34,11 +34,14 @@ def test_staff_read_only_their_own_figures_and_forms():
     may_read_employee(person("manager"), str(uuid.uuid4()))
 
 
-def test_rule_tables_need_settings_update_and_an_operator_tenant_when_configured():
-    may_change_rules(person("admin"), frozenset())
-    with pytest.raises(PermissionDenied):
-        may_change_rules(person("manager"), frozenset())
-    operator = str(uuid.uuid4())
-    may_change_rules(person("admin", tenant=operator), frozenset({operator}))
-    with pytest.raises(PermissionDenied):
-        may_change_rules(person("admin"), frozenset({operator}))
+def test_shared_rule_tables_are_a_platform_permission_no_tenant_role_holds():
+    """Rule rows are shared by every tenant: no tenant role (admin included) may change them."""
+    for role in ("admin", "manager", "staff", "kitchen"):
+        with pytest.raises(PermissionDenied):
+            may_change_rules(person(role))
+
+
+def test_a_platform_operator_may_change_shared_rule_tables():
+    operator = Identity(subject=str(uuid.uuid4()), tenant_id=TENANT, roles=("admin", PLATFORM_OPERATOR_ROLE),
+                        permissions=role_permissions("admin") | PLATFORM_ROLES[PLATFORM_OPERATOR_ROLE])
+    may_change_rules(operator)
