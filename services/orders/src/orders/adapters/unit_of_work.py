@@ -1,17 +1,20 @@
-"""The orders unit of work: one transaction, the orders repository, the outbox."""
+"""The orders unit of work: one transaction, the orders and menu repositories, the outbox."""
 from __future__ import annotations
 
 from chassis.uow import SqlUnitOfWork
 from sqlalchemy.orm import Session
 
+from orders.adapters.menu_repository import MenuRepository
 from orders.adapters.repositories import OrderRepository, translating_integrity_errors
 
 
 class OrdersUnitOfWork(SqlUnitOfWork):
     orders: OrderRepository
+    menu: MenuRepository
 
     def _open(self, session: Session) -> None:
         self.orders = OrderRepository(session)
+        self.menu = MenuRepository(session)
 
     def flush(self) -> None:
         self.orders.write_changes()

@@ -3,10 +3,13 @@
 bootstrap() wires the real implementations (orders.adapters.*); tests pass fakes."""
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Protocol
 
 from chassis.identity import Identity
 
+from orders.domain.menu import PricedItem
 from orders.domain.order import Order, SalesTax
 
 
@@ -15,4 +18,16 @@ class SalesTaxPort(Protocol):
         """Sales tax for the order's lines at its location on its day, computed as `identity`
         (the tax peer authorizes the end user). Raises a DomainError naming the field it refuses
         (an unknown category or location) or DependencyUnavailable."""
+        ...
+
+
+class MenuLookup(Protocol):
+    def priced_item(self, tenant_id: uuid.UUID, location_id: uuid.UUID, item_id: uuid.UUID,
+                    modifier_ids: list[uuid.UUID], at: datetime, *, field_prefix: str = "") -> PricedItem:
+        """One unit of the item with those modifiers at the location, from the menu (location price
+        override applied, defaults for groups given no selection). Conflict naming
+        `<field_prefix>.item_id` (or `.modifier_ids[i]`) when 86'd or inactive; NotFound naming
+        `<field_prefix>.item_id` for an unknown item; InvalidInput naming `<field_prefix>.modifier_ids`
+        (or `[i]`) when an option is unknown, not offered, or a group's min/max is broken.
+        Implemented by orders.service_layer.menu.MenuFromUnitOfWork."""
         ...
