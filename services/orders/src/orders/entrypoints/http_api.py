@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
 from orders.domain.order import LineInput
+from orders.entrypoints.routes_menu import menu_router
 from orders.service_layer import orders, reports
 from orders.service_layer.views import order_to_json, sales_to_json
 
@@ -47,6 +48,7 @@ def build_app(container: OrdersContainer):
     if config.tax_grpc_addr:
         checks["tax"] = readiness.grpc_peer(config.tax_grpc_addr)
     app = create_app(SERVICE, checks)
+    app.include_router(menu_router(container))
 
     @app.post("/api/orders/v1/orders", status_code=201, tags=["orders"])
     def create_order(body: PlaceOrderBody, response: Response,
