@@ -119,3 +119,20 @@ def test_deletes_take_a_version_and_refuse_what_is_in_use(client, burger):
     assert client.delete(f"{MENU}/items/{burger['item_id']}", headers={"If-Match": "1"}).status_code == 204
     assert client.get(f"{MENU}/items/{burger['item_id']}").status_code == 404
     assert client.delete(f"{MENU}/modifier-groups/{group['group_id']}", params={"version": 1}).status_code == 204
+
+
+def test_items_filter_by_update_time_and_category(client, burger):
+    url = f"{MENU}/items"
+    assert [i["name"] for i in client.get(url, params={"updated_since": "2026-03-14T12:00:00Z"}).json()["items"]] == [
+        "Burger"]
+    assert client.get(url, params={"updated_since": "2026-03-14T13:00:00+00:00"}).json()["items"] == []
+    naive = client.get(url, params={"updated_since": "2026-03-14T13:00:00"})
+    assert naive.status_code == 422 and naive.json()["fields"][0]["field"] == "updated_since"
+    assert client.get(url, params={"category_id": burger["category_id"]}).json()["items"][0]["name"] == "Burger"
+    assert client.get(url, params={"category_id": "x"}).json()["field"] == "category_id"
+
+
+def test_the_openapi_document_lists_the_menu(client):
+    paths = client.get("/api/orders/v1/openapi.json").json()["paths"]
+    assert {"/api/orders/v1/menu", "/api/orders/v1/menu/items/{item_id}/availability",
+            "/api/orders/v1/menu/modifier-options/{option_id}/availability"} <= paths.keys()
