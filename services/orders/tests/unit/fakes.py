@@ -65,6 +65,21 @@ class FakeTax:
         return SalesTax(subtotal, sum(line_tax.values()), line_tax, "sales-test")
 
 
+@dataclass
+class FakeLocations:
+    """LocationDirectory: the tenant's locations are LOCATION and OTHER_LOCATION (plus `known`)."""
+
+    known: set[uuid.UUID] = field(default_factory=lambda: {LOCATION, OTHER_LOCATION})
+    checked: list[uuid.UUID] = field(default_factory=list)
+
+    def check_location(self, identity: Identity, location_id: uuid.UUID, field: str = "location_id") -> None:
+        from chassis.errors import NotFound
+
+        self.checked.append(location_id)
+        if location_id not in self.known:
+            raise NotFound("no such location in this tenant", field=field)
+
+
 class FakeOrderRepository:
     """Like the real one: hands out working copies and keeps them only when the unit of work commits."""
 

@@ -21,8 +21,9 @@ def claims(*permissions: str) -> str:
 
 
 @pytest.fixture
-def client(uow, clock, ids) -> TestClient:
-    container = bootstrap(Settings(database_url=DB, db_schema="orders"), uow=lambda: uow, clock=clock, new_id=ids)
+def client(uow, clock, ids, locations) -> TestClient:
+    container = bootstrap(Settings(database_url=DB, db_schema="orders"), uow=lambda: uow, clock=clock, new_id=ids,
+                          locations=locations)
     client = TestClient(build_app(container))
     client.headers["x-jwt-payload"] = claims("orders:read", "orders:update")
     return client

@@ -11,9 +11,19 @@ from orders.domain.menu import ItemSpec, StaleVersion
 from orders.service_layer import menu
 from orders.service_layer.menu import TOPIC, MenuFromUnitOfWork, OptionInput
 
-from services.orders.tests.unit.fakes import LOCATION, NOW, OTHER_LOCATION, TENANT, FixedClock, identity
+from services.orders.tests.unit.fakes import (
+    LOCATION,
+    NOW,
+    OTHER_LOCATION,
+    TENANT,
+    FakeLocations,
+    FixedClock,
+    identity,
+)
 
 pytestmark = pytest.mark.unit
+
+LOCATIONS = FakeLocations()
 
 
 @pytest.fixture
@@ -124,8 +134,10 @@ def test_deleting_refuses_what_is_still_used(uow, built, clock, who):
 
 def test_86ing_an_item_publishes_once_and_pricing_refuses_it(uow, built, clock, who):
     factory, _, _, burger = built
-    menu.set_item_availability(factory, who, str(burger.item_id), str(LOCATION), False, clock=clock)
-    menu.set_item_availability(factory, who, str(burger.item_id), str(LOCATION), False, clock=clock)  # no change
+    menu.set_item_availability(factory, who, str(burger.item_id), str(LOCATION), False,
+                                locations=LOCATIONS, clock=clock)
+    menu.set_item_availability(factory, who, str(burger.item_id), str(LOCATION), False,
+                                locations=LOCATIONS, clock=clock)  # no change
     changed = uow.events_of(ev.MenuItemAvailabilityChanged)
     assert len(changed) == 1 and (changed[0].available, changed[0].location_id, changed[0].item_name) == (
         False, str(LOCATION), "Burger")
@@ -135,7 +147,8 @@ def test_86ing_an_item_publishes_once_and_pricing_refuses_it(uow, built, clock, 
         lookup.priced_item(TENANT, LOCATION, burger.item_id, [], NOW, field_prefix="lines[3]")
     assert raised.value.field == "lines[3].item_id"
     assert lookup.priced_item(TENANT, OTHER_LOCATION, burger.item_id, [], NOW).unit_price_cents == 1000
-    menu.set_item_availability(factory, who, str(burger.item_id), str(LOCATION), True, clock=clock)
+    menu.set_item_availability(factory, who, str(burger.item_id), str(LOCATION), True,
+                               locations=LOCATIONS, clock=clock)
     assert lookup.priced_item(TENANT, LOCATION, burger.item_id, [], NOW).available
 
 
@@ -143,7 +156,7 @@ def test_a_price_override_applies_at_its_location_only(uow, built, clock, who):
     factory, _, size, burger = built
     large = size.options[1].option_id
     override = menu.set_item_override(factory, who, str(burger.item_id), str(LOCATION), price_cents=1250,
-                                      available=True, version=0, clock=clock)
+                                      available=True, version=0, locations=LOCATIONS, clock=clock)
     assert override.version == 1
     event = uow.events_of(ev.MenuItemPriceOverridden)[0]
     assert (event.price_cents, event.price_overridden) == (1250, True)
@@ -153,9 +166,9 @@ def test_a_price_override_applies_at_its_location_only(uow, built, clock, who):
     assert menu.price_item(factory, TENANT, OTHER_LOCATION, burger.item_id, [large], NOW).unit_price_cents == 1300
     with pytest.raises(StaleVersion):
         menu.set_item_override(factory, who, str(burger.item_id), str(LOCATION), price_cents=None,
-                               available=True, version=0, clock=clock)
+                               available=True, version=0, locations=LOCATIONS, clock=clock)
     menu.set_item_override(factory, who, str(burger.item_id), str(LOCATION), price_cents=None, available=True,
-                           clock=clock)
+                           locations=LOCATIONS, clock=clock)
     cleared = uow.events_of(ev.MenuItemPriceOverridden)[1]
     assert (cleared.price_cents, cleared.price_overridden) == (1000, False)
 
@@ -163,7 +176,8 @@ def test_a_price_override_applies_at_its_location_only(uow, built, clock, who):
 def test_86ing_an_option_and_pricing_it(uow, built, clock, who):
     factory, _, size, burger = built
     large = size.options[1].option_id
-    menu.set_option_availability(factory, who, str(large), str(LOCATION), False, clock=clock)
+    menu.set_option_availability(factory, who, str(large), str(LOCATION), False,
+                                locations=LOCATIONS, clock=clock)
     event = uow.events_of(ev.ModifierOptionAvailabilityChanged)[0]
     assert (event.option_name, event.group_id, event.available) == ("Large", str(size.group_id), False)
     assert uow.events[-1].key == str(size.group_id)
@@ -171,7 +185,8 @@ def test_86ing_an_option_and_pricing_it(uow, built, clock, who):
         menu.price_item(factory, TENANT, LOCATION, burger.item_id, [large], NOW, field_prefix="lines[1]")
     assert raised.value.field == "lines[1].modifier_ids[0]"
     with pytest.raises(NotFound) as raised:
-        menu.set_option_availability(factory, who, str(uuid.uuid4()), str(LOCATION), False, clock=clock)
+        menu.set_option_availability(factory, who, str(uuid.uuid4()), str(LOCATION), False,
+                                locations=LOCATIONS, clock=clock)
     assert raised.value.field == "option_id"
 
 
@@ -196,21 +211,25 @@ def test_the_location_menu_applies_overrides_and_filters(built, clock, ids, who)
     fries = menu.create_item(factory, who, ItemSpec(category_id=category.category_id, name="Fries", price_cents=400,
                                                     course="side"), clock=clock, new_id=ids)
     menu.set_item_override(factory, who, str(burger.item_id), str(LOCATION), price_cents=1100, available=True,
-                           clock=clock)
-    menu.set_item_availability(factory, who, str(fries.item_id), str(LOCATION), False, clock=clock)
-    menu.set_option_availability(factory, who, str(size.options[1].option_id), str(LOCATION), False, clock=clock)
-    full = menu.location_menu(factory, who, str(LOCATION))
+                           locations=LOCATIONS, clock=clock)
+    menu.set_item_availability(factory, who, str(fries.item_id), str(LOCATION), False,
+                                locations=LOCATIONS, clock=clock)
+    menu.set_option_availability(factory, who, str(size.options[1].option_id), str(LOCATION), False,
+                                locations=LOCATIONS, clock=clock)
+    full = menu.location_menu(factory, who, str(LOCATION), locations=LOCATIONS)
     assert [(i.item.name, i.price_cents, i.available) for i in full.items] == [("Burger", 1100, True),
                                                                                ("Fries", 400, False)]
     assert [(o.option.name, o.available) for o in full.groups[0][1]] == [("Regular", True), ("Large", False)]
-    available = menu.location_menu(factory, who, str(LOCATION), available_only=True)
+    available = menu.location_menu(factory, who, str(LOCATION), locations=LOCATIONS, available_only=True)
     assert [i.item.name for i in available.items] == ["Burger"]
     assert [o.option.name for o in available.groups[0][1]] == ["Regular"]
-    elsewhere = menu.location_items(factory, who, str(OTHER_LOCATION), available_only=True)
+    elsewhere = menu.location_items(factory, who, str(OTHER_LOCATION), locations=LOCATIONS, available_only=True)
     assert [(i.item.name, i.price_cents) for i in elsewhere] == [("Burger", 1000), ("Fries", 400)]
-    since = menu.location_items(factory, who, str(LOCATION), updated_since=NOW + timedelta(seconds=1))
+    since = menu.location_items(factory, who, str(LOCATION), locations=LOCATIONS,
+                                updated_since=NOW + timedelta(seconds=1))
     assert since == []
-    by_category = menu.location_items(factory, who, str(LOCATION), category_id=str(uuid.uuid4()))
+    by_category = menu.location_items(factory, who, str(LOCATION), locations=LOCATIONS,
+                                      category_id=str(uuid.uuid4()))
     assert by_category == []
 
 
@@ -218,12 +237,13 @@ def test_a_user_limited_to_other_locations_cannot_read_or_change_this_one(built,
     factory, _, _, burger = built
     elsewhere = identity(location_ids=(str(OTHER_LOCATION),))
     with pytest.raises(PermissionDenied) as raised:
-        menu.location_menu(factory, elsewhere, str(LOCATION))
+        menu.location_menu(factory, elsewhere, str(LOCATION), locations=LOCATIONS)
     assert raised.value.field == "location_id"
     with pytest.raises(PermissionDenied):
-        menu.set_item_availability(factory, elsewhere, str(burger.item_id), str(LOCATION), False, clock=clock)
+        menu.set_item_availability(factory, elsewhere, str(burger.item_id), str(LOCATION), False,
+                                locations=LOCATIONS, clock=clock)
     with pytest.raises(InvalidInput) as raised:
-        menu.location_menu(factory, elsewhere, "nowhere")
+        menu.location_menu(factory, elsewhere, "nowhere", locations=LOCATIONS)
     assert raised.value.field == "location_id"
 
 
@@ -233,3 +253,15 @@ def test_a_refused_change_publishes_nothing(uow, built, clock, who):
     with pytest.raises(InvalidInput):
         menu.change_category(factory, who, str(category.category_id), 1, name=" ", clock=clock)
     assert len(uow.events) == before and menu.list_categories(factory, who)[0].name == "Mains"
+
+
+def test_a_location_of_another_tenant_is_not_found_before_anything_is_written(uow, built, clock, who):
+    factory, _, _, burger = built
+    elsewhere, before = uuid.uuid4(), len(uow.events)
+    with pytest.raises(NotFound) as raised:
+        menu.location_menu(factory, who, str(elsewhere), locations=LOCATIONS)
+    assert raised.value.field == "location_id"
+    with pytest.raises(NotFound):
+        menu.set_item_availability(factory, who, str(burger.item_id), str(elsewhere), False, locations=LOCATIONS,
+                                   clock=clock)
+    assert len(uow.events) == before and LOCATIONS.checked[-1] == elsewhere

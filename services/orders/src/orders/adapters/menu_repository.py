@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from orders.adapters.orm_menu import (
@@ -124,16 +125,16 @@ class MenuRepository:
         return [_override(row) for row in self.session.scalars(query)]
 
     def save_override(self, override: LocationOverride) -> None:
-        """Inserts or updates (the caller holds the row lock from get_override(for_update=True), or
-        the primary key refuses a concurrent first insert)."""
-        key = (override.tenant_id, override.location_id, override.target_type, override.target_id)
-        row = self.session.get(MenuOverrideRow, key)
-        if row is None:
-            row = MenuOverrideRow(tenant_id=override.tenant_id, location_id=override.location_id,
-                                  target_type=override.target_type, target_id=override.target_id)
-            self.session.add(row)
-        row.price_cents, row.available = override.price_cents, override.available
-        row.version, row.updated_at = override.version, override.updated_at
+        """Inserts or updates in one statement: two first writes of the same override at once (no row
+        to lock yet) end as the later one, never as a duplicate-key error."""
+        values = {"tenant_id": override.tenant_id, "location_id": override.location_id,
+                  "target_type": override.target_type, "target_id": override.target_id,
+                  "price_cents": override.price_cents, "available": override.available,
+                  "version": override.version, "updated_at": override.updated_at}
+        statement = insert(MenuOverrideRow).values(values)
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=["tenant_id", "location_id", "target_type", "target_id"],
+            set_={key: statement.excluded[key] for key in ("price_cents", "available", "version", "updated_at")}))
 
     def _live(self, row_class, tenant_id: uuid.UUID, record_id: uuid.UUID, for_update: bool):
         query = select(row_class).where(row_class.id == record_id, row_class.tenant_id == tenant_id,

@@ -21,7 +21,7 @@ class MenuService(pb_grpc.MenuServiceServicer):
     async def GetMenu(self, request, context):  # noqa: N802 - gRPC naming
         identity = authorized(context, "orders:read")
         found = await asyncio.to_thread(menu.location_menu, self.container.uow, identity, request.location_id,
-                                        available_only=request.available_only)
+                                        locations=self.container.locations, available_only=request.available_only)
         return pb.GetMenuResponse(menu=location_menu_to_proto(found))
 
     @handle_errors
@@ -29,7 +29,7 @@ class MenuService(pb_grpc.MenuServiceServicer):
         identity = authorized(context, "orders:read")
         since = from_timestamp(request.updated_since) if request.HasField("updated_since") else None
         items = await asyncio.to_thread(menu.location_items, self.container.uow, identity, request.location_id,
-                                        category_id=request.category_id or None,
+                                        locations=self.container.locations, category_id=request.category_id or None,
                                         available_only=request.available_only, updated_since=since)
         return pb.ListMenuItemsResponse(items=[item_at_location_to_proto(i) for i in items])
 

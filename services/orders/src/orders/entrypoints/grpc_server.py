@@ -35,6 +35,6 @@ def register(container: OrdersContainer):
 
 
 if __name__ == "__main__":
-    config = settings()  # PostgreSQL only: the gRPC API reads orders and calls no peer
+    config = settings(require=("auth_grpc_addr",))  # MenuService checks locations with auth
     start(SERVICE, "grpc", config)
     run_grpc(SERVICE, config, register(bootstrap(config)))

@@ -47,6 +47,8 @@ def build_app(container: OrdersContainer):
         checks["postgres"] = readiness.postgres(container.engine)
     if config.tax_grpc_addr:
         checks["tax"] = readiness.grpc_peer(config.tax_grpc_addr)
+    if config.auth_grpc_addr:  # the menu checks locations with it
+        checks["auth"] = readiness.grpc_peer(config.auth_grpc_addr)
     app = create_app(SERVICE, checks)
     app.include_router(menu_router(container))
 
@@ -93,6 +95,6 @@ def build_app(container: OrdersContainer):
 
 
 if __name__ == "__main__":
-    config = settings(require=("tax_grpc_addr",))
+    config = settings(require=("tax_grpc_addr", "auth_grpc_addr"))
     start(SERVICE, "http", config)
     run_http(SERVICE, config, build_app(bootstrap(config)))

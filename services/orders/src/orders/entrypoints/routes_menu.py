@@ -46,6 +46,7 @@ Delta = Annotated[int, Field(ge=-MAX_PRICE_CENTS, le=MAX_PRICE_CENTS)]
 Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Position = Annotated[int, Field(ge=0, le=10_000)]
 Selections = Annotated[int, Field(ge=0, le=MAX_OPTIONS)]
+VERSION_QUERY = Query(None, ge=0, le=2**31 - 1, description="the version you read (or send If-Match)")
 IF_MATCH = Header(None, max_length=40, description='the version you read, e.g. "3" (or send `version`)')
 
 
@@ -158,7 +159,7 @@ def _etag(response: Response, version: int) -> None:
 
 
 def menu_router(container: OrdersContainer) -> APIRouter:
-    uow, clock, new_id = container.uow, container.clock, container.new_id
+    uow, clock, new_id, locations = container.uow, container.clock, container.new_id, container.locations
     router = APIRouter(prefix="/api/orders/v1/menu", tags=["menu"])
     reader, editor = Depends(require("orders:read")), Depends(require("orders:update"))
 
@@ -168,7 +169,8 @@ def menu_router(container: OrdersContainer) -> APIRouter:
                       identity: Identity = reader) -> dict:
         """The location's menu: its prices (overrides applied), availability, and every modifier group
         the items offer (nested ones included)."""
-        return location_menu_to_json(menu.location_menu(uow, identity, location_id, available_only=available_only))
+        return location_menu_to_json(menu.location_menu(uow, identity, location_id, locations=locations,
+                                                        available_only=available_only))
 
     # ---- categories
     @router.post("/categories", status_code=201)
@@ -191,7 +193,7 @@ def menu_router(container: OrdersContainer) -> APIRouter:
         return category_to_json(category)
 
     @router.delete("/categories/{category_id}", status_code=204)
-    def delete_category(category_id: str, version: int | None = Query(None, ge=0, le=2**31 - 1), if_match: str | None = IF_MATCH,
+    def delete_category(category_id: str, version: int | None = VERSION_QUERY, if_match: str | None = IF_MATCH,
                         identity: Identity = editor) -> Response:
         """Only an empty category (409 while it has items)."""
         menu.delete_category(uow, identity, category_id, expected_version(version, if_match), clock=clock)
@@ -227,7 +229,7 @@ def menu_router(container: OrdersContainer) -> APIRouter:
         return item_to_json(item)
 
     @router.delete("/items/{item_id}", status_code=204)
-    def delete_item(item_id: str, version: int | None = Query(None, ge=0, le=2**31 - 1), if_match: str | None = IF_MATCH,
+    def delete_item(item_id: str, version: int | None = VERSION_QUERY, if_match: str | None = IF_MATCH,
                     identity: Identity = editor) -> Response:
         menu.delete_item(uow, identity, item_id, expected_version(version, if_match), clock=clock)
         return Response(status_code=204)
@@ -237,13 +239,13 @@ def menu_router(container: OrdersContainer) -> APIRouter:
         """The item's price and availability at one location (price_cents null: the tenant's price)."""
         return override_to_json(menu.set_item_override(
             uow, identity, item_id, location_id, price_cents=body.price_cents, available=body.available,
-            version=body.version, clock=clock))
+            version=body.version, locations=locations, clock=clock))
 
     @router.post("/items/{item_id}/availability")
     def item_availability(item_id: str, body: AvailabilityBody, identity: Identity = editor) -> dict:
         """86 the item at a location (`available: false`) or bring it back."""
         return override_to_json(menu.set_item_availability(uow, identity, item_id, str(body.location_id),
-                                                           body.available, clock=clock))
+                                                           body.available, locations=locations, clock=clock))
 
     # ---- modifier groups
     @router.post("/modifier-groups", status_code=201)
@@ -275,7 +277,7 @@ def menu_router(container: OrdersContainer) -> APIRouter:
         return group_to_json(group)
 
     @router.delete("/modifier-groups/{group_id}", status_code=204)
-    def delete_group(group_id: str, version: int | None = Query(None, ge=0, le=2**31 - 1), if_match: str | None = IF_MATCH,
+    def delete_group(group_id: str, version: int | None = VERSION_QUERY, if_match: str | None = IF_MATCH,
                      identity: Identity = editor) -> Response:
         """Only a group no item offers and no option opens (409 otherwise)."""
         menu.delete_group(uow, identity, group_id, expected_version(version, if_match), clock=clock)
@@ -286,6 +288,6 @@ def menu_router(container: OrdersContainer) -> APIRouter:
         """86 a modifier option at a location (`available: false`) or bring it back."""
         return override_to_json(menu.set_option_availability(
             uow, identity, option_id, str(body.location_id), body.available,
-            price_delta_cents=body.price_delta_cents, clock=clock))
+            price_delta_cents=body.price_delta_cents, locations=locations, clock=clock))
 
     return router

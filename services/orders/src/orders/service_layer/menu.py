@@ -34,6 +34,7 @@ from orders.domain.menu import (
     check_version,
 )
 from orders.service_layer.menu_views import LocationMenu, category_to_proto, group_to_proto, item_to_proto
+from orders.service_layer.ports import LocationDirectory
 
 TOPIC = "orders.menu.v1"
 
@@ -224,12 +225,13 @@ def _options(options: list[OptionInput], existing: dict[uuid.UUID, ModifierOptio
 # ---- per-location overrides and 86'ing ---------------------------------------------------------
 def set_item_override(uow: UnitOfWorkFactory, identity: Identity, item_id: str, location_id: str, *,
                       price_cents: int | None, available: bool, version: int | None = None,
-                      clock: Clock) -> LocationOverride:
+                      locations: LocationDirectory, clock: Clock) -> LocationOverride:
     """The item's price (None: the tenant's) and availability at the location. With `version`, a
     stale one is 412 (version 0: there was no override yet)."""
+    location = _location(identity, location_id, locations)
     with uow() as u:
         item = _item(u, identity, item_id)
-        override = _override(u, identity, location_id, ITEM, item.item_id, clock)
+        override = _override(u, identity, location, ITEM, item.item_id, clock)
         if version is not None:
             check_version(override.version, version)
         before = (override.price_cents, override.available)
@@ -249,12 +251,13 @@ def set_item_override(uow: UnitOfWorkFactory, identity: Identity, item_id: str, 
 
 
 def set_item_availability(uow: UnitOfWorkFactory, identity: Identity, item_id: str, location_id: str,
-                          available: bool, *, clock: Clock) -> LocationOverride:
+                          available: bool, *, locations: LocationDirectory, clock: Clock) -> LocationOverride:
     """86 the item at the location (available=False) or bring it back; the price override stays.
     Setting what already holds changes nothing and publishes nothing."""
+    location = _location(identity, location_id, locations)
     with uow() as u:
         item = _item(u, identity, item_id)
-        override = _override(u, identity, location_id, ITEM, item.item_id, clock)
+        override = _override(u, identity, location, ITEM, item.item_id, clock)
         if override.available != available:
             override.set(price_cents=override.price_cents, available=available, at=clock())
             u.menu.save_override(override)
@@ -264,14 +267,16 @@ def set_item_availability(uow: UnitOfWorkFactory, identity: Identity, item_id: s
 
 
 def set_option_availability(uow: UnitOfWorkFactory, identity: Identity, option_id: str, location_id: str,
-                            available: bool, *, price_delta_cents: int | None = None, clock: Clock) -> LocationOverride:
+                            available: bool, *, price_delta_cents: int | None = None,
+                            locations: LocationDirectory, clock: Clock) -> LocationOverride:
     """86 a modifier option at the location or bring it back (and, optionally, its price delta there)."""
+    option_uuid = parse_uuid(option_id, "option_id")
+    location = _location(identity, location_id, locations)
     with uow() as u:
-        option_uuid = parse_uuid(option_id, "option_id")
         group = u.menu.group_of_option(identity.tenant_uuid, option_uuid)
         if group is None:
             raise NotFound("no such modifier option", field="option_id")
-        override = _override(u, identity, location_id, OPTION, option_uuid, clock)
+        override = _override(u, identity, location, OPTION, option_uuid, clock)
         if (override.available, override.price_cents) != (available, price_delta_cents):
             override.set(price_cents=price_delta_cents, available=available, at=clock())
             u.menu.save_override(override)
@@ -287,9 +292,8 @@ def set_option_availability(uow: UnitOfWorkFactory, identity: Identity, option_i
         return override
 
 
-def _override(u: UnitOfWork, identity: Identity, location_id: str, target_type: str, target_id: uuid.UUID,
+def _override(u: UnitOfWork, identity: Identity, location: uuid.UUID, target_type: str, target_id: uuid.UUID,
               clock: Clock) -> LocationOverride:
-    location = _location(identity, location_id)
     found = u.menu.get_override(identity.tenant_uuid, location, target_type, target_id, for_update=True)
     return found or model.new_override(identity.tenant_uuid, location, target_type, target_id, clock())
 
@@ -307,11 +311,11 @@ def _availability_event(u: UnitOfWork, identity: Identity, item: MenuItem, overr
 
 
 # ---- reading the menu of a location ------------------------------------------------------------
-def location_menu(uow: UnitOfWorkFactory, identity: Identity, location_id: str, *,
+def location_menu(uow: UnitOfWorkFactory, identity: Identity, location_id: str, *, locations: LocationDirectory,
                   available_only: bool = False) -> LocationMenu:
     """Categories, items with the location's prices and availability, and every group the items
     offer (nested ones included) with option prices and availability there."""
-    location = _location(identity, location_id)
+    location = _location(identity, location_id, locations)
     with uow() as u:
         tenant = identity.tenant_uuid
         categories = u.menu.list_categories(tenant)
@@ -328,9 +332,10 @@ def location_menu(uow: UnitOfWorkFactory, identity: Identity, location_id: str, 
     return LocationMenu(str(tenant), str(location), categories, items, menu_groups)
 
 
-def location_items(uow: UnitOfWorkFactory, identity: Identity, location_id: str, *, category_id: str | None = None,
-                   available_only: bool = False, updated_since: datetime | None = None) -> list[ItemAtLocation]:
-    location = _location(identity, location_id)
+def location_items(uow: UnitOfWorkFactory, identity: Identity, location_id: str, *, locations: LocationDirectory,
+                   category_id: str | None = None, available_only: bool = False,
+                   updated_since: datetime | None = None) -> list[ItemAtLocation]:
+    location = _location(identity, location_id, locations)
     category = parse_optional_uuid(category_id, "category_id")
     with uow() as u:
         tenant = identity.tenant_uuid
@@ -409,10 +414,12 @@ class MenuFromUnitOfWork:
 
 
 # ---- helpers -----------------------------------------------------------------------------------
-def _location(identity: Identity, location_id: str) -> uuid.UUID:
+def _location(identity: Identity, location_id: str, locations: LocationDirectory) -> uuid.UUID:
+    """A location of the caller's tenant (auth says; outside any transaction) the caller may work at."""
     location = parse_uuid(location_id, "location_id")
     if not identity.may_access_location(str(location)):
         raise PermissionDenied("not allowed at this location", field="location_id")
+    locations.check_location(identity, location)
     return location
 
 

@@ -31,3 +31,10 @@ class MenuLookup(Protocol):
         (or `[i]`) when an option is unknown, not offered, or a group's min/max is broken.
         Implemented by orders.service_layer.menu.MenuFromUnitOfWork."""
         ...
+
+
+class LocationDirectory(Protocol):
+    def check_location(self, identity: Identity, location_id: uuid.UUID, field: str = "location_id") -> None:
+        """Nothing when `location_id` is a location of the caller's tenant; NotFound naming `field`
+        otherwise, DependencyUnavailable when auth cannot say."""
+        ...
