@@ -265,3 +265,15 @@ def test_a_location_of_another_tenant_is_not_found_before_anything_is_written(uo
         menu.set_item_availability(factory, who, str(burger.item_id), str(elsewhere), False, locations=LOCATIONS,
                                    clock=clock)
     assert len(uow.events) == before and LOCATIONS.checked[-1] == elsewhere
+
+
+def test_pricing_takes_ids_as_strings_and_names_a_malformed_one(built):
+    factory, _, size, burger = built
+    large = str(size.options[1].option_id)
+    assert menu.price_item(factory, TENANT, LOCATION, str(burger.item_id), [large], NOW).unit_price_cents == 1300
+    with pytest.raises(InvalidInput) as raised:
+        menu.price_item(factory, TENANT, LOCATION, str(burger.item_id), [large, "x"], NOW, field_prefix="lines[4]")
+    assert raised.value.field == "lines[4].modifier_ids[1]"
+    with pytest.raises(InvalidInput) as raised:
+        menu.price_item(factory, TENANT, LOCATION, "x", [], NOW, field_prefix="lines[4]")
+    assert raised.value.field == "lines[4].item_id"

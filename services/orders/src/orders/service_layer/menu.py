@@ -365,20 +365,24 @@ def _reachable(groups: dict[uuid.UUID, ModifierGroup], start: list[uuid.UUID]) -
 
 
 # ---- pricing a line (the MenuLookup port) ------------------------------------------------------
-def price_item(uow: UnitOfWorkFactory, tenant_id: uuid.UUID, location_id: uuid.UUID, item_id: uuid.UUID,
-               modifier_ids: list[uuid.UUID], at: datetime, *, field_prefix: str = "") -> PricedItem:
+def price_item(uow: UnitOfWorkFactory, tenant_id: uuid.UUID, location_id: uuid.UUID, item_id: uuid.UUID | str,
+               modifier_ids: list[uuid.UUID | str], at: datetime, *, field_prefix: str = "") -> PricedItem:
     """One unit of the item at the location, in a unit of work of its own (see `price_in`)."""
     with uow() as u:
         return price_in(u, tenant_id, location_id, item_id, modifier_ids, at, field_prefix=field_prefix)
 
 
-def price_in(u: UnitOfWork, tenant_id: uuid.UUID, location_id: uuid.UUID, item_id: uuid.UUID,
-             modifier_ids: list[uuid.UUID], at: datetime, *, field_prefix: str = "") -> PricedItem:
+def price_in(u: UnitOfWork, tenant_id: uuid.UUID, location_id: uuid.UUID, item_id: uuid.UUID | str,
+             modifier_ids: list[uuid.UUID | str], at: datetime, *, field_prefix: str = "") -> PricedItem:
     """Like price_item inside an open unit of work (the checks part adding lines in its own
     transaction). `at` is when the line is added: the menu has no time-dependent rules yet (happy
     hours are pricing rules), it is there so scheduled availability needs no new signature."""
-    item = u.menu.get_item(tenant_id, item_id)
     item_field = f"{field_prefix}.item_id" if field_prefix else "item_id"
+    ids_field = f"{field_prefix}.modifier_ids" if field_prefix else "modifier_ids"
+    # Strings are welcome too (a line as a client sent it); a malformed one names its place.
+    item_id = parse_uuid(item_id, item_field)
+    modifier_ids = [parse_uuid(value, f"{ids_field}[{index}]") for index, value in enumerate(modifier_ids)]
+    item = u.menu.get_item(tenant_id, item_id)
     if item is None:
         raise NotFound("no such menu item", field=item_field)
     category = u.menu.get_category(tenant_id, item.category_id)
