@@ -7,7 +7,7 @@ SOURCE = "/auraconnect/orders"  # CloudEvents source of everything orders publis
 
 class Settings(ServiceSettings):
     tax_grpc_addr: str | None = None  # the HTTP API prices orders with it
-    auth_grpc_addr: str | None = None  # the HTTP API reads locations' time zones with it (pricing)
+    auth_grpc_addr: str | None = None  # the APIs check menu locations and read time zones (pricing) with it
 
 
 def settings(require: tuple[str, ...] = ()) -> Settings:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.orders.tests.unit.fakes import FakeOrdersUnitOfWork, FakeTax, FixedClock, SequentialIds
+from services.orders.tests.unit.fakes import FakeLocations, FakeOrdersUnitOfWork, FakeTax, FixedClock, SequentialIds
 
 
 @pytest.fixture
@@ -23,3 +23,8 @@ def clock() -> FixedClock:
 @pytest.fixture
 def ids() -> SequentialIds:
     return SequentialIds()
+
+
+@pytest.fixture
+def locations() -> FakeLocations:
+    return FakeLocations()

@@ -67,6 +67,21 @@ class FakeTax:
         return SalesTax(subtotal, sum(line_tax.values()), line_tax, "sales-test")
 
 
+@dataclass
+class FakeLocations:
+    """LocationDirectory: the tenant's locations are LOCATION and OTHER_LOCATION (plus `known`)."""
+
+    known: set[uuid.UUID] = field(default_factory=lambda: {LOCATION, OTHER_LOCATION})
+    checked: list[uuid.UUID] = field(default_factory=list)
+
+    def check_location(self, identity: Identity, location_id: uuid.UUID, field: str = "location_id") -> None:
+        from chassis.errors import NotFound
+
+        self.checked.append(location_id)
+        if location_id not in self.known:
+            raise NotFound("no such location in this tenant", field=field)
+
+
 class FakeOrderRepository:
     """Like the real one: hands out working copies and keeps them only when the unit of work commits."""
 
@@ -177,18 +192,111 @@ class FakeTimeZones:
         return self.zones[location_id]
 
 
+class FakeMenuRepository:
+    """The menu in memory: each unit of work edits a copy, kept only when it commits."""
+
+    def __init__(self) -> None:
+        self.saved: dict[str, dict] = {"categories": {}, "items": {}, "groups": {}, "overrides": {}}
+        self._work = copy.deepcopy(self.saved)
+
+    def begin(self) -> None:
+        self._work = copy.deepcopy(self.saved)
+
+    def commit(self) -> None:
+        self.saved = copy.deepcopy(self._work)
+
+    def _get(self, kind: str, tenant_id: uuid.UUID, record_id: uuid.UUID):
+        found = self._work[kind].get(record_id)
+        return copy.deepcopy(found) if found is not None and found.tenant_id == tenant_id else None
+
+    def _put(self, kind: str, record_id: uuid.UUID, record) -> None:
+        self._work[kind][record_id] = copy.deepcopy(record)
+
+    def _delete(self, kind: str, record_id: uuid.UUID) -> None:
+        del self._work[kind][record_id]
+
+    def _all(self, kind: str, tenant_id: uuid.UUID) -> list:
+        return [copy.deepcopy(r) for r in self._work[kind].values() if r.tenant_id == tenant_id]
+
+    def add_category(self, category) -> None:
+        self._put("categories", category.category_id, category)
+
+    save_category = add_category
+
+    def get_category(self, tenant_id, category_id, *, for_update=False):
+        return self._get("categories", tenant_id, category_id)
+
+    def list_categories(self, tenant_id):
+        return sorted(self._all("categories", tenant_id), key=lambda c: (c.position, c.name, c.category_id))
+
+    def delete_category(self, category, at) -> None:
+        self._delete("categories", category.category_id)
+
+    def add_item(self, item) -> None:
+        self._put("items", item.item_id, item)
+
+    save_item = add_item
+
+    def get_item(self, tenant_id, item_id, *, for_update=False):
+        return self._get("items", tenant_id, item_id)
+
+    def list_items(self, tenant_id, *, category_id=None, updated_since=None, group_id=None):
+        return sorted((i for i in self._all("items", tenant_id)
+                       if (category_id is None or i.category_id == category_id)
+                       and (updated_since is None or i.updated_at >= updated_since)
+                       and (group_id is None or group_id in i.modifier_group_ids)), key=lambda i: (i.name, i.item_id))
+
+    def delete_item(self, item, at) -> None:
+        self._delete("items", item.item_id)
+
+    def add_group(self, group) -> None:
+        self._put("groups", group.group_id, group)
+
+    save_group = add_group
+
+    def get_group(self, tenant_id, group_id, *, for_update=False):
+        return self._get("groups", tenant_id, group_id)
+
+    def list_groups(self, tenant_id, group_ids=None):
+        wanted = None if group_ids is None else set(group_ids)
+        return sorted((g for g in self._all("groups", tenant_id) if wanted is None or g.group_id in wanted),
+                      key=lambda g: (g.name, g.group_id))
+
+    def group_of_option(self, tenant_id, option_id):
+        return next((g for g in self._all("groups", tenant_id) if g.option(option_id)), None)
+
+    def delete_group(self, group, at) -> None:
+        self._delete("groups", group.group_id)
+
+    def get_override(self, tenant_id, location_id, target_type, target_id, *, for_update=False):
+        found = self._work["overrides"].get((tenant_id, location_id, target_type, target_id))
+        return copy.deepcopy(found)
+
+    def overrides_at(self, tenant_id, location_id, target_ids=None):
+        wanted = None if target_ids is None else set(target_ids)
+        return [copy.deepcopy(o) for (tenant, location, _, target), o in self._work["overrides"].items()
+                if tenant == tenant_id and location == location_id and (wanted is None or target in wanted)]
+
+    def save_override(self, override) -> None:
+        key = (override.tenant_id, override.location_id, override.target_type, override.target_id)
+        self._work["overrides"][key] = copy.deepcopy(override)
+
+
 class FakeOrdersUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__(source="/auraconnect/orders")
         self.orders = FakeOrderRepository()
         self.pricing_rules = FakePricingRuleRepository()
+        self.menu = FakeMenuRepository()
 
     def _begin(self) -> None:
         super()._begin()
         self.orders.begin()
         self.pricing_rules.begin()
+        self.menu.begin()
 
     def _commit(self) -> None:
         self.orders.commit()
         self.pricing_rules.commit()
+        self.menu.commit()
         super()._commit()

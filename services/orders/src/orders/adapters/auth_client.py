@@ -1,9 +1,14 @@
-"""The auth service over gRPC, as orders needs it: a location's time zone (implements the service
-layer's LocationTimeZones port)."""
+"""The auth service over gRPC, as orders needs it: is a location the caller's tenant's, and what is
+its time zone (implements the service layer's LocationDirectory and LocationTimeZones ports).
+
+A location is looked up once and remembered for `cache_s` seconds per (tenant, location): locations
+never move between tenants and rarely change time zone, and a menu read, a quote or a line should not
+cost an auth round trip each. A "no" is not remembered: a location just created must work at once."""
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 
 import grpc
 from auraconnect.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
@@ -11,21 +16,26 @@ from chassis.errors import InvalidInput, NotFound
 from chassis.grpc_client import call_metadata, peer_channel, peer_error
 from chassis.identity import Identity
 
+MAX_REMEMBERED = 10_000
+
 
 class AuthClient:
-    """Time zones are cached per (tenant, location) for `cache_s` seconds: a location moves time zone
-    rarely, and a quote or a line should not cost a network round trip each."""
-
-    def __init__(self, address: str, timeout_s: float = 5.0, cache_s: float = 60.0) -> None:
+    def __init__(self, address: str, timeout_s: float = 5.0, cache_s: float = 300.0) -> None:
         self.stub = auth_service_pb2_grpc.AuthServiceStub(peer_channel(address))
         self.timeout_s, self.cache_s = timeout_s, cache_s
-        self._zones: dict[tuple[str, str], tuple[float, str]] = {}
+        self._locations: dict[tuple[str, str], tuple[float, auth_service_pb2.Location]] = {}
         self._lock = threading.Lock()
 
+    def check_location(self, identity: Identity, location_id: uuid.UUID | str, field: str = "location_id") -> None:
+        self._location(identity, str(location_id), field)
+
     def time_zone(self, identity: Identity, location_id: str) -> str:
+        return self._location(identity, str(location_id), "location_id").time_zone
+
+    def _location(self, identity: Identity, location_id: str, field: str) -> auth_service_pb2.Location:
         key, now = (identity.tenant_id, location_id), time.monotonic()
         with self._lock:
-            cached = self._zones.get(key)
+            cached = self._locations.get(key)
         if cached and cached[0] > now:
             return cached[1]
         try:
@@ -33,10 +43,11 @@ class AuthClient:
                                              metadata=call_metadata(identity), timeout=self.timeout_s)
         except grpc.RpcError as error:
             mapped = peer_error("auth", error)
-            if isinstance(mapped, (NotFound, InvalidInput)):  # named in our caller's terms
-                raise NotFound("no such location in this tenant", field="location_id") from None
+            if isinstance(mapped, (NotFound, InvalidInput)):  # said in the terms of our caller's request
+                raise NotFound("no such location in this tenant", field=field) from None
             raise mapped from None
-        zone = response.location.time_zone
         with self._lock:
-            self._zones[key] = (now + self.cache_s, zone)
-        return zone
+            if len(self._locations) > MAX_REMEMBERED:
+                self._locations.clear()
+            self._locations[key] = (now + self.cache_s, response.location)
+        return response.location

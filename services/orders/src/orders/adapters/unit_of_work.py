@@ -1,9 +1,10 @@
-"""The orders unit of work: one transaction, the orders and pricing-rule repositories, the outbox."""
+"""The orders unit of work: one transaction, the orders, menu and pricing-rule repositories, the outbox."""
 from __future__ import annotations
 
 from chassis.uow import SqlUnitOfWork
 from sqlalchemy.orm import Session
 
+from orders.adapters.menu_repository import MenuRepository
 from orders.adapters.pricing_repository import PricingRuleRepository
 from orders.adapters.repositories import OrderRepository, translating_integrity_errors
 
@@ -11,10 +12,12 @@ from orders.adapters.repositories import OrderRepository, translating_integrity_
 class OrdersUnitOfWork(SqlUnitOfWork):
     orders: OrderRepository
     pricing_rules: PricingRuleRepository
+    menu: MenuRepository
 
     def _open(self, session: Session) -> None:
         self.orders = OrderRepository(session)
         self.pricing_rules = PricingRuleRepository(session)
+        self.menu = MenuRepository(session)
 
     def flush(self) -> None:
         self.orders.write_changes()

@@ -1,4 +1,4 @@
-"""OrdersService over gRPC for peers."""
+"""OrdersService and MenuService over gRPC for peers."""
 from __future__ import annotations
 
 import asyncio
@@ -10,6 +10,7 @@ from chassis.runtime import run_grpc, start
 
 from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
+from orders.entrypoints.grpc_menu import add_menu_service
 from orders.service_layer.orders import get_order
 from orders.service_layer.views import order_to_proto
 
@@ -28,12 +29,12 @@ class OrdersService(pb_grpc.OrdersServiceServicer):
 def register(container: OrdersContainer):
     def add(server) -> list[str]:
         pb_grpc.add_OrdersServiceServicer_to_server(OrdersService(container), server)
-        return [pb.DESCRIPTOR.services_by_name["OrdersService"].full_name]
+        return [pb.DESCRIPTOR.services_by_name["OrdersService"].full_name, add_menu_service(container, server)]
 
     return add
 
 
 if __name__ == "__main__":
-    config = settings()  # PostgreSQL only: the gRPC API reads orders and calls no peer
+    config = settings(require=("auth_grpc_addr",))  # MenuService checks locations with auth
     start(SERVICE, "grpc", config)
     run_grpc(SERVICE, config, register(bootstrap(config)))

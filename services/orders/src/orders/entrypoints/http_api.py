@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
 from orders.domain.order import LineInput
+from orders.entrypoints.routes_menu import menu_router
 from orders.entrypoints.routes_pricing import pricing_router
 from orders.service_layer import orders, reports
 from orders.service_layer.views import order_to_json, sales_to_json
@@ -47,9 +48,10 @@ def build_app(container: OrdersContainer):
         checks["postgres"] = readiness.postgres(container.engine)
     if config.tax_grpc_addr:
         checks["tax"] = readiness.grpc_peer(config.tax_grpc_addr)
-    if config.auth_grpc_addr:  # quotes read the location's time zone from auth
+    if config.auth_grpc_addr:  # the menu checks locations and quotes read time zones with it
         checks["auth"] = readiness.grpc_peer(config.auth_grpc_addr)
     app = create_app(SERVICE, checks)
+    app.include_router(menu_router(container))
     app.include_router(pricing_router(container))
 
     @app.post("/api/orders/v1/orders", status_code=201, tags=["orders"])

@@ -3,10 +3,13 @@
 bootstrap() wires the real implementations (orders.adapters.*); tests pass fakes."""
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Protocol
 
 from chassis.identity import Identity
 
+from orders.domain.menu import PricedItem
 from orders.domain.order import Order, SalesTax
 
 
@@ -23,4 +26,23 @@ class LocationTimeZones(Protocol):
         """The IANA time zone of the caller's tenant's location (auth's `GetLocation.time_zone`),
         asked as `identity`. Raises NotFound naming `location_id` for a location the tenant does not
         have, DependencyUnavailable when auth cannot answer."""
+        ...
+
+
+class MenuLookup(Protocol):
+    def priced_item(self, tenant_id: uuid.UUID, location_id: uuid.UUID, item_id: uuid.UUID,
+                    modifier_ids: list[uuid.UUID], at: datetime, *, field_prefix: str = "") -> PricedItem:
+        """One unit of the item with those modifiers at the location, from the menu (location price
+        override applied, defaults for groups given no selection). Conflict naming
+        `<field_prefix>.item_id` (or `.modifier_ids[i]`) when 86'd or inactive; NotFound naming
+        `<field_prefix>.item_id` for an unknown item; InvalidInput naming `<field_prefix>.modifier_ids`
+        (or `[i]`) when an option is unknown, not offered, or a group's min/max is broken.
+        Implemented by orders.service_layer.menu.MenuFromUnitOfWork."""
+        ...
+
+
+class LocationDirectory(Protocol):
+    def check_location(self, identity: Identity, location_id: uuid.UUID, field: str = "location_id") -> None:
+        """Nothing when `location_id` is a location of the caller's tenant; NotFound naming `field`
+        otherwise, DependencyUnavailable when auth cannot say."""
         ...

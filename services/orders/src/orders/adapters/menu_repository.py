@@ -1,0 +1,198 @@
+"""MenuRepository: the menu's queries, rows <-> domain objects (orders.domain.menu).
+
+Unlike orders, menu records are saved explicitly (`save_*`): a use case that changed a record
+says so, and a read never writes. Soft-deleted records (deleted_at set) are never handed out.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from orders.adapters.orm_menu import (
+    MenuCategoryRow,
+    MenuItemRow,
+    MenuOverrideRow,
+    ModifierGroupRow,
+    ModifierOptionRow,
+)
+from orders.domain.menu import Category, LocationOverride, MenuItem, ModifierGroup, ModifierOption
+
+
+class MenuRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # ---- categories
+    def add_category(self, category: Category) -> None:
+        self.session.add(_category_row(category, MenuCategoryRow(id=category.category_id)))
+
+    def get_category(self, tenant_id: uuid.UUID, category_id: uuid.UUID, *, for_update: bool = False
+                     ) -> Category | None:
+        row = self._live(MenuCategoryRow, tenant_id, category_id, for_update)
+        return _category(row) if row else None
+
+    def list_categories(self, tenant_id: uuid.UUID) -> list[Category]:
+        query = (select(MenuCategoryRow).where(MenuCategoryRow.tenant_id == tenant_id,
+                                               MenuCategoryRow.deleted_at.is_(None))
+                 .order_by(MenuCategoryRow.position, MenuCategoryRow.name, MenuCategoryRow.id))
+        return [_category(row) for row in self.session.scalars(query)]
+
+    def save_category(self, category: Category) -> None:
+        _category_row(category, self.session.get_one(MenuCategoryRow, category.category_id))
+
+    def delete_category(self, category: Category, at: datetime) -> None:
+        self.session.get_one(MenuCategoryRow, category.category_id).deleted_at = at
+
+    # ---- items
+    def add_item(self, item: MenuItem) -> None:
+        self.session.add(_item_row(item, MenuItemRow(id=item.item_id)))
+
+    def get_item(self, tenant_id: uuid.UUID, item_id: uuid.UUID, *, for_update: bool = False) -> MenuItem | None:
+        row = self._live(MenuItemRow, tenant_id, item_id, for_update)
+        return _item(row) if row else None
+
+    def list_items(self, tenant_id: uuid.UUID, *, category_id: uuid.UUID | None = None,
+                   updated_since: datetime | None = None, group_id: uuid.UUID | None = None) -> list[MenuItem]:
+        """The tenant's items by name; filtered by category, by last change, by a group they offer."""
+        query = select(MenuItemRow).where(MenuItemRow.tenant_id == tenant_id, MenuItemRow.deleted_at.is_(None))
+        if category_id is not None:
+            query = query.where(MenuItemRow.category_id == category_id)
+        if updated_since is not None:
+            query = query.where(MenuItemRow.updated_at >= updated_since)
+        if group_id is not None:
+            query = query.where(MenuItemRow.modifier_group_ids.any(group_id))
+        return [_item(row) for row in self.session.scalars(query.order_by(MenuItemRow.name, MenuItemRow.id))]
+
+    def save_item(self, item: MenuItem) -> None:
+        _item_row(item, self.session.get_one(MenuItemRow, item.item_id))
+
+    def delete_item(self, item: MenuItem, at: datetime) -> None:
+        self.session.get_one(MenuItemRow, item.item_id).deleted_at = at
+
+    # ---- modifier groups
+    def add_group(self, group: ModifierGroup) -> None:
+        self.session.add(_group_row(group, ModifierGroupRow(id=group.group_id, options=[])))
+
+    def get_group(self, tenant_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False
+                  ) -> ModifierGroup | None:
+        row = self._live(ModifierGroupRow, tenant_id, group_id, for_update)
+        return _group(row) if row else None
+
+    def list_groups(self, tenant_id: uuid.UUID, group_ids: Iterable[uuid.UUID] | None = None) -> list[ModifierGroup]:
+        """The tenant's groups by name (only `group_ids` when given)."""
+        query = select(ModifierGroupRow).where(ModifierGroupRow.tenant_id == tenant_id,
+                                               ModifierGroupRow.deleted_at.is_(None))
+        if group_ids is not None:
+            query = query.where(ModifierGroupRow.id.in_(list(group_ids)))
+        return [_group(row) for row in self.session.scalars(query.order_by(ModifierGroupRow.name,
+                                                                           ModifierGroupRow.id))]
+
+    def group_of_option(self, tenant_id: uuid.UUID, option_id: uuid.UUID) -> ModifierGroup | None:
+        query = (select(ModifierGroupRow).join(ModifierOptionRow, ModifierOptionRow.group_id == ModifierGroupRow.id)
+                 .where(ModifierOptionRow.id == option_id, ModifierGroupRow.tenant_id == tenant_id,
+                        ModifierGroupRow.deleted_at.is_(None)))
+        row = self.session.scalars(query).first()
+        return _group(row) if row else None
+
+    def save_group(self, group: ModifierGroup) -> None:
+        _group_row(group, self.session.get_one(ModifierGroupRow, group.group_id))
+
+    def delete_group(self, group: ModifierGroup, at: datetime) -> None:
+        self.session.get_one(ModifierGroupRow, group.group_id).deleted_at = at
+
+    # ---- per-location overrides
+    def get_override(self, tenant_id: uuid.UUID, location_id: uuid.UUID, target_type: str, target_id: uuid.UUID,
+                     *, for_update: bool = False) -> LocationOverride | None:
+        query = select(MenuOverrideRow).where(
+            MenuOverrideRow.tenant_id == tenant_id, MenuOverrideRow.location_id == location_id,
+            MenuOverrideRow.target_type == target_type, MenuOverrideRow.target_id == target_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.scalars(query).first()
+        return _override(row) if row else None
+
+    def overrides_at(self, tenant_id: uuid.UUID, location_id: uuid.UUID,
+                     target_ids: Iterable[uuid.UUID] | None = None) -> list[LocationOverride]:
+        query = select(MenuOverrideRow).where(MenuOverrideRow.tenant_id == tenant_id,
+                                              MenuOverrideRow.location_id == location_id)
+        if target_ids is not None:
+            query = query.where(MenuOverrideRow.target_id.in_(list(target_ids)))
+        return [_override(row) for row in self.session.scalars(query)]
+
+    def save_override(self, override: LocationOverride) -> None:
+        """Inserts or updates in one statement: two first writes of the same override at once (no row
+        to lock yet) end as the later one, never as a duplicate-key error."""
+        values = {"tenant_id": override.tenant_id, "location_id": override.location_id,
+                  "target_type": override.target_type, "target_id": override.target_id,
+                  "price_cents": override.price_cents, "available": override.available,
+                  "version": override.version, "updated_at": override.updated_at}
+        statement = insert(MenuOverrideRow).values(values)
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=["tenant_id", "location_id", "target_type", "target_id"],
+            set_={key: statement.excluded[key] for key in ("price_cents", "available", "version", "updated_at")}))
+
+    def _live(self, row_class, tenant_id: uuid.UUID, record_id: uuid.UUID, for_update: bool):
+        query = select(row_class).where(row_class.id == record_id, row_class.tenant_id == tenant_id,
+                                        row_class.deleted_at.is_(None))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+
+def _category(row: MenuCategoryRow) -> Category:
+    return Category(row.id, row.tenant_id, row.name, row.position, row.active, row.updated_at, row.version)
+
+
+def _category_row(category: Category, row: MenuCategoryRow) -> MenuCategoryRow:
+    row.tenant_id, row.name, row.position = category.tenant_id, category.name, category.position
+    row.active, row.version, row.updated_at = category.active, category.version, category.updated_at
+    return row
+
+
+def _item(row: MenuItemRow) -> MenuItem:
+    return MenuItem(row.id, row.tenant_id, row.category_id, row.name, row.price_cents, row.tax_category,
+                    tuple(row.kitchen_tags), row.prep_time_seconds, tuple(row.allergens), row.course,
+                    row.description, row.active, tuple(row.modifier_group_ids), row.updated_at, row.version)
+
+
+def _item_row(item: MenuItem, row: MenuItemRow) -> MenuItemRow:
+    row.tenant_id, row.category_id, row.name, row.description = item.tenant_id, item.category_id, item.name, \
+        item.description
+    row.price_cents, row.tax_category, row.course, row.active = item.price_cents, item.tax_category, item.course, \
+        item.active
+    row.kitchen_tags, row.allergens = list(item.kitchen_tags), list(item.allergens)
+    row.prep_time_seconds, row.modifier_group_ids = item.prep_time_seconds, list(item.modifier_group_ids)
+    row.version, row.updated_at = item.version, item.updated_at
+    return row
+
+
+def _group(row: ModifierGroupRow) -> ModifierGroup:
+    options = [ModifierOption(o.id, o.name, o.price_delta_cents, o.is_default, o.opens_group_id) for o in row.options]
+    return ModifierGroup(row.id, row.tenant_id, row.name, row.min_selections, row.max_selections, options,
+                         row.updated_at, row.version)
+
+
+def _group_row(group: ModifierGroup, row: ModifierGroupRow) -> ModifierGroupRow:
+    row.tenant_id, row.name = group.tenant_id, group.name
+    row.min_selections, row.max_selections = group.min_selections, group.max_selections
+    row.version, row.updated_at = group.version, group.updated_at
+    existing = {o.id: o for o in row.options}
+    options = []
+    for position, option in enumerate(group.options):
+        option_row = existing.get(option.option_id) or ModifierOptionRow(id=option.option_id, tenant_id=group.tenant_id)
+        option_row.position, option_row.name = position, option.name
+        option_row.price_delta_cents, option_row.is_default = option.price_delta_cents, option.is_default
+        option_row.opens_group_id = option.opens_group_id
+        options.append(option_row)
+    row.options = options  # options left out are deleted (delete-orphan)
+    return row
+
+
+def _override(row: MenuOverrideRow) -> LocationOverride:
+    return LocationOverride(row.tenant_id, row.location_id, row.target_type, row.target_id, row.price_cents,
+                            row.available, row.updated_at, row.version)
