@@ -17,6 +17,7 @@ from pos_bridge.service_layer.connections import (
     list_connections,
     open_connection,
     set_active,
+    set_webhook,
 )
 from pos_bridge_fakes import FakePosBridgeUnitOfWork, PlainSealer
 
@@ -108,3 +109,20 @@ def test_another_tenants_connection_is_not_found(uow):
         get_connection(lambda: uow, person("admin", OTHER), str(made.connection_id))
     with pytest.raises(NotFound):
         set_active(lambda: uow, person("admin", OTHER), str(made.connection_id), False)
+
+
+def test_the_webhook_can_be_set_once_the_id_is_known(uow):
+    admin = person("admin")
+    made = create_connection(lambda: uow, PlainSealer(), admin, body(webhook=None))
+    assert not made.signature_key_set
+    url = f"https://aura.example/api/pos-bridge/v1/webhooks/square/{made.connection_id}"
+    changed = set_webhook(lambda: uow, PlainSealer(), admin, str(made.connection_id),
+                          {"notification_url": url, "signature_key": "k2"})
+    assert changed.notification_url == url and changed.signature_key_set
+    assert open_connection(uow.connections.rows[0], PlainSealer()).signature_key == "k2"
+    with pytest.raises(InvalidInput) as refused:
+        set_webhook(lambda: uow, PlainSealer(), admin, str(made.connection_id), {"notification_url": url})
+    assert refused.value.field == "signature_key"
+    with pytest.raises(PermissionDenied):
+        set_webhook(lambda: uow, PlainSealer(), person("manager"), str(made.connection_id),
+                    {"notification_url": url, "signature_key": "k3"})

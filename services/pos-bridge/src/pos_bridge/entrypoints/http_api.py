@@ -55,6 +55,13 @@ def build_app(container: PosBridgeContainer):
     def get_connection(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
         return connections.get_connection(uow, identity, connection_id).as_json()
 
+    @app.put(f"{base}/connections/{{connection_id}}/webhook", tags=["connections"])
+    def set_webhook(connection_id: str, body: dict = Body(..., examples=[{
+            "notification_url": "https://example.com/api/pos-bridge/v1/webhooks/square/<connection_id>",
+            "signature_key": "..."}]), identity: Identity = Depends(current_identity)) -> dict:
+        """The POS's webhook subscription for this connection: settings:update (the key is write-only)."""
+        return connections.set_webhook(uow, sealer(), identity, connection_id, body).as_json()
+
     @app.post(f"{base}/connections/{{connection_id}}/pause", tags=["connections"])
     def pause(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
         """Stop taking webhooks (the POS retries them) and processing: settings:update."""

@@ -82,6 +82,24 @@ def create_connection(uow: UnitOfWorkFactory, sealer: Sealer, identity: Identity
     return view
 
 
+def set_webhook(uow: UnitOfWorkFactory, sealer: Sealer, identity: Identity, connection_id: str, body: dict) -> Connection:
+    """Set (or replace) the webhook subscription's notification URL and signature key: settings:update.
+    The URL usually names the connection's own id, so it is often known only after creation."""
+    require_permission(identity, "settings:update")
+    if not isinstance(body, dict):
+        raise InvalidInput("must be a JSON object", field="body")
+    notification_url = url_field(body.get("notification_url"), "notification_url")
+    signature_key = text_field(body.get("signature_key"), "signature_key")
+    with uow() as work:
+        row = owned_connection(work, identity, connection_id)
+        row.webhook_notification_url = notification_url
+        row.webhook_signature_key_sealed = sealer.seal(signature_key.encode(),
+                                                       _sealed_for(row.id, "webhook_signature_key"))
+        view = Connection.of(row)
+        work.commit()
+    return view
+
+
 def owned_connection(work, identity: Identity, connection_id: str) -> PosConnection:
     row = work.connections.get(parse_uuid(connection_id, "connection_id"))
     if row is None or row.tenant_id != identity.tenant_uuid:   # another tenant's is not found, not forbidden
