@@ -91,7 +91,7 @@ def orders(draw):
         LineItem, ids, st.none() | ids, names, quantities, m,
         st.lists(st.builds(Modifier, st.none() | ids, st.none() | ids, names, quantities, m, st.none()),
                  max_size=3).map(tuple),
-        st.lists(st.builds(AppliedTax, ids, m), max_size=2).map(tuple),
+        st.lists(st.builds(AppliedTax, ids, st.none() | m), max_size=2).map(tuple),
         st.none() | names, st.none() | m), max_size=4).map(tuple))
     created = draw(times)
     return Order(
@@ -99,7 +99,7 @@ def orders(draw):
         created_at=created, updated_at=draw(times), version=draw(st.none() | st.integers(1, 2**31)),
         external_ref=draw(st.none() | ids), closed_at=draw(st.none() | times), line_items=lines, taxes=tuple(taxes),
         discounts=tuple(draw(st.lists(st.builds(Discount, ids, names, m), max_size=2))),
-        totals=draw(st.none() | st.builds(Totals, m, m, m, m, m)))
+        totals=draw(st.none() | st.builds(Totals, m, st.none() | m, st.none() | m, st.none() | m, st.none() | m)))
 
 
 @settings(max_examples=200, deadline=None)

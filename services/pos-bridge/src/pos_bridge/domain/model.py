@@ -64,8 +64,8 @@ class Modifier:
 
 @dataclass(frozen=True)
 class AppliedTax:
-    tax_ref: str       # the order tax's id
-    amount: Money
+    tax_ref: str                   # the order tax's id
+    amount: Money | None = None    # None where the POS does not say per line (Clover)
 
 
 @dataclass(frozen=True)
@@ -99,11 +99,13 @@ class Discount:
 
 @dataclass(frozen=True)
 class Totals:
+    """As the POS computed them; a part the POS does not report is None (Clover reports the total only)."""
+
     total: Money
-    tax: Money
-    discount: Money
-    tip: Money
-    service_charge: Money
+    tax: Money | None = None
+    discount: Money | None = None
+    tip: Money | None = None
+    service_charge: Money | None = None
 
 
 @dataclass(frozen=True)

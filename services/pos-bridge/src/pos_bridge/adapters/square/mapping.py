@@ -80,14 +80,12 @@ def order_from_square(data: dict) -> Order:
         raise InvalidInput("unknown order state", field="order.state") from None
     totals = None
     if "total_money" in data:
-        zero = {"amount": 0, "currency": data["total_money"].get("currency", "USD")}
         totals = Totals(
             total=money_in(data["total_money"], "order.total_money"),
-            tax=money_in(data.get("total_tax_money", zero), "order.total_tax_money"),
-            discount=money_in(data.get("total_discount_money", zero), "order.total_discount_money"),
-            tip=money_in(data.get("total_tip_money", zero), "order.total_tip_money"),
-            service_charge=money_in(data.get("total_service_charge_money", zero),
-                                    "order.total_service_charge_money"),
+            tax=money_in(data.get("total_tax_money"), "order.total_tax_money"),
+            discount=money_in(data.get("total_discount_money"), "order.total_discount_money"),
+            tip=money_in(data.get("total_tip_money"), "order.total_tip_money"),
+            service_charge=money_in(data.get("total_service_charge_money"), "order.total_service_charge_money"),
         )
     return Order(
         provider=PROVIDER,
@@ -122,8 +120,7 @@ def _line_in(line: dict, field: str) -> LineItem:
                      unit_price=money_in(m.get("base_price_money") or {"amount": 0, "currency": "USD"},
                                          f"{field}.modifiers[{j}].base_price_money"))
             for j, m in enumerate(line.get("modifiers", []))),
-        applied_taxes=tuple(AppliedTax(t["tax_uid"], money_in(t.get("applied_money") or {"amount": 0, "currency": "USD"},
-                                                               f"{field}.applied_taxes[{j}]"))
+        applied_taxes=tuple(AppliedTax(t["tax_uid"], money_in(t.get("applied_money"), f"{field}.applied_taxes[{j}]"))
                             for j, t in enumerate(line.get("applied_taxes", []))),
         note=line.get("note"),
         total=money_in(line.get("total_money"), f"{field}.total_money"),
@@ -154,10 +151,10 @@ def order_to_square(order: Order) -> dict:
         data["discounts"] = [{"uid": d.id, "name": d.name, "applied_money": money_out(d.amount),
                               "type": "FIXED_AMOUNT", "scope": "ORDER"} for d in order.discounts]
     if order.totals is not None:
-        data.update(total_money=money_out(order.totals.total), total_tax_money=money_out(order.totals.tax),
-                    total_discount_money=money_out(order.totals.discount),
-                    total_tip_money=money_out(order.totals.tip),
-                    total_service_charge_money=money_out(order.totals.service_charge))
+        for key, value in (("total_money", order.totals.total), ("total_tax_money", order.totals.tax),
+                           ("total_discount_money", order.totals.discount), ("total_tip_money", order.totals.tip),
+                           ("total_service_charge_money", order.totals.service_charge)):
+            _put(data, key, money_out(value))
     return data
 
 
@@ -175,7 +172,11 @@ def _line_out(line: LineItem) -> dict:
             _put(modifier, "catalog_object_id", m.catalog_ref)
             data["modifiers"].append(modifier)
     if line.applied_taxes:
-        data["applied_taxes"] = [{"tax_uid": t.tax_ref, "applied_money": money_out(t.amount)} for t in line.applied_taxes]
+        data["applied_taxes"] = []
+        for t in line.applied_taxes:
+            applied = {"tax_uid": t.tax_ref}
+            _put(applied, "applied_money", money_out(t.amount))
+            data["applied_taxes"].append(applied)
     return data
 
 
