@@ -107,3 +107,11 @@ def orders(draw):
 def test_property_an_order_survives_square_out_and_in(order):
     wire = json.loads(json.dumps(order_to_square(order)))   # as it travels: JSON, no Python objects
     assert order_from_square(wire) == order
+
+
+@settings(max_examples=100, deadline=None)
+@given(orders())
+def test_property_an_order_survives_storage_as_json(order):
+    from pos_bridge.domain.codec import order_from_json, order_to_json
+
+    assert order_from_json(json.loads(json.dumps(order_to_json(order)))) == order
