@@ -38,14 +38,14 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 stamp=.venv/.requirements.sha
-want=$(cat requirements-dev.txt libs/*/pyproject.toml services/*/pyproject.toml tools/devstack/pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat requirements-dev.txt libs/*/pyproject.toml services/*/pyproject.toml tools/devstack/pyproject.toml tools/posfakes/pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing Python packages"
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -r requirements-dev.txt
   # Generated code first: the services import it.
   .venv/bin/python libs/contracts/generate.py
-  .venv/bin/pip install -q -e libs/chassis -e libs/contracts -e tools/devstack \
+  .venv/bin/pip install -q -e libs/chassis -e libs/contracts -e tools/devstack -e tools/posfakes \
     $(for s in services/*/; do printf -- '-e %s ' "$s"; done)
   echo "$want" > "$stamp"
 fi

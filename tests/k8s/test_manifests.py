@@ -769,8 +769,13 @@ def test_envoy_routes_clusters_and_jwt():
     catch_all = jwt["rules"][-1]
     assert catch_all["match"] == {"prefix": "/"} and "provider_name" in catch_all["requires"]
     # Public without a token: health, JWKS, login/refresh, and each service's API docs (GET, exact paths).
-    public = {r["match"]["path"]: r["match"].get("headers") for r in jwt["rules"] if "requires" not in r}
+    public = {r["match"]["path"]: r["match"].get("headers") for r in jwt["rules"]
+              if "requires" not in r and "path" in r["match"]}
     get_only = [{"name": ":method", "string_match": {"exact": "GET"}}]
+    # ... and POS webhooks (POST only, one regex; pos-bridge verifies each signature).
+    (webhooks,) = [r["match"] for r in jwt["rules"] if "requires" not in r and "path" not in r["match"]]
+    assert webhooks == {"safe_regex": {"regex": "/api/pos-bridge/v1/webhooks/(square|clover|toast)/[0-9a-f-]+"},
+                        "headers": [{"name": ":method", "string_match": {"exact": "POST"}}]}
     assert set(public) == {"/healthz", "/.well-known/jwks.json", "/api/auth/v1/login", "/api/auth/v1/refresh",
                            *(f"/api/{svc}/v1/{doc}" for svc in PKG for doc in ("docs", "openapi.json"))}
     assert all(public[f"/api/{svc}/v1/{doc}"] == get_only for svc in PKG for doc in ("docs", "openapi.json"))

@@ -2,29 +2,38 @@
 
 Real adapters by default; a test passes fakes for any of them. A peer whose address is not
 configured is left out (None): the process that calls it requires the address at start-up.
-POS provider adapters (Square, Clover, Toast), webhook verifiers and the sync queue join here."""
+The Clover and Toast adapters join `providers` here."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chassis.bootstrap import Clock, Container, IdGenerator, base_parts
 from chassis.uow import UnitOfWorkFactory
 
 from pos_bridge.adapters.unit_of_work import PosBridgeUnitOfWork
 from pos_bridge.config import SOURCE, Settings
-from pos_bridge.service_layer.ports import Orders
+from pos_bridge.service_layer.ports import Orders, Providers, Sealer
 
 
 @dataclass
 class PosBridgeContainer(Container):
-    orders: Orders | None = None  # the orders service
+    # The orders service's CreateOrder. Its gRPC client arrives with the orders branch: until then
+    # nothing is wired here by default and inbound POS orders stop at `fetched`.
+    orders: Orders | None = None
+    providers: Providers = field(default_factory=dict)   # "square" -> its PosProvider adapter
+    sealer: Sealer | None = None                         # None when POS_CREDENTIALS_KEY is unset
 
 
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
-              new_id: IdGenerator | None = None, orders: Orders | None = None) -> PosBridgeContainer:
-    if orders is None and config.orders_grpc_addr:
-        from pos_bridge.adapters.orders_client import OrdersClient
+              new_id: IdGenerator | None = None, orders: Orders | None = None, providers: Providers | None = None,
+              sealer: Sealer | None = None) -> PosBridgeContainer:
+    if sealer is None and config.pos_credentials_key:
+        from chassis.crypto import Sealer as AesGcmSealer
 
-        orders = OrdersClient(config.orders_grpc_addr)
+        sealer = AesGcmSealer(config.pos_credentials_key)
+    if providers is None:
+        from pos_bridge.adapters.square.provider import SquareProvider
+
+        providers = {"square": SquareProvider()}
     return PosBridgeContainer(**base_parts(config, PosBridgeUnitOfWork, SOURCE, uow, clock, new_id),
-                              orders=orders)
+                              orders=orders, providers=providers, sealer=sealer)

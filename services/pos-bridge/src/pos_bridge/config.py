@@ -1,13 +1,24 @@
-from chassis.config import ServiceSettings, load_settings
-from pydantic import Field
+from chassis.config import ServiceSettings, load_settings, validate_aes_key
+from pydantic import Field, field_validator
 
 SERVICE = "pos-bridge"
 SOURCE = "/auraconnect/pos-bridge"  # CloudEvents source of every event pos-bridge publishes
 
 
 class Settings(ServiceSettings):
-    # No process calls orders yet; the POS sync that pushes orders in will require it (see settings()).
+    # orders' CreateOrder (the gRPC call POS orders land through) arrives with the orders branch; until
+    # then no process calls orders and inbound POS orders stop at `fetched`.
     orders_grpc_addr: str | None = Field(None, description="orders gRPC host:port")
+    # Seals each connection's POS credentials and webhook signature key (AES-256-GCM). Required by the
+    # processes that read or write connections (http, consumer); a bad value fails at boot.
+    pos_credentials_key: str | None = Field(None, description="base64 AES-256 key for POS credentials")
+    webhook_max_bytes: int = Field(256 * 1024, description="largest inbound webhook body accepted (413 above)")
+    inbound_poll_seconds: float = Field(0.2, description="how often the inbound worker looks for new events")
+
+    @field_validator("pos_credentials_key")
+    @classmethod
+    def _aes_key(cls, value: str | None) -> str | None:
+        return None if value is None else validate_aes_key(value)
 
 
 def settings(*require: str) -> Settings:

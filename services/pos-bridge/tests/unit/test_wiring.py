@@ -1,17 +1,26 @@
 """The composition root, settings and readiness of pos-bridge's processes, and the REST API over fakes."""
 from __future__ import annotations
 
+import base64
 import inspect
+import json
 import uuid
 
 from chassis.identity import Identity, encode_claims
 from chassis.rbac import role_permissions
 from pos_bridge.adapters.orm import PosConnection
-from pos_bridge.adapters.repositories import ConnectionRepository
+from pos_bridge.adapters.repositories import ConnectionRepository, InboundEventRepository, PosOrderRepository
 from pos_bridge.bootstrap import bootstrap
 from pos_bridge.config import Settings, settings
 from pos_bridge.entrypoints.http_api import build_app, readiness_checks
-from pos_bridge_fakes import FakeConnectionRepository, FakePosBridgeUnitOfWork
+from pos_bridge_fakes import (
+    FakeConnectionRepository,
+    FakeInboundEventRepository,
+    FakePosBridgeUnitOfWork,
+    FakePosOrderRepository,
+    FakeProvider,
+    PlainSealer,
+)
 
 DB = {"database_url": "postgresql+psycopg://u:p@127.0.0.1:1/db", "db_schema": "pos_bridge"}
 
@@ -29,15 +38,35 @@ def public_methods(cls) -> dict[str, inspect.Signature]:
     return {n: inspect.signature(f) for n, f in vars(cls).items() if callable(f) and not n.startswith("_")}
 
 
-def test_the_fake_repository_keeps_the_real_ones_contract():
+def test_the_fake_repositories_keep_the_real_ones_contract():
     assert public_methods(FakeConnectionRepository) == public_methods(ConnectionRepository)
+    assert public_methods(FakeInboundEventRepository) == public_methods(InboundEventRepository)
+    assert public_methods(FakePosOrderRepository) == public_methods(PosOrderRepository)
+
+
+def test_the_fake_provider_keeps_the_square_adapters_contract():
+    from pos_bridge.adapters.square.provider import SquareProvider
+
+    real = {n for n in public_methods(SquareProvider) if n != "name"}
+    assert real == set(public_methods(FakeProvider))
 
 
 def test_bootstrap_takes_fakes_and_needs_no_peer_address():
     orders = object()
     container = bootstrap(Settings(**DB), uow=FakePosBridgeUnitOfWork, orders=orders)
     assert container.orders is orders and container.engine is None
-    assert bootstrap(Settings(**DB), uow=FakePosBridgeUnitOfWork).orders is None
+    default = bootstrap(Settings(**DB), uow=FakePosBridgeUnitOfWork)
+    assert default.orders is None and default.sealer is None and set(default.providers) == {"square"}
+    keyed = bootstrap(Settings(**DB, pos_credentials_key=base64.b64encode(bytes(32)).decode()), uow=FakePosBridgeUnitOfWork)
+    assert keyed.sealer.open(keyed.sealer.seal(b"x", b"row"), b"row") == b"x"
+
+
+def test_a_bad_credentials_key_fails_at_boot():
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        Settings(**DB, pos_credentials_key="short")
 
 
 def test_no_process_requires_the_orders_address_yet(monkeypatch):
@@ -64,3 +93,36 @@ def test_the_rest_api_over_fakes():
     assert connection["location_id"] == str(location) and connection["provider"] == "square"
     bad = client.get("/api/pos-bridge/v1/connections", params={"location_id": "patio"})
     assert bad.status_code == 422 and bad.json()["field"] == "location_id"
+
+
+def test_connections_and_the_webhook_over_rest():
+    tenant = uuid.uuid4()
+    uow, provider = FakePosBridgeUnitOfWork(), FakeProvider()
+    config = Settings(**DB, webhook_max_bytes=2048)
+    container = bootstrap(config, uow=lambda: uow, providers={"square": provider}, sealer=PlainSealer())
+    admin = Identity(subject=str(uuid.uuid4()), tenant_id=str(tenant), permissions=role_permissions("admin"))
+    client = rest_client(build_app(container), headers={"x-jwt-payload": encode_claims(admin.claims())})
+    made = client.post("/api/pos-bridge/v1/connections", json={
+        "provider": "square", "location_id": str(uuid.uuid4()), "external_merchant_id": "M1",
+        "external_location_id": "L1", "credentials": {"access_token": "secret-token"},
+        "webhook": {"notification_url": "https://aura.example/hook", "signature_key": "good"}})
+    assert made.status_code == 201 and "secret-token" not in made.text and "good" not in made.text
+    cid = made.json()["connection_id"]
+    assert client.get(f"/api/pos-bridge/v1/connections/{cid}").json()["status"] == "active"
+    bad = client.post("/api/pos-bridge/v1/connections", json={"provider": "pos9000"})
+    assert bad.status_code == 422 and bad.json()["field"] == "provider"
+    body = json.dumps({"type": "order.created", "event_id": "e1", "merchant_id": "M1",
+                       "data": {"id": "O1", "object": {"order_created": {"order_id": "O1", "version": 1}}}}).encode()
+    public = rest_client(build_app(container))   # no identity: the gateway lets webhooks through
+    hook = f"/api/pos-bridge/v1/webhooks/square/{cid}"
+    assert public.post(hook, content=body, headers={"x-test-signature": "bad"}).status_code == 401
+    assert uow.inbound_events.rows == []
+    first = public.post(hook, content=body, headers={"x-test-signature": "good"})
+    again = public.post(hook, content=body, headers={"x-test-signature": "good"})
+    assert first.json() == {"stored": 1, "duplicates": 0} and again.json() == {"stored": 0, "duplicates": 1}
+    assert public.post(hook, content=b"x" * 4096, headers={"x-test-signature": "good"}).status_code == 413
+    assert client.get(f"/api/pos-bridge/v1/connections/{cid}/sync").json()["events"] == {"received": 1}
+    assert client.post(f"/api/pos-bridge/v1/connections/{cid}/pause").json()["status"] == "paused"
+    assert public.post(hook, content=body, headers={"x-test-signature": "good"}).status_code == 503
+    assert client.delete(f"/api/pos-bridge/v1/connections/{cid}").status_code == 204
+    assert client.get(f"/api/pos-bridge/v1/connections/{cid}").status_code == 404

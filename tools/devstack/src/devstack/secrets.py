@@ -16,7 +16,7 @@ NAMES = (
 
 
 def _new(name: str) -> str:
-    if name.endswith("ENCRYPTION_KEY"):
+    if name.endswith(("ENCRYPTION_KEY", "CREDENTIALS_KEY")):
         return base64.b64encode(os.urandom(32)).decode()  # AES-256-GCM key
     if name == "DEMO_ADMIN_PASSWORD":
         return "Demo-" + secrets.token_urlsafe(9)

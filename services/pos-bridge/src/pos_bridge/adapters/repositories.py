@@ -4,11 +4,13 @@ Reads leave soft-deleted rows out; a repository never commits."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from pos_bridge.adapters.orm import PosConnection
+from pos_bridge.adapters.orm import InboundEvent, PosConnection, PosOrder
 
 
 class ConnectionRepository:
@@ -17,6 +19,12 @@ class ConnectionRepository:
 
     def add(self, connection: PosConnection) -> None:
         self.session.add(connection)
+        self.session.flush()
+
+    def get(self, connection_id: uuid.UUID) -> PosConnection | None:
+        """A live connection by id, whatever its tenant (the webhook path knows no tenant yet)."""
+        row = self.session.get(PosConnection, connection_id)
+        return row if row is not None and row.deleted_at is None else None
 
     def for_tenant(self, tenant_id: uuid.UUID, location_id: uuid.UUID | None = None) -> list[PosConnection]:
         """The tenant's live connections, of one location when `location_id` is given."""
@@ -24,3 +32,51 @@ class ConnectionRepository:
         if location_id is not None:
             query = query.where(PosConnection.location_id == location_id)
         return list(self.session.scalars(query.order_by(PosConnection.created_at, PosConnection.id)))
+
+
+class InboundEventRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_if_new(self, event: InboundEvent) -> bool:
+        """Store the event unless its (connection, provider event id) is already stored; True when new.
+        ON CONFLICT DO NOTHING: concurrent duplicate deliveries never fail, exactly one stores."""
+        values = {c.name: getattr(event, c.key) for c in InboundEvent.__table__.columns
+                  if getattr(event, c.key) is not None}
+        values.setdefault("id", uuid.uuid4())
+        inserted = self.session.execute(
+            insert(InboundEvent).values(**values)
+            .on_conflict_do_nothing(index_elements=["connection_id", "provider_event_id"])
+            .returning(InboundEvent.id)).first()
+        return inserted is not None
+
+    def due(self, now: datetime, limit: int) -> list[InboundEvent]:
+        """Events waiting to be processed, oldest first, locked for this transaction (SKIP LOCKED: two
+        workers never take the same event)."""
+        query = (select(InboundEvent).where(InboundEvent.status == "received", InboundEvent.next_attempt_at <= now)
+                 .order_by(InboundEvent.received_at, InboundEvent.id).limit(limit).with_for_update(skip_locked=True))
+        return list(self.session.scalars(query))
+
+    def for_connection(self, connection_id: uuid.UUID) -> list[InboundEvent]:
+        query = select(InboundEvent).where(InboundEvent.connection_id == connection_id)
+        return list(self.session.scalars(query.order_by(InboundEvent.received_at, InboundEvent.id)))
+
+
+class PosOrderRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, connection_id: uuid.UUID, provider_order_id: str, *, lock: bool = False) -> PosOrder | None:
+        query = select(PosOrder).where(PosOrder.connection_id == connection_id,
+                                       PosOrder.provider_order_id == provider_order_id)
+        if lock:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def add(self, order: PosOrder) -> None:
+        self.session.add(order)
+        self.session.flush()
+
+    def for_connection(self, connection_id: uuid.UUID) -> list[PosOrder]:
+        query = select(PosOrder).where(PosOrder.connection_id == connection_id)
+        return list(self.session.scalars(query.order_by(PosOrder.created_at, PosOrder.id)))

@@ -4,11 +4,15 @@ from __future__ import annotations
 from chassis.uow import SqlUnitOfWork
 from sqlalchemy.orm import Session
 
-from pos_bridge.adapters.repositories import ConnectionRepository
+from pos_bridge.adapters.repositories import ConnectionRepository, InboundEventRepository, PosOrderRepository
 
 
 class PosBridgeUnitOfWork(SqlUnitOfWork):
     connections: ConnectionRepository
+    inbound_events: InboundEventRepository
+    pos_orders: PosOrderRepository
 
     def _open(self, session: Session) -> None:
         self.connections = ConnectionRepository(session)
+        self.inbound_events = InboundEventRepository(session)
+        self.pos_orders = PosOrderRepository(session)

@@ -1,36 +1,123 @@
-"""pos-bridge REST API under /api/pos-bridge/v1: parses requests, calls use cases, answers JSON."""
+"""pos-bridge REST API under /api/pos-bridge/v1: parses requests, calls use cases, answers JSON.
+
+The webhook routes are public at the gateway (no JWT: a POS cannot log in); each request is verified
+here against its connection's signature key instead."""
 from __future__ import annotations
 
 from chassis import readiness
+from chassis.errors import InvalidInput
 from chassis.http import create_app, current_identity
 from chassis.identity import Identity
 from chassis.runtime import run_http, start
-from fastapi import Depends, Query
+from fastapi import Body, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from pos_bridge.bootstrap import PosBridgeContainer, bootstrap
 from pos_bridge.config import SERVICE, settings
-from pos_bridge.service_layer import connections
+from pos_bridge.service_layer import connections, inbound
 
 
 def readiness_checks(container: PosBridgeContainer) -> dict[str, readiness.Check]:
-    """What requests here use: PostgreSQL only (never Redis or Kafka)."""
+    """What requests here use: PostgreSQL only (never Redis or Kafka; the POS is called by the worker)."""
     return {"postgres": readiness.postgres(container.engine)} if container.engine is not None else {}
 
 
 def build_app(container: PosBridgeContainer):
     app = create_app(SERVICE, readiness_checks(container))
     uow = container.uow
+    base = "/api/pos-bridge/v1"
+    max_bytes = container.config.webhook_max_bytes
 
-    @app.get("/api/pos-bridge/v1/connections", tags=["connections"])
+    def sealer():
+        if container.sealer is None:
+            raise RuntimeError("POS_CREDENTIALS_KEY is not configured")
+        return container.sealer
+
+    @app.get(f"{base}/connections", tags=["connections"])
     def list_connections(location_id: str | None = Query(None, description="only this location's"),
                          identity: Identity = Depends(current_identity)) -> dict:
         """The tenant's POS connections: settings:read."""
         return {"connections": [c.as_json() for c in connections.list_connections(uow, identity, location_id)]}
 
+    @app.post(f"{base}/connections", tags=["connections"], status_code=201)
+    def create_connection(body: dict = Body(..., examples=[{
+            "provider": "square", "location_id": "uuid", "external_merchant_id": "MLEFBHHSJGVHD",
+            "external_location_id": "L1", "api_base_url": "https://connect.squareupsandbox.com",
+            "credentials": {"access_token": "..."},
+            "webhook": {"notification_url": "https://example.com/api/pos-bridge/v1/webhooks/square/<id>",
+                        "signature_key": "..."}}]),
+            identity: Identity = Depends(current_identity)) -> dict:
+        """Link a location to a POS account: settings:update. credentials and webhook.signature_key are
+        write-only (sealed at rest, never returned)."""
+        return connections.create_connection(uow, sealer(), identity, body).as_json()
+
+    @app.get(f"{base}/connections/{{connection_id}}", tags=["connections"])
+    def get_connection(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
+        return connections.get_connection(uow, identity, connection_id).as_json()
+
+    @app.put(f"{base}/connections/{{connection_id}}/webhook", tags=["connections"])
+    def set_webhook(connection_id: str, body: dict = Body(..., examples=[{
+            "notification_url": "https://example.com/api/pos-bridge/v1/webhooks/square/<connection_id>",
+            "signature_key": "..."}]), identity: Identity = Depends(current_identity)) -> dict:
+        """The POS's webhook subscription for this connection: settings:update (the key is write-only)."""
+        return connections.set_webhook(uow, sealer(), identity, connection_id, body).as_json()
+
+    @app.post(f"{base}/connections/{{connection_id}}/pause", tags=["connections"])
+    def pause(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
+        """Stop taking webhooks (the POS retries them) and processing: settings:update."""
+        return connections.set_active(uow, identity, connection_id, False).as_json()
+
+    @app.post(f"{base}/connections/{{connection_id}}/resume", tags=["connections"])
+    def resume(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
+        return connections.set_active(uow, identity, connection_id, True).as_json()
+
+    @app.delete(f"{base}/connections/{{connection_id}}", tags=["connections"], status_code=204)
+    def delete(connection_id: str, identity: Identity = Depends(current_identity)) -> Response:
+        connections.delete_connection(uow, identity, connection_id, container.clock())
+        return Response(status_code=204)
+
+    @app.get(f"{base}/connections/{{connection_id}}/sync", tags=["connections"])
+    def sync_status(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
+        """Inbound so far: events by status, POS orders held, the last event received (settings:read)."""
+        events, orders = inbound.list_inbound(uow, identity, connection_id)
+        by_status: dict[str, int] = {}
+        for event in events:
+            by_status[event.status] = by_status.get(event.status, 0) + 1
+        return {"connection_id": connection_id, "events": by_status, "orders": len(orders),
+                "failures": [e.as_json() for e in events if e.status == "failed"][-20:]}
+
+    @app.get(f"{base}/connections/{{connection_id}}/events", tags=["connections"])
+    def events(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
+        """Every POS notification stored for the connection, oldest first (settings:read)."""
+        return {"events": [e.as_json() for e in inbound.list_inbound(uow, identity, connection_id)[0]]}
+
+    @app.get(f"{base}/connections/{{connection_id}}/orders", tags=["connections"])
+    def pos_orders(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
+        """The POS orders fetched for the connection, newest version each (settings:read)."""
+        return {"orders": [o.as_json() for o in inbound.list_inbound(uow, identity, connection_id)[1]]}
+
+    @app.post(f"{base}/webhooks/{{provider}}/{{connection_id}}", tags=["webhooks"])
+    async def webhook(provider: str, connection_id: str, request: Request) -> JSONResponse:
+        """A POS notification: verified against the connection's signature key (401 otherwise, nothing
+        stored), stored once per provider event id, acknowledged; processed asynchronously."""
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            return JSONResponse({"error": "PayloadTooLarge", "message": f"body over {max_bytes} bytes"}, 413)
+        raw = await request.body()
+        if len(raw) > max_bytes:
+            return JSONResponse({"error": "PayloadTooLarge", "message": f"body over {max_bytes} bytes"}, 413)
+        if provider not in container.providers:
+            raise InvalidInput("unknown provider", field="provider")
+        from starlette.concurrency import run_in_threadpool
+
+        received = await run_in_threadpool(inbound.receive_webhook, uow, sealer(), container.providers, provider,
+                                           connection_id, dict(request.headers), raw)
+        return JSONResponse({"stored": received.stored, "duplicates": received.duplicates})
+
     return app
 
 
 if __name__ == "__main__":
-    config = settings()
+    config = settings("pos_credentials_key")
     start(SERVICE, "http", config)
     run_http(SERVICE, config, build_app(bootstrap(config)))

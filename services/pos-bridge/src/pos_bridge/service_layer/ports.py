@@ -1,14 +1,71 @@
 """What pos-bridge's use cases need from outside, as protocols: adapters implement them, tests fake them."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
-from auraconnect.orders.v1 import orders_pb2
 from chassis.identity import Identity
+
+from pos_bridge.domain.connection import ProviderConnection
+from pos_bridge.domain.errors import ProviderError
+from pos_bridge.domain.model import ChangePage, Menu, MenuChange, Order, OrderState, WebhookEvent
+
+
+class PosProvider(Protocol):
+    """One POS (Square, Clover, Toast) behind one interface (`pos_bridge.adapters.<provider>`).
+
+    Every call takes the connection (its secrets opened) and raises ProviderError on failure. The
+    webhook calls are pure: they never call the POS."""
+
+    name: str
+
+    def connect(self, connection: ProviderConnection) -> None:
+        """Check the credentials reach the merchant/location (raises ProviderError AUTH / NOT_FOUND)."""
+
+    def refresh_credentials(self, connection: ProviderConnection) -> dict:
+        """New credentials (Square 30-day tokens, Clover single-use refresh tokens, Toast re-login);
+        the caller seals and stores them. Returns the same credentials when nothing is due."""
+
+    def pull_menu(self, connection: ProviderConnection, cursor: str | None = None) -> Menu:
+        """One page of the POS catalog as a Menu (its `cursor` names the next page)."""
+
+    def push_menu_change(self, connection: ProviderConnection, change: MenuChange) -> None:
+        """A price change or an 86 (unavailable) back to the POS."""
+
+    def fetch_order(self, connection: ProviderConnection, order_id: str) -> Order:
+        """The full order (after a thin webhook event)."""
+
+    def push_order_status(self, connection: ProviderConnection, order_id: str, state: OrderState,
+                          expected_version: int | None, idempotency_key: str) -> Order:
+        """Our status change (kitchen done, closed) back to the POS."""
+
+    def list_changes(self, connection: ProviderConnection, since_cursor: str | None) -> ChangePage:
+        """Orders changed since a cursor (polling reconciliation)."""
+
+    def verify_webhook(self, connection: ProviderConnection, headers: Mapping[str, str], raw_body: bytes) -> bool:
+        """Whether the notification carries a valid signature for this connection (constant time)."""
+
+    def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> list[WebhookEvent]:
+        """The events in a verified notification (raises InvalidInput when it is malformed)."""
 
 
 class Orders(Protocol):
-    """The orders service (`pos_bridge.adapters.orders_client.OrdersClient`): where POS orders land
-    and whose status changes go back to the POS. Raises the peer's errors as domain errors."""
+    """The orders service: where POS orders land (`CreateOrder`, idempotent by channel + external id).
 
-    def get_order(self, identity: Identity, order_id: str) -> orders_pb2.Order: ...
+    The real client (orders' gRPC `CreateOrder`) arrives with the orders branch; tests use a fake."""
+
+    def create_order(self, identity: Identity, connection: ProviderConnection, order: Order) -> str:
+        """The AuraConnect order id of `order` (the same id when called again for the same POS order)."""
+
+
+class Sealer(Protocol):
+    """Encryption at rest (chassis.crypto.Sealer): AES-256-GCM bound to a row and column."""
+
+    def seal(self, plaintext: bytes, associated_data: bytes) -> bytes: ...
+
+    def open(self, sealed: bytes, associated_data: bytes) -> bytes: ...
+
+
+Providers = Mapping[str, PosProvider]
+
+__all__ = ["Orders", "PosProvider", "ProviderError", "Providers", "Sealer"]

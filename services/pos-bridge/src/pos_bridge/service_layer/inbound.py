@@ -1,0 +1,157 @@
+"""Inbound POS notifications: verify and store quickly (the webhook), then process asynchronously
+(the worker): fetch the full object from the POS, keep the newest version, hand it to orders.
+
+Receiving stores each verified event once (dedup by the provider's event id) and acknowledges; the
+POS is never called on that path, so the acknowledgement stays fast. Processing is out-of-order
+safe: an event or a fetched order older than what we hold changes nothing."""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chassis.errors import DependencyUnavailable, Unauthenticated
+from chassis.identity import service_identity
+from chassis.uow import UnitOfWorkFactory
+
+from pos_bridge.adapters.orm import InboundEvent, PosOrder
+from pos_bridge.config import SERVICE
+from pos_bridge.domain.codec import order_to_json
+from pos_bridge.domain.model import EventKind, is_newer
+from pos_bridge.domain.retry import backoff_seconds
+from pos_bridge.service_layer.connections import open_connection, owned_connection, require_permission
+from pos_bridge.service_layer.ports import Orders, ProviderError, Providers, Sealer
+from pos_bridge.service_layer.views import InboundEventView, PosOrderView
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+PAUSED_RETRY = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Received:
+    stored: int        # new events stored
+    duplicates: int    # events we already had (a redelivery)
+
+
+def receive_webhook(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, provider: str,
+                    connection_id: str, headers: Mapping[str, str], raw_body: bytes) -> Received:
+    """Verify a POS notification against its connection and store its events. Anything that does
+    not verify is Unauthenticated (401) and stores nothing; an unknown connection looks the same,
+    so the endpoint tells a caller nothing about which connections exist."""
+    adapter = providers.get(provider)
+    try:
+        connection_uuid = uuid.UUID(connection_id)
+    except ValueError:
+        raise Unauthenticated("signature does not verify") from None
+    with uow() as work:
+        row = work.connections.get(connection_uuid)
+        if adapter is None or row is None or row.provider != provider:
+            raise Unauthenticated("signature does not verify")
+        connection = open_connection(row, sealer)
+        if not adapter.verify_webhook(connection, headers, raw_body):
+            raise Unauthenticated("signature does not verify")
+        if not row.active:
+            # Paused: refuse without storing so the POS retries (Square for 72 h) until resumed.
+            raise DependencyUnavailable("connection is paused")
+        events = adapter.parse_webhook(headers, raw_body)
+        stored = 0
+        for event in events:
+            stored += work.inbound_events.add_if_new(InboundEvent(
+                tenant_id=row.tenant_id, connection_id=row.id, provider=provider,
+                provider_event_id=event.provider_event_id, event_type=event.event_type, kind=event.kind.value,
+                object_id=event.object_id, object_version=event.object_version, occurred_at=event.occurred_at,
+                payload={"merchant_ref": event.merchant_ref, "location_ref": event.location_ref,
+                         "embedded": event.embedded}))
+        work.commit()
+    return Received(stored, len(events) - stored)
+
+
+def process_due_events(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, orders: Orders | None,
+                       now: datetime, limit: int = 50) -> int:
+    """Process up to `limit` stored events, each in its own transaction (one failure never holds up
+    or rolls back another). Returns how many were taken."""
+    taken = 0
+    while taken < limit:
+        with uow() as work:
+            due = work.inbound_events.due(now, 1)
+            if not due:
+                return taken
+            _process(work, due[0], sealer, providers, orders, now)
+            work.commit()
+        taken += 1
+    return taken
+
+
+def _process(work, event: InboundEvent, sealer: Sealer, providers: Providers, orders: Orders | None,
+             now: datetime) -> None:
+    event.attempts += 1
+    row = work.connections.get(event.connection_id)
+    if row is None:
+        _finish(event, "failed", now, "connection deleted")
+        return
+    if not row.active:
+        event.attempts -= 1
+        event.next_attempt_at = now + PAUSED_RETRY   # waits for resume, nothing lost
+        return
+    if event.kind != EventKind.ORDER.value or not event.object_id:
+        _finish(event, "ignored", now)   # payments, catalog and others come with the two-way sync
+        return
+    held = work.pos_orders.get(row.id, event.object_id, lock=True)
+    if held is not None and event.object_version is not None and not is_newer(
+            (event.object_version, event.occurred_at), (held.version, held.provider_updated_at)):
+        _finish(event, "stale", now)     # an older (or repeated) update: no need to ask the POS
+        return
+    connection = open_connection(row, sealer)
+    try:
+        order = providers[row.provider].fetch_order(connection, event.object_id)
+    except ProviderError as error:
+        _retry_or_fail(event, error, now)
+        return
+    if held is not None and not is_newer((order.version, order.updated_at), (held.version, held.provider_updated_at)):
+        _finish(event, "stale", now)
+        return
+    if held is None:
+        held = PosOrder(tenant_id=row.tenant_id, connection_id=row.id, provider=row.provider,
+                        provider_order_id=order.provider_order_id, state=order.state.value,
+                        order=order_to_json(order), status="fetched")
+        work.pos_orders.add(held)
+    held.version, held.provider_updated_at = order.version, order.updated_at
+    held.state, held.order = order.state.value, order_to_json(order)
+    if orders is None:
+        _finish(event, "fetched", now)   # orders' CreateOrder is not wired yet: the order waits here
+        return
+    identity = service_identity(SERVICE, str(row.tenant_id), frozenset({"orders:create", "orders:update"}))
+    try:
+        held.aura_order_id = orders.create_order(identity, connection, order)
+    except Exception as error:  # noqa: BLE001 - a peer failure: retry the event later, keep the fetch
+        _retry_or_fail(event, ProviderError("TRANSIENT", f"orders: {error!r}"), now)
+        return
+    held.status = "created"
+    _finish(event, "created", now)
+
+
+def _finish(event: InboundEvent, status: str, now: datetime, error: str | None = None) -> None:
+    event.status, event.processed_at, event.last_error = status, now, error
+
+
+def _retry_or_fail(event: InboundEvent, error: ProviderError, now: datetime) -> None:
+    event.last_error = str(error)[:500]
+    if not error.retryable or event.attempts >= MAX_ATTEMPTS:
+        _finish(event, "failed", now, event.last_error)
+        log.warning("inbound event %s failed for good: %s", event.provider_event_id, event.last_error)
+        return
+    event.next_attempt_at = now + timedelta(seconds=backoff_seconds(event.attempts, retry_after=error.retry_after))
+
+
+def list_inbound(uow: UnitOfWorkFactory, identity, connection_id: str) -> tuple[list[InboundEventView],
+                                                                                 list[PosOrderView]]:
+    """What a connection received and the POS orders it holds (settings:read): the sync's own view."""
+    require_permission(identity, "settings:read")
+    with uow() as work:
+        row = owned_connection(work, identity, connection_id)
+        return ([InboundEventView.of(e) for e in work.inbound_events.for_connection(row.id)],
+                [PosOrderView.of(o) for o in work.pos_orders.for_connection(row.id)])
