@@ -7,7 +7,7 @@ SOURCE = "/auraconnect/orders"  # CloudEvents source of everything orders publis
 
 class Settings(ServiceSettings):
     tax_grpc_addr: str | None = None  # the HTTP API prices orders with it
-    auth_grpc_addr: str | None = None  # not used yet
+    auth_grpc_addr: str | None = None  # servers checked, business dates from location time zones
 
 
 def settings(require: tuple[str, ...] = ()) -> Settings:
