@@ -381,6 +381,8 @@ def _validated_line(index: int, line: LineInput, new_id: Callable[[], uuid.UUID]
         raise InvalidInput(f"must be between 1 and {MAX_QUANTITY}", field=f"{where}.quantity")
     if not 0 <= line.unit_price_cents <= MAX_CENTS:
         raise InvalidInput(f"must be between 0 and {MAX_CENTS}", field=f"{where}.unit_price_cents")
+    if line.quantity * line.unit_price_cents > MAX_CENTS:
+        raise InvalidInput(f"the line comes to more than {MAX_CENTS} cents", field=f"{where}.unit_price_cents")
     if not 0 <= line.discount_cents <= line.quantity * line.unit_price_cents:
         raise InvalidInput("must be between 0 and the line amount", field=f"{where}.discount_cents")
     if line.seat is not None and not 0 < line.seat <= MAX_SEAT:
