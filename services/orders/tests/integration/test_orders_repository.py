@@ -183,3 +183,32 @@ def test_the_idempotency_store_keeps_the_first_answer(uow):
         u.commit()
     with uow() as u:
         assert u.idempotency.get(tenant, "k-1") is None
+
+
+def test_two_concurrent_edits_of_one_check_both_land(uow):
+    """The row lock serializes them: the second reads the first's lines and version (no lost update)."""
+    import threading
+
+    tenant = uuid.uuid4()
+    order = save(uow, new_order(tenant))
+    first_has_lock, results = threading.Event(), {}
+
+    def edit(name: str, hold: bool) -> None:
+        with uow() as u:
+            check = u.orders.get(tenant, order.order_id, for_update=True)
+            if hold:
+                first_has_lock.set()
+                threading.Event().wait(0.5)  # the other edit waits on the row lock meanwhile
+            check.add_lines([LineInput(name, 1, 100)], actor_id=ACTOR, at=NOW, new_id=uuid.uuid4)
+            results[name] = check.version
+            u.commit()
+
+    first = threading.Thread(target=edit, args=("Tea", True))
+    first.start()
+    first_has_lock.wait(5)
+    edit("Coffee", False)
+    first.join(5)
+    with uow() as u:
+        loaded = u.orders.get(tenant, order.order_id)
+    assert [line.name for line in loaded.lines][-2:] == ["Tea", "Coffee"]
+    assert results == {"Tea": order.version + 1, "Coffee": order.version + 2} and loaded.version == order.version + 2

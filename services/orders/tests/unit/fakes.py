@@ -254,8 +254,9 @@ class FakeMenu:
 
 @dataclass(frozen=True)
 class FakeDiscount:
-    line_id: str
+    line_ref: str
     amount_cents: int
+    rule_id: str = "rule-10-percent"
 
 
 @dataclass

@@ -465,7 +465,7 @@ def _discount(identity: Identity, order: Order, lines: list[model.OrderLine], pe
         return
     by_line: dict[str, int] = {}
     for discount in peers.pricing.discounts(identity, order.location_id, lines, at):
-        by_line[str(discount.line_id)] = by_line.get(str(discount.line_id), 0) + max(0, discount.amount_cents)
+        by_line[discount.line_ref] = by_line.get(discount.line_ref, 0) + max(0, discount.amount_cents)
     for line in lines:
         gross = line.quantity * line.unit_price_cents
         line.discount_cents = min(gross, line.discount_cents + by_line.get(str(line.line_id), 0))

@@ -66,7 +66,10 @@ class MenuLookup(Protocol):
 
 # ---- pricing rules (built on another branch; the lead wires it at merge) ----
 class LineDiscountLike(Protocol):
-    line_id: str
+    """What checks reads of orders.domain.pricing.LineDiscount (pricing branch)."""
+
+    line_ref: str  # the order line's id, as a string
+    rule_id: str
     amount_cents: int
 
 
@@ -74,5 +77,8 @@ class Pricing(Protocol):
     def discounts(self, identity: Identity, location_id: uuid.UUID, lines: list[OrderLine],
                   at: datetime) -> Sequence[LineDiscountLike]:
         """The automatic discounts the location's pricing rules give these lines at `at` (one per
-        line and rule; a line's discounts are summed). Adapts orders.service_layer.pricing.quote."""
+        line and rule; a line's discounts are summed). At merge: an adapter over
+        orders.service_layer.pricing.quote, each line a BasketLine(line_ref=str(line.line_id),
+        quantity, unit_price_cents, item_id, name, category, tags=frozenset(line.kitchen_tags)).
+        Its time zones port (LocationTimeZones) is the container's `directory` (same `time_zone`)."""
         ...
