@@ -298,3 +298,8 @@ def test_every_step_bumps_the_version_and_a_stale_one_is_refused():
         order.check_version(seen)
     assert error.value.http_status == 412 and error.value.field == "version"
     assert [h.version for h in order.history] == list(range(1, order.version + 1))
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_only_a_closed_check_is_refundable(status):
+    assert in_state(status).refundable() == (status == CLOSED)

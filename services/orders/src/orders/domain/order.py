@@ -40,6 +40,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     SERVED: frozenset({CLOSED, VOIDED}),
 }
 FINAL = frozenset({CLOSED, CANCELLED, VOIDED})
+# Refunds come with payments (next issue): a refund is its own record against a closed check, so the
+# check's state stays closed; `refundable()` is the hook payments asks.
+REFUNDABLE = frozenset({CLOSED})
 # Moves the kitchen makes (kitchen:update): the rest is front of house.
 KITCHEN_MOVES = frozenset({(SENT, READY)})
 
@@ -272,6 +275,10 @@ class Order:
         line.status, line.void_reason = LINE_VOIDED, reason
         self._record(new_id, LINE_VOID, actor_id, at, reason=reason, line_id=line_id)
         return line
+
+    def refundable(self) -> bool:
+        """Payments may refund this check (hook for the payments issue)."""
+        return self.status in REFUNDABLE
 
     @property
     def sent(self) -> bool:
