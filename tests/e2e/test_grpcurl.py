@@ -48,7 +48,7 @@ def test_the_documented_grpcurl_command_works_through_the_gateway(platform, gate
     response = json.loads(result.stdout)
     assert response["order"]["orderId"] == order_id
     assert response["order"]["locationId"] == platform.demo["location_id"]
-    assert response["order"]["status"] == "ORDER_STATUS_PLACED"
+    assert response["order"]["status"] == "ORDER_STATUS_OPEN"  # a new check (issue 8: placed became open)
 
 
 def test_without_a_token_the_gateway_refuses(platform):

@@ -22,12 +22,13 @@ def place(admin, platform, tip_cents: int = 0) -> dict:
 
 def test_kitchen_flow_and_illegal_moves(admin, platform):
     order_id = place(admin, platform)["order_id"]
-    for status in ("in_kitchen", "ready", "completed"):
+    # The first flow's names still move a check (issue 8): in_kitchen is now sent, completed served.
+    for status, now in (("in_kitchen", "sent"), ("ready", "ready"), ("completed", "served")):
         response = admin.patch(f"/api/orders/v1/orders/{order_id}", json={"status": status})
-        assert response.status_code == 200 and response.json()["status"] == status
+        assert response.status_code == 200 and response.json()["status"] == now
     back = admin.patch(f"/api/orders/v1/orders/{order_id}", json={"status": "in_kitchen"})
-    assert back.status_code == 409 and back.json()["field"] == "status"
-    assert admin.delete(f"/api/orders/v1/orders/{order_id}").status_code == 409  # completed stays completed
+    assert back.status_code == 409 and back.json()["field"] == "status" and "is served" in back.json()["message"]
+    assert admin.delete(f"/api/orders/v1/orders/{order_id}").status_code == 409  # served: void it, not cancel
     bad = admin.patch(f"/api/orders/v1/orders/{order_id}", json={"status": "eaten"})
     assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "status"
 

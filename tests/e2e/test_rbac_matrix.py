@@ -54,6 +54,12 @@ class Ctx:
         assert response.status_code == 201, response.text
         return response.json()["order_id"]
 
+    def sent_order(self) -> str:
+        order_id = self.new_order()
+        response = self.admin.patch(f"/api/orders/v1/orders/{order_id}", json={"status": "sent"})
+        assert response.status_code == 200, response.text
+        return order_id
+
     def manual_tip(self) -> str:
         response = self.admin.post("/api/payroll/v1/tips", json=_tip_entry(self))
         assert response.status_code == 201, response.text
@@ -187,15 +193,41 @@ PROBES = [
     rest("POST orders", "POST", "/api/orders/v1/orders", _order, None, "orders:create"),
     rest("POST sales-tax:calculate", "POST", "/api/tax/v1/sales-tax:calculate", _tax, None, "orders:create"),
     rest("GET orders/{id}", "GET", lambda c: f"/api/orders/v1/orders/{c.order_id}", None, None, "orders:read"),
-    rest("PATCH orders/{id} status", "PATCH", lambda c: f"/api/orders/v1/orders/{c.new_order()}",
-         {"status": "in_kitchen"}, None, "orders:update"),
+    rest("POST orders (open price)", "POST", "/api/orders/v1/orders", lambda c: {
+        "location_id": c.location_id, "lines": [{"name": "Special", "unit_price_cents": 900, "open_price": True}]},
+        None, "orders:open_price"),
+    rest("POST orders (discount by hand)", "POST", "/api/orders/v1/orders", lambda c: {
+        "location_id": c.location_id, "lines": [{"name": "Special", "unit_price_cents": 900, "open_price": True,
+                                                 "discount_cents": 100}]}, None, "orders:discount"),
+    rest("POST orders/{id}/lines", "POST", lambda c: f"/api/orders/v1/orders/{c.new_order()}/lines",
+         {"lines": [{"name": "Bread", "unit_price_cents": 300}]}, None, "orders:create", "orders:update"),
+    rest("GET orders", "GET", "/api/orders/v1/orders", None, lambda c: {"location_id": c.location_id, "limit": 5},
+         "orders:read", "kitchen:read"),
+    rest("GET orders/{id}/history", "GET", lambda c: f"/api/orders/v1/orders/{c.order_id}/history", None, None,
+         "orders:read", "kitchen:read"),
+    # Sending (in_kitchen is its old name) is the server's; ready is the kitchen's.
+    rest("PATCH orders/{id} status sent", "PATCH", lambda c: f"/api/orders/v1/orders/{c.new_order()}",
+         {"status": "in_kitchen"}, None, "orders:create", "orders:update"),
+    rest("PATCH orders/{id} status ready", "PATCH", lambda c: f"/api/orders/v1/orders/{c.sent_order()}",
+         {"status": "ready"}, None, "kitchen:update", "orders:update"),
     rest("DELETE orders/{id}", "DELETE", lambda c: f"/api/orders/v1/orders/{c.new_order()}", None, None,
          "orders:delete"),
     # ---- reports ----
     rest("GET reports/sales", "GET", "/api/orders/v1/reports/sales", None,
          lambda c: {"from": date.today().isoformat(), "to": date.today().isoformat()}, "reports:read"),
     rpc("OrdersService.GetOrder", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch).GetOrder(
-        orders_pb.GetOrderRequest(order_id=c.order_id), metadata=md, timeout=10), "orders:read"),
+        orders_pb.GetOrderRequest(order_id=c.order_id), metadata=md, timeout=10), "orders:read", "kitchen:read"),
+    rpc("OrdersService.ListOrders", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch).ListOrders(
+        orders_pb.ListOrdersRequest(location_id=c.location_id, limit=5), metadata=md, timeout=10),
+        "orders:read", "kitchen:read"),
+    rpc("OrdersService.CreateOrder", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch).CreateOrder(
+        orders_pb.CreateOrderRequest(location_id=c.location_id, channel="pos:square",
+                                     external_id=f"sq-{uuid.uuid4().hex[:10]}", order_type="takeout",
+                                     lines=[orders_pb.CreateOrderLine(name="Soup", unit_price_cents=500)]),
+        metadata=md, timeout=10), "orders:create"),
+    rpc("OrdersService.UpdateOrderStatus(ready)", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch)
+        .UpdateOrderStatus(orders_pb.UpdateOrderStatusRequest(order_id=c.sent_order(), status="ready"),
+                           metadata=md, timeout=10), "kitchen:update", "orders:update"),
     rpc("TaxService.CalculateSalesTax", lambda ch, c, md: tax_grpc.TaxServiceStub(ch).CalculateSalesTax(
         _tax_proto(c), metadata=md, timeout=10), "orders:create"),
     # ---- payroll ----

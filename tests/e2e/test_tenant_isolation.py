@@ -192,8 +192,13 @@ def _request(method, ids: dict[str, str], field_name: str):
             candidates = _candidates(fld.name if fld.name == field_name else fld.name, ids)
             data[fld.name] = candidates[0]
         elif fld.name == "lines":
-            data["lines"] = [{"line_id": "1", "category": "ITEM_CATEGORY_PREPARED_FOOD", "quantity": 1,
-                              "unit_price_cents": 100}]
+            # A line as the request's own line message has it (tax: SalesTaxLine; orders: CreateOrderLine).
+            line_fields = {f.name: f for f in fld.message_type.fields}
+            line = {"line_id": "1", "name": "Soup", "quantity": 1, "unit_price_cents": 100,
+                    "category": "ITEM_CATEGORY_PREPARED_FOOD"}
+            if "category" in line_fields and line_fields["category"].type == fld.TYPE_STRING:
+                line["category"] = "prepared_food"
+            data["lines"] = [{k: v for k, v in line.items() if k in line_fields}]
         elif fld.name == "as_of":
             data["as_of"] = "2025-01-15"
         elif fld.name == "permission":

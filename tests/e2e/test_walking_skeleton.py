@@ -109,5 +109,6 @@ def test_idempotency_key_returns_the_first_order(admin, platform):
     key = {"Idempotency-Key": str(uuid.uuid4())}
     first = admin.post("/api/orders/v1/orders", json=body, headers=key)
     second = admin.post("/api/orders/v1/orders", json=body, headers=key)
-    assert (first.status_code, second.status_code) == (201, 200)
-    assert first.json()["order_id"] == second.json()["order_id"]
+    # Stripe's semantics (issue 8): the replay answers the first status and body, marked as a replay.
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second.headers["Idempotent-Replayed"] == "true" and first.json() == second.json()

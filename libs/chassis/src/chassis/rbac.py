@@ -2,25 +2,40 @@
 
 Permissions are named `<resource>:<action>` or `<resource>:<action>:own` (the caller's own records
 only; the owning service enforces "own"). Tenant admins may define custom roles from the same names.
+
+A matrix cell reads `"<CRUD letters>[ own][ +<special action>...]"`: the letters grant create, read,
+update, delete (restricted to one's own records by " own"); each `+name` grants one of the resource's
+special actions (`SPECIAL_ACTIONS`), which have no own-record form. E.g. `"CRUD +open_price +discount"`.
 """
 from __future__ import annotations
 
-RESOURCES = ("orders", "staff", "payroll", "reports", "settings")
+RESOURCES = ("orders", "kitchen", "staff", "payroll", "reports", "settings")
 ACTIONS = {"C": "create", "R": "read", "U": "update", "D": "delete"}
+# Actions beyond CRUD, per resource: orders:open_price (a line priced by hand, not from the menu),
+# orders:discount (a manager's discount with a reason).
+SPECIAL_ACTIONS: dict[str, tuple[str, ...]] = {"orders": ("open_price", "discount")}
 
-# role -> resource -> letters (a trailing " own" restricts to the caller's own records)
+# role -> resource -> cell (see the module docstring). The kitchen resource is the kitchen display's:
+# kitchen:update moves a sent check to ready.
 DEFAULT_MATRIX: dict[str, dict[str, str]] = {
-    "admin": {"orders": "CRUD", "staff": "CRUD", "payroll": "CRUD", "reports": "R", "settings": "CRUD"},
-    "manager": {"orders": "CRUD", "staff": "CRU", "payroll": "R", "reports": "R", "settings": "R"},
+    "admin": {"orders": "CRUD +open_price +discount", "kitchen": "RU", "staff": "CRUD", "payroll": "CRUD",
+              "reports": "R", "settings": "CRUD"},
+    "manager": {"orders": "CRUD +open_price +discount", "kitchen": "RU", "staff": "CRU", "payroll": "R",
+                "reports": "R", "settings": "R"},
     "staff": {"orders": "CR", "staff": "R own", "payroll": "R own"},
-    "kitchen": {"orders": "R"},
+    "kitchen": {"orders": "R", "kitchen": "RU"},
 }
 
 
 def permissions_for_cell(resource: str, cell: str) -> set[str]:
-    letters, _, scope = cell.partition(" ")
-    suffix = ":own" if scope == "own" else ""
-    return {f"{resource}:{ACTIONS[letter]}{suffix}" for letter in letters}
+    letters, *words = cell.split()
+    specials = [word[1:] for word in words if word.startswith("+")]
+    unknown = [name for name in specials if name not in SPECIAL_ACTIONS.get(resource, ())]
+    if unknown or any(word != "own" and not word.startswith("+") for word in words):
+        raise ValueError(f"bad matrix cell for {resource}: {cell!r}")
+    suffix = ":own" if "own" in words else ""
+    return ({f"{resource}:{ACTIONS[letter]}{suffix}" for letter in letters}
+            | {f"{resource}:{name}" for name in specials})
 
 
 def role_permissions(role: str, matrix: dict[str, dict[str, str]] = DEFAULT_MATRIX) -> frozenset[str]:
@@ -34,7 +49,7 @@ def permissions_for_roles(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
 
 ALL_PERMISSIONS = frozenset(
     f"{resource}:{action}{scope}" for resource in RESOURCES for action in ACTIONS.values() for scope in ("", ":own")
-)
+) | frozenset(f"{resource}:{action}" for resource, actions in SPECIAL_ACTIONS.items() for action in actions)
 
 BUILTIN_ROLES = frozenset(DEFAULT_MATRIX)
 

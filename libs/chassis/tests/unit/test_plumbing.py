@@ -41,11 +41,11 @@ def test_identity_header_parsing():
 
 
 def test_matrix_cells_become_named_permissions():
-    assert role_permissions("kitchen") == {"orders:read"}
+    assert role_permissions("kitchen") == {"orders:read", "kitchen:read", "kitchen:update"}
     assert role_permissions("staff") == {"orders:create", "orders:read", "staff:read:own", "payroll:read:own"}
     assert "payroll:delete" in role_permissions("admin") and "reports:create" not in role_permissions("admin")
     assert role_permissions("manager") >= {"staff:update"} and "staff:delete" not in role_permissions("manager")
-    assert permissions_for_roles(["kitchen", "staff"]) == role_permissions("staff")
+    assert permissions_for_roles(["kitchen", "staff"]) == role_permissions("staff") | role_permissions("kitchen")
     assert set(DEFAULT_MATRIX) == {"admin", "manager", "staff", "kitchen"}
 
 

@@ -1,6 +1,6 @@
 """The orders composition root: the one place that constructs adapters.
 
-    container = bootstrap(config)                                   # real: PostgreSQL, tax over gRPC
+    container = bootstrap(config)                                   # real: PostgreSQL, tax and auth over gRPC
     container = bootstrap(config, uow=lambda: fake, tax=FakeTax())  # a test
 
 Entrypoints build a container and pass its parts to the use cases.
@@ -16,25 +16,49 @@ from orders.adapters.auth_client import AuthClient
 from orders.adapters.tax_client import TaxClient
 from orders.adapters.unit_of_work import OrdersUnitOfWork
 from orders.config import SOURCE, Settings
-from orders.service_layer.ports import LocationDirectory, LocationTimeZones, SalesTaxPort
+from orders.service_layer.checks import CheckPeers
+from orders.service_layer.menu import MenuFromUnitOfWork
+from orders.service_layer.ports import (
+    LocationDirectory,
+    LocationTimeZones,
+    MenuLookup,
+    Pricing,
+    SalesTaxPort,
+    StaffDirectory,
+)
+from orders.service_layer.pricing import PricingFromUnitOfWork
 
 
 @dataclass
 class OrdersContainer(Container):
-    # None in a process that has no TAX_GRPC_ADDR (gRPC server, relay, consumer): they never price.
+    # None in a process that has no TAX_GRPC_ADDR (relay, consumer): they never price.
     tax: SalesTaxPort | None = None
-    # auth (one client): is a location the caller's tenant's (menu), its time zone (quotes). None in a
-    # process without AUTH_GRPC_ADDR (relay, consumer).
+    # auth (one client): servers checked, business dates and quotes from location time zones, menu
+    # locations checked. None without AUTH_GRPC_ADDR (relay, consumer): business dates are then UTC dates.
+    directory: StaffDirectory | None = None
     time_zones: LocationTimeZones | None = None
     locations: LocationDirectory | None = None
+    # The menu prices lines by item; pricing rules discount them. Both over this service's own unit of work.
+    menu: MenuLookup | None = None
+    pricing: Pricing | None = None
+
+    def peers(self) -> CheckPeers:
+        return CheckPeers(clock=self.clock, new_id=self.new_id, tax=self.tax, directory=self.directory,
+                          menu=self.menu, pricing=self.pricing)
 
 
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
               new_id: IdGenerator | None = None, tax: SalesTaxPort | None = None,
-              time_zones: LocationTimeZones | None = None,
-              locations: LocationDirectory | None = None) -> OrdersContainer:
+              directory: StaffDirectory | None = None, time_zones: LocationTimeZones | None = None,
+              locations: LocationDirectory | None = None, menu: MenuLookup | None = None,
+              pricing: Pricing | None = None) -> OrdersContainer:
     if tax is None and config.tax_grpc_addr:
         tax = TaxClient(config.tax_grpc_addr)
     auth = AuthClient(config.auth_grpc_addr) if config.auth_grpc_addr else None
-    return OrdersContainer(**base_parts(config, OrdersUnitOfWork, SOURCE, uow, clock, new_id), tax=tax,
-                           time_zones=time_zones or auth, locations=locations or auth)
+    parts = base_parts(config, OrdersUnitOfWork, SOURCE, uow, clock, new_id)
+    directory, time_zones, locations = directory or auth, time_zones or auth, locations or auth
+    menu = menu or MenuFromUnitOfWork(parts["uow"])
+    if pricing is None and time_zones is not None:
+        pricing = PricingFromUnitOfWork(parts["uow"], time_zones)
+    return OrdersContainer(**parts, tax=tax, directory=directory, time_zones=time_zones, locations=locations,
+                           menu=menu, pricing=pricing)

@@ -7,7 +7,7 @@ SOURCE = "/auraconnect/orders"  # CloudEvents source of everything orders publis
 
 class Settings(ServiceSettings):
     tax_grpc_addr: str | None = None  # the HTTP API prices orders with it
-    auth_grpc_addr: str | None = None  # the APIs check menu locations and read time zones (pricing) with it
+    auth_grpc_addr: str | None = None  # servers, location time zones (business dates, pricing), menu locations
 
 
 def settings(require: tuple[str, ...] = ()) -> Settings:

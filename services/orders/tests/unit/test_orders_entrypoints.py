@@ -23,16 +23,20 @@ def test_bootstrap_uses_the_fakes_it_is_given(uow, tax, clock, ids):
         uow, tax, clock, ids, None)
 
 
-def test_a_process_without_the_tax_address_has_no_tax_peer(uow):
-    assert bootstrap(Settings(database_url=DB, db_schema="orders"), uow=lambda: uow).tax is None
+def test_a_process_without_peer_addresses_has_no_peers(uow):
+    container = bootstrap(Settings(database_url=DB, db_schema="orders"), uow=lambda: uow)
+    assert (container.tax, container.directory, container.time_zones, container.pricing) == (None, None, None, None)
+    assert container.menu is not None  # the menu is this service's own: always wired
 
 
 def test_the_real_unit_of_work_is_the_default():
     from orders.adapters.unit_of_work import OrdersUnitOfWork
 
-    container = bootstrap(Settings(database_url=DB, db_schema="orders", tax_grpc_addr="127.0.0.1:1"))
+    container = bootstrap(Settings(database_url=DB, db_schema="orders", tax_grpc_addr="127.0.0.1:1",
+                                   auth_grpc_addr="127.0.0.1:2"))
     try:
         assert isinstance(container.uow(), OrdersUnitOfWork) and container.tax is not None
+        assert container.directory is not None
     finally:
         container.engine.dispose()
 
@@ -56,13 +60,33 @@ def test_an_empty_idempotency_key_is_422_naming_the_header(client, uow, key):
     assert uow.commits == 0
 
 
-def test_a_real_idempotency_key_replays(client):
+def test_a_real_idempotency_key_replays_status_and_body(client):
     first = client.post("/api/orders/v1/orders", json=BODY, headers={"Idempotency-Key": "abc"})
     second = client.post("/api/orders/v1/orders", json=BODY, headers={"Idempotency-Key": "abc"})
     no_key = client.post("/api/orders/v1/orders", json=BODY)
-    assert (first.status_code, second.status_code, no_key.status_code) == (201, 200, 201)
+    assert (first.status_code, second.status_code, no_key.status_code) == (201, 201, 201)
+    assert second.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
     assert first.json() == second.json() != no_key.json()
     assert first.json()["total_cents"] == 432 and first.json()["placed_at"] == "2026-03-14T12:30:00+00:00"
+    other_body = client.post("/api/orders/v1/orders", json={**BODY, "tip_cents": 5}, headers={"Idempotency-Key": "abc"})
+    assert other_body.status_code == 422 and other_body.json()["field"] == "Idempotency-Key"
+
+
+def test_writes_take_the_version_from_if_match_and_refuse_a_stale_one(client):
+    order = client.post("/api/orders/v1/orders", json=BODY).json()
+    path = f"/api/orders/v1/orders/{order['order_id']}"
+    assert client.get(path).headers["ETag"] == f'"{order["version"]}"'
+    stale = client.patch(path, json={"status": "sent"}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 412 and stale.json()["field"] == "version"
+    bad = client.patch(path, json={"status": "sent"}, headers={"If-Match": "yesterday"})
+    assert bad.status_code == 422 and bad.json()["field"] == "If-Match"
+    sent = client.patch(path, json={"status": "sent"}, headers={"If-Match": f'"{order["version"]}"'})
+    assert sent.status_code == 200 and sent.json()["status"] == "sent"
+    assert sent.headers["ETag"] == f'"{order["version"] + 1}"'
+    again = client.patch(path, json={"status": "sent"})
+    assert again.status_code == 409 and "is sent" in again.json()["message"]
+    history = client.get(path + "/history").json()["history"]
+    assert [h["to_status"] for h in history if h["kind"] == "status"] == ["open", "sent"]
 
 
 def test_a_report_day_at_the_end_of_the_calendar_is_422(client):

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from chassis.errors import InvalidInput, NotFound, PermissionDenied
 from chassis.identity import Identity
+from chassis.rbac import role_permissions
 from orders.domain.pricing import BasketLine, LineDiscount, ManagerDiscount, RuleInput, StaleVersion
 from orders.service_layer import pricing
 
@@ -165,7 +166,7 @@ def test_manager_discounts_need_the_discount_permission(uow, ids):
         ("manager", "wrong order", 147), ("manager", "wrong order", 353)]  # 1120 : 2700 of what is left
     assert priced.discount_cents == 280 + 500
     with pytest.raises(PermissionDenied) as error:
-        quote(uow, who=identity(), manager_discounts=comp)
+        quote(uow, who=identity(permissions=role_permissions("staff")), manager_discounts=comp)
     assert error.value.field == "manager_discounts"
     assert quote(uow, manager_discounts=[ManagerDiscount("x", percent=Decimal(10), line_ref="wings")]).lines[
         1].discount_cents == 270

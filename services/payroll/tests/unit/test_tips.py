@@ -14,6 +14,7 @@ from chassis.identity import Identity
 from chassis.rbac import role_permissions
 from chassis.timestamps import to_timestamp
 from payroll.domain.tips import MANUAL, ORDER
+from payroll.entrypoints.consumer import SUBSCRIPTIONS
 from payroll.service_layer import tips
 from payroll.service_layer.views import Tip
 from payroll_fakes import FakeDirectory, FakePayrollUnitOfWork, FixedClock
@@ -228,3 +229,63 @@ def test_a_malformed_staff_id_names_the_field(uow):
     with pytest.raises(InvalidInput) as refused:
         tips.list_tips(lambda: uow, person("admin"), "bob")
     assert refused.value.field == "staff_id"
+
+
+# ---- tips follow their order (issue 8): a cancelled or voided order takes its tip back ----
+REVERSED_AT = datetime(2026, 3, 7, 1, 0, tzinfo=UTC)
+
+
+def ended(kind, order_id: str, reason: str = "guest left", tenant: str = TENANT):
+    event = kind(tenant_id=tenant, order_id=order_id, reason=reason, server_staff_id=SERVER, tip_cents=450)
+    return event, EventEnvelope(event_id=str(uuid.uuid4()), event_type=kind.DESCRIPTOR.full_name,
+                                source="/auraconnect/orders", time=REVERSED_AT, subject=order_id)
+
+
+def reverse(uow, event, envelope) -> None:
+    with uow:
+        tips.reverse_tip_of_order(uow, event, envelope, clock=FixedClock(REVERSED_AT))
+        uow.commit()
+
+
+@pytest.mark.parametrize(("kind", "status"), [(order_events.OrderCancelled, "cancelled"),
+                                              (order_events.OrderVoided, "voided")])
+def test_a_cancelled_or_voided_orders_tip_leaves_payroll(uow, kind, status):
+    order_id = str(uuid.uuid4())
+    consume(uow, *placed(450, order_id))
+    [record] = uow.tips.rows.values()
+    reverse(uow, *ended(kind, order_id))
+    assert record.deleted_at == REVERSED_AT and record.note == f"reversed: order {status} (guest left)"
+    assert uow.tips.for_staff(record.tenant_id, record.staff_id) == []
+    [event] = uow.events_of(events_pb2.TipReversed)
+    assert (event.order_id, event.staff_id, event.tip_cents, event.order_status, event.reason) == (
+        order_id, SERVER, 450, status, "guest left")
+    assert event.tip_record_id == str(record.id) and event.reversed_at.ToDatetime(tzinfo=UTC) == REVERSED_AT
+    assert [e.key for e in uow.events if isinstance(e.message, events_pb2.TipReversed)] == [SERVER]
+
+
+def test_a_second_delivery_reverses_once(uow):
+    order_id = str(uuid.uuid4())
+    consume(uow, *placed(450, order_id))
+    reverse(uow, *ended(order_events.OrderCancelled, order_id))
+    reverse(uow, *ended(order_events.OrderVoided, order_id))
+    assert len(uow.events_of(events_pb2.TipReversed)) == 1
+
+
+def test_an_order_without_a_tip_or_of_another_tenant_changes_nothing(uow):
+    reverse(uow, *ended(order_events.OrderCancelled, str(uuid.uuid4())))
+    order_id = str(uuid.uuid4())
+    consume(uow, *placed(450, order_id))
+    reverse(uow, *ended(order_events.OrderCancelled, order_id, tenant=str(uuid.uuid4())))
+    assert uow.events_of(events_pb2.TipReversed) == []
+    assert all(r.deleted_at is None for r in uow.tips.rows.values())
+
+
+def test_a_malformed_order_id_is_parked_not_retried(uow):
+    with pytest.raises(PermanentEventError):
+        reverse(uow, *ended(order_events.OrderCancelled, "not-an-id"))
+
+
+def test_the_consumer_subscribes_to_cancelled_and_voided_orders():
+    for kind in (order_events.OrderCancelled, order_events.OrderVoided):
+        subscription = SUBSCRIPTIONS[kind.DESCRIPTOR.full_name]
+        assert subscription.handler is tips.reverse_tip_of_order

@@ -1,9 +1,10 @@
 """orders tables (schema orders)."""
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from chassis.db import TimestampedMixin, make_base
-from sqlalchemy import BigInteger, ForeignKey, Integer, Text, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, Text, UniqueConstraint, Uuid
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 Base = make_base()
@@ -26,7 +27,18 @@ class OrderRow(TimestampedMixin, Base):
     tax_rules_version: Mapped[str] = mapped_column(Text)
     placed_at: Mapped[datetime]
     idempotency_key: Mapped[str | None] = mapped_column(Text)
+    # checks (migration 0004)
+    order_type: Mapped[str] = mapped_column(Text, default="dine_in")
+    channel: Mapped[str] = mapped_column(Text, default="counter")
+    table_label: Mapped[str] = mapped_column(Text, default="")
+    guest_count: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    external_id: Mapped[str] = mapped_column(Text, default="")
+    business_date: Mapped[date | None]
+    version: Mapped[int] = mapped_column(BigInteger, default=1)
+    held_courses: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     lines: Mapped[list["OrderLineRow"]] = relationship(order_by="OrderLineRow.position", lazy="selectin")
+    history: Mapped[list["OrderHistoryRow"]] = relationship(order_by="OrderHistoryRow.version", lazy="selectin")
 
 
 class OrderLineRow(Base):
@@ -42,3 +54,48 @@ class OrderLineRow(Base):
     unit_price_cents: Mapped[int] = mapped_column(BigInteger)
     discount_cents: Mapped[int] = mapped_column(BigInteger)
     tax_cents: Mapped[int] = mapped_column(BigInteger)
+    item_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    modifiers: Mapped[list] = mapped_column(JSONB, default=list)
+    seat: Mapped[int | None] = mapped_column(Integer)
+    course: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    open_price: Mapped[bool] = mapped_column(Boolean, default=False)
+    kitchen_tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    prep_time_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(Text, default="active")
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+    addition: Mapped[bool] = mapped_column(Boolean, default=False)
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OrderHistoryRow(Base):
+    """One step of a check (a status move, lines added, a line void, a course held or fired)."""
+
+    __tablename__ = "order_history"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    version: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(Text)
+    from_status: Mapped[str | None] = mapped_column(Text)
+    to_status: Mapped[str | None] = mapped_column(Text)
+    line_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    course: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
+
+
+class IdempotencyKeyRow(Base):
+    """The first response to a creating POST, replayed for a retry with the same key and body."""
+
+    __tablename__ = "idempotency_keys"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    request_hash: Mapped[str] = mapped_column(Text)
+    order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    response_status: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[dict] = mapped_column(JSONB)
+    created_at: Mapped[datetime]

@@ -10,26 +10,30 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orders.adapters.orm import OrderLineRow, OrderRow
-from orders.domain.order import IdempotencyKeyTaken, Order, OrderLine
+from orders.adapters.orm import IdempotencyKeyRow, OrderHistoryRow, OrderLineRow, OrderRow
+from orders.domain.idempotency import StoredResponse
+from orders.domain.listing import OrderFilter
+from orders.domain.order import HistoryEntry, IdempotencyKeyTaken, Modifier, Order, OrderLine
 from orders.domain.reports import LocationSales
 
-# Named by the naming convention in migration 0001.
-IDEMPOTENCY_CONSTRAINT = "uq_orders_tenant_id_idempotency_key"
+# Named by the naming convention in migration 0001 / explicitly in 0004.
+IDEMPOTENCY_CONSTRAINTS = ("uq_orders_tenant_id_idempotency_key", "pk_idempotency_keys",
+                           "uq_orders_channel_external_id")
 
 
 def translating_integrity_errors(action: Callable[[], None]) -> None:
-    """Runs `action` (a flush or commit), turning the one integrity error the service layer handles
+    """Runs `action` (a flush or commit), turning the integrity errors the service layer handles
     into a domain exception (it imports no SQLAlchemy); every other one stays what it is."""
     try:
         action()
     except IntegrityError as error:
-        if getattr(getattr(error.orig, "diag", None), "constraint_name", None) == IDEMPOTENCY_CONSTRAINT:
-            raise IdempotencyKeyTaken(IDEMPOTENCY_CONSTRAINT) from error
+        name = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+        if name in IDEMPOTENCY_CONSTRAINTS:
+            raise IdempotencyKeyTaken(name) from error
         raise
 
 
@@ -39,8 +43,8 @@ class OrderRepository:
         self._tracked: dict[uuid.UUID, tuple[Order, OrderRow]] = {}
 
     def add(self, order: Order) -> None:
-        """Inserts at once: a taken Idempotency-Key raises IdempotencyKeyTaken here, not from whatever
-        statement would otherwise autoflush the row (the outbox insert of the same use case)."""
+        """Inserts at once: a taken key (Idempotency-Key, channel + external id) raises
+        IdempotencyKeyTaken here, not from whatever statement would otherwise autoflush the row."""
         row = OrderRow(id=order.order_id)
         _write(order, row)
         self.session.add(row)
@@ -60,12 +64,34 @@ class OrderRepository:
         return self._track(self.session.scalars(select(OrderRow).where(
             OrderRow.tenant_id == tenant_id, OrderRow.idempotency_key == key)).first())
 
+    def get_by_external_id(self, tenant_id: uuid.UUID, channel: str, external_id: str) -> Order | None:
+        return self._track(self.session.scalars(select(OrderRow).where(
+            OrderRow.tenant_id == tenant_id, OrderRow.channel == channel,
+            OrderRow.external_id == external_id)).first())
+
+    def list(self, tenant_id: uuid.UUID, query: OrderFilter, limit: int) -> list[Order]:
+        """Newest first by (placed_at, id): a page starts strictly after the cursor, so rows
+        inserted meanwhile (newer) never shift or repeat what the next pages hold."""
+        statement = select(OrderRow).where(OrderRow.tenant_id == tenant_id, OrderRow.deleted_at.is_(None))
+        if query.location_ids is not None:
+            statement = statement.where(OrderRow.location_id.in_(query.location_ids))
+        for column, value in ((OrderRow.status, query.status), (OrderRow.channel, query.channel),
+                              (OrderRow.server_staff_id, query.server_staff_id),
+                              (OrderRow.table_label, query.table), (OrderRow.business_date, query.business_date)):
+            if value is not None:
+                statement = statement.where(column == value)
+        if query.after is not None:
+            statement = statement.where(tuple_(OrderRow.placed_at, OrderRow.id) < tuple_(*query.after))
+        statement = statement.order_by(OrderRow.placed_at.desc(), OrderRow.id.desc()).limit(limit)
+        return [self._track(row) for row in self.session.scalars(statement)]
+
     def sales_by_location(self, tenant_id: uuid.UUID, start: datetime, end: datetime) -> list[LocationSales]:
-        """Per location, orders placed in [start, end) that were not cancelled, by location id."""
+        """Per location, orders placed in [start, end) that were not cancelled or voided."""
         query = (select(OrderRow.location_id, func.count(), func.sum(OrderRow.subtotal_cents),
                         func.sum(OrderRow.tax_cents), func.sum(OrderRow.tip_cents), func.sum(OrderRow.total_cents))
                  .where(OrderRow.tenant_id == tenant_id, OrderRow.deleted_at.is_(None),
-                        OrderRow.status != "cancelled", OrderRow.placed_at >= start, OrderRow.placed_at < end)
+                        OrderRow.status.not_in(("cancelled", "voided")), OrderRow.placed_at >= start,
+                        OrderRow.placed_at < end)
                  .group_by(OrderRow.location_id).order_by(OrderRow.location_id))
         return [LocationSales(location, count, int(subtotal), int(tax), int(tips), int(total))
                 for location, count, subtotal, tax, tips, total in self.session.execute(query)]
@@ -86,14 +112,56 @@ class OrderRepository:
         return order
 
 
+class IdempotencyRepository:
+    """The idempotency store (table idempotency_keys)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, tenant_id: uuid.UUID, key: str) -> StoredResponse | None:
+        row = self.session.get(IdempotencyKeyRow, (tenant_id, key))
+        if row is None:
+            return None
+        return StoredResponse(row.tenant_id, row.key, row.request_hash, row.response_status, row.response_body,
+                              row.created_at, row.order_id)
+
+    def add(self, stored: StoredResponse) -> None:
+        """Inserts at once: a concurrent request with the same key raises IdempotencyKeyTaken."""
+        self.session.add(IdempotencyKeyRow(tenant_id=stored.tenant_id, key=stored.key,
+                                           request_hash=stored.request_hash, order_id=stored.order_id,
+                                           response_status=stored.status, response_body=stored.body,
+                                           created_at=stored.created_at))
+        translating_integrity_errors(self.session.flush)
+
+    def remove(self, tenant_id: uuid.UUID, key: str) -> None:
+        self.session.execute(delete(IdempotencyKeyRow).where(IdempotencyKeyRow.tenant_id == tenant_id,
+                                                             IdempotencyKeyRow.key == key))
+
+    def purge(self, older_than: datetime) -> int:
+        result = self.session.execute(delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < older_than))
+        return result.rowcount or 0
+
+
 def _to_order(row: OrderRow) -> Order:
     lines = [OrderLine(line.id, line.name, line.category, line.quantity, line.unit_price_cents,
-                       line.discount_cents, line.tax_cents) for line in row.lines]
+                       line.discount_cents, line.tax_cents, item_id=line.item_id,
+                       modifiers=tuple(Modifier(m["modifier_id"], m["name"], m["price_delta_cents"])
+                                       for m in line.modifiers or ()),
+                       seat=line.seat, course=line.course, notes=line.notes, open_price=line.open_price,
+                       kitchen_tags=tuple(line.kitchen_tags or ()), prep_time_seconds=line.prep_time_seconds,
+                       status=line.status, void_reason=line.void_reason, addition=line.addition, held=line.held)
+             for line in row.lines]
+    history = [HistoryEntry(h.id, h.kind, h.actor_id, h.at, h.reason, h.from_status, h.to_status, h.line_id,
+                            h.course, h.version) for h in row.history]
     return Order(order_id=row.id, tenant_id=row.tenant_id, location_id=row.location_id,
                  server_staff_id=row.server_staff_id, lines=lines, tip_cents=row.tip_cents,
                  placed_at=row.placed_at, status=row.status, subtotal_cents=row.subtotal_cents,
                  tax_cents=row.tax_cents, currency_code=row.currency_code,
-                 tax_rules_version=row.tax_rules_version, idempotency_key=row.idempotency_key)
+                 tax_rules_version=row.tax_rules_version, idempotency_key=row.idempotency_key,
+                 order_type=row.order_type, channel=row.channel, table=row.table_label,
+                 guest_count=row.guest_count, notes=row.notes, external_id=row.external_id,
+                 business_date=row.business_date, version=row.version, held_courses=set(row.held_courses or ()),
+                 history=history)
 
 
 def _write(order: Order, row: OrderRow) -> None:
@@ -103,6 +171,11 @@ def _write(order: Order, row: OrderRow) -> None:
     row.subtotal_cents, row.tax_cents, row.tip_cents = order.subtotal_cents, order.tax_cents, order.tip_cents
     row.total_cents, row.currency_code = order.total_cents, order.currency_code
     row.tax_rules_version = order.tax_rules_version
+    row.order_type, row.channel, row.table_label = order.order_type, order.channel, order.table
+    row.guest_count, row.notes, row.external_id = order.guest_count, order.notes, order.external_id
+    row.business_date, row.version = order.business_date, order.version
+    if sorted(row.held_courses or ()) != sorted(order.held_courses):
+        row.held_courses = sorted(order.held_courses)
     existing = {line.id: line for line in row.lines} if row.lines else {}
     for position, line in enumerate(order.lines):
         line_row = existing.get(line.line_id)
@@ -112,3 +185,21 @@ def _write(order: Order, row: OrderRow) -> None:
         line_row.position, line_row.name, line_row.category = position, line.name, line.category
         line_row.quantity, line_row.unit_price_cents = line.quantity, line.unit_price_cents
         line_row.discount_cents, line_row.tax_cents = line.discount_cents, line.tax_cents
+        line_row.item_id, line_row.seat, line_row.course = line.item_id, line.seat, line.course
+        modifiers = [{"modifier_id": m.modifier_id, "name": m.name, "price_delta_cents": m.price_delta_cents}
+                     for m in line.modifiers]
+        if line_row.modifiers != modifiers:
+            line_row.modifiers = modifiers
+        if list(line_row.kitchen_tags or ()) != list(line.kitchen_tags):
+            line_row.kitchen_tags = list(line.kitchen_tags)
+        line_row.notes, line_row.open_price, line_row.prep_time_seconds = (
+            line.notes, line.open_price, line.prep_time_seconds)
+        line_row.status, line_row.void_reason = line.status, line.void_reason
+        line_row.addition, line_row.held = line.addition, line.held
+    written = {entry.id for entry in row.history} if row.history else set()
+    for entry in order.history:  # history only grows
+        if entry.entry_id not in written:
+            row.history.append(OrderHistoryRow(
+                id=entry.entry_id, order_id=order.order_id, tenant_id=order.tenant_id, version=entry.version,
+                kind=entry.kind, from_status=entry.from_status, to_status=entry.to_status, line_id=entry.line_id,
+                course=entry.course, actor_id=entry.actor_id, reason=entry.reason, at=entry.at))

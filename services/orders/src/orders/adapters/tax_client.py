@@ -25,11 +25,11 @@ class TaxClient:
     def sales_tax(self, identity: Identity, order: Order) -> SalesTax:
         request = sales_tax_pb2.CalculateSalesTaxRequest(
             location_id=str(order.location_id),
-            as_of=order.placed_at.date().isoformat(),
+            as_of=(order.business_date or order.placed_at.date()).isoformat(),  # the location's local day
             lines=[sales_tax_pb2.SalesTaxLine(
                 line_id=str(line.line_id), category=CATEGORIES[line.category], quantity=line.quantity,
                 unit_price_cents=line.unit_price_cents, discount_cents=line.discount_cents)
-                for line in order.lines],
+                for line in order.active_lines],
         )
         try:
             response = self.stub.CalculateSalesTax(request, metadata=call_metadata(identity),

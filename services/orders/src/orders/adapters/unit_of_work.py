@@ -6,16 +6,18 @@ from sqlalchemy.orm import Session
 
 from orders.adapters.menu_repository import MenuRepository
 from orders.adapters.pricing_repository import PricingRuleRepository
-from orders.adapters.repositories import OrderRepository, translating_integrity_errors
+from orders.adapters.repositories import IdempotencyRepository, OrderRepository, translating_integrity_errors
 
 
 class OrdersUnitOfWork(SqlUnitOfWork):
     orders: OrderRepository
+    idempotency: IdempotencyRepository
     pricing_rules: PricingRuleRepository
     menu: MenuRepository
 
     def _open(self, session: Session) -> None:
         self.orders = OrderRepository(session)
+        self.idempotency = IdempotencyRepository(session)
         self.pricing_rules = PricingRuleRepository(session)
         self.menu = MenuRepository(session)
 

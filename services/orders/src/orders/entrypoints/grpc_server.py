@@ -1,18 +1,32 @@
-"""OrdersService and MenuService over gRPC for peers."""
+"""OrdersService and MenuService over gRPC for peers (pos-bridge places POS orders with CreateOrder)."""
 from __future__ import annotations
 
 import asyncio
 
 from auraconnect.orders.v1 import orders_service_pb2 as pb
 from auraconnect.orders.v1 import orders_service_pb2_grpc as pb_grpc
-from chassis.grpc_server import authorized, handle_errors
+from chassis.errors import InvalidInput
+from chassis.grpc_server import authorized, authorized_any, handle_errors
 from chassis.runtime import run_grpc, start
 
 from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
+from orders.domain.order import CheckDetails
 from orders.entrypoints.grpc_menu import add_menu_service
-from orders.service_layer.orders import get_order
+from orders.service_layer import checks
+from orders.service_layer.checks import MOVE_ANY, LineRequest, ListQuery
 from orders.service_layer.views import order_to_proto
+
+
+def _line(index: int, line: pb.CreateOrderLine) -> LineRequest:
+    if line.item_id and (line.name or line.unit_price_cents):
+        raise InvalidInput("either item_id or name and unit_price_cents", field=f"lines[{index}].item_id")
+    if not line.item_id and not line.name:
+        raise InvalidInput("is required (or item_id)", field=f"lines[{index}].name")
+    return LineRequest(item_id=line.item_id or None, modifier_ids=tuple(line.modifier_ids),
+                       name=line.name or None, unit_price_cents=None if line.item_id else line.unit_price_cents,
+                       category=line.category or "prepared_food", quantity=line.quantity or 1,
+                       seat=line.seat or None, course=line.course, notes=line.notes)
 
 
 class OrdersService(pb_grpc.OrdersServiceServicer):
@@ -21,9 +35,46 @@ class OrdersService(pb_grpc.OrdersServiceServicer):
 
     @handle_errors
     async def GetOrder(self, request, context):  # noqa: N802 - gRPC naming
-        identity = authorized(context, "orders:read")
-        order = await asyncio.to_thread(get_order, self.container.uow, identity, request.order_id)
+        identity = authorized_any(context, "orders:read", "kitchen:read")
+        order = await asyncio.to_thread(checks.get_order, self.container.uow, identity, request.order_id)
         return pb.GetOrderResponse(order=order_to_proto(order))
+
+    @handle_errors
+    async def CreateOrder(self, request, context):  # noqa: N802 - gRPC naming
+        """Idempotent by (channel, external_id). A POS channel's lines carry the POS's prices (open-price
+        lines): the caller needs orders:open_price for them unless the channel is a POS one."""
+        identity = authorized(context, "orders:create")
+        lines = [_line(index, line) for index, line in enumerate(request.lines)]
+        details = CheckDetails(request.order_type or "dine_in", request.channel or "counter", request.table,
+                               request.guest_count, request.notes, request.external_id)
+        if details.guest_count < 0:
+            raise InvalidInput("must not be negative", field="guest_count")
+        order, created = await asyncio.to_thread(
+            checks.create_external_order, self.container.uow, identity, location_id=request.location_id,
+            lines=lines, details=details, peers=self.container.peers(), tip_cents=request.tip_cents,
+            server_staff_id=request.server_staff_id or None)
+        return pb.CreateOrderResponse(order=order_to_proto(order), created=created)
+
+    @handle_errors
+    async def ListOrders(self, request, context):  # noqa: N802 - gRPC naming
+        identity = authorized_any(context, "orders:read", "kitchen:read")
+        query = ListQuery(request.location_id or None, request.status or None, request.channel or None,
+                          request.server_staff_id or None, request.table or None, request.business_date or None,
+                          request.limit or 50, request.cursor or None)
+        page = await asyncio.to_thread(checks.list_orders, self.container.uow, identity, query)
+        return pb.ListOrdersResponse(orders=[order_to_proto(o) for o in page.orders],
+                                     next_cursor=page.next_cursor or "")
+
+    @handle_errors
+    async def UpdateOrderStatus(self, request, context):  # noqa: N802 - gRPC naming
+        identity = authorized_any(context, *sorted(MOVE_ANY))
+        if request.expected_version < 0:
+            raise InvalidInput("must not be negative", field="expected_version")
+        order = await asyncio.to_thread(
+            checks.change_status, self.container.uow, identity, request.order_id, request.status,
+            peers=self.container.peers(), reason=request.reason,
+            expected_version=request.expected_version or None)
+        return pb.UpdateOrderStatusResponse(order=order_to_proto(order))
 
 
 def register(container: OrdersContainer):
@@ -35,6 +86,7 @@ def register(container: OrdersContainer):
 
 
 if __name__ == "__main__":
-    config = settings(require=("auth_grpc_addr",))  # MenuService checks locations with auth
+    # CreateOrder prices orders with the tax service; MenuService and servers are checked with auth.
+    config = settings(require=("tax_grpc_addr", "auth_grpc_addr"))
     start(SERVICE, "grpc", config)
     run_grpc(SERVICE, config, register(bootstrap(config)))

@@ -4,20 +4,52 @@ bootstrap() wires the real implementations (orders.adapters.*); tests pass fakes
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
 from chassis.identity import Identity
 
 from orders.domain.menu import PricedItem
-from orders.domain.order import Order, SalesTax
+from orders.domain.order import Order, OrderLine, SalesTax
 
 
 class SalesTaxPort(Protocol):
     def sales_tax(self, identity: Identity, order: Order) -> SalesTax:
-        """Sales tax for the order's lines at its location on its day, computed as `identity`
-        (the tax peer authorizes the end user). Raises a DomainError naming the field it refuses
-        (an unknown category or location) or DependencyUnavailable."""
+        """Sales tax for the order's active lines at its location on its business date, computed
+        as `identity` (the tax peer authorizes the end user). Raises a DomainError naming the field
+        it refuses (an unknown category or location) or DependencyUnavailable."""
+        ...
+
+
+class StaffDirectory(Protocol):
+    """The auth service, as orders needs it."""
+
+    def check_server(self, identity: Identity, user_id: str, location_id: str) -> None:
+        """The user is an active member of the caller's tenant who may work at the location;
+        InvalidInput naming `server_staff_id` otherwise (DependencyUnavailable when auth is down)."""
+        ...
+
+    def time_zone(self, identity: Identity, location_id: str) -> str:
+        """The location's IANA time zone (NotFound naming `location_id` for an unknown location)."""
+        ...
+
+
+# ---- pricing rules (orders.service_layer.pricing.PricingFromUnitOfWork) ----
+class LineDiscountLike(Protocol):
+    """What checks reads of orders.domain.pricing.LineDiscount (pricing branch)."""
+
+    line_ref: str  # the order line's id, as a string
+    rule_id: str
+    amount_cents: int
+
+
+class Pricing(Protocol):
+    def discounts(self, identity: Identity, location_id: uuid.UUID, lines: list[OrderLine],
+                  at: datetime) -> Sequence[LineDiscountLike]:
+        """The automatic discounts the location's pricing rules give these lines at `at` (one per
+        line and rule; a line's discounts are summed), `at` read in the location's time zone.
+        Implemented by orders.service_layer.pricing.PricingFromUnitOfWork."""
         ...
 
 

@@ -129,6 +129,24 @@ def discounts_for(uow: UnitOfWorkFactory, tenant_id: uuid.UUID, location_id: uui
     return apply_rules(lines, rules, local_time)
 
 
+class PricingFromUnitOfWork:
+    """The checks' Pricing port over this service's own pricing rules (what bootstrap wires).
+
+    A check line becomes a BasketLine: its id is the line_ref the discounts come back under, its kitchen
+    tags are the tags rules target; its category is the line's tax category (menu category names are
+    not on a check line yet, so category targets match tax categories there)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, time_zones: LocationTimeZones) -> None:
+        self.uow, self.time_zones = uow, time_zones
+
+    def discounts(self, identity: Identity, location_id: uuid.UUID, lines, at: datetime) -> list[LineDiscount]:
+        zone = _zone(self.time_zones.time_zone(identity, str(location_id)))
+        basket = [BasketLine(line_ref=str(line.line_id), quantity=line.quantity, unit_price_cents=line.unit_price_cents,
+                             item_id=str(line.item_id) if line.item_id else None, name=line.name,
+                             category=line.category, tags=frozenset(line.kitchen_tags)) for line in lines]
+        return discounts_for(self.uow, identity.tenant_uuid, location_id, basket, at.astimezone(zone))
+
+
 # ---- helpers ---------------------------------------------------------------------------------------
 
 def _zone(name: str) -> ZoneInfo:

@@ -35,7 +35,7 @@ def parse_period(first_day: str, last_day: str) -> Period:
 def sales_summary(uow: UnitOfWorkFactory, identity: Identity, first_day: str, last_day: str
                   ) -> tuple[Period, list[LocationSales]]:
     """Per location the caller may access: orders, subtotal, tax, tips and total placed over the
-    days `first_day`..`last_day` (YYYY-MM-DD, UTC, inclusive), cancelled orders left out."""
+    days `first_day`..`last_day` (YYYY-MM-DD, UTC, inclusive), cancelled and voided orders left out."""
     period = parse_period(first_day, last_day)
     with uow() as u:
         rows = u.orders.sales_by_location(identity.tenant_uuid, period.start, period.end)

@@ -1,15 +1,18 @@
-"""payroll consumes placed orders to credit tips to the server who took them."""
+"""payroll consumes orders: a placed order credits its tip to the server who took it; a cancelled or
+voided one takes it back."""
 from auraconnect.orders.v1 import events_pb2 as order_events
 from chassis.consumer import Subscription
 from chassis.runtime import run_consumer
 
 from payroll.bootstrap import bootstrap
 from payroll.config import SERVICE, settings
-from payroll.service_layer.tips import record_tip_from_order
+from payroll.service_layer.tips import record_tip_from_order, reverse_tip_of_order
 
 TOPICS = ["orders.order.v1"]
 SUBSCRIPTIONS = {
     order_events.OrderPlaced.DESCRIPTOR.full_name: Subscription(order_events.OrderPlaced, record_tip_from_order),
+    order_events.OrderCancelled.DESCRIPTOR.full_name: Subscription(order_events.OrderCancelled, reverse_tip_of_order),
+    order_events.OrderVoided.DESCRIPTOR.full_name: Subscription(order_events.OrderVoided, reverse_tip_of_order),
 }
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Tips: credited from placed orders, entered by hand (declared cash tips, corrections), read back
+"""Tips: credited from placed orders (and reversed when the order is cancelled or voided), entered by hand (declared cash tips, corrections), read back
 for tip reporting. One unit of work per use case; TipRecorded is staged with the change."""
 from __future__ import annotations
 
@@ -54,6 +54,27 @@ def record_tip_from_order(uow: UnitOfWork, event: order_events.OrderPlaced, enve
     uow.tips.add(record)
     uow.flush()  # the unique order_id is checked here, before the event is staged
     _stage_recorded(uow, record)
+
+
+def reverse_tip_of_order(uow: UnitOfWork, event: order_events.OrderCancelled | order_events.OrderVoided,
+                         envelope: EventEnvelope, *, clock: Clock = utc_now) -> None:
+    """Consumer handler for OrderCancelled and OrderVoided: the tip credited for the order leaves
+    payroll (its record is voided, TipReversed is staged). An order without a credited tip, or whose
+    tip was reversed already (the event arrived again), changes nothing."""
+    try:
+        order_id = uuid.UUID(event.order_id)
+    except ValueError:
+        raise PermanentEventError(f"malformed order id in {envelope.event_id}") from None
+    record = uow.tips.for_order(order_id)
+    if record is None or record.deleted_at is not None or str(record.tenant_id) != event.tenant_id:
+        return
+    status = "cancelled" if isinstance(event, order_events.OrderCancelled) else "voided"
+    record.deleted_at = clock()
+    record.note = f"reversed: order {status}" + (f" ({event.reason})" if event.reason else "")
+    uow.add_event(TOPIC, str(record.staff_id), events_pb2.TipReversed(
+        tenant_id=str(record.tenant_id), tip_record_id=str(record.id), staff_id=str(record.staff_id),
+        order_id=str(order_id), tip_cents=record.tip_cents, order_status=status, reason=event.reason,
+        reversed_at=to_timestamp(record.deleted_at)), subject=str(record.id))
 
 
 def list_tips(uow: UnitOfWorkFactory, identity: Identity, staff_id: str) -> list[Tip]:
