@@ -4,7 +4,8 @@ from __future__ import annotations
 import inspect
 import uuid
 
-from chassis.identity import Identity, encode_claims
+from chassis.identity import Identity
+from chassis.internal_token import bearer_for_tests
 from chassis.rbac import role_permissions
 from pos_bridge.adapters.orm import PosConnection
 from pos_bridge.adapters.repositories import ConnectionRepository
@@ -59,7 +60,7 @@ def test_the_rest_api_over_fakes():
     uow.connections.add(PosConnection(tenant_id=tenant, location_id=location, provider="square", active=True))
     manager = Identity(subject=str(uuid.uuid4()), tenant_id=str(tenant), permissions=role_permissions("manager"))
     client = rest_client(build_app(bootstrap(Settings(**DB), uow=lambda: uow)),
-                         headers={"x-jwt-payload": encode_claims(manager.claims())})
+                         headers={"authorization": bearer_for_tests(manager, "pos-bridge")})
     [connection] = client.get("/api/pos-bridge/v1/connections").json()["connections"]
     assert connection["location_id"] == str(location) and connection["provider"] == "square"
     bad = client.get("/api/pos-bridge/v1/connections", params={"location_id": "patio"})
