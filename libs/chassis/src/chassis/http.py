@@ -59,6 +59,13 @@ def create_app(service: str, readiness: dict[str, Check], version: str = "v1",
         return JSONResponse({"status": "ok" if ready else "unavailable", "checks": results},
                             status_code=200 if ready else 503)
 
+    @app.get(f"/api/{service}/{version}/whoami", include_in_schema=False)
+    def whoami(identity: Identity = Depends(current_identity)) -> dict:
+        """Who this service believes the caller is: a debugging aid, and the cheapest authenticated
+        route (bench/bench_gateway.py measures the gateway's own cost on it)."""
+        return {"subject": identity.subject, "tenant_id": identity.tenant_id, "roles": list(identity.roles),
+                "permissions": sorted(identity.permissions)}
+
     @app.get("/metrics", include_in_schema=False)
     def prometheus_metrics() -> PlainTextResponse:
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
