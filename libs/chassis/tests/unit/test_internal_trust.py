@@ -62,7 +62,7 @@ def configured(monkeypatch):
 def client() -> TestClient:
     app = create_app("orders", {})
 
-    @app.get("/api/orders/v1/whoami")
+    @app.get("/api/orders/v1/probe")
     def whoami(identity: Identity = Depends(require("orders:read"))) -> dict:
         return {"sub": identity.subject, "permissions": sorted(identity.permissions)}
 
@@ -74,12 +74,12 @@ def client() -> TestClient:
 
 
 def test_http_a_forged_identity_header_without_a_credential_is_401(client):
-    response = client.get("/api/orders/v1/whoami", headers={"x-jwt-payload": FORGED})
+    response = client.get("/api/orders/v1/probe", headers={"x-jwt-payload": FORGED})
     assert response.status_code == 401, response.text
 
 
 def test_http_a_forged_header_next_to_a_valid_credential_buys_nothing(client):
-    response = client.get("/api/orders/v1/whoami", headers={
+    response = client.get("/api/orders/v1/probe", headers={
         "x-jwt-payload": FORGED, "authorization": f"Bearer {internal_token.mint(CLAIMS, 'orders')}"})
     assert response.status_code == 200 and response.json()["permissions"] == ["orders:read"]
 
@@ -97,18 +97,18 @@ def test_http_a_forged_header_next_to_a_valid_credential_buys_nothing(client):
     pytest.param(lambda: FORGED, id="unsigned-claims"),
 ])
 def test_http_refuses_a_bad_credential(client, token):
-    response = client.get("/api/orders/v1/whoami", headers={"authorization": f"Bearer {token()}"})
+    response = client.get("/api/orders/v1/probe", headers={"authorization": f"Bearer {token()}"})
     assert response.status_code == 401, response.text
 
 
 def test_http_accepts_the_users_token_the_gateway_forwards(client):
-    response = client.get("/api/orders/v1/whoami", headers={"authorization": f"Bearer {user_token()}"})
+    response = client.get("/api/orders/v1/probe", headers={"authorization": f"Bearer {user_token()}"})
     assert response.status_code == 200 and response.json()["sub"] == "user-1"
 
 
 def test_http_accepts_an_internal_token_for_this_service(client):
     token = internal_token.mint({**CLAIMS, "sub": "service:payroll"}, "orders")
-    response = client.get("/api/orders/v1/whoami", headers={"authorization": f"Bearer {token}"})
+    response = client.get("/api/orders/v1/probe", headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.json()["sub"] == "service:payroll"
 
 
@@ -117,7 +117,7 @@ def test_http_accepts_the_previous_key_during_a_rotation(client, monkeypatch):
     monkeypatch.setenv("INTERNAL_TOKEN_PREVIOUS_KEY", old)
     internal_token.reset()
     token = internal_token.mint(CLAIMS, "orders", key=old.encode())
-    assert client.get("/api/orders/v1/whoami", headers={"authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get("/api/orders/v1/probe", headers={"authorization": f"Bearer {token}"}).status_code == 200
 
 
 def test_probes_need_no_credential(client):
@@ -221,7 +221,7 @@ def test_minted_tokens_are_reused_within_half_their_life():
 def test_the_dev_cli_mints_a_token_the_service_accepts(capsys, client):
     assert internal_token.main(["--service", "orders", "--tenant", TENANT, "--permission", "orders:read"]) == 0
     token = capsys.readouterr().out.strip()
-    response = client.get("/api/orders/v1/whoami", headers={"authorization": f"Bearer {token}"})
+    response = client.get("/api/orders/v1/probe", headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.json()["sub"] == "service:dev-cli"
 
 
@@ -261,3 +261,10 @@ def test_the_limit_is_configurable(monkeypatch):
     test = TestClient(app)
     assert test.post("/echo", json={"a": "x" * 50}).status_code == 200
     assert test.post("/echo", json={"a": "x" * 150}).status_code == 413
+
+
+def test_every_app_says_who_it_believes_the_caller_is(client):
+    assert client.get("/api/orders/v1/whoami").status_code == 401
+    token = internal_token.mint(CLAIMS, "orders")
+    me = client.get("/api/orders/v1/whoami", headers={"authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json()["subject"] == "user-1" and me.json()["tenant_id"] == TENANT
