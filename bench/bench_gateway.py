@@ -12,7 +12,21 @@ on `GET /api/orders/v1/whoami`, the cheapest authenticated route (no database), 
 does not hide Envoy's. The two paths alternate in short windows (a shared, noisy machine then loads
 both alike); each client keeps one HTTP/1.1 connection open (http.client, keep-alive). Prints p50/p99
 per path and the difference, at each client count, plus Envoy's own counters for the run.
-Takes about --seconds x client counts x 2 plus ~15 s of stack start.
+Takes about --seconds x client counts x 2 plus ~15-20 s of stack start.
+
+Findings (issue 13; 2-core machine shared with other stacks, load average 12-17, same run alternating
+the two Envoy configs, 1 client): Envoy as it was cost 8.7-8.8 ms p50 over direct and 770-920 us of its
+own CPU per request; two changes brought that to 1.0-3.1 ms and 450-560 us (at 16 clients 480-520 ->
+220-240 us CPU per request):
+  * jwt_authn `jwt_cache_config`: a verified token is kept, so its ES256 check runs once, not per request
+    (stats: jwt_cache_hit on all but the first request of each token);
+  * span export batched (runtime tracing.opentelemetry.min_flush_spans 512, flush_interval_ms 1000):
+    Envoy's default exported to the collector every 5 spans, an extra gRPC call (and a wake-up of the
+    Python collector) every fifth request.
+Tried and kept as they were: --concurrency 1 (no better), access log off (within noise), tracing off
+(saves ~100 us CPU more, but the platform's traces start at the gateway). Upstream connections are
+already reused (upstream_cx_total = client count). On a loaded machine most of the remaining wall-time
+difference is scheduling: each request wakes one more process.
 """
 from __future__ import annotations
 
