@@ -149,8 +149,9 @@ def token_for(identity: Identity, audience: str) -> str:
 # --------------------------------------------------------------------------------------- JWKS
 
 class Jwks:
-    """auth's public keys, fetched from AUTH_JWKS_URL, kept `ttl` seconds, re-read at most once a
-    second when a token names a kid we do not know (a key auth has just published)."""
+    """auth's public keys, fetched from AUTH_JWKS_URL, kept `ttl` seconds (then re-read in the
+    background), re-read at once (at most once a second) when a token names a kid we do not know (a key
+    auth has just published). A key auth stops publishing is dropped at the next read."""
 
     def __init__(self, url: str, ttl: float, fetch: Callable[[str], dict] | None = None) -> None:
         self.url, self.ttl = url, ttl
@@ -161,7 +162,12 @@ class Jwks:
 
     def key(self, kid: str):
         now = time.monotonic()
-        if now - self._fetched_at > self.ttl or (kid not in self._keys and now - self._fetched_at > 1.0):
+        if kid in self._keys and now - self._fetched_at > self.ttl:
+            # Known key, stale list: serve it and refresh in the background, so a gRPC event loop
+            # never waits on the fetch once it has keys.
+            self._fetched_at = now - self.ttl + 1.0     # one background refresh a second at most
+            threading.Thread(target=self._refresh, args=(now,), daemon=True).start()
+        elif kid not in self._keys and now - self._fetched_at > 1.0:
             self._refresh(now)
         try:
             return self._keys[kid]

@@ -268,3 +268,20 @@ def test_every_app_says_who_it_believes_the_caller_is(client):
     token = internal_token.mint(CLAIMS, "orders")
     me = client.get("/api/orders/v1/whoami", headers={"authorization": f"Bearer {token}"})
     assert me.status_code == 200 and me.json()["subject"] == "user-1" and me.json()["tenant_id"] == TENANT
+
+
+def test_a_stale_jwks_is_refreshed_in_the_background():
+    calls = []
+
+    def fetch(url):
+        calls.append(url)
+        return user_jwks(url)
+
+    jwks = internal_token.Jwks(JWKS_URL, 60, fetch=fetch)
+    jwks.key("user-key-1")
+    jwks._fetched_at -= 61                       # the list is stale; the key is still known
+    assert jwks.key("user-key-1") is not None    # answered at once from the old list
+    deadline = time.monotonic() + 5
+    while len(calls) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(calls) == 2
