@@ -48,7 +48,21 @@ DEFAULTS = {
     # Per client address (the peer Envoy sees), per minute.
     "LOGIN_RATE_PER_MINUTE": os.environ.get("LOGIN_RATE_PER_MINUTE", "60"),
     "REFRESH_RATE_PER_MINUTE": os.environ.get("REFRESH_RATE_PER_MINUTE", "120"),
+    # Request body caps (bytes): API routes, and the public login/refresh routes (a few hundred bytes
+    # of JSON; 16 KiB leaves room and stops an 8 MB body at the edge).
+    "MAX_API_BODY_BYTES": os.environ.get("MAX_API_BODY_BYTES", str(1024 * 1024)),
+    "MAX_AUTH_BODY_BYTES": os.environ.get("MAX_AUTH_BODY_BYTES", str(16 * 1024)),
 }
+
+BODY_LIMIT = """
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.buffer.v3.BufferPerRoute
+                    buffer: {max_request_bytes: BYTES}"""
+
+
+def _body_limit(name: str, value: str) -> str:
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a positive integer")
+    return BODY_LIMIT.replace("BYTES", value)
 
 # A token bucket per client address (dynamic descriptors: one bucket per distinct remote address,
 # at most max_dynamic_descriptors of them, least recently used evicted), for a public route.
@@ -137,6 +151,8 @@ def render(values: dict[str, str], catalogue=None) -> str:
     merged = {**DEFAULTS, **values}
     merged["LOGIN_RATE_LIMIT"] = _rate_limit("login", merged["LOGIN_RATE_PER_MINUTE"])
     merged["REFRESH_RATE_LIMIT"] = _rate_limit("refresh", merged["REFRESH_RATE_PER_MINUTE"])
+    merged["AUTH_BODY_LIMIT"] = _body_limit("MAX_AUTH_BODY_BYTES", merged["MAX_AUTH_BODY_BYTES"])
+    _body_limit("MAX_API_BODY_BYTES", merged["MAX_API_BODY_BYTES"])
     return Template(text).substitute(merged)
 
 

@@ -102,8 +102,13 @@ def tmp_volume() -> dict:
     return {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}
 
 
+# Every service verifies and mints internal tokens (chassis.internal_token) with this one key: the same
+# value in each service's Secret (the secret manager holds it once and projects it into each).
+INTERNAL_TOKEN_KEY = "INTERNAL_TOKEN_KEY"  # noqa: S105 - the variable's name, not a value
+
+
 def secret_env(svc) -> list[dict]:
-    keys = ("DATABASE_URL", *svc.secrets)
+    keys = ("DATABASE_URL", *svc.secrets, INTERNAL_TOKEN_KEY)
     return [{"name": k, "valueFrom": {"secretKeyRef": {"name": f"{svc.name}-secrets", "key": k}}}
             for k in keys]
 
@@ -254,6 +259,11 @@ def ingress_policy(svc, kind: str) -> dict:
         callers = list(CATALOGUE.callers(svc.name))
         sources += [service_pods_peer(c) for c in callers]
         comment = ", ".join(["gateway", *callers])
+    elif svc.name == "auth":
+        # Every service reads auth's JWKS to verify the user tokens the gateway forwards.
+        others = [s.name for s in SERVICES]
+        sources += [service_pods_peer(c) for c in others]
+        comment = ", ".join(["gateway", *others, "(JWKS)"])
     return {
         "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
         "metadata": {"name": f"{svc.name}-{kind}-ingress", "labels": labels(svc.name, kind),
@@ -287,6 +297,9 @@ def egress_policy(svc) -> dict:
     if svc.peers:
         rules.append({"to": [{"podSelector": {"matchLabels": selector(p, "grpc")}} for p in svc.peers],
                       "ports": [{"protocol": "TCP", "port": GRPC_PORT}]})
+    # auth's JWKS (auth's own gRPC process too), to verify the user tokens the gateway forwards
+    rules.append({"to": [{"podSelector": {"matchLabels": selector("auth", "http")}}],
+                  "ports": [{"protocol": "TCP", "port": HTTP_PORT}]})
     if svc.external_https:
         rules.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [
             "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"]}}],
@@ -342,6 +355,9 @@ def config_env(svc) -> str:
         "REDIS_URL": f"redis://redis:6379/{svc.redis_db}",
         "KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
         "OTEL_SERVICE_NAME": svc.name,
+        # Verifying the user tokens the gateway forwards (chassis.internal_token).
+        "AUTH_JWKS_URL": f"http://auth-http:{HTTP_PORT}/.well-known/jwks.json",
+        "JWT_ISSUER": JWT_ISSUER, "JWT_AUDIENCE": JWT_AUDIENCE,
         "OTEL_EXPORTER_OTLP_ENDPOINT": OTEL_ENDPOINT,
         "LOG_LEVEL": "INFO",
     }
@@ -452,7 +468,7 @@ def dev_secret_env(svc) -> str:
              "# DEV ONLY: throwaway credentials for the dev overlay (secretGenerator). Real clusters get",
              "# this Secret from their secret manager; the base never contains one.",
              f"DATABASE_URL=postgresql+psycopg://{svc.package}_svc:{dev_password(svc.package)}@postgres:5432/aura"]
-    lines += [f"{k}={dev_key(k)}" for k in svc.secrets]
+    lines += [f"{k}={dev_key(k)}" for k in (*svc.secrets, INTERNAL_TOKEN_KEY)]
     return "\n".join(lines) + "\n"
 
 

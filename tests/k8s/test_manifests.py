@@ -685,7 +685,9 @@ def expected_allowed(src: Endpoint, dst: Endpoint, port: int) -> bool:
     if dst.name == "gateway":
         return False                                     # services never call back into the gateway
     if d_name in KINDS and d_comp == "http":
-        return src.name == "gateway" and port == 8080
+        # the gateway routes to every API; every service reads auth's JWKS (issue 13: services verify
+        # the user token the gateway forwards)
+        return port == 8080 and (src.name == "gateway" or (d_name == "auth" and s_svc is not None))
     if d_name in KINDS and d_comp == "grpc":
         return port == 50051 and (src.name == "gateway" or s_svc in CALLERS.get(d_name, set()))
     if d_name in INFRA:

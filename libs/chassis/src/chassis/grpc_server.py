@@ -2,6 +2,10 @@
 
 On SIGTERM the health status turns NOT_SERVING (so load balancers stop sending), in-flight RPCs get
 `grace` seconds to finish, then the process exits.
+
+Identity: `identity_of` believes only the `authorization: Bearer` credential of the call (the user's
+token Envoy forwards, or an internal token a peer minted for this service; chassis.internal_token).
+Health and reflection need none (probes, grpcurl list).
 """
 from __future__ import annotations
 
@@ -15,9 +19,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from chassis import metrics
+from chassis import internal_token, metrics
 from chassis.errors import DomainError, PermissionDenied, Unauthenticated
-from chassis.identity import IDENTITY_HEADER, Identity, IdentityError, identity_from_header
+from chassis.identity import Identity
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +32,11 @@ Register = Callable[[grpc.aio.Server], list[str]]
 async def serve(register: Register, host: str, port: int, grace_seconds: float) -> None:
     from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorServer
 
+    internal_token.require_configured()
     GrpcAioInstrumentorServer().instrument()
     server = grpc.aio.server()
     service_names = register(server)
+    set_audience(service_names)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ["", *service_names]:
@@ -55,11 +61,27 @@ async def serve(register: Register, host: str, port: int, grace_seconds: float) 
     await server.stop(grace_seconds)
 
 
+_audience: str | None = None
+
+
+def set_audience(service_names: list[str]) -> None:
+    """The audience internal tokens to this process must name: the package of its services
+    ('auraconnect.orders.v1.OrdersService' -> 'orders'). One process serves one service."""
+    global _audience
+    audiences = {internal_token.audience_of_method(name) for name in service_names}
+    if len(audiences) != 1:
+        raise SystemExit(f"one gRPC process serves one service, got {sorted(audiences)}")
+    _audience = audiences.pop()
+
+
 def identity_of(context: grpc.aio.ServicerContext) -> Identity:
+    """The caller its bearer credential proves; UNAUTHENTICATED without one we accept."""
+    if _audience is None:
+        raise Unauthenticated("gRPC server started without chassis.grpc_server.serve")
     metadata = dict(context.invocation_metadata() or ())
     try:
-        return identity_from_header(metadata.get(IDENTITY_HEADER))
-    except IdentityError as error:
+        return internal_token.verifier(_audience).identity(internal_token.bearer(metadata.get("authorization")))
+    except internal_token.CredentialError as error:
         raise Unauthenticated(str(error)) from None
 
 

@@ -1,7 +1,15 @@
-"""FastAPI app factory: health, metrics, tracing, identity and error mapping, the same everywhere."""
+"""FastAPI app factory: health, metrics, tracing, identity, body limits and error mapping, the same everywhere.
+
+Identity: a route that depends on `current_identity` (or `require`/`require_any`) gets the caller that the
+request's `Authorization: Bearer` credential proves (see chassis.internal_token); nothing else counts.
+Body limit: a body over `max_body_bytes` (MAX_REQUEST_BODY_BYTES, default 1 MiB) is refused with 413
+before it is read whole: by Content-Length up front, by counting for a chunked body.
+"""
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
 from collections.abc import Callable
 
@@ -11,9 +19,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from chassis import metrics
+from chassis import internal_token, metrics
 from chassis.errors import DomainError
-from chassis.identity import IDENTITY_HEADER, Identity, IdentityError, identity_from_header
+from chassis.identity import Identity
 from chassis.readiness import Check, run_checks
 
 log = logging.getLogger(__name__)
@@ -27,7 +35,11 @@ def _field_path(location: tuple) -> str:
     return path or ".".join(map(str, location))
 
 
-def create_app(service: str, readiness: dict[str, Check], version: str = "v1") -> FastAPI:
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(service: str, readiness: dict[str, Check], version: str = "v1",
+               max_body_bytes: int | None = None) -> FastAPI:
     app = FastAPI(
         title=f"AuraConnect {service} API",
         version=version,
@@ -46,6 +58,13 @@ def create_app(service: str, readiness: dict[str, Check], version: str = "v1") -
         ready = all(value == "ok" for value in results.values())
         return JSONResponse({"status": "ok" if ready else "unavailable", "checks": results},
                             status_code=200 if ready else 503)
+
+    @app.get(f"/api/{service}/{version}/whoami", include_in_schema=False)
+    def whoami(identity: Identity = Depends(current_identity)) -> dict:
+        """Who this service believes the caller is: a debugging aid, and the cheapest authenticated
+        route (bench/bench_gateway.py measures the gateway's own cost on it)."""
+        return {"subject": identity.subject, "tenant_id": identity.tenant_id, "roles": list(identity.roles),
+                "permissions": sorted(identity.permissions)}
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus_metrics() -> PlainTextResponse:
@@ -93,7 +112,68 @@ def create_app(service: str, readiness: dict[str, Check], version: str = "v1") -
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="livez,readyz,metrics")
+    if max_body_bytes is None:
+        max_body_bytes = int(os.environ.get("MAX_REQUEST_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)   # added last: outermost, before any reader
+    app.state.audience = internal_token.audience_of(service)
     return app
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _too_large(error: BaseException) -> bool:
+    """Raised by our receive, possibly wrapped in an ExceptionGroup by a middleware's task group."""
+    if isinstance(error, _BodyTooLarge):
+        return True
+    return isinstance(error, BaseExceptionGroup) and any(_too_large(e) for e in error.exceptions)
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for a body over `max_bytes`, without reading more than that."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = next((v for k, v in scope.get("headers", ()) if k == b"content-length"), None)
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(send)
+            return
+        received, started = 0, False
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def watching_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except Exception as error:
+            if started or not _too_large(error):
+                raise
+            await self._refuse(send)
+
+    async def _refuse(self, send) -> None:
+        body = json.dumps({"error": "PayloadTooLarge",
+                           "message": f"request body over {self.max_bytes} bytes"}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _nul_refused(field: str) -> JSONResponse:
@@ -102,12 +182,17 @@ def _nul_refused(field: str) -> JSONResponse:
 
 
 def current_identity(request: Request) -> Identity:
-    """The verified caller; 401 when the request did not come through the gateway's JWT check."""
+    """The caller its bearer credential proves (user token via the gateway, or a peer's internal
+    token for this service); 401 without one we accept."""
     from chassis.errors import Unauthenticated
 
+    audience = getattr(request.app.state, "audience", None)
+    if audience is None:
+        raise Unauthenticated("this app was not built by chassis.http.create_app")
     try:
-        return identity_from_header(request.headers.get(IDENTITY_HEADER))
-    except IdentityError as error:
+        return internal_token.verifier(audience).identity(
+            internal_token.bearer(request.headers.get("authorization")))
+    except internal_token.CredentialError as error:
         raise Unauthenticated(str(error)) from None
 
 
@@ -137,6 +222,7 @@ def run_http(app: FastAPI, host: str, port: int, grace_seconds: float) -> None:
                 # like the gRPC and worker processes do.
                 getattr(self, "_captured_signals", []).clear()
 
+    internal_token.require_configured()
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
                             timeout_graceful_shutdown=int(grace_seconds) or None)
     DrainingServer(config).run()

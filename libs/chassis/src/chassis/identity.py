@@ -1,8 +1,10 @@
-"""Who is calling: the identity the gateway verified, or one carried on an internal gRPC call.
+"""Who is calling: the identity proved by the request's credential.
 
-Envoy verifies the JWT and forwards its payload (base64url JSON) in `x-jwt-payload`; it strips any
-such header a client sends. Services never parse Authorization themselves. Internal gRPC calls
-forward the same header so the callee authorizes the end user, not the calling service.
+The credential is verified by `chassis.internal_token` (the end user's access token that Envoy
+forwards, or an internal token a peer minted for this service); its claims become an Identity here.
+The old `x-jwt-payload` header is no longer believed by any service: it carried no signature, so any
+process that reached a service port could forge it (issue 13). `encode_claims`/`identity_from_header`
+remain for tools that read or print claims.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ class Identity:
     roles: tuple[str, ...] = ()
     permissions: frozenset[str] = field(default_factory=frozenset)
     location_ids: tuple[str, ...] = ()
-    raw: str = ""  # the header value, forwarded unchanged to peers
+    raw: str = ""  # the credential it was read from (never forwarded: peers get a token of their own)
 
     @property
     def tenant_uuid(self) -> uuid.UUID:
@@ -50,7 +52,8 @@ class Identity:
         return not self.location_ids or str(location_id) in self.location_ids
 
     def header(self) -> tuple[str, str]:
-        return (IDENTITY_HEADER, self.raw or encode_claims(self.claims()))
+        """The claims, unsigned: for tools and logs. Services do not believe it (see internal_token)."""
+        return (IDENTITY_HEADER, encode_claims(self.claims()))
 
     def claims(self) -> dict:
         return {"sub": self.subject, "tenant_id": self.tenant_id, "roles": list(self.roles),
@@ -69,6 +72,11 @@ def identity_from_header(value: str | None) -> Identity:
         claims = json.loads(base64.urlsafe_b64decode(padded))
     except (binascii.Error, ValueError) as error:
         raise IdentityError("identity header is not base64url JSON") from error
+    return identity_from_claims(claims, raw=value)
+
+
+def identity_from_claims(claims: object, raw: str = "") -> Identity:
+    """The Identity of verified claims; IdentityError when they name no subject or tenant."""
     if not isinstance(claims, dict) or not claims.get("sub") or not claims.get("tenant_id"):
         raise IdentityError("identity lacks sub or tenant_id")
     try:
@@ -81,7 +89,7 @@ def identity_from_header(value: str | None) -> Identity:
         roles=tuple(claims.get("roles") or ()),
         permissions=frozenset(claims.get("permissions") or ()),
         location_ids=tuple(claims.get("location_ids") or ()),
-        raw=value,
+        raw=raw,
     )
 
 

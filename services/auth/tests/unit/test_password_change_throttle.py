@@ -13,7 +13,8 @@ from auth.entrypoints.http_api import build_app
 from auth.service_layer import tenants, users
 from auth.service_layer.audit import Actor
 from auth.service_layer.tenants import LocationInput, NewTenant
-from chassis.identity import Identity, encode_claims
+from chassis.identity import Identity
+from chassis.internal_token import bearer_for_tests
 from chassis.rbac import role_permissions
 from fastapi.testclient import TestClient
 
@@ -56,7 +57,7 @@ def http(container, owner) -> TestClient:
     client = TestClient(build_app(container.config, container), raise_server_exceptions=False)
     identity = Identity(subject=owner["admin_user_id"], tenant_id=owner["tenant_id"], roles=("admin",),
                         permissions=role_permissions("admin"))
-    client.headers["x-jwt-payload"] = encode_claims(identity.claims())
+    client.headers["authorization"] = bearer_for_tests(identity, "auth")
     return client
 
 

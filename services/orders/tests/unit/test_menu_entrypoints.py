@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from chassis.identity import Identity, encode_claims
+from chassis.identity import Identity
+from chassis.internal_token import bearer_for_tests
 from fastapi.testclient import TestClient
 from orders.bootstrap import bootstrap
 from orders.config import Settings
@@ -17,7 +18,8 @@ MENU = "/api/orders/v1/menu"
 
 
 def claims(*permissions: str) -> str:
-    return encode_claims(Identity(subject=str(STAFF), tenant_id=str(TENANT), permissions=frozenset(permissions)).claims())
+    return bearer_for_tests(Identity(subject=str(STAFF), tenant_id=str(TENANT), permissions=frozenset(permissions)),
+                            "orders")
 
 
 @pytest.fixture
@@ -25,7 +27,7 @@ def client(uow, clock, ids, locations) -> TestClient:
     container = bootstrap(Settings(database_url=DB, db_schema="orders"), uow=lambda: uow, clock=clock, new_id=ids,
                           locations=locations)
     client = TestClient(build_app(container))
-    client.headers["x-jwt-payload"] = claims("orders:read", "orders:update")
+    client.headers["authorization"] = claims("orders:read", "orders:update")
     return client
 
 
@@ -104,12 +106,12 @@ def test_86_and_back_and_the_location_menu(client, burger):
 
 
 def test_editing_needs_orders_update_and_reading_orders_read(client, burger):
-    client.headers["x-jwt-payload"] = claims("orders:read", "orders:create")  # what staff hold
+    client.headers["authorization"] = claims("orders:read", "orders:create")  # what staff hold
     assert client.post(f"{MENU}/categories", json={"name": "Drinks"}).status_code == 403
     assert client.post(f"{MENU}/items/{burger['item_id']}/availability",
                        json={"location_id": str(LOCATION), "available": False}).status_code == 403
     assert client.get(f"{MENU}/items").status_code == 200
-    client.headers["x-jwt-payload"] = claims()
+    client.headers["authorization"] = claims()
     assert client.get(MENU, params={"location_id": str(LOCATION)}).status_code == 403
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from chassis.identity import encode_claims
+from chassis.internal_token import bearer_for_tests
 from fastapi.testclient import TestClient
 from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import Settings
@@ -46,7 +46,7 @@ def client(uow, tax, clock, ids) -> TestClient:
     container = bootstrap(Settings(database_url=DB, db_schema="orders"), uow=lambda: uow, tax=tax,
                           clock=clock, new_id=ids)
     client = TestClient(build_app(container))
-    client.headers["x-jwt-payload"] = encode_claims(identity().claims())
+    client.headers["authorization"] = bearer_for_tests(identity(), "orders")
     return client
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from chassis.identity import Identity, encode_claims
+from chassis.identity import Identity
+from chassis.internal_token import bearer_for_tests
 from hypothesis import HealthCheck, given, settings
 from orders.bootstrap import bootstrap
 from orders.config import Settings
@@ -22,7 +23,7 @@ def test_no_server_errors_and_every_422_names_a_field(uow, tax, clock, ids):
                           uow=lambda: uow, tax=tax, clock=clock, new_id=ids, time_zones=FakeTimeZones())
     base = identity()
     manager = Identity(base.subject, base.tenant_id, ("manager",), base.permissions | {"orders:discount"})
-    headers = {"x-jwt-payload": encode_claims(manager.claims())}
+    headers = {"authorization": bearer_for_tests(manager, "orders")}
     schema = schemathesis.openapi.from_asgi("/api/orders/v1/openapi.json", build_app(container))
     failures: list[str] = []
     operations = 0

@@ -3,7 +3,8 @@ naming the field, and the quote's JSON."""
 from __future__ import annotations
 
 import pytest
-from chassis.identity import Identity, encode_claims
+from chassis.identity import Identity
+from chassis.internal_token import bearer_for_tests
 from fastapi.testclient import TestClient
 from orders.adapters.auth_client import AuthClient
 from orders.bootstrap import bootstrap
@@ -25,7 +26,7 @@ BASKET = {"location_id": str(LOCATION), "at": "2026-03-16T21:00:00Z", "lines": [
 
 
 def as_(who: Identity) -> dict:
-    return {"x-jwt-payload": encode_claims(who.claims())}
+    return {"authorization": bearer_for_tests(who, "orders")}
 
 
 MANAGER = Identity(identity().subject, identity().tenant_id, ("manager",),

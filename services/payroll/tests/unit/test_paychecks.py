@@ -9,7 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from chassis.errors import DependencyUnavailable, InvalidInput, PermissionDenied
-from chassis.identity import Identity, encode_claims
+from chassis.identity import Identity
+from chassis.internal_token import bearer_for_tests
 from chassis.rbac import role_permissions
 from payroll.adapters.tax_client import from_message, to_message
 from payroll.bootstrap import bootstrap
@@ -177,7 +178,7 @@ def rest_client(app, **kwargs):
 def client_for():
     def make(role: str = "admin", tax=None):
         container = bootstrap(Settings(**DB), uow=lambda: None, tax=tax or FakeTax())
-        headers = {"x-jwt-payload": encode_claims(who(role).claims())}
+        headers = {"authorization": bearer_for_tests(who(role), "payroll")}
         return rest_client(build_app(container), headers=headers)
     return make
 

@@ -6,7 +6,8 @@ import inspect
 import uuid
 
 import pytest
-from chassis.identity import Identity, encode_claims
+from chassis.identity import Identity
+from chassis.internal_token import bearer_for_tests
 from chassis.rbac import role_permissions
 from payroll.adapters.repositories import TipRepository
 from payroll.bootstrap import bootstrap
@@ -75,7 +76,7 @@ def test_the_rest_api_over_fakes():
     uow = FakePayrollUnitOfWork()
     container = bootstrap(Settings(**DB), uow=lambda: uow, directory=FakeDirectory({location}, {staff}))
     admin = Identity(subject=str(uuid.uuid4()), tenant_id=tenant, permissions=role_permissions("admin"))
-    client = rest_client(build_app(container), headers={"x-jwt-payload": encode_claims(admin.claims())})
+    client = rest_client(build_app(container), headers={"authorization": bearer_for_tests(admin, "payroll")})
     body = {"staff_id": staff, "location_id": location, "tip_cents": 2300, "earned_at": "2026-03-06T22:30:00-05:00"}
     entered = client.post("/api/payroll/v1/tips", json=body)
     assert entered.status_code == 201, entered.text

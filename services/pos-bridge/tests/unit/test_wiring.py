@@ -6,7 +6,8 @@ import inspect
 import json
 import uuid
 
-from chassis.identity import Identity, encode_claims
+from chassis.identity import Identity
+from chassis.internal_token import bearer_for_tests
 from chassis.rbac import role_permissions
 from pos_bridge.adapters.orm import PosConnection
 from pos_bridge.adapters.repositories import ConnectionRepository, InboundEventRepository, PosOrderRepository
@@ -88,7 +89,7 @@ def test_the_rest_api_over_fakes():
     uow.connections.add(PosConnection(tenant_id=tenant, location_id=location, provider="square", active=True))
     manager = Identity(subject=str(uuid.uuid4()), tenant_id=str(tenant), permissions=role_permissions("manager"))
     client = rest_client(build_app(bootstrap(Settings(**DB), uow=lambda: uow)),
-                         headers={"x-jwt-payload": encode_claims(manager.claims())})
+                         headers={"authorization": bearer_for_tests(manager, "pos-bridge")})
     [connection] = client.get("/api/pos-bridge/v1/connections").json()["connections"]
     assert connection["location_id"] == str(location) and connection["provider"] == "square"
     bad = client.get("/api/pos-bridge/v1/connections", params={"location_id": "patio"})
@@ -101,7 +102,7 @@ def test_connections_and_the_webhook_over_rest():
     config = Settings(**DB, webhook_max_bytes=2048)
     container = bootstrap(config, uow=lambda: uow, providers={"square": provider}, sealer=PlainSealer())
     admin = Identity(subject=str(uuid.uuid4()), tenant_id=str(tenant), permissions=role_permissions("admin"))
-    client = rest_client(build_app(container), headers={"x-jwt-payload": encode_claims(admin.claims())})
+    client = rest_client(build_app(container), headers={"authorization": bearer_for_tests(admin, "pos-bridge")})
     made = client.post("/api/pos-bridge/v1/connections", json={
         "provider": "square", "location_id": str(uuid.uuid4()), "external_merchant_id": "M1",
         "external_location_id": "L1", "credentials": {"access_token": "secret-token"},

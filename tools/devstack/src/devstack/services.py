@@ -35,10 +35,14 @@ def service_env(layout: Layout, service: ServiceSpec, secrets: dict[str, str]) -
         env[spec.grpc_addr_var] = f"127.0.0.1:{layout.service_port(spec, 'grpc')}"
     for name in service.secrets:
         env[name] = secrets[name]
-    if service.name == "auth":
-        env["JWT_ISSUER"] = "https://auth.auraconnect.local"
-        env["JWT_AUDIENCE"] = "auraconnect"
-        env["JWKS_CACHE_SECONDS"] = str(layout.jwks_cache_seconds)
+    # Every service verifies the user tokens Envoy forwards (auth's JWKS) and the internal tokens its
+    # peers mint (chassis.internal_token); auth also signs with these issuer/audience values.
+    auth = SERVICES_BY_NAME["auth"]
+    env["INTERNAL_TOKEN_KEY"] = secrets["INTERNAL_TOKEN_KEY"]
+    env["AUTH_JWKS_URL"] = f"http://127.0.0.1:{layout.service_port(auth, 'http')}/.well-known/jwks.json"
+    env["JWT_ISSUER"] = "https://auth.auraconnect.local"
+    env["JWT_AUDIENCE"] = "auraconnect"
+    env["JWKS_CACHE_SECONDS"] = str(layout.jwks_cache_seconds)
     return env
 
 

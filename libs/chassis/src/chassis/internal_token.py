@@ -1,0 +1,374 @@
+"""Service-to-service trust: a service believes an identity only when a credential it can verify says so.
+
+Before issue 13 a service believed the `x-jwt-payload` header, so any process that reached a service
+port could act as any user of any tenant. Now every request that needs an identity must carry
+`Authorization: Bearer <token>`, and the token is one of two kinds:
+
+* the end user's access token (ES256, signed by auth): Envoy verifies it at the edge and forwards it
+  unchanged (jwt_authn `forward: true`); the service verifies it again against auth's JWKS
+  (AUTH_JWKS_URL, cached like Envoy caches it, re-read on an unknown `kid`);
+* an internal token (HS256 with INTERNAL_TOKEN_KEY, issuer `auraconnect-internal`) that a peer or a
+  background job mints for ONE callee (`aud` = the callee's package, e.g. "tax"), living 60 s, carrying
+  the identity claims it acts for (the end user's, or `service:<name>` for a job).
+
+Why signed tokens and not mutual TLS (the other design issue 13 allows):
+* mTLS authenticates the *calling process*, not the user it acts for: the callee would still have to
+  believe an unsigned identity header from any holder of any service certificate. A token binds the
+  identity claims to a signature, so a peer can only assert the identity it was handed.
+* it keeps one port per process, plaintext h2c behind Envoy and probes (`/livez`, gRPC health) that
+  need no client certificate; no CA, rotation of certificates or per-service mounts to run.
+* cost: verifying is a dict lookup for a token already seen (tokens are cached until they expire, at
+  most 60 s); a first sighting costs ~0.1 ms (ES256) or ~0.02 ms (HS256), minting ~0.02 ms and is
+  cached per (identity, audience) for half the lifetime (see bench/bench_gateway.py for the numbers).
+The price of a single shared HMAC key is that any service holding it can mint for any audience: the
+audience stops a token from being *replayed* to another service, not a compromised service from
+minting. Per-service EdDSA keys would close that and are the next step if the threat model needs it.
+Rotation: set the new key as INTERNAL_TOKEN_KEY and the old one as INTERNAL_TOKEN_PREVIOUS_KEY on
+every service, roll, then drop the previous key after a minute (tokens live 60 s).
+
+Mint a dev token for a direct call: `python -m chassis.internal_token --service orders --tenant <uuid>
+--permission orders:read ...` (reads INTERNAL_TOKEN_KEY; `make up` keeps it in .stack/secrets.env).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import jwt
+
+from chassis.identity import Identity, IdentityError, identity_from_claims
+
+log = logging.getLogger(__name__)
+
+KEY_ENV = "INTERNAL_TOKEN_KEY"
+PREVIOUS_KEY_ENV = "INTERNAL_TOKEN_PREVIOUS_KEY"
+JWKS_URL_ENV = "AUTH_JWKS_URL"
+INTERNAL_ISSUER = "auraconnect-internal"
+INTERNAL_KID = "internal"
+INTERNAL_ALGORITHM = "HS256"
+USER_ALGORITHM = "ES256"
+LIFETIME_SECONDS = 60
+LEEWAY_SECONDS = 5          # the gateway's clock skew for user tokens, and ours for internal ones
+MIN_KEY_LENGTH = 32
+_CACHE_LIMIT = 10_000
+
+
+class CredentialError(Exception):
+    """No credential, or one we do not accept (bad signature, expired, wrong audience, ...)."""
+
+
+def audience_of(service: str) -> str:
+    """The audience naming a service: its package ("pos-bridge" -> "pos_bridge")."""
+    return service.replace("-", "_")
+
+
+def audience_of_method(method: str) -> str:
+    """'/auraconnect.tax.v1.TaxService/CalculateSalesTax' -> 'tax'."""
+    parts = method.lstrip("/").split(".")
+    if len(parts) < 3 or parts[0] != "auraconnect":
+        raise CredentialError(f"cannot tell the callee of {method!r}")
+    return parts[1]
+
+
+def _key_from_env(name: str) -> bytes | None:
+    value = os.environ.get(name, "")
+    if not value:
+        return None
+    if len(value) < MIN_KEY_LENGTH:
+        raise SystemExit(f"configuration error: {name}: must be at least {MIN_KEY_LENGTH} characters")
+    return value.encode()
+
+
+def internal_keys() -> list[bytes]:
+    """The current key first, then the previous one (accepted while a rotation rolls out)."""
+    return [k for k in (_key_from_env(KEY_ENV), _key_from_env(PREVIOUS_KEY_ENV)) if k]
+
+
+def missing_configuration() -> list[str]:
+    """Environment variables a process that verifies or mints credentials lacks."""
+    return [name for name in (KEY_ENV, JWKS_URL_ENV) if not os.environ.get(name)]
+
+
+def require_configured() -> None:
+    """At start-up of an API process: exit(2) naming each missing variable (fail at boot, not per call)."""
+    missing = missing_configuration()
+    for name in missing:
+        print(f"configuration error: {name}: required to authenticate callers", flush=True)
+    if missing:
+        raise SystemExit(2)
+    internal_keys()     # validates the length
+
+
+# --------------------------------------------------------------------------------------- minting
+
+def mint(claims: dict, audience: str, *, key: bytes | None = None, lifetime: int = LIFETIME_SECONDS,
+         now: float | None = None, caller: str | None = None) -> str:
+    """An internal token for `audience` carrying the identity `claims` (sub, tenant_id, roles, ...)."""
+    if key is None:
+        keys = internal_keys()
+        if not keys:
+            raise CredentialError(f"{KEY_ENV} is not set: cannot call peers")
+        key = keys[0]
+    issued = int(now if now is not None else time.time())
+    payload = {**claims, "iss": INTERNAL_ISSUER, "aud": audience, "iat": issued, "exp": issued + lifetime,
+               "jti": uuid.uuid4().hex}
+    caller = caller or os.environ.get("OTEL_SERVICE_NAME")
+    if caller:
+        payload["azp"] = caller      # who minted it: for logs and audits
+    return jwt.encode(payload, key, algorithm=INTERNAL_ALGORITHM, headers={"kid": INTERNAL_KID})
+
+
+_minted: dict[tuple[str, str], tuple[str, float]] = {}
+_minted_lock = threading.Lock()
+
+
+def token_for(identity: Identity, audience: str) -> str:
+    """A cached internal token for `identity` to `audience`, re-minted at half its lifetime."""
+    claims = identity.claims()
+    cache_key = (json.dumps(claims, sort_keys=True), audience)
+    now = time.time()
+    with _minted_lock:
+        hit = _minted.get(cache_key)
+        if hit and hit[1] > now:
+            return hit[0]
+    token = mint(claims, audience, now=now)
+    with _minted_lock:
+        if len(_minted) >= _CACHE_LIMIT:
+            _minted.clear()
+        _minted[cache_key] = (token, now + LIFETIME_SECONDS / 2)
+    return token
+
+
+# --------------------------------------------------------------------------------------- JWKS
+
+class Jwks:
+    """auth's public keys, fetched from AUTH_JWKS_URL, kept `ttl` seconds (then re-read in the
+    background), re-read at once (at most once a second) when a token names a kid we do not know (a key
+    auth has just published). A key auth stops publishing is dropped at the next read."""
+
+    def __init__(self, url: str, ttl: float, fetch: Callable[[str], dict] | None = None) -> None:
+        self.url, self.ttl = url, ttl
+        self._fetch = fetch or _http_get_json
+        self._keys: dict[str, object] = {}
+        self._fetched_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def key(self, kid: str):
+        now = time.monotonic()
+        if kid in self._keys and now - self._fetched_at > self.ttl:
+            # Known key, stale list: serve it and refresh in the background, so a gRPC event loop
+            # never waits on the fetch once it has keys.
+            self._fetched_at = now - self.ttl + 1.0     # one background refresh a second at most
+            threading.Thread(target=self._refresh, args=(now,), daemon=True).start()
+        elif kid not in self._keys and now - self._fetched_at > 1.0:
+            self._refresh(now)
+        try:
+            return self._keys[kid]
+        except KeyError:
+            raise CredentialError("token signed with a key auth does not publish") from None
+
+    def _refresh(self, now: float) -> None:
+        with self._lock:
+            if now < self._fetched_at:      # another thread refreshed while we waited
+                return
+            try:
+                document = self._fetch(self.url)
+            except Exception as error:  # noqa: BLE001 - keep the old keys, say why
+                log.warning("cannot fetch JWKS from %s: %s", self.url, error)
+                self._fetched_at = now - self.ttl + 1.0     # retry in a second, not on every request
+                return
+            keys = {}
+            for jwk in document.get("keys", []):
+                if jwk.get("kid") and jwk.get("kty") == "EC":
+                    keys[jwk["kid"]] = jwt.algorithms.ECAlgorithm.from_jwk(json.dumps(jwk))
+            self._keys, self._fetched_at = keys, time.monotonic()
+
+
+def _http_get_json(url: str) -> dict:
+    import urllib.request
+
+    if not url.startswith(("http://", "https://")):
+        raise CredentialError(f"{JWKS_URL_ENV} must be an http(s) URL")
+    with urllib.request.urlopen(url, timeout=2.0) as response:  # noqa: S310 - scheme checked above
+        return json.loads(response.read())
+
+
+# --------------------------------------------------------------------------------------- verifying
+
+class Verifier:
+    """Turns a bearer token into the Identity it proves, for one service (`audience`)."""
+
+    def __init__(self, audience: str, keys: list[bytes], jwks: Jwks | None,
+                 user_issuer: str, user_audience: str) -> None:
+        self.audience, self.keys, self.jwks = audience, keys, jwks
+        self.user_issuer, self.user_audience = user_issuer, user_audience
+        self._seen: dict[str, tuple[Identity, float]] = {}
+
+    def identity(self, token: str | None) -> Identity:
+        if not token:
+            raise CredentialError("no credential: send Authorization: Bearer <token>")
+        hit = self._seen.get(token)
+        if hit is not None and hit[1] > time.time():
+            return hit[0]
+        claims = self._verify(token)
+        try:
+            identity = identity_from_claims(claims, raw=token)
+        except IdentityError as error:
+            raise CredentialError(str(error)) from None
+        if len(self._seen) >= _CACHE_LIMIT:
+            self._seen.clear()
+        self._seen[token] = (identity, min(claims["exp"] + LEEWAY_SECONDS, time.time() + LIFETIME_SECONDS))
+        return identity
+
+    def _verify(self, token: str) -> dict:
+        header = _header(token)
+        options = {"require": ["exp", "iss", "aud", "sub"]}
+        try:
+            if header.get("alg") == INTERNAL_ALGORITHM and header.get("kid") == INTERNAL_KID:
+                return self._verify_internal(token, options)
+            if header.get("alg") == USER_ALGORITHM and self.jwks is not None:
+                return jwt.decode(token, self.jwks.key(str(header.get("kid"))), algorithms=[USER_ALGORITHM],
+                                  audience=self.user_audience, issuer=self.user_issuer,
+                                  leeway=LEEWAY_SECONDS, options=options)
+        except jwt.ExpiredSignatureError:
+            raise CredentialError("credential expired") from None
+        except jwt.InvalidAudienceError:
+            raise CredentialError(f"credential is not for {self.audience}") from None
+        except jwt.PyJWTError as error:
+            raise CredentialError(f"credential refused: {error}") from None
+        raise CredentialError("credential of an unknown kind")
+
+    def _verify_internal(self, token: str, options: dict) -> dict:
+        if not self.keys:
+            raise CredentialError(f"{KEY_ENV} is not set: internal tokens cannot be verified")
+        error: jwt.PyJWTError | None = None
+        for key in self.keys:
+            try:
+                claims = jwt.decode(token, key, algorithms=[INTERNAL_ALGORITHM], audience=self.audience,
+                                    issuer=INTERNAL_ISSUER, leeway=LEEWAY_SECONDS, options=options)
+            except jwt.InvalidSignatureError as bad:
+                error = bad
+                continue
+            if claims["exp"] - claims.get("iat", 0) > LIFETIME_SECONDS:
+                raise CredentialError("internal credential lives too long")
+            return claims
+        raise error or CredentialError("credential refused")
+
+
+def _header(token: str) -> dict:
+    """The JOSE header, to pick the key: read here rather than with jwt.get_unverified_header, which
+    decodes (and validates character by character) the whole token a second time."""
+    try:
+        segment = token.split(".", 1)[0]
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, TypeError):
+        raise CredentialError("credential is not a JWT") from None
+    if not isinstance(header, dict):
+        raise CredentialError("credential is not a JWT")
+    return header
+
+
+_verifiers: dict[str, Verifier] = {}
+_jwks: dict[str, Jwks] = {}
+_verifiers_lock = threading.Lock()
+
+
+def verifier(service: str) -> Verifier:
+    """The process's verifier for `service`, configured from the environment (read once)."""
+    audience = audience_of(service)
+    found = _verifiers.get(audience)
+    if found is not None:
+        return found
+    with _verifiers_lock:
+        if audience not in _verifiers:
+            url = os.environ.get(JWKS_URL_ENV)
+            jwks = None
+            if url:
+                jwks = _jwks.get(url) or _jwks.setdefault(url, Jwks(url, float(os.environ.get("JWKS_CACHE_SECONDS", 60))))
+            _verifiers[audience] = Verifier(
+                audience, internal_keys(), jwks,
+                os.environ.get("JWT_ISSUER", "https://auth.auraconnect.local"),
+                os.environ.get("JWT_AUDIENCE", "auraconnect"))
+        return _verifiers[audience]
+
+
+def reset() -> None:
+    """Forget configured verifiers and minted tokens (tests that change the environment)."""
+    with _verifiers_lock:
+        _verifiers.clear()
+        _jwks.clear()
+    with _minted_lock:
+        _minted.clear()
+
+
+def bearer(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value, else None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def authorization_for(identity: Identity, audience: str) -> tuple[str, str]:
+    """The header (or gRPC metadata) carrying an internal token for `identity` to `audience`."""
+    return ("authorization", f"Bearer {token_for(identity, audience)}")
+
+
+def bearer_for_tests(identity: Identity, service: str) -> str:
+    """`Bearer <token>` for a test calling an app or servicer in-process: sets a throwaway
+    INTERNAL_TOKEN_KEY in this process when none is set."""
+    if not internal_keys():
+        import secrets
+
+        os.environ[KEY_ENV] = secrets.token_urlsafe(32)
+        reset()
+    return f"Bearer {mint(identity.claims(), audience_of(service))}"
+
+
+# --------------------------------------------------------------------------------------- dev CLI
+
+def _fingerprint(key: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(key).digest()[:6]).decode()
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m chassis.internal_token",
+        description=f"Mint a short-lived internal token for a direct call to one service (reads {KEY_ENV}).")
+    parser.add_argument("--service", required=True, help="the callee, e.g. orders, tax, pos-bridge")
+    parser.add_argument("--tenant", required=True, help="tenant UUID the call acts in")
+    parser.add_argument("--subject", default="service:dev-cli", help="user id, or service:<name>")
+    parser.add_argument("--permission", action="append", default=[], help="repeatable, e.g. orders:read")
+    parser.add_argument("--role", action="append", default=[], help="repeatable; adds the role's permissions")
+    parser.add_argument("--lifetime", type=int, default=LIFETIME_SECONDS, help="seconds (at most 60)")
+    args = parser.parse_args(argv)
+    keys = internal_keys()
+    if not keys:
+        parser.error(f"{KEY_ENV} is not set (for `make up`: set -a; . .stack/secrets.env; set +a)")
+    try:
+        uuid.UUID(args.tenant)
+    except ValueError:
+        parser.error("--tenant must be a UUID")
+    permissions = set(args.permission)
+    if args.role:
+        from chassis.rbac import permissions_for_roles
+
+        permissions |= set(permissions_for_roles(args.role))
+    claims = {"sub": args.subject, "tenant_id": args.tenant, "roles": args.role,
+              "permissions": sorted(permissions), "location_ids": []}
+    print(mint(claims, audience_of(args.service), key=keys[0], lifetime=min(args.lifetime, LIFETIME_SECONDS),
+               caller="dev-cli"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
