@@ -1,10 +1,14 @@
-"""python -m devstack up|down|status|clean  (what `make up`, `make down`, `make clean` run)."""
+"""python -m devstack up|down|status|clean  (what `make up`, `make down`, `make status`, `make clean` run).
+
+`up` ends by starting the supervisor (devstack.supervisor), which restarts a crashed process with
+backoff; `status` shows each process with its PID, up/down, restarts and last exit status."""
 from __future__ import annotations
 
 import argparse
 import shutil
 import sys
 
+from devstack import supervisor
 from devstack.catalogue import KINDS
 from devstack.layout import SERVICES, Layout
 from devstack.stack import Stack
@@ -55,12 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         except BaseException:
             print("make up failed; logs are in", layout.logs_dir, file=sys.stderr)
             raise
+        supervisor_pid = supervisor.start(layout.state_dir, cwd=layout.repo_root)
         print_summary(layout, demo, stack.secrets["DEMO_ADMIN_PASSWORD"])
+        print(f"  Supervisor              pid {supervisor_pid}: restarts crashed processes (make status)")
     elif args.command == "down":
         stack.down()
     else:
-        for name, pid in stack.status():
-            print(f"{name:<22} {'running pid ' + str(pid) if pid else 'stopped'}")
+        print(supervisor.status_table(layout.state_dir, stack.status()))
     return 0
 
 
