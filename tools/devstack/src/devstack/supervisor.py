@@ -210,7 +210,9 @@ def status_table(state_dir: Path, rows: list[tuple[str, int | None]]) -> str:
         last = record.get("last_exit")
         if last is None:
             last = _exit_of(run_dir, name)
-        lines.append(f"{name:<22} {pid or '-':>8}  {what:<18} {record.get('restarts', 0):>8}  "
+        # PostgreSQL, Kafka and Envoy are not supervised (no spec): no restart count to show.
+        supervised = record or procs.spec_file(run_dir, name).exists()
+        lines.append(f"{name:<22} {pid or '-':>8}  {what:<18} {record.get('restarts', 0) if supervised else '-':>8}  "
                      f"{procs.describe_exit(last)}")
     if not supervisor_pid:
         lines.append("(the supervisor is not running: crashed processes stay down; `make up` starts it)")
