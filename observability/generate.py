@@ -160,7 +160,7 @@ def service_dashboard(service) -> dict:
               [(f"sum (rate(outbox_events_published_total{{{s}}}[5m]))", "published"),
                (f"sum (rate(outbox_events_failed_total{{{s}}}[5m]))", "failed sends (retried)"),
                (f"sum (rate(outbox_events_parked_total{{{s}}}[5m]))", "parked")], unit="ops")
-        b.add("Relays holding the lease", [(f"outbox_relay_active{{{s}}}", "{{instance}}")],
+        b.add("Relays holding the lease", [(f'outbox_relay_active{{{s}, component="relay"}}', "{{instance}}")],
               description="Exactly one relay per service should show 1.")
     if "consumer" in service.kinds:
         b.row("Consumer")
@@ -171,7 +171,8 @@ def service_dashboard(service) -> dict:
         b.add("Dead letters (last hour)",
               [(f"sum by (topic) (increase(events_dead_lettered_total{{{s}}}[1h]))", "{{topic}}")],
               thresholds=[(1, "red")], description="python -m chassis.dead_letters list / replay")
-        b.add("Partitions waiting behind a failure", [(f"consumer_partitions_waiting{{{s}}}", "{{instance}}")],
+        b.add("Partitions waiting behind a failure",
+              [(f'consumer_partitions_waiting{{{s}, component="consumer"}}', "{{instance}}")],
               thresholds=[(1, "orange")])
     if service.name == "payroll":
         b.row("Pay runs (metrics the pay-run worker must export, see observability/external_metrics.yaml)")
@@ -228,18 +229,18 @@ def platform_dashboard(services) -> dict:
 
 # ---- the local stack's scrape config -----------------------------------------------------------------
 
-def local_config(services, port_base: int) -> str:
+def local_config(services, port_base: int, *, interval: str = "15s", rules_dir: str = "rules") -> str:
     lines = [
         f"# {GENERATED}",
         f"# Prometheus for the local stack (`make up`, port base {port_base}), with the same labels and rules as",
         "# in Kubernetes:  prometheus --config.file=observability/prometheus/local.yml --storage.tsdb.path=.stack/prometheus",
         "# (gRPC processes are not scraped: they have no /metrics endpoint yet.)",
         "global:",
-        "  scrape_interval: 15s",
-        "  evaluation_interval: 30s",
+        f"  scrape_interval: {interval}",
+        f"  evaluation_interval: {interval}",
         "rule_files:",
-        "  - rules/recording.yaml",
-        "  - rules/alerts.yaml",
+        f"  - {rules_dir}/recording.yaml",
+        f"  - {rules_dir}/alerts.yaml",
         "scrape_configs:",
         "  - job_name: auraconnect",
         "    static_configs:",

@@ -3,7 +3,7 @@
 #   Debian: PostgreSQL, Redis, Java 17 + Maven (Kafka), Node/npm (buf)
 #   .venv: every service, the chassis, devstack and test tools (pip, editable)
 #   generated protobuf package, buf CLI (npm), grpcurl (Go module proxy, when Go is present),
-#   Kafka jars from Maven Central, promtool (Debian's prometheus package, binary only)
+#   Kafka jars from Maven Central, promtool + prometheus (Debian's prometheus package, binaries only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -77,17 +77,17 @@ if [ "$(cat .tools/grpcurl.version 2>/dev/null)" != "$GRPCURL_VERSION" ] || [ ! 
   fi
 fi
 
-# --- promtool (tests/observability: promtool check rules / test rules), from Debian's prometheus package --
-# Only the static promtool binary is taken out of the .deb, into .tools/bin: installing the package would
+# --- promtool and prometheus (tests/observability), from Debian's prometheus package -------------------
+# Only the two static binaries are taken out of the .deb, into .tools/bin: installing the package would
 # also pull ~100 MB of web assets and enable a system-wide prometheus.service that nothing here wants.
-# Optional: without it the promtool tests skip, saying why.
-if ! command -v promtool >/dev/null && [ ! -x .tools/bin/promtool ]; then
-  say "installing promtool (Debian package prometheus) into .tools/bin"
+# Optional: without them the promtool tests and the live-Prometheus test skip, saying why.
+if { ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; } && [ ! -x .tools/bin/promtool ]; then
+  say "installing promtool and prometheus (Debian package prometheus) into .tools/bin"
   deb_dir=$(mktemp -d)
   if (cd "$deb_dir" && { apt-get download prometheus >/dev/null 2>&1 ||
         { [ "$(id -u)" -eq 0 ] && apt-get update -qq && apt-get download prometheus >/dev/null 2>&1; }; }) &&
      dpkg-deb -x "$deb_dir"/prometheus_*.deb "$deb_dir/root"; then
-    mkdir -p .tools/bin && cp "$deb_dir/root/usr/bin/promtool" .tools/bin/promtool
+    mkdir -p .tools/bin && cp "$deb_dir/root/usr/bin/promtool" "$deb_dir/root/usr/bin/prometheus" .tools/bin/
   else
     say "promtool not installed (apt-get download prometheus failed): the promtool tests will skip"
   fi
