@@ -3,7 +3,7 @@
 #   Debian: PostgreSQL, Redis, Java 17 + Maven (Kafka), Node/npm (buf)
 #   .venv: every service, the chassis, devstack and test tools (pip, editable)
 #   generated protobuf package, buf CLI (npm), grpcurl (Go module proxy, when Go is present),
-#   Kafka jars from Maven Central
+#   Kafka jars from Maven Central, promtool + prometheus (Debian's prometheus package, binaries only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -75,6 +75,23 @@ if [ "$(cat .tools/grpcurl.version 2>/dev/null)" != "$GRPCURL_VERSION" ] || [ ! 
   else
     say "go not found: grpcurl not installed (install Go, or grpcurl itself, for the gRPC examples)"
   fi
+fi
+
+# --- promtool and prometheus (tests/observability), from Debian's prometheus package -------------------
+# Only the two static binaries are taken out of the .deb, into .tools/bin: installing the package would
+# also pull ~100 MB of web assets and enable a system-wide prometheus.service that nothing here wants.
+# Optional: without them the promtool tests and the live-Prometheus test skip, saying why.
+if { ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; } && [ ! -x .tools/bin/promtool ]; then
+  say "installing promtool and prometheus (Debian package prometheus) into .tools/bin"
+  deb_dir=$(mktemp -d)
+  if (cd "$deb_dir" && { apt-get download prometheus >/dev/null 2>&1 ||
+        { [ "$(id -u)" -eq 0 ] && apt-get update -qq && apt-get download prometheus >/dev/null 2>&1; }; }) &&
+     dpkg-deb -x "$deb_dir"/prometheus_*.deb "$deb_dir/root"; then
+    mkdir -p .tools/bin && cp "$deb_dir/root/usr/bin/promtool" "$deb_dir/root/usr/bin/prometheus" .tools/bin/
+  else
+    say "promtool not installed (apt-get download prometheus failed): the promtool tests will skip"
+  fi
+  rm -rf "$deb_dir"
 fi
 
 # --- Kafka jars from Maven Central ----------------------------------------------------------------

@@ -1,10 +1,15 @@
-"""python -m devstack up|down|status|clean  (what `make up`, `make down`, `make clean` run)."""
+"""python -m devstack up|down|status|clean  (what `make up`, `make down`, `make status`, `make clean` run),
+python -m devstack stop <process>  (stop one process; the supervisor leaves it down).
+
+`up` ends by starting the supervisor (devstack.supervisor), which restarts a crashed process with
+backoff; `status` shows each process with its PID, up/down, restarts and last exit status."""
 from __future__ import annotations
 
 import argparse
 import shutil
 import sys
 
+from devstack import supervisor
 from devstack.catalogue import KINDS
 from devstack.layout import SERVICES, Layout
 from devstack.stack import Stack
@@ -40,9 +45,18 @@ AuraConnect is up.
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devstack")
-    parser.add_argument("command", choices=["up", "down", "status", "clean"])
+    parser.add_argument("command", choices=["up", "down", "status", "clean", "stop"])
+    parser.add_argument("process", nargs="?", help="stop: the one process to stop (e.g. orders-http);"
+                        " the supervisor leaves it down until the next `make up`")
     args = parser.parse_args(argv)
     layout = Layout.from_env()
+    if args.command == "stop":
+        from devstack import procs
+
+        if not args.process:
+            parser.error("stop needs a process name (see make status)")
+        print(f"stopped {args.process}" if procs.stop(layout.run_dir, args.process) else f"{args.process} was not running")
+        return 0
     if args.command == "clean":
         Stack(layout).down()
         shutil.rmtree(layout.state_dir, ignore_errors=True)
@@ -55,12 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         except BaseException:
             print("make up failed; logs are in", layout.logs_dir, file=sys.stderr)
             raise
+        supervisor_pid = supervisor.start(layout.state_dir, cwd=layout.repo_root)
         print_summary(layout, demo, stack.secrets["DEMO_ADMIN_PASSWORD"])
+        print(f"  Supervisor              pid {supervisor_pid}: restarts crashed processes (make status)")
     elif args.command == "down":
         stack.down()
     else:
-        for name, pid in stack.status():
-            print(f"{name:<22} {'running pid ' + str(pid) if pid else 'stopped'}")
+        print(supervisor.status_table(layout.state_dir, stack.status()))
     return 0
 
 

@@ -155,6 +155,10 @@ class Stack:
 
     def down(self) -> None:
         layout = self.layout
+        from devstack import supervisor  # first, or it would restart what down stops
+
+        if supervisor.stop(layout.state_dir):
+            _say("stopped the supervisor")
         order = ["envoy"] + [process_name(s, k) for s in SERVICES for k in s.kinds] + ["otel-collector", "redis"]
         for name in order:
             if procs.stop(layout.run_dir, name):

@@ -3,6 +3,10 @@
 The test stack lives in its own folder (.stack-test) on its own port block (27000), so a developer's
 `make up` stack (17000) keeps running beside it. It starts once per test session and is torn down
 after, unless AURA_KEEP_STACK=1.
+
+AURA_SUPERVISE=1 also starts the supervisor (devstack.supervisor) once the platform is up, so crashed
+processes come back as under `make up`. It is off by default: a test that kills a process should see
+it stay dead unless it asks for the supervisor (the `supervised` fixture).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from devstack import supervisor
 from devstack.layout import REPO_ROOT, Layout
 from devstack.stack import Stack
 
@@ -69,7 +74,21 @@ def platform(infra: RunningStack):
     stack.start_services()
     stack.start_gateway()
     stack.configure_demo(infra.demo)
+    if os.environ.get("AURA_SUPERVISE") == "1":
+        supervisor.start(infra.layout.state_dir, cwd=infra.layout.repo_root)
     return infra
+
+
+@pytest.fixture
+def supervised(platform: RunningStack):
+    """The platform with its supervisor running for this test (fast backoff); stopped afterwards
+    unless AURA_SUPERVISE=1 keeps it for the whole session."""
+    supervisor.start(platform.layout.state_dir, supervisor.Policy(base_s=0.5, max_s=5), cwd=platform.layout.repo_root)
+    try:
+        yield platform
+    finally:
+        if os.environ.get("AURA_SUPERVISE") != "1":
+            supervisor.stop(platform.layout.state_dir)
 
 
 @contextmanager
