@@ -273,3 +273,26 @@ def test_timesheet_own_read_and_workweek_start_day(world):
     assert sheet["period"]["start"] == "2026-03-05" and sheet["workweeks"][0]["daily_hours"][0] == "4"
     with pytest.raises(NotFound):
         timeclock.get_timesheet(lambda: uow, person("staff"), member["staff_id"], None, clock=clock)
+
+
+def test_events_carry_no_secrets_and_follow_punches(world):
+    from auraconnect.payroll.v1 import events_pb2
+
+    uow, _, clock = world
+    member = create(world)
+    who = {"staff_id": member["staff_id"], "pin": "4321"}
+    clock.now = datetime(2026, 3, 3, 16, 0, tzinfo=UTC)
+    shift = punch(world, "in", {"location_id": LOCATION, **who})
+    punch(world, "break", who)
+    punch(world, "end", who)
+    clock.now += timedelta(hours=2)
+    punch(world, "out", who)
+    timeclock.edit_shift(lambda: uow, MANAGER, shift["shift_id"], {"job_code": "host", "reason": "hosting"}, clock=clock)
+    timeclock.approve_timesheet(lambda: uow, MANAGER, member["staff_id"], {"period_start": "2026-03-02"}, clock=clock)
+    changed = uow.events_of(events_pb2.StaffMemberChanged)
+    assert [e.change for e in changed] == ["created"] and "6789" not in str(changed[0])
+    punches = uow.events_of(events_pb2.PunchRecorded)
+    assert [p.punch for p in punches] == ["clock_in", "break_start", "break_end", "clock_out", "edited"]
+    assert punches[-1].reason == "hosting" and punches[-1].edited_by == MANAGER.subject
+    assert [s.status for s in uow.events_of(events_pb2.TimesheetStatusChanged)] == ["approved"]
+    assert {e.topic for e in uow.events} == {"payroll.staff.v1", "payroll.timeclock.v1"}

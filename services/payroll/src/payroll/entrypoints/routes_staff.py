@@ -31,7 +31,7 @@ def add_routes(app: FastAPI, container: PayrollContainer) -> None:
     def create_staff(body: Any = Body(...), identity: Identity = Depends(current_identity)) -> dict:
         """A staff member with jobs and pay: staff:create and payroll:create."""
         return staff.create_staff(uow, identity, body, directory=c.directory, sealer=c.sealer, pins=c.pins,
-                                  new_id=c.new_id)
+                                  new_id=c.new_id, clock=c.clock)
 
     @app.get(f"{PREFIX}/staff", tags=["staff"])
     def list_staff(identity: Identity = Depends(current_identity)) -> dict:
@@ -46,7 +46,8 @@ def add_routes(app: FastAPI, container: PayrollContainer) -> None:
     @app.patch(f"{PREFIX}/staff/{{staff_id}}", tags=["staff"])
     def update_staff(staff_id: str, body: Any = Body(...), identity: Identity = Depends(current_identity)) -> dict:
         """staff:update; payroll:update for jobs, pay frequency, tax forms, SSN, bank account."""
-        return staff.update_staff(uow, identity, staff_id, body, directory=c.directory, sealer=c.sealer, pins=c.pins)
+        return staff.update_staff(uow, identity, staff_id, body, directory=c.directory, sealer=c.sealer, pins=c.pins,
+                                  clock=c.clock)
 
     @app.delete(f"{PREFIX}/staff/{{staff_id}}", tags=["staff"])
     def delete_staff(staff_id: str, identity: Identity = Depends(current_identity)) -> dict:

@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from auraconnect.payroll.v1 import events_pb2
 from chassis.bootstrap import Clock, IdGenerator, utc_now
 from chassis.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound, PermissionDenied
 from chassis.identity import Identity
-from chassis.uow import UnitOfWorkFactory
+from chassis.timestamps import to_timestamp
+from chassis.uow import UnitOfWork, UnitOfWorkFactory
 from chassis.validation import parse_uuid
 
 from payroll.adapters.orm import EmployerSettings, StaffMember
@@ -25,6 +27,7 @@ from payroll.service_layer.ports import PinHasher, Sealer, StaffDirectory
 
 IDENTITY_KEYS = ("user_id", "display_name", "pin", "home_location_id", "work_location_ids")
 PAY_KEYS = ("jobs", "pay_frequency", "tax_forms", "ssn", "bank_account")
+STAFF_TOPIC = "payroll.staff.v1"
 DEFAULT_ANCHOR = date(2026, 1, 5)  # a Monday; biweekly periods step from the anchor's workweek
 
 
@@ -110,6 +113,13 @@ def staff_json(member: StaffMember) -> dict:
             "bank_account": {"account_number": rules.masked(member.bank_last4)} if member.bank_last4 else None}
 
 
+def _stage_changed(uow: UnitOfWork, member: StaffMember, change: str, now) -> None:
+    # No pay, tax or identifier data on the wire: consumers read the record for those.
+    uow.add_event(STAFF_TOPIC, str(member.id), events_pb2.StaffMemberChanged(
+        tenant_id=str(member.tenant_id), staff_id=str(member.id), user_id=str(member.user_id or ""),
+        change=change, occurred_at=to_timestamp(now)), subject=str(member.id))
+
+
 def _aad(member_id: uuid.UUID, column: str) -> bytes:
     return f"payroll.staff_members:{member_id}:{column}".encode()
 
@@ -182,7 +192,8 @@ def _apply(member: StaffMember, fields: dict[str, Any], *, sealer: Sealer | None
 
 
 def create_staff(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, directory: StaffDirectory | None,
-                 sealer: Sealer | None, pins: PinHasher | None, new_id: IdGenerator = uuid.uuid4) -> dict:
+                 sealer: Sealer | None, pins: PinHasher | None, new_id: IdGenerator = uuid.uuid4,
+                 clock: Clock = utc_now) -> dict:
     """staff:create, and payroll:create for the pay fields (jobs are required: one cannot clock in without)."""
     _require(identity, "staff:create", "payroll:create")
     body = _object(body)
@@ -201,13 +212,15 @@ def create_staff(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, direc
                              ssn_last4=None, bank_sealed=None, bank_last4=None)
         _apply(member, fields, sealer=sealer, pins=pins)
         u.staff.add(member)
+        _stage_changed(u, member, "created", clock())
         result = staff_json(member)
         u.commit()
     return result
 
 
 def update_staff(uow: UnitOfWorkFactory, identity: Identity, staff_id: str, body: Any, *,
-                 directory: StaffDirectory | None, sealer: Sealer | None, pins: PinHasher | None) -> dict:
+                 directory: StaffDirectory | None, sealer: Sealer | None, pins: PinHasher | None,
+                 clock: Clock = utc_now) -> dict:
     """staff:update; payroll:update too when a pay field changes."""
     _require(identity, "staff:update")
     body = _object(body)
@@ -226,6 +239,7 @@ def update_staff(uow: UnitOfWorkFactory, identity: Identity, staff_id: str, body
             if other is not None:
                 raise Conflict("this user already has a staff record", field="user_id")
         _apply(member, fields, sealer=sealer, pins=pins)
+        _stage_changed(u, member, "updated", clock())
         result = staff_json(member)
         u.commit()
     return result
@@ -259,6 +273,7 @@ def delete_staff(uow: UnitOfWorkFactory, identity: Identity, staff_id: str, *, c
         if member is None:
             raise NotFound("no such staff member")
         member.deleted_at = clock()
+        _stage_changed(u, member, "deleted", member.deleted_at)
         result = staff_json(member)
         u.commit()
     return result

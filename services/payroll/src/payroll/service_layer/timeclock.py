@@ -15,10 +15,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from auraconnect.payroll.v1 import events_pb2
 from chassis.bootstrap import Clock, IdGenerator, utc_now
 from chassis.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from chassis.identity import Identity
-from chassis.uow import UnitOfWorkFactory
+from chassis.timestamps import to_timestamp
+from chassis.uow import UnitOfWork, UnitOfWorkFactory
 from chassis.validation import parse_uuid
 
 from payroll.adapters.orm import PunchEdit, Shift, StaffMember, Timesheet
@@ -28,6 +30,7 @@ from payroll.service_layer.ports import PinHasher, StaffDirectory
 from payroll.service_layer.staff import employer_of
 
 OPEN, APPROVED = "open", "approved"
+TOPIC = "payroll.timeclock.v1"
 MAX_REASON = 500
 
 
@@ -54,6 +57,14 @@ def _domain_shift(shift: Shift) -> tc.Shift:
                             datetime.fromisoformat(b["ended_at"]) if b["ended_at"] else None, bool(b["paid"]))
                    for b in shift.breaks)
     return tc.Shift(shift.job_code, shift.clock_in_at, shift.clock_out_at, shift.time_zone, breaks, str(shift.id))
+
+
+def _stage_punch(u: UnitOfWork, shift: Shift, punch: str, now: datetime, edited_by: str = "", reason: str = "") -> None:
+    # Keyed by staff member: a consumer sees one person's punches in order.
+    u.add_event(TOPIC, str(shift.staff_id), events_pb2.PunchRecorded(
+        tenant_id=str(shift.tenant_id), staff_id=str(shift.staff_id), shift_id=str(shift.id),
+        location_id=str(shift.location_id), job_code=shift.job_code, punch=punch, occurred_at=to_timestamp(now),
+        edited_by=edited_by, reason=reason), subject=str(shift.id))
 
 
 # ---- who is punching ---------------------------------------------------------------------------
@@ -130,6 +141,7 @@ def clock_in(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, directory
                       job_code=job_code, time_zone=zone, clock_in_at=now, clock_out_at=None, breaks=[])
         u.shifts.add(shift)
         u.flush()  # the one-open-shift index decides a race between two clock-ins here
+        _stage_punch(u, shift, "clock_in", now)
         result = shift_json(shift)
         u.commit()
     return result
@@ -154,6 +166,7 @@ def clock_out(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, pins: Pi
             raise Conflict("clock-out must come after the clock-in", field="state")
         shift.breaks = [{**b, "ended_at": b["ended_at"] or now.isoformat()} for b in shift.breaks]
         shift.clock_out_at = now
+        _stage_punch(u, shift, "clock_out", now)
         result = shift_json(shift)
         u.commit()
     return result
@@ -173,6 +186,7 @@ def start_break(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, pins: 
             raise Conflict("already on_break: end the break first", field="state")
         shift.breaks = [*shift.breaks, {"break_id": str(new_id()), "started_at": now.isoformat(),
                                         "ended_at": None, "paid": paid}]
+        _stage_punch(u, shift, "break_start", now)
         result = shift_json(shift)
         u.commit()
     return result
@@ -187,6 +201,7 @@ def end_break(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, pins: Pi
         if _state(shift) != "on_break":
             raise Conflict("not on a break (state: clocked_in)", field="state")
         shift.breaks = [{**b, "ended_at": b["ended_at"] or now.isoformat()} for b in shift.breaks]
+        _stage_punch(u, shift, "break_end", now)
         result = shift_json(shift)
         u.commit()
     return result
@@ -268,6 +283,7 @@ def edit_shift(uow: UnitOfWorkFactory, identity: Identity, shift_id: str, body: 
                          edited_by=uuid.UUID(identity.subject) if not identity.is_service else uuid.UUID(int=0),
                          edited_at=clock(), before=before, after=_snapshot(shift), reason=reason.strip())
         u.shifts.add_edit(edit)
+        _stage_punch(u, shift, "edited", edit.edited_at, identity.subject, edit.reason)
         result = {**shift_json(shift), "edit": _edit_json(edit)}
         u.commit()
     return result
@@ -387,6 +403,10 @@ def _decide(uow: UnitOfWorkFactory, identity: Identity, staff_id: str, body: Any
         sheet.approved_by = uuid.UUID(identity.subject) if approve and not identity.is_service else None
         sheet.approved_at = now if approve else None
         u.flush()
+        u.add_event(TOPIC, str(member.id), events_pb2.TimesheetStatusChanged(
+            tenant_id=str(tenant), staff_id=str(member.id), period_start=start.isoformat(),
+            period_end=end.isoformat(), status=sheet.status, changed_by=identity.subject,
+            reason=entry.get("reason", ""), occurred_at=to_timestamp(now)), subject=str(sheet.id))
         result = _sheet_json(u, identity, member, start, end, now)
         u.commit()
     return result
