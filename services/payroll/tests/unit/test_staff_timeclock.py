@@ -296,3 +296,18 @@ def test_events_carry_no_secrets_and_follow_punches(world):
     assert punches[-1].reason == "hosting" and punches[-1].edited_by == MANAGER.subject
     assert [s.status for s in uow.events_of(events_pb2.TimesheetStatusChanged)] == ["approved"]
     assert {e.topic for e in uow.events} == {"payroll.staff.v1", "payroll.timeclock.v1"}
+
+
+def test_meal_premiums_reach_the_workweeks_only_when_the_employer_turned_them_on(world):
+    uow, _, clock = world
+    member = create(world)
+    who = {"staff_id": member["staff_id"], "pin": "4321"}
+    clock.now = datetime(2026, 3, 3, 16, 0, tzinfo=UTC)   # 08:00 PST, then 7 hours without a meal
+    punch(world, "in", {"location_id": LOCATION, **who})
+    clock.now += timedelta(hours=7)
+    punch(world, "out", who)
+    sheet = timeclock.get_timesheet(lambda: uow, MANAGER, member["staff_id"], "2026-03-03", clock=clock)
+    assert sheet["meal_premiums"] == [1] and "break_premiums" not in sheet["workweeks"][0]
+    staff.update_employer_settings(lambda: uow, ADMIN, {"break_premiums": True})
+    sheet = timeclock.get_timesheet(lambda: uow, MANAGER, member["staff_id"], "2026-03-03", clock=clock)
+    assert sheet["workweeks"][0]["break_premiums"] == 1

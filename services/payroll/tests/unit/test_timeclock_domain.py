@@ -158,3 +158,25 @@ def test_the_workweeks_feed_compute_pay_as_they_are():
     result = compute_pay(request)
     assert result.hours.total == Decimal(54)  # 5 x 10 h + 4 h hosting
     assert result.hours.overtime > 0
+
+
+def test_meal_premium_when_no_30_minute_meal_by_the_end_of_the_5th_hour():
+    day = (2026, 3, 2)
+    on_time = tc.Break(at(LA, *day, 13), at(LA, *day, 13, 30), False)
+    late = tc.Break(at(LA, *day, 14, 30), at(LA, *day, 15), False)
+    short = tc.Break(at(LA, *day, 12), at(LA, *day, 12, 20), False)
+    paid = tc.Break(at(LA, *day, 12), at(LA, *day, 12, 30), True)
+    start, end = at(LA, *day, 9), at(LA, *day, 17)
+    assert tc.missed_meal_days([shift("s", start, end, breaks=[on_time])]) == set()
+    for bad in ([], [late], [short], [paid]):
+        assert tc.missed_meal_days([shift("s", start, end, breaks=bad)]) == {date(*day)}
+    assert tc.missed_meal_days([shift("s", start, at(LA, *day, 14))]) == set()  # 5 h exactly: none owed
+    # Over 10 hours: a second meal by the end of the 10th hour.
+    long_end = at(LA, *day, 21)
+    assert tc.missed_meal_days([shift("s", start, long_end, breaks=[on_time])]) == {date(*day)}
+    second = tc.Break(at(LA, *day, 18), at(LA, *day, 18, 30), False)
+    assert tc.missed_meal_days([shift("s", start, long_end, breaks=[on_time, second])]) == set()
+    # Split shift: the time off the clock between them is the meal.
+    split = [shift("s", start, at(LA, *day, 13)), shift("s", at(LA, *day, 14), at(LA, *day, 18))]
+    assert tc.missed_meal_days(split) == set()
+    assert tc.meal_premiums_per_workweek([shift("s", start, end)], date(2026, 2, 23), 2) == [0, 1]

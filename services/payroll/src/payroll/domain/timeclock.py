@@ -183,3 +183,52 @@ def flags(shifts: Iterable[Shift], now: datetime) -> list[Flag]:
                 found.append(Flag(BREAK_NOT_ENDED, shift.shift_id,
                                   f"break started {b.started_at.isoformat()} was never ended"))
     return found
+
+
+# ---- California meal periods (LC 512, 226.7), an employer switch ------------------------------------------
+MEAL_AFTER = (timedelta(hours=5), timedelta(hours=10))  # a meal period must start by the end of the 5th / 10th hour
+MEAL_LENGTH = timedelta(minutes=30)
+
+
+def _worked_at(intervals: list[tuple[datetime, datetime]], worked: timedelta) -> datetime | None:
+    """The instant the time worked (over `intervals`, in order) reaches `worked`; None if it never does."""
+    for start, end in intervals:
+        if end - start >= worked:
+            return start + worked
+        worked -= end - start
+    return None
+
+
+def missed_meal_days(shifts: Iterable[Shift]) -> set[date]:
+    """Workdays (local date of the clock-in) owed a meal-period premium: more than 5 hours worked without an
+    unpaid break of 30 minutes or more started by the end of the 5th hour (a second by the end of the 10th
+    when more than 10 hours were worked). Waivers (LC 512(a): 6 h / 12 h) are not modelled; rest breaks are
+    not punched, so their premiums are not derived here. One premium per workday at most."""
+    by_day: dict[date, list[Shift]] = defaultdict(list)
+    for shift in shifts:
+        if shift.clock_out is not None:
+            by_day[shift.local_start_date()].append(shift)
+    missed = set()
+    for day, day_shifts in by_day.items():
+        day_shifts.sort(key=lambda s: s.clock_in)
+        intervals = [i for s in day_shifts for i in worked_intervals(s)]
+        total = sum((end - start for start, end in intervals), timedelta())
+        meals = sorted(b.started_at for s in day_shifts for b in s.breaks
+                       if not b.paid and b.ended_at is not None and b.ended_at - b.started_at >= MEAL_LENGTH)
+        # Time off the clock between two shifts of the day counts as a meal period too.
+        meals += [a.clock_out for a, b in zip(day_shifts, day_shifts[1:], strict=False)
+                  if a.clock_out is not None and b.clock_in - a.clock_out >= MEAL_LENGTH]
+        meals.sort()
+        for n, after in enumerate(MEAL_AFTER):
+            if total <= after:
+                break
+            deadline = _worked_at(intervals, after)
+            if len([m for m in meals if m <= deadline]) < n + 1:
+                missed.add(day)
+                break
+    return missed
+
+
+def meal_premiums_per_workweek(shifts: Sequence[Shift], period_start: date, weeks: int) -> list[int]:
+    missed = missed_meal_days(shifts)
+    return [sum(1 for d in missed if 0 <= (d - period_start).days - 7 * w < 7) for w in range(weeks)]

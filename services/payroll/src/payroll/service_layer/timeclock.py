@@ -332,6 +332,12 @@ def _sheet_json(u, identity: Identity, member: StaffMember, start: date, end: da
         days.append({"date": day.isoformat(), "jobs": {job: _hours(h) for job, h in jobs.items()},
                      "hours": _hours(sum(jobs.values(), Decimal(0)))})
     total = sum((h for (d, _job), h in hours.items() if start <= d <= end), Decimal(0))
+    workweeks = tc.workweeks_for_period(shifts, start, weeks, main)
+    premiums = tc.meal_premiums_per_workweek(shifts, start, weeks)
+    if employer.break_premiums:  # the employer turned the California rule on: the pay engine pays them
+        for week, count in zip(workweeks, premiums, strict=True):
+            if count:
+                week["break_premiums"] = count
     sheet = u.timesheets.get(identity.tenant_uuid, member.id, start)
     edits = u.shifts.edits(identity.tenant_uuid, [r.id for r in touching])
     return {"staff_id": str(member.id), "period": {"start": start.isoformat(), "end": end.isoformat(),
@@ -343,7 +349,7 @@ def _sheet_json(u, identity: Identity, member: StaffMember, start: date, end: da
             "history": list(sheet.history) if sheet else [],
             "main_job": main, "days": days,
             "total_hours": _hours(total),
-            "workweeks": tc.workweeks_for_period(shifts, start, weeks, main),
+            "workweeks": workweeks, "meal_premiums": premiums,
             "flags": [f.as_json() for f in tc.flags([_domain_shift(r) for r in touching], now)],
             "shifts": [shift_json(r) for r in touching], "edits": [_edit_json(e) for e in edits]}
 
