@@ -56,11 +56,11 @@ class FakeStaffRepository:
         member.deleted_at = None
         self.rows[member.id] = member
 
-    def get(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> StaffMember | None:
+    def get(self, tenant_id: uuid.UUID, staff_id: uuid.UUID, *, for_update: bool = False) -> StaffMember | None:
         m = self.rows.get(staff_id)
         return m if m is not None and m.tenant_id == tenant_id and m.deleted_at is None else None
 
-    def for_user(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> StaffMember | None:
+    def for_user(self, tenant_id: uuid.UUID, user_id: uuid.UUID, *, for_update: bool = False) -> StaffMember | None:
         return next((m for m in self.rows.values() if m.tenant_id == tenant_id and m.user_id == user_id), None)
 
     def list(self, tenant_id: uuid.UUID) -> list[StaffMember]:

@@ -311,3 +311,17 @@ def test_meal_premiums_reach_the_workweeks_only_when_the_employer_turned_them_on
     staff.update_employer_settings(lambda: uow, ADMIN, {"break_premiums": True})
     sheet = timeclock.get_timesheet(lambda: uow, MANAGER, member["staff_id"], "2026-03-03", clock=clock)
     assert sheet["workweeks"][0]["break_premiums"] == 1
+
+
+def test_location_bound_managers_punch_and_edit_only_at_their_locations(world):
+    uow, _, clock = world
+    member = create(world, work_location_ids=[OTHER_LOCATION])
+    elsewhere = Identity(subject=str(uuid.uuid4()), tenant_id=TENANT, roles=("manager",),
+                         permissions=role_permissions("manager"), location_ids=(OTHER_LOCATION,))
+    who = {"staff_id": member["staff_id"], "pin": "4321"}
+    with pytest.raises(PermissionDenied):
+        punch(world, "in", {"location_id": LOCATION, **who}, who=elsewhere)
+    shift = punch(world, "in", {"location_id": LOCATION, **who})
+    with pytest.raises(NotFound):
+        timeclock.edit_shift(lambda: uow, elsewhere, shift["shift_id"], {"reason": "x", "job_code": "host"},
+                             clock=clock)

@@ -56,14 +56,20 @@ class StaffRepository:
     def add(self, member: StaffMember) -> None:
         self.session.add(member)
 
-    def get(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> StaffMember | None:
-        return self.session.scalars(select(StaffMember).where(
-            StaffMember.id == staff_id, StaffMember.tenant_id == tenant_id, StaffMember.deleted_at.is_(None))).first()
+    def get(self, tenant_id: uuid.UUID, staff_id: uuid.UUID, *, for_update: bool = False) -> StaffMember | None:
+        """A live staff member; `for_update` locks the row (punches of one person run one at a time)."""
+        query = select(StaffMember).where(StaffMember.id == staff_id, StaffMember.tenant_id == tenant_id,
+                                          StaffMember.deleted_at.is_(None))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
 
-    def for_user(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> StaffMember | None:
-        """The live staff record of an auth user (soft-deleted ones included: the user id stays taken)."""
-        return self.session.scalars(select(StaffMember).where(
-            StaffMember.user_id == user_id, StaffMember.tenant_id == tenant_id)).first()
+    def for_user(self, tenant_id: uuid.UUID, user_id: uuid.UUID, *, for_update: bool = False) -> StaffMember | None:
+        """The staff record of an auth user (soft-deleted ones included: the user id stays taken)."""
+        query = select(StaffMember).where(StaffMember.user_id == user_id, StaffMember.tenant_id == tenant_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
 
     def list(self, tenant_id: uuid.UUID) -> list[StaffMember]:
         return list(self.session.scalars(select(StaffMember).where(

@@ -73,7 +73,9 @@ def _puncher(u, identity: Identity, body: Mapping[str, Any], pins: PinHasher | N
     if body.get("staff_id") is None:
         if body.get("pin") is not None:
             raise InvalidInput("a PIN goes with a staff_id", field="staff_id")
-        member = u.staff.for_user(tenant, uuid.UUID(identity.subject)) if not identity.is_service else None
+        # Locked: two punches of one person (two devices) run one after the other.
+        member = (u.staff.for_user(tenant, uuid.UUID(identity.subject), for_update=True)
+                  if not identity.is_service else None)
         if member is None or member.deleted_at is not None:
             raise InvalidInput("this login has no staff record: give staff_id and pin", field="staff_id")
         return member
@@ -83,7 +85,7 @@ def _puncher(u, identity: Identity, body: Mapping[str, Any], pins: PinHasher | N
     if body.get("pin") is None:
         raise InvalidInput("is required with staff_id", field="pin")
     pin = staff_rules.pin(body["pin"])
-    member = u.staff.get(tenant, staff_id)
+    member = u.staff.get(tenant, staff_id, for_update=True)
     # The same answer for an unknown staff member and a wrong PIN: a PIN check reveals nothing else.
     if member is None or member.pin_hash is None or pins is None or not pins.verify(member.pin_hash, pin):
         raise PermissionDenied("wrong staff_id or PIN")
@@ -126,6 +128,8 @@ def clock_in(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, directory
     now = clock()
     with uow() as u:
         member = _puncher(u, identity, body, pins)
+        if body.get("staff_id") is not None and not identity.may_access_location(str(location_id)):
+            raise PermissionDenied("this kiosk session does not work at this location")
         if str(location_id) not in {str(x) for x in member.work_location_ids}:
             raise InvalidInput("not one of this staff member's work locations", field="location_id")
         codes = [j["job_code"] for j in member.jobs]
@@ -255,7 +259,7 @@ def edit_shift(uow: UnitOfWorkFactory, identity: Identity, shift_id: str, body: 
         changes["breaks"] = breaks
     with uow() as u:
         shift = u.shifts.get(identity.tenant_uuid, sid, for_update=True)
-        if shift is None:
+        if shift is None or not identity.may_access_location(str(shift.location_id)):
             raise NotFound("no such shift")
         member = u.staff.get(identity.tenant_uuid, shift.staff_id)
         if member is None:
