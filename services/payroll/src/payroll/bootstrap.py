@@ -11,18 +11,21 @@ from chassis.uow import UnitOfWorkFactory
 
 from payroll.adapters.unit_of_work import PayrollUnitOfWork
 from payroll.config import SOURCE, Settings
-from payroll.service_layer.ports import StaffDirectory, WithholdingCalculator
+from payroll.service_layer.ports import PinHasher, Sealer, StaffDirectory, WithholdingCalculator
 
 
 @dataclass
 class PayrollContainer(Container):
     directory: StaffDirectory | None = None  # auth: locations and staff of the caller's tenant
     tax: WithholdingCalculator | None = None  # tax: withholding for paycheck previews and pay runs
+    sealer: Sealer | None = None  # SSNs and bank accounts at rest (needs PII_ENCRYPTION_KEY)
+    pins: PinHasher | None = None  # clock PINs
 
 
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
               new_id: IdGenerator | None = None, directory: StaffDirectory | None = None,
-              tax: WithholdingCalculator | None = None) -> PayrollContainer:
+              tax: WithholdingCalculator | None = None, sealer: Sealer | None = None,
+              pins: PinHasher | None = None) -> PayrollContainer:
     if directory is None and config.auth_grpc_addr:
         from payroll.adapters.auth_client import AuthDirectory
 
@@ -31,5 +34,13 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from payroll.adapters.tax_client import TaxClient
 
         tax = TaxClient(config.tax_grpc_addr)
+    if sealer is None and config.pii_encryption_key:
+        from chassis.crypto import Sealer as AesSealer
+
+        sealer = AesSealer(config.pii_encryption_key)
+    if pins is None:
+        from payroll.adapters.pin_hasher import Argon2PinHasher
+
+        pins = Argon2PinHasher()
     return PayrollContainer(**base_parts(config, PayrollUnitOfWork, SOURCE, uow, clock, new_id),
-                            directory=directory, tax=tax)
+                            directory=directory, tax=tax, sealer=sealer, pins=pins)

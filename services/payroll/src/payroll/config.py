@@ -9,8 +9,8 @@ class Settings(ServiceSettings):
     # Peers are optional here; the process that calls one requires its address (see settings()).
     auth_grpc_addr: str | None = Field(None, description="auth gRPC host:port (locations and staff)")
     tax_grpc_addr: str | None = Field(None, description="tax gRPC host:port (withholding: paycheck preview, pay runs)")
-    # No process encrypts anything yet; the pay-run process that stores SSNs and bank accounts will
-    # require it. A value given today must still be a valid key, so a bad secret fails at boot.
+    # The HTTP process (staff records: SSNs and bank accounts) requires it; others run without.
+    # A value given must be a valid key, so a bad secret fails at boot.
     pii_encryption_key: str | None = Field(None, description="base64 AES-256 key for SSNs and bank accounts")
 
     @field_validator("pii_encryption_key")

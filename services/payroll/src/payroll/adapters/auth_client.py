@@ -1,6 +1,9 @@
 """The auth service, as payroll sees it: are this location and this staff member part of the caller's tenant?"""
 from __future__ import annotations
 
+import threading
+import time
+
 import grpc
 from auraconnect.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from chassis.errors import InvalidInput, NotFound
@@ -9,9 +12,27 @@ from chassis.identity import Identity
 
 
 class AuthDirectory:
-    def __init__(self, address: str, timeout_s: float = 5.0) -> None:
+    def __init__(self, address: str, timeout_s: float = 5.0, zone_ttl_s: float = 60.0) -> None:
         self.stub = auth_service_pb2_grpc.AuthServiceStub(peer_channel(address))
         self.timeout_s = timeout_s
+        # Punches ask a location's time zone each time; it rarely changes, so keep it a minute.
+        self.zone_ttl_s = zone_ttl_s
+        self._zones: dict[tuple[str, str], tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def time_zone(self, identity: Identity, location_id: str, field: str = "location_id") -> str:
+        """The location's IANA time zone (also proves it is the caller's tenant's), cached briefly."""
+        key, now = (identity.tenant_id, location_id), time.monotonic()
+        with self._lock:
+            cached = self._zones.get(key)
+        if cached and cached[0] > now:
+            return cached[1]
+        response = self._call(self.stub.GetLocation, auth_service_pb2.GetLocationRequest(location_id=location_id),
+                              identity, field, "no such location in this tenant")
+        zone = response.location.time_zone
+        with self._lock:
+            self._zones[key] = (now + self.zone_ttl_s, zone)
+        return zone
 
     def check_location(self, identity: Identity, location_id: str, field: str = "location_id") -> None:
         self._call(self.stub.GetLocation, auth_service_pb2.GetLocationRequest(location_id=location_id),
@@ -21,9 +42,9 @@ class AuthDirectory:
         self._call(self.stub.GetUser, auth_service_pb2.GetUserRequest(user_id=user_id),
                    identity, field, "no such staff member in this tenant")
 
-    def _call(self, method, request, identity: Identity, field: str, missing: str) -> None:
+    def _call(self, method, request, identity: Identity, field: str, missing: str):
         try:
-            method(request, metadata=call_metadata(identity), timeout=self.timeout_s)
+            return method(request, metadata=call_metadata(identity), timeout=self.timeout_s)
         except grpc.RpcError as error:
             mapped = peer_error("auth", error)
             # The caller named the id in *our* request's field; say so in its terms.

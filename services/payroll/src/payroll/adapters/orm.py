@@ -1,9 +1,10 @@
 """payroll tables (schema payroll)."""
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from chassis.db import TimestampedMixin, make_base
-from sqlalchemy import BigInteger, Text, Uuid
+from sqlalchemy import BigInteger, Boolean, LargeBinary, Text, UniqueConstraint, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 Base = make_base()
@@ -25,3 +26,87 @@ class TipRecord(TimestampedMixin, Base):
     location_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     tip_cents: Mapped[int] = mapped_column(BigInteger)
     earned_at: Mapped[datetime]
+
+
+class EmployerSettings(TimestampedMixin, Base):
+    """Per tenant (the employer): its fixed workweek and pay period (FLSA 29 CFR 778.105)."""
+
+    __tablename__ = "employer_settings"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    workweek_start_day: Mapped[str] = mapped_column(Text, default="monday")
+    pay_frequency: Mapped[str] = mapped_column(Text, default="weekly")  # weekly | biweekly
+    period_anchor: Mapped[date]  # any day of the first workweek of some pay period (biweekly step)
+    break_premiums: Mapped[bool] = mapped_column(Boolean, default=False)  # California meal/rest premiums
+
+
+class StaffMember(TimestampedMixin, Base):
+    """Someone the employer pays: with a login (user_id, an auth user) or without (clocks in with a PIN).
+    SSN and bank account are AES-GCM sealed (chassis.crypto) bound to row and column; last 4 kept to mask."""
+
+    __tablename__ = "staff_members"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="one_staff_record_per_user"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    display_name: Mapped[str] = mapped_column(Text)
+    pin_hash: Mapped[str | None] = mapped_column(Text)  # argon2
+    home_location_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    work_location_ids: Mapped[list] = mapped_column(JSONB, default=list)  # ids as strings
+    jobs: Mapped[list] = mapped_column(JSONB, default=list)  # [{job_code, pay_type, rate|cash_wage_rate}]
+    pay_frequency: Mapped[str] = mapped_column(Text, default="weekly")
+    tax_forms: Mapped[dict] = mapped_column(JSONB, default=dict)  # {federal, state, locality}
+    ssn_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    ssn_last4: Mapped[str | None] = mapped_column(Text)
+    bank_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    bank_last4: Mapped[str | None] = mapped_column(Text)
+
+
+class Shift(TimestampedMixin, Base):
+    """One clock-in to clock-out at a location in one job, in UTC, with the location's time zone as it
+    was at clock-in (hours are worked out in it). Breaks: [{break_id, started_at, ended_at, paid}]."""
+
+    __tablename__ = "shifts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    job_code: Mapped[str] = mapped_column(Text)
+    time_zone: Mapped[str] = mapped_column(Text)
+    clock_in_at: Mapped[datetime]
+    clock_out_at: Mapped[datetime | None]
+    breaks: Mapped[list] = mapped_column(JSONB, default=list)
+
+
+class PunchEdit(Base):
+    """Audit trail of manager edits: who, when, the shift before and after, and why (never updated)."""
+
+    __tablename__ = "punch_edits"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    shift_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    edited_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    edited_at: Mapped[datetime]
+    before: Mapped[dict] = mapped_column(JSONB)
+    after: Mapped[dict] = mapped_column(JSONB)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class Timesheet(TimestampedMixin, Base):
+    """A staff member's pay period as a manager decided it: approved (locked) or reopened, with history."""
+
+    __tablename__ = "timesheets"
+    __table_args__ = (UniqueConstraint("tenant_id", "staff_id", "period_start", name="one_timesheet_per_period"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    status: Mapped[str] = mapped_column(Text, default="open")  # open | approved
+    approved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    approved_at: Mapped[datetime | None]
+    history: Mapped[list] = mapped_column(JSONB, default=list)  # [{action, by, at, reason}]

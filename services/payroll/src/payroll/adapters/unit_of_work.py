@@ -4,11 +4,25 @@ from __future__ import annotations
 from chassis.uow import SqlUnitOfWork
 from sqlalchemy.orm import Session
 
-from payroll.adapters.repositories import TipRepository
+from payroll.adapters.repositories import (
+    EmployerSettingsRepository,
+    ShiftRepository,
+    StaffRepository,
+    TimesheetRepository,
+    TipRepository,
+)
 
 
 class PayrollUnitOfWork(SqlUnitOfWork):
     tips: TipRepository
+    employers: EmployerSettingsRepository
+    staff: StaffRepository
+    shifts: ShiftRepository
+    timesheets: TimesheetRepository
 
     def _open(self, session: Session) -> None:
         self.tips = TipRepository(session)
+        self.employers = EmployerSettingsRepository(session)
+        self.staff = StaffRepository(session)
+        self.shifts = ShiftRepository(session)
+        self.timesheets = TimesheetRepository(session)

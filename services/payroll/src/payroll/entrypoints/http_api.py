@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from payroll.bootstrap import PayrollContainer, bootstrap
 from payroll.config import SERVICE, settings
 from payroll.domain.tips import MAX_TIP_CENTS
-from payroll.entrypoints import routes_paychecks
+from payroll.entrypoints import routes_paychecks, routes_staff
 from payroll.service_layer import tips
 from payroll.service_layer.views import tips_json
 
@@ -71,10 +71,11 @@ def build_app(container: PayrollContainer):
         return tips.void_tip(uow, identity, tip_record_id, clock=container.clock).as_json()
 
     routes_paychecks.add_routes(app, container)
+    routes_staff.add_routes(app, container)
     return app
 
 
 if __name__ == "__main__":
-    config = settings("auth_grpc_addr", "tax_grpc_addr")
+    config = settings("auth_grpc_addr", "tax_grpc_addr", "pii_encryption_key")
     start(SERVICE, "http", config)
     run_http(SERVICE, config, build_app(bootstrap(config)))

@@ -18,6 +18,27 @@ class StaffDirectory(Protocol):
 
     def check_staff(self, identity: Identity, user_id: str, field: str = "staff_id") -> None: ...
 
+    def time_zone(self, identity: Identity, location_id: str, field: str = "location_id") -> str:
+        """The location's IANA time zone (InvalidInput naming `field` when not the tenant's); cached briefly."""
+        ...
+
+
+class PinHasher(Protocol):
+    """Clock PINs of staff without a login (`payroll.adapters.pin_hasher.Argon2PinHasher`: argon2id)."""
+
+    def hash(self, pin: str) -> str: ...
+
+    def verify(self, pin_hash: str, pin: str) -> bool: ...
+
+
+class Sealer(Protocol):
+    """Encryption at rest of SSNs and bank accounts: `chassis.crypto.Sealer` (AES-256-GCM), the associated
+    data binding a ciphertext to its row and column."""
+
+    def seal(self, plaintext: bytes, associated_data: bytes) -> bytes: ...
+
+    def open(self, sealed: bytes, associated_data: bytes) -> bytes: ...
+
 
 class WithholdingCalculator(Protocol):
     """Payroll taxes from the tax service (`payroll.adapters.tax_client.TaxClient`, its
