@@ -333,11 +333,12 @@ def run_phase(chaos: Chaos, key: str, orders: int, rate: float, token: str) -> P
     fault.restore(chaos)
     returned = time.monotonic()
     say(f"  {fault.name}: dependency back after {returned - injected:.1f}s")
-    before_return = [o for o, t in list(tally.accepted.items()) if t <= returned]
+    with tally.lock:
+        before_return = [o for o, t in tally.accepted.items() if t <= returned]
     caught_up = wait_caught_up(chaos, before_return, timeout=90)
     load.join()
     # every order of the phase, also those accepted after the return, must reach payroll before the next phase
-    if wait_caught_up(chaos, list(tally.accepted), timeout=90) is None:
+    if wait_caught_up(chaos, list(tally.accepted), timeout=90) is None:  # the load has finished: no race
         say("  not every accepted order reached payroll within 90 s")
     result = PhaseResult(fault.name, tally, returned, injected)
     result.pipeline_recovery_s = None if caught_up is None else max(0.0, caught_up - returned)
