@@ -46,8 +46,6 @@ def process_env(layout: Layout, service: ServiceSpec, kind: str, secrets: dict[s
     env = service_env(layout, service, secrets)
     if kind in ("relay", "consumer"):
         env["HEALTH_PORT"] = str(layout.service_port(service, kind))
-    if kind == "consumer":  # one replica per service here: a restarted consumer takes its partitions back at once
-        env["CONSUMER_GROUP_INSTANCE_ID"] = process_name(service, kind)
     return env
 
 

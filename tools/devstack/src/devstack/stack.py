@@ -106,8 +106,10 @@ class Stack:
         for service in SERVICES:
             for kind in service.kinds:
                 name = process_name(service, kind)
-                env = (process_env(self.layout, service, kind, self.secrets)
-                       | self.env_overrides.get(service.name, {}) | self.env_overrides.get(name, {}))
+                env = process_env(self.layout, service, kind, self.secrets)
+                if kind == "consumer":  # static group membership: restarted, it takes its partitions back at once
+                    env["CONSUMER_GROUP_INSTANCE_ID"] = name
+                env |= self.env_overrides.get(service.name, {}) | self.env_overrides.get(name, {})
                 procs.start(self.layout.run_dir, self.layout.logs_dir, name, process_argv(service, kind), env,
                             cwd=self.layout.repo_root)
         for service in SERVICES:
