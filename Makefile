@@ -6,7 +6,7 @@
 PY := .venv/bin/python
 BUF := .tools/node_modules/.bin/buf
 
-.PHONY: help bootstrap protos up down status clean lint contracts test test-unit test-e2e bench
+.PHONY: help bootstrap protos up down status clean lint contracts test test-unit test-e2e bench chaos chaos-fast
 
 help:
 	@sed -n '2,5p' Makefile
@@ -48,3 +48,10 @@ test-e2e: bootstrap
 
 bench: bootstrap      ## throughput/latency benchmarks, printed as tables
 	@$(PY) bench/run.py
+
+chaos: bootstrap      ## faults under load (1,000 orders, own stack on AURA_PORT_BASE, default 37000): table + checks
+	@AURA_TOXIPROXY=1 bash tools/bootstrap.sh
+	@$(PY) tools/chaos/chaos.py
+
+chaos-fast: bootstrap ## the CI part: 100 orders, relay and consumer kills
+	@$(PY) tools/chaos/chaos.py --fast

@@ -94,6 +94,24 @@ if { ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; } &
   rm -rf "$deb_dir"
 fi
 
+# --- Toxiproxy (network faults for `make chaos`), from the Go module proxy, only when missing ----------
+# The module's commands are cmd/server and cmd/cli (binaries .tools/bin/server and .tools/bin/cli).
+TOXIPROXY_VERSION=v2.12.0
+# Built only for `make chaos` (AURA_TOXIPROXY=1): `make test` needs no proxy, and a cold build takes ~3 min.
+if [ "${AURA_TOXIPROXY:-0}" = 1 ] && { [ "$(cat .tools/toxiproxy.version 2>/dev/null)" != "$TOXIPROXY_VERSION" ] || [ ! -x .tools/bin/server ] || [ ! -x .tools/bin/cli ]; }; then
+  if command -v go >/dev/null; then
+    say "building Toxiproxy $TOXIPROXY_VERSION into .tools/bin"
+    if GOBIN="$ROOT/.tools/bin" go install "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION" \
+       && GOBIN="$ROOT/.tools/bin" go install "github.com/Shopify/toxiproxy/v2/cmd/cli@$TOXIPROXY_VERSION"; then
+      echo "$TOXIPROXY_VERSION" > .tools/toxiproxy.version
+    else
+      say "Toxiproxy build failed (offline?): make chaos runs without its network faults"
+    fi
+  else
+    say "go not found: Toxiproxy not built (make chaos runs without its network faults)"
+  fi
+fi
+
 # --- Kafka jars from Maven Central ----------------------------------------------------------------
 .venv/bin/python -c "from pathlib import Path; from devstack.kafka import ensure_jars; ensure_jars(Path('$ROOT'))"
 say "ready"

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from chassis import internal_token, metrics
+from chassis import internal_token, metrics, unavailable
 from chassis.errors import DomainError
 from chassis.identity import Identity
 from chassis.readiness import Check, run_checks
@@ -81,6 +81,8 @@ def create_app(service: str, readiness: dict[str, Check], version: str = "v1",
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:
         return JSONResponse(error.to_dict(), status_code=error.http_status)
+
+    unavailable.install(app)  # a dependency down (database, peer): 503 with Retry-After, not 500
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -47,8 +47,12 @@ def _grpc_serving(port: int) -> bool:
 
 
 class Stack:
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: Layout, env_overrides: dict[str, dict[str, str]] | None = None) -> None:
+        """`env_overrides` maps a process name ("orders-relay") or a service name ("orders", all its
+        processes) to environment variables that replace the launcher's, e.g. a DATABASE_URL or
+        KAFKA_BOOTSTRAP_SERVERS through a Toxiproxy port (tools/chaos)."""
         self.layout = layout
+        self.env_overrides = dict(env_overrides or {})
         layout.state_dir.mkdir(parents=True, exist_ok=True)
         self.secrets = stack_secrets.load_or_create(layout.state_dir)
 
@@ -101,8 +105,12 @@ class Stack:
     def start_services(self) -> None:
         for service in SERVICES:
             for kind in service.kinds:
-                procs.start(self.layout.run_dir, self.layout.logs_dir, process_name(service, kind),
-                            process_argv(service, kind), process_env(self.layout, service, kind, self.secrets),
+                name = process_name(service, kind)
+                env = process_env(self.layout, service, kind, self.secrets)
+                if kind == "consumer":  # static group membership: restarted, it takes its partitions back at once
+                    env["CONSUMER_GROUP_INSTANCE_ID"] = name
+                env |= self.env_overrides.get(service.name, {}) | self.env_overrides.get(name, {})
+                procs.start(self.layout.run_dir, self.layout.logs_dir, name, process_argv(service, kind), env,
                             cwd=self.layout.repo_root)
         for service in SERVICES:
             for kind in service.kinds:
