@@ -28,3 +28,18 @@ def spans_of(traces_file: Path, trace_id: str) -> list[dict]:
         if span["trace_id"] == trace_id:
             spans.append(span)
     return spans
+
+
+def menu_items(client, prices: dict[str, int], category: str = "e2e") -> dict[str, str]:
+    """Menu items (name -> item_id) created through the API by `client` (a manager or an admin): checks
+    price their lines from the menu, so tests order these instead of typing prices."""
+    made = client.post("/api/orders/v1/menu/categories", json={"name": f"{category} {time.monotonic_ns()}"})
+    assert made.status_code == 201, made.text
+    category_id = made.json()["category_id"]
+    items = {}
+    for name, price in prices.items():
+        item = client.post("/api/orders/v1/menu/items", json={"category_id": category_id, "name": name,
+                                                               "price_cents": price})
+        assert item.status_code == 201, item.text
+        items[name] = item.json()["item_id"]
+    return items

@@ -17,7 +17,7 @@ from auraconnect.payroll.v1 import events_pb2 as payroll_events
 from kafka import KafkaConsumer, TopicPartition
 
 from tests.e2e.auth_support import add_member, bearer, grpc_channel
-from tests.e2e.support import eventually
+from tests.e2e.support import eventually, menu_items
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +30,15 @@ def crew(platform, gateway, admin):
     slug = platform.demo["tenant_slug"]
     return {role: add_member(admin, gateway, slug, [role], label=f"checks-{role}")
             for role in ("staff", "kitchen", "manager")}
+
+
+MENU: dict[str, str] = {}  # name -> item_id: servers order from the menu (prices never come from the client)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def menu(admin):
+    MENU.update(menu_items(admin, {"Soup": 650, "Calamari": 1200, "Bread": 1, "Steak": 3400, "Risotto": 2200,
+                                   "Tiramisu": 900, "Hoagie": 1000}, category="checks"))
 
 
 def records(platform, topic: str, key: str, wanted: int, timeout: float = 30) -> list:
@@ -66,8 +75,8 @@ def test_a_check_lives_through_service(platform, gateway, crew):
         assert check["server_staff_id"] == server.user_id and check["business_date"]
 
         # Lines over time; a retry with the same Idempotency-Key replays the first answer.
-        starters = {"lines": [{"name": "Soup", "unit_price_cents": 650, "seat": 1, "course": "appetizer"},
-                              {"name": "Calamari", "unit_price_cents": 1200, "seat": 2, "course": "appetizer",
+        starters = {"lines": [{"item_id": MENU["Soup"], "seat": 1, "course": "appetizer"},
+                              {"item_id": MENU["Calamari"], "seat": 2, "course": "appetizer",
                                "notes": "sauce on the side"}]}
         key = {"Idempotency-Key": str(uuid.uuid4())}
         added = waiter.post(f"{path}/lines", json=starters, headers={**key, "If-Match": '"1"'})
@@ -75,15 +84,15 @@ def test_a_check_lives_through_service(platform, gateway, crew):
         again = waiter.post(f"{path}/lines", json=starters, headers=key)
         assert again.status_code == 201 and again.json() == added.json()
         assert again.headers["Idempotent-Replayed"] == "true"
-        other = waiter.post(f"{path}/lines", json={"lines": [{"name": "Bread", "unit_price_cents": 1}]}, headers=key)
+        other = waiter.post(f"{path}/lines", json={"lines": [{"item_id": MENU["Bread"]}]}, headers=key)
         assert other.status_code == 422 and other.json()["field"] == "Idempotency-Key"
         assert len(waiter.get(path).json()["lines"]) == 2
 
         held = waiter.post(f"{path}/courses/main/hold")
         assert held.status_code == 200 and held.json()["held_courses"] == ["main"]
         mains = waiter.post(f"{path}/lines", json={"lines": [
-            {"name": "Steak", "unit_price_cents": 3400, "seat": 1, "course": "main", "notes": "medium rare"},
-            {"name": "Risotto", "unit_price_cents": 2200, "seat": 2, "course": "main"}]})
+            {"item_id": MENU["Steak"], "seat": 1, "course": "main", "notes": "medium rare"},
+            {"item_id": MENU["Risotto"], "seat": 2, "course": "main"}]})
         assert mains.status_code == 201 and all(line["held"] for line in mains.json()["lines"][2:])
 
         calamari = mains.json()["lines"][1]
@@ -99,7 +108,7 @@ def test_a_check_lives_through_service(platform, gateway, crew):
         sent = waiter.patch(path, json={"status": "sent"}, headers={"If-Match": f'"{version}"'})
         assert sent.status_code == 200 and sent.json()["status"] == "sent"
         assert waiter.patch(path, json={"status": "ready"}).status_code == 403  # the kitchen's move
-        dessert = waiter.post(f"{path}/lines", json={"lines": [{"name": "Tiramisu", "unit_price_cents": 900}]})
+        dessert = waiter.post(f"{path}/lines", json={"lines": [{"item_id": MENU["Tiramisu"]}]})
         assert dessert.json()["lines"][-1]["addition"] is True
         fired = waiter.post(f"{path}/courses/main/fire")
         assert fired.status_code == 200 and not any(line["held"] for line in fired.json()["lines"])
@@ -148,7 +157,7 @@ def test_a_cancelled_checks_tip_leaves_payroll(platform, gateway, admin, crew):
     server, manager = crew["staff"], crew["manager"]
     with server.http(gateway) as waiter:
         placed = waiter.post(ORDERS, json={"location_id": platform.demo["location_id"], "tip_cents": 700,
-                                           "table": "4", "lines": [{"name": "Hoagie", "unit_price_cents": 1000}]})
+                                           "table": "4", "lines": [{"item_id": MENU["Hoagie"]}]})
     assert placed.status_code == 201, placed.text
     order_id = placed.json()["order_id"]
 

@@ -32,6 +32,7 @@ from tests.e2e.auth_support import (
     grpc_channel,
     strong_password,
 )
+from tests.e2e.support import menu_items
 
 pytestmark = pytest.mark.e2e
 ROLES = list(DEFAULT_MATRIX)
@@ -48,6 +49,7 @@ class Ctx:
     location_id: str
     order_id: str
     other_user_id: str
+    item_id: str  # a menu item: lines are priced from the menu (typed prices need orders:open_price)
 
     def new_order(self) -> str:
         response = self.admin.post("/api/orders/v1/orders", json=_order(self))
@@ -113,7 +115,7 @@ def rpc(name: str, invoke: Callable[[grpc.Channel, Ctx, list], object], *granted
 
 
 def _order(ctx: Ctx) -> dict:
-    return {"location_id": ctx.location_id, "lines": [{"name": "Soup", "quantity": 1, "unit_price_cents": 500}]}
+    return {"location_id": ctx.location_id, "lines": [{"item_id": ctx.item_id, "quantity": 1}]}
 
 
 def _tip_entry(ctx: Ctx) -> dict:
@@ -200,7 +202,7 @@ PROBES = [
         "location_id": c.location_id, "lines": [{"name": "Special", "unit_price_cents": 900, "open_price": True,
                                                  "discount_cents": 100}]}, None, "orders:discount"),
     rest("POST orders/{id}/lines", "POST", lambda c: f"/api/orders/v1/orders/{c.new_order()}/lines",
-         {"lines": [{"name": "Bread", "unit_price_cents": 300}]}, None, "orders:create", "orders:update"),
+         lambda c: {"lines": [{"item_id": c.item_id}]}, None, "orders:create", "orders:update"),
     rest("GET orders", "GET", "/api/orders/v1/orders", None, lambda c: {"location_id": c.location_id, "limit": 5},
          "orders:read", "kitchen:read"),
     rest("GET orders/{id}/history", "GET", lambda c: f"/api/orders/v1/orders/{c.order_id}/history", None, None,
@@ -251,11 +253,12 @@ PROBES = [
 
 @pytest.fixture(scope="module")
 def shared(platform, gateway, admin, demo_members):
+    item_id = menu_items(admin, {"Soup": 500}, category="rbac")["Soup"]
     order = admin.post("/api/orders/v1/orders", json={
-        "location_id": platform.demo["location_id"], "lines": [{"name": "Soup", "quantity": 1, "unit_price_cents": 500}]})
+        "location_id": platform.demo["location_id"], "lines": [{"item_id": item_id, "quantity": 1}]})
     assert order.status_code == 201, order.text
     other = add_member(admin, gateway, "demo", ["kitchen"], label="other")
-    return {"order_id": order.json()["order_id"], "other_user_id": other.user_id}
+    return {"order_id": order.json()["order_id"], "other_user_id": other.user_id, "item_id": item_id}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -272,7 +275,7 @@ def test_token_carries_exactly_the_roles_permissions(gateway, demo_members, role
 def test_matrix_cell(platform, gateway, admin, shared, demo_members, role, probe):
     member = demo_members[role]
     ctx = Ctx(platform, gateway, admin, member, platform.demo["location_id"], shared["order_id"],
-              shared["other_user_id"])
+              shared["other_user_id"], shared["item_id"])
     allowed = bool(probe.granted_by & role_permissions(role))
     result = probe.call(ctx)
     if probe.grpc:

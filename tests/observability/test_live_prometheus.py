@@ -97,7 +97,8 @@ def test_the_rules_see_the_live_platform(platform, prometheus):
                         60)
     assert "/api/orders/v1/orders" in routes, routes
     assert not [r for r in routes if r in ("/livez", "/readyz", "/metrics")]
-    # Healthy platform: the availability alerts stay quiet (not even pending).
-    firing = query(prometheus, 'ALERTS{alertname=~"OutboxNoActiveRelay|OutboxMultipleActiveRelays|AuraTargetDown'
-                               '|OutboxEventsParked|ConsumerPartitionsStuck"}')
-    assert not firing, firing
+    # Healthy platform: the availability alerts go quiet (not even pending) at the next rule evaluation
+    # (an ALERTS sample from an evaluation before the first scrapes lingers until then).
+    availability = ('ALERTS{alertname=~"OutboxNoActiveRelay|OutboxMultipleActiveRelays|AuraTargetDown'
+                    '|OutboxEventsParked|ConsumerPartitionsStuck"}')
+    eventually(lambda: not query(prometheus, availability), 60)

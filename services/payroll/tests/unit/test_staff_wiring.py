@@ -7,7 +7,8 @@ import inspect
 import uuid
 
 from chassis.crypto import Sealer
-from chassis.identity import Identity, encode_claims
+from chassis.identity import Identity
+from chassis.internal_token import bearer_for_tests
 from chassis.rbac import role_permissions
 from payroll.adapters import repositories as real
 from payroll.adapters.pin_hasher import Argon2PinHasher
@@ -64,7 +65,7 @@ def test_staff_and_clock_routes_over_fakes():
     container = bootstrap(Settings(**DB, pii_encryption_key=KEY), uow=lambda: uow,
                           directory=FakeDirectory({location}), pins=FakePinHasher())
     admin = Identity(subject=str(uuid.uuid4()), tenant_id=tenant, permissions=role_permissions("admin"))
-    client = rest_client(build_app(container), headers={"x-jwt-payload": encode_claims(admin.claims())})
+    client = rest_client(build_app(container), headers={"authorization": bearer_for_tests(admin, "payroll")})
     created = client.post("/api/payroll/v1/staff", json={
         "display_name": "Kim", "pin": "1357", "home_location_id": location, "ssn": "123-45-6789",
         "jobs": [{"job_code": "cook", "pay_type": "hourly", "rate": "21.00"}]})
