@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the per-service Kubernetes manifests, the gateway's Envoy config and services/Dockerfile.
+"""Writes the per-service Kubernetes manifests and the gateway's Envoy config; keeps services/Dockerfile in step.
 
 Five services x up to four process kinds (plus a migration Job each) is ~80 resources that differ
 only in a name, a module, a port and a peer list. Kustomize cannot stamp out a parameterised
@@ -12,7 +12,8 @@ hash suffixes, and the dev overlay's patches.
     .venv/bin/python k8s/generate.py           # rewrite the generated files
     .venv/bin/python k8s/generate.py --check   # exit 1 if a generated file is stale (tests/k8s checks too)
 
-Every file written here carries GENERATED_HEADER; everything else under k8s/ is hand-written.
+Every file written here carries GENERATED_HEADER; everything else under k8s/ is hand-written. The one
+exception is services/Dockerfile: written by hand, with its KIND_MODULES and EXPOSE lines set from the catalogue.
 Needs PyYAML, and gateway/render.py (which loads the catalogue) for the Envoy config.
 AURA_CATALOGUE=<file> reads another catalogue (the tests use it to prove a port moves everywhere).
 """
@@ -23,7 +24,7 @@ import base64
 import hashlib
 import importlib.util
 import json
-import string
+import re
 import sys
 from pathlib import Path
 
@@ -504,110 +505,25 @@ SQL
 """ + "".join(blocks)
 
 
-# --------------------------------------------------------------------------- the Dockerfile
+# --------------------------------------------------------------------------- services/Dockerfile
 
-class _DockerfileTemplate(string.Template):
-    delimiter = "@"     # the Dockerfile uses ${...} itself (build args, PATH)
-
-
-# One Dockerfile for every service (services/Dockerfile): the service is a build arg, and the build reads
-# the catalogue itself to check the pair and find the entrypoint modules. Only the container ports and
-# the kind -> module table come from here. Keep a blank line after each heredoc's EOF: hadolint 2.15
-# cannot parse an instruction that follows one directly (Docker can).
-DOCKERFILE = _DockerfileTemplate("""\
-# syntax=docker/dockerfile:1.7
-@{header}#
-# The image of every service. Build from the repository root, naming the service by its directory
-# under services/ (SERVICE) and its Python package (PACKAGE), as services/catalogue.toml lists them:
-#   docker build -f services/Dockerfile --build-arg SERVICE=orders --build-arg PACKAGE=orders -t auraconnect/orders:dev .
-#   docker build -f services/Dockerfile --build-arg SERVICE=pos-bridge --build-arg PACKAGE=pos_bridge \\
-#     -t auraconnect/pos-bridge:dev .
-# One image, one process kind per Deployment; the manifest picks the module with
-# `command: [python, -m, <package>.entrypoints.<module>]` (KIND_MODULES below); CMD is only the default.
-
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
-
-# ---- 1. protos: generate the contracts package (libs/contracts/generate.py = `make protos`).
-#         The same for every service, so it is built once and cached.
-FROM ${PYTHON_IMAGE} AS protos
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
-RUN --mount=type=cache,target=/root/.cache/pip \\
-    pip install grpcio-tools==1.85.1 googleapis-common-protos==1.76.0
-WORKDIR /src
-COPY protos/ protos/
-COPY libs/contracts/ libs/contracts/
-RUN python libs/contracts/generate.py
-
-# ---- 2. builder: chassis, contracts and the service installed into one venv.
-FROM ${PYTHON_IMAGE} AS builder
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1 PATH=/opt/venv/bin:$PATH
-RUN python -m venv /opt/venv
-WORKDIR /src
-COPY --from=protos /src/libs/contracts/ libs/contracts/
-COPY libs/chassis/ libs/chassis/
-# A build arg is visible only in the stage that declares it. Declared here, after the steps that are
-# the same for every service, so that those stay cached across services.
-ARG SERVICE
-ARG PACKAGE
-# Fail fast, before copying services/${SERVICE}/, unless SERVICE and PACKAGE are a pair the catalogue
-# lists; note the entrypoint modules of its process kinds (and migrate) for the check after the install.
-COPY services/catalogue.toml services/catalogue.toml
-RUN python - <<'EOF'
-import os, sys, tomllib
-KIND_MODULES = @{kind_modules}
-service, package = os.environ.get("SERVICE", ""), os.environ.get("PACKAGE", "")
-with open("services/catalogue.toml", "rb") as f:
-    services = {s["name"]: s for s in tomllib.load(f)["services"]}
-if service not in services:
-    sys.exit(f"--build-arg SERVICE={service!r} is not in services/catalogue.toml: {sorted(services)}")
-if services[service]["package"] != package:
-    sys.exit(f"--build-arg PACKAGE={package!r}: the package of {service} is {services[service]['package']!r}")
-kinds = [*services[service]["processes"], "migrate"]
-with open("entrypoint-modules.txt", "w") as f:
-    f.writelines(f"{package}.entrypoints.{KIND_MODULES[kind]}\\n" for kind in kinds)
-EOF
-
-COPY services/${SERVICE}/ services/${SERVICE}/
-RUN --mount=type=cache,target=/root/.cache/pip \\
-    pip install ./libs/contracts ./libs/chassis "./services/${SERVICE}"
-# Fail the build, not the pod, if an entrypoint module is missing from the installed package.
-RUN python - <<'EOF'
-import importlib.util, sys
-with open("entrypoint-modules.txt") as f:
-    modules = f.read().split()
-missing = [m for m in modules if importlib.util.find_spec(m) is None]
-sys.exit(f"missing entrypoint modules: {missing}" if missing else 0)
-EOF
-
-# ---- 3. runtime: no compilers, no pip cache, no source tree; runs as uid @{uid}.
-FROM ${PYTHON_IMAGE} AS runtime
-ENV PYTHONDONTWRITEBYTECODE=1 \\
-    PYTHONUNBUFFERED=1 \\
-    PYTHONSAFEPATH=1 \\
-    PATH=/opt/venv/bin:$PATH \\
-    HOME=/tmp
-RUN groupadd --system --gid @{uid} app \\
- && useradd --system --uid @{uid} --gid @{uid} --home-dir /nonexistent --no-create-home \\
-      --shell /usr/sbin/nologin app
-COPY --from=builder /opt/venv /opt/venv
-ARG SERVICE
-ARG PACKAGE
-LABEL org.opencontainers.image.title="auraconnect/${SERVICE}"
-ENV AURACONNECT_PACKAGE=${PACKAGE}
-# Root-owned and empty; PYTHONSAFEPATH keeps the working directory off sys.path anyway.
-WORKDIR /app
-USER @{uid}:@{uid}
-EXPOSE @{http_port} @{grpc_port} @{health_port}
-# The exec form cannot expand a variable, so a shell does, and `exec` makes python PID 1 (it gets SIGTERM).
-CMD ["/bin/sh", "-c", "exec python -m \\"${AURACONNECT_PACKAGE}.entrypoints.@{default_module}\\""]
-""")
+# One Dockerfile builds every service (the service is a build arg). It is written by hand; only the lines
+# that follow the catalogue are kept in step here, so the file stays plain Dockerfile to read and edit.
+DOCKERFILE = "services/Dockerfile"
 
 
 def dockerfile() -> str:
     kind_modules = {k: MODULES[k] for k in (*RENDER.catalogue_module().KIND_MODULES, "migrate")}
-    return DOCKERFILE.substitute(
-        header=GENERATED_HEADER, uid=UID, http_port=HTTP_PORT, grpc_port=GRPC_PORT, health_port=HEALTH_PORT,
-        kind_modules=json.dumps(kind_modules), default_module=MODULES["http"])
+    lines = {  # a pattern matching exactly one whole line -> that line as the catalogue has it
+        r"^KIND_MODULES = .*$": f"KIND_MODULES = {json.dumps(kind_modules)}",
+        r"^EXPOSE .*$": f"EXPOSE {HTTP_PORT} {GRPC_PORT} {HEALTH_PORT}",
+    }
+    text = (ROOT / DOCKERFILE).read_text()
+    for pattern, line in lines.items():
+        text, found = re.subn(pattern, lambda _, line=line: line, text, flags=re.MULTILINE)
+        if found != 1:
+            raise SystemExit(f"{DOCKERFILE}: {found} lines match {pattern!r}, expected exactly one")
+    return text
 
 
 # --------------------------------------------------------------------------- output
@@ -644,7 +560,7 @@ def all_files() -> dict[str, str]:
     for svc in SERVICES:
         files.update(service_files(svc))
         files[f"k8s/overlays/dev/secrets/{svc.name}.env"] = dev_secret_env(svc)
-    files["services/Dockerfile"] = dockerfile()
+    files[DOCKERFILE] = dockerfile()
     files["k8s/base/gateway/envoy.yaml"] = envoy_yaml()
     files["k8s/base/gateway/networkpolicy.yaml"] = gateway_network_policies()
     files["k8s/overlays/dev/secrets/postgres.env"] = dev_postgres_env()
