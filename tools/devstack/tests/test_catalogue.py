@@ -188,7 +188,7 @@ def test_one_edit_of_the_catalogue_moves_a_port_everywhere(tmp_path):
     assert "port: 50099" in k8s["k8s/base/gateway/networkpolicy.yaml"]       # the gateway may reach it
     assert "k8s/base/services/kitchen/http.yaml" in k8s and "k8s/base/services/kitchen/relay.yaml" not in k8s
     assert "kitchen" in k8s["k8s/base/services/orders/grpc.yaml"].split("allowed-from:")[1].splitlines()[0]
-    assert "EXPOSE 8080 50099 8081" in k8s["services/orders/Dockerfile"]
+    assert "EXPOSE 8080 50099 8081" in k8s["services/Dockerfile"]
 
 
 def test_the_unedited_catalogue_gives_todays_ports(tmp_path):
