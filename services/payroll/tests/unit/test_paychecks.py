@@ -6,6 +6,7 @@ import copy
 import json
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
 from chassis.errors import DependencyUnavailable, InvalidInput, PermissionDenied
@@ -21,20 +22,8 @@ from payroll.service_layer.paychecks import preview_paycheck
 
 D = Decimal
 DB = {"database_url": "postgresql+psycopg://u:p@127.0.0.1:1/db", "db_schema": "payroll"}
-ISSUE_REQUEST = {
-    "pay_date": "2026-03-06", "pay_frequency": "weekly", "work_state": "CA",
-    "locality": {"code": "PHILADELPHIA", "resident": True},
-    "pay": {"type": "hourly", "rate": "19.50"},
-    "workweeks": [{"daily_hours": ["9", "8", "8", "7.5", "8", "0", "0"]}],
-    "reported_tips": "120.00",
-    "bonuses": [{"type": "nondiscretionary", "amount": "50.00"}],
-    "pretax_deductions": [{"type": "401k", "amount": "50.00"}],
-    "ytd": {"wages": "12000.00"},
-    "federal": {"form_version": "2020", "filing_status": "single", "multiple_jobs": False,
-                "dependents_amount": "0.00", "other_income": "0.00", "deductions": "0.00",
-                "extra_withholding": "0.00"},
-    "state": {"filing_status": "single", "regular_allowances": 1, "estimated_deduction_allowances": 0},
-}
+# The issue's example request, word for word (one copy, shared by the unit and e2e tests).
+ISSUE_REQUEST = json.loads((Path(__file__).parents[1] / "data" / "preview_issue_example.json").read_text())
 CONTRACT_KEYS = {"hours", "regular_rate", "earnings", "cash_wages", "reported_tips", "tip_credit_top_up",
                  "gross_wages", "employee_taxes", "employer_taxes", "uncollected", "net_pay", "explanation"}
 

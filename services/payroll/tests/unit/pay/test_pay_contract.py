@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 from payroll.domain.pay import PayRequest, compute_pay
 from payroll.domain.pay.result import EARNINGS_KINDS
 
-ISSUE_REQUEST = {
-    "pay_date": "2026-03-06", "pay_frequency": "weekly", "work_state": "CA",
-    "locality": {"code": "PHILADELPHIA", "resident": True},
-    "pay": {"type": "hourly", "rate": "19.50"},
-    "workweeks": [{"daily_hours": ["9", "8", "8", "7.5", "8", "0", "0"]}],
-    "reported_tips": "120.00",
-    "bonuses": [{"type": "nondiscretionary", "amount": "50.00"}],
-    "pretax_deductions": [{"type": "401k", "amount": "50.00"}],
-    "ytd": {"wages": "12000.00"},
-    "federal": {"form_version": "2020", "filing_status": "single", "multiple_jobs": False,
-                "dependents_amount": "0.00", "other_income": "0.00", "deductions": "0.00",
-                "extra_withholding": "0.00"},
-    "state": {"filing_status": "single", "regular_allowances": 1, "estimated_deduction_allowances": 0},
-}
+# The issue's example request, word for word (one copy, shared by the unit and e2e tests).
+ISSUE_REQUEST = json.loads((Path(__file__).parents[2] / "data" / "preview_issue_example.json").read_text())
 
 
 def test_issue_example():
