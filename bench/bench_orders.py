@@ -44,7 +44,7 @@ from devstack.stack import Stack
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tax_api import free_port_base, login  # noqa: E402
+from bench_tax_api import cpu_seconds, free_port_base, login  # noqa: E402
 
 ORDERS = "/api/orders/v1/orders"
 MENU = "/api/orders/v1/menu"
@@ -216,6 +216,38 @@ def place_orders(url: str, token: str, body: dict, clients: int, seconds: float)
     return [x for r in results for x in r], time.perf_counter() - began
 
 
+def process_pids(layout: Layout) -> dict[str, list[int]]:
+    """The processes an order crosses (PostgreSQL: the postmaster and all its backends)."""
+    pids = {name: [procs.running_pid(layout.run_dir, name)] for name in
+            ("envoy", "orders-http", "tax-grpc", "auth-grpc", "auth-http")}
+    master = postgres.pid(layout)
+    children = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(int(p.name)) == master]
+    pids["postgres"] = [master, *children]
+    return {name: [p for p in found if p] for name, found in pids.items()}
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def cpu_by_pid(pids: dict[str, list[int]]) -> dict[str, dict[int, float]]:
+    def seconds(pid: int) -> float:
+        try:
+            return cpu_seconds(pid)
+        except OSError:  # a backend that ended
+            return 0.0
+    return {name: {p: seconds(p) for p in found} for name, found in pids.items()}
+
+
+def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+    """CPU seconds per process group between the two readings (a backend born meanwhile counts from 0)."""
+    return {name: sum(used - before.get(name, {}).get(pid, 0.0) for pid, used in found.items())
+            for name, found in after.items()}
+
+
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * q))]
@@ -229,7 +261,10 @@ def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
     place_orders(layout.gateway_url, token, body, 2, 2.0)  # warm: caches (time zone, JWKS), pools, imports
 
     tps = run_pgbench(layout, stack.secrets, args.clients, args.pg_seconds)
+    cpu0 = cpu_by_pid(process_pids(layout))
     many, many_wall = place_orders(layout.gateway_url, token, body, args.clients, args.seconds)
+    used = cpu_used(cpu0, cpu_by_pid(process_pids(layout)))
+    cpu = {name: seconds / len(many) * 1000 for name, seconds in used.items()}
     solo, solo_wall = place_orders(layout.gateway_url, token, body, 1, args.solo_seconds)
     rate, solo_rate = len(many) / many_wall, len(solo) / solo_wall
     p50, p99 = statistics.median(many), percentile(many, 0.99)
@@ -243,6 +278,8 @@ def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
           f"{p99:>8.1f} {len(many):>7}")
     print(f"{'POST /orders through Envoy (2 menu lines)':<44} {1:>7} {solo_rate:>9.1f} "
           f"{statistics.median(solo):>8.1f} {percentile(solo, 0.99):>8.1f} {len(solo):>7}")
+    print(f"CPU per order at {args.clients} clients (ms, /proc utime+stime): "
+          + ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items()) + f"; total {sum(cpu.values()):.1f}")
     meets_ratio, meets_p99 = ratio >= RATIO_TARGET, p99 < P99_TARGET_MS
     print(f"\nratio orders/pgbench = {ratio:.1%} (target >= {RATIO_TARGET:.0%}: "
           f"{'meets' if meets_ratio else 'BELOW'}); p99 at {args.clients} clients = {p99:.1f} ms "

@@ -113,14 +113,15 @@ def test_a_shift_on_the_menu_with_happy_hour_history_and_events(platform, gatewa
             "location_id": location, "order_type": "dine_in", "table": "12", "guest_count": 2,
             "lines": [{"item_id": menu["soup"]["item_id"], "seat": 1}]}))
         path = f"{ORDERS}/{check['order_id']}"
+        # Opened with a line: two steps of its history (opened, lines added), one OrderPlaced.
         assert (check["status"], check["table"], check["version"], check["server_staff_id"]) == (
-            "open", "12", 1, server.user_id)
+            "open", "12", 2, server.user_id)
         [soup] = check["lines"]
         assert (soup["unit_price_cents"], soup["course"], soup["open_price"]) == (650, "appetizer", False)
 
         # A drink in happy hour: priced by the menu, discounted by the rule.
         drinks = created(waiter.post(f"{path}/lines", json={"lines": [{"item_id": menu["lager"]["item_id"], "seat": 2}]},
-                                     headers={"If-Match": '"1"', "Idempotency-Key": str(uuid.uuid4())}))
+                                     headers={"If-Match": '"2"', "Idempotency-Key": str(uuid.uuid4())}))
         lager = drinks["lines"][-1]
         assert (lager["unit_price_cents"], lager["discount_cents"], lager["course"]) == (700, 140, "drinks")
         # The check's line carries the amount; which rule gave it is not on the line (a gap, see the report).
@@ -147,18 +148,18 @@ def test_a_shift_on_the_menu_with_happy_hour_history_and_events(platform, gatewa
         assert ok(kitchen.patch(path, json={"status": "ready"}))["status"] == "ready"
         assert ok(waiter.patch(path, json={"status": "served"}))["status"] == "served"
         closed = ok(waiter.patch(path, json={"status": "closed", "reason": "paid by card"}))
-        assert (closed["status"], closed["version"]) == ("closed", 10)
+        assert (closed["status"], closed["version"]) == ("closed", 11)
 
         history = ok(boss.get(f"{path}/history"))["history"]
         assert [(h["kind"], h["to_status"], h["actor_id"]) for h in history] == [
             ("status", "open", server.user_id), ("lines_added", None, server.user_id),
-            ("course_held", None, server.user_id), ("lines_added", None, server.user_id),
+            ("lines_added", None, server.user_id), ("course_held", None, server.user_id), ("lines_added", None, server.user_id),
             ("line_voided", None, server.user_id), ("status", "sent", server.user_id),
             ("course_fired", None, server.user_id), ("status", "ready", cook.user_id),
             ("status", "served", server.user_id), ("status", "closed", server.user_id)]
-        assert [h["version"] for h in history] == list(range(1, 11))
-        assert (history[4]["reason"], history[4]["line_id"]) == ("guest changed mind", soup["line_id"])
-        assert history[2]["course"] == history[6]["course"] == "main" and history[-1]["reason"] == "paid by card"
+        assert [h["version"] for h in history] == list(range(1, 12))
+        assert (history[5]["reason"], history[5]["line_id"]) == ("guest changed mind", soup["line_id"])
+        assert history[3]["course"] == history[7]["course"] == "main" and history[-1]["reason"] == "paid by card"
         assert all(h["at"] for h in history)
 
     found = records(platform, "orders.order.v1", check["order_id"], wanted=10)
