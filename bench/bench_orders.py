@@ -19,7 +19,35 @@ SAME run measures:
 
 and prints both rates and their ratio against the target (>= 20 % of the pgbench rate, p99 < 50 ms at
 16 clients). Each client is a thread with its own httpx.Client (kept-alive HTTP/1.1 connection).
-Every request must answer 201; any other answer stops the bench. Takes about 60-90 s with the stack start.
+Every request must answer 201; any other answer stops the bench. It also prints the CPU each process
+spent per order at 16 clients (/proc utime+stime; PostgreSQL = the postmaster and its backends).
+Takes about 50-60 s with the stack start.
+
+Findings (issue 8, 2-core machine shared with other stacks, load average 5-9; four runs):
+  pgbench 940-1,740 tx/s; orders through Envoy 40-52 orders/s at 16 clients (p50 290-380 ms, p99
+  520-710 ms), 27-31 orders/s and p50 30-35 ms at 1 client: 2.7-4.4 % of pgbench, target 20 %.
+  CPU per order: orders-http 15.8-21.3 ms, tax-grpc 3.1-3.7, Envoy 0.7-0.9, PostgreSQL 0.6-1.3 (auth ~0: the
+  location is cached, the token is checked locally). The orders HTTP process is the bottleneck: one
+  uvicorn process, sync handlers on anyio's thread pool, so at most one core of Python (GIL);
+  16 ms x 50/s = 0.8 core. 20 % of pgbench (~250-350/s) needs ~3 ms of Python per order per core.
+  Where its time goes (py-spy --gil at 16 clients; cProfile of checks.place_order in-process on the
+  real database, 29 ms per order at 1 caller):
+    * about half the CPU is outside the use case: uvicorn/asyncio, Starlette/FastAPI routing and
+      middleware, the hand-off to and from the thread pool (anyio), pydantic;
+    * menu lookup ~25 % of CPU, 13 ms of the 29 ms wall: each menu line is priced in a unit of work
+      of its own (price_item), 5 queries a line (item, category, groups, options, overrides);
+    * the insert unit of work ~19 %: the ORM flush of order, lines, history, outbox;
+    * pricing rules 4 % / 1.8 ms (a unit of work, 1 query); sales tax over gRPC 3 % / 6 ms wall
+      (tax-grpc spends 3+ ms CPU of its own on every order);
+    * per order 15 SQL statements in 4 units of work; with pool_pre_ping (a SELECT 1 per checkout)
+      and BEGIN/COMMIT or ROLLBACK, about 35 client commands to PostgreSQL and ~10 transactions
+      across orders and tax (pg_stat_database), where pgbench needs 7 commands and 1 transaction;
+    * a pool of 5 + 5 overflow for 16 clients: waits for a connection (16 % of busy samples) and
+      churn: overflow connections are closed on return, ~0.4 new PostgreSQL sessions per order.
+  Fixed here: adding lines read the menu and the pricing rules on a second connection while holding
+  the check's lock and its first one; 16 concurrent add-lines requests took all 10 connections and
+  waited for an 11th until the pool timeout (16 of 33 answered 504 by Envoy). Those reads now have
+  a pool of their own (orders.bootstrap): 452 of 452 answered 201, max 0.96 s.
 """
 from __future__ import annotations
 
