@@ -1,0 +1,345 @@
+"""Benchmark: placing an order through Envoy against PostgreSQL writing the same rows (issue 8, "Speed").
+
+    .venv/bin/python bench/bench_orders.py [--pg-seconds 10] [--seconds 15] [--solo-seconds 8]
+                                           [--clients 16] [--port-base N] [--keep]
+
+Starts a small stack of its own (PostgreSQL, Redis, the trace collector, auth http+grpc, tax http+grpc,
+orders http, Envoy rendered as `make up` renders it; no Kafka: nothing here publishes, the outbox rows
+stay in the table) in its own state dir and port block, sets the demo location's tax area, builds a
+small menu as the demo admin (two items, one with a modifier group whose default applies), then in the
+SAME run measures:
+
+  pgbench   PostgreSQL alone writing what one placement writes, as the orders role in the orders
+            schema's real tables: an order row, two line rows, a history row and an outbox event in
+            one transaction, --clients clients for --pg-seconds: transactions/s.
+  orders    POST /api/orders/v1/orders through Envoy (bearer token of the demo admin, two menu-item
+            lines priced by the menu, pricing rules looked up, sales tax from the tax service over gRPC,
+            outbox event) at --clients concurrent clients for --seconds (orders/s, p50, p99), then at one
+            client for --solo-seconds (p50).
+
+and prints both rates and their ratio against the target (>= 20 % of the pgbench rate, p99 < 50 ms at
+16 clients). Each client is a thread with its own httpx.Client (kept-alive HTTP/1.1 connection).
+Every request must answer 201; any other answer stops the bench. It also prints the CPU each process
+spent per order at 16 clients (/proc utime+stime; PostgreSQL = the postmaster and its backends).
+Takes about 50-60 s with the stack start.
+
+Findings (issue 8, 2-core machine shared with other stacks, load average 5-9; four runs):
+  pgbench 940-1,740 tx/s; orders through Envoy 40-52 orders/s at 16 clients (p50 290-380 ms, p99
+  520-710 ms), 27-31 orders/s and p50 30-35 ms at 1 client: 2.7-4.4 % of pgbench, target 20 %.
+  CPU per order: orders-http 15.8-21.3 ms, tax-grpc 3.1-3.7, Envoy 0.7-0.9, PostgreSQL 0.6-1.3 (auth ~0: the
+  location is cached, the token is checked locally). The orders HTTP process is the bottleneck: one
+  uvicorn process, sync handlers on anyio's thread pool, so at most one core of Python (GIL);
+  16 ms x 50/s = 0.8 core. 20 % of pgbench (~250-350/s) needs ~3 ms of Python per order per core.
+  Where its time goes (py-spy --gil at 16 clients; cProfile of checks.place_order in-process on the
+  real database, 29 ms per order at 1 caller):
+    * about half the CPU is outside the use case: uvicorn/asyncio, Starlette/FastAPI routing and
+      middleware, the hand-off to and from the thread pool (anyio), pydantic;
+    * menu lookup ~25 % of CPU, 13 ms of the 29 ms wall: each menu line is priced in a unit of work
+      of its own (price_item), 5 queries a line (item, category, groups, options, overrides);
+    * the insert unit of work ~19 %: the ORM flush of order, lines, history, outbox;
+    * pricing rules 4 % / 1.8 ms (a unit of work, 1 query); sales tax over gRPC 3 % / 6 ms wall
+      (tax-grpc spends 3+ ms CPU of its own on every order);
+    * per order 15 SQL statements in 4 units of work; with pool_pre_ping (a SELECT 1 per checkout)
+      and BEGIN/COMMIT or ROLLBACK, about 35 client commands to PostgreSQL and ~10 transactions
+      across orders and tax (pg_stat_database), where pgbench needs 7 commands and 1 transaction;
+    * a pool of 5 + 5 overflow for 16 clients: waits for a connection (16 % of busy samples) and
+      churn: overflow connections are closed on return, ~0.4 new PostgreSQL sessions per order.
+  Fixed here: adding lines read the menu and the pricing rules on a second connection while holding
+  the check's lock and its first one; 16 concurrent add-lines requests took all 10 connections and
+  waited for an 11th until the pool timeout (16 of 33 answered 504 by Envoy). Those reads now have
+  a pool of their own (orders.bootstrap): 452 of 452 answered 201, max 0.96 s.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import grpc
+import httpx
+from devstack import postgres, procs, redis_server
+from devstack.layout import REPO_ROOT, SERVICES_BY_NAME, Layout
+from devstack.services import argv, process_argv, process_env, process_name, service_env
+from devstack.stack import Stack
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_tax_api import cpu_seconds, free_port_base, login  # noqa: E402
+
+ORDERS = "/api/orders/v1/orders"
+MENU = "/api/orders/v1/menu"
+RATIO_TARGET, P99_TARGET_MS = 0.20, 50.0
+PROCESSES = (("auth", "http"), ("auth", "grpc"), ("tax", "http"), ("tax", "grpc"), ("orders", "http"))
+
+# One placement's rows, with the values a two-line menu order carries (the payload is about the size
+# of an OrderPlaced of two lines). Columns as in orders.adapters.orm and chassis.outbox.
+PGBENCH_SCRIPT = r"""
+\set tip random(0, 500)
+BEGIN;
+SELECT gen_random_uuid() AS oid \gset
+INSERT INTO orders (id, tenant_id, location_id, server_staff_id, status, subtotal_cents, tax_cents, tip_cents,
+  total_cents, currency_code, tax_rules_version, placed_at, idempotency_key, order_type, channel, table_label,
+  guest_count, notes, external_id, business_date, version, held_courses, created_at, updated_at, deleted_at)
+VALUES (:oid, '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002',
+  '00000000-0000-4000-8000-000000000003', 'open', 2150, 186, :tip, 2336 + :tip, 'USD', 'sales-2026-01',
+  now(), NULL, 'dine_in', 'counter', '', 0, '', '', current_date, 1, '{}', now(), now(), NULL);
+INSERT INTO order_lines (id, order_id, tenant_id, position, name, category, quantity, unit_price_cents,
+  discount_cents, tax_cents, item_id, modifiers, seat, course, notes, open_price, kitchen_tags,
+  prep_time_seconds, status, void_reason, addition, held)
+VALUES (gen_random_uuid(), :oid, '00000000-0000-4000-8000-000000000001', 0, 'Burger', 'prepared_food', 1,
+  1450, 0, 116, gen_random_uuid(), '[{"modifier_id": "x", "name": "Regular", "price_delta_cents": 0}]', NULL,
+  'main', '', false, '{grill}', 600, 'active', '', false, false),
+  (gen_random_uuid(), :oid, '00000000-0000-4000-8000-000000000001', 1, 'Lager', 'alcohol', 1,
+  700, 0, 70, gen_random_uuid(), '[]', NULL, 'drinks', '', false, '{bar}', 60, 'active', '', false, false);
+INSERT INTO order_history (id, order_id, tenant_id, version, kind, from_status, to_status, line_id, course,
+  actor_id, reason, at)
+VALUES (gen_random_uuid(), :oid, '00000000-0000-4000-8000-000000000001', 1, 'status', NULL, 'open', NULL, '',
+  '00000000-0000-4000-8000-000000000003', '', now());
+INSERT INTO outbox (event_id, topic, message_key, event_type, source, subject, payload, trace_headers, occurred_at)
+VALUES (gen_random_uuid(), 'orders.order.v1', :oid, 'auraconnect.orders.v1.OrderPlaced', '/auraconnect/orders',
+  :oid, decode(repeat('ab', 420), 'hex'), '{"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}',
+  now());
+COMMIT;
+"""
+
+
+# ---------------------------------------------------------------- the stack
+def start_small_stack(stack: Stack) -> dict:
+    layout, secrets = stack.layout, stack.secrets
+    postgres.start(layout, secrets["POSTGRES_SUPERUSER_PASSWORD"])
+    postgres.wait_ready(layout, secrets["POSTGRES_SUPERUSER_PASSWORD"])
+    postgres.provision(layout, secrets)
+    redis_server.start(layout)
+    procs.start(layout.run_dir, layout.logs_dir, "otel-collector",
+                [sys.executable, "-m", "devstack.otel_collector", "--port", str(layout.otel_port),
+                 "--out", str(layout.traces_file)], env=service_env(layout, SERVICES_BY_NAME["auth"], secrets),
+                cwd=layout.repo_root)
+    redis_server.wait_ready(layout)
+    for name in ("auth", "tax", "orders"):
+        service = SERVICES_BY_NAME[name]
+        env = service_env(layout, service, secrets) | {"LOG_LEVEL": "WARNING"}
+        subprocess.run(argv(service, "migrate"), env=env, cwd=layout.repo_root, check=True)
+    demo = stack.seed()
+    for name, kind in PROCESSES:
+        service = SERVICES_BY_NAME[name]
+        env = process_env(layout, service, kind, secrets) | {"LOG_LEVEL": "WARNING"}
+        procs.start(layout.run_dir, layout.logs_dir, process_name(service, kind), process_argv(service, kind), env,
+                    cwd=layout.repo_root)
+    for name, kind in PROCESSES:
+        port = layout.service_port(SERVICES_BY_NAME[name], kind)
+        probe = (lambda p=port: grpc_serving(p)) if kind == "grpc" else (
+            lambda p=port: httpx.get(f"http://127.0.0.1:{p}/readyz", timeout=2).status_code == 200)
+        wait(probe, f"{name}-{kind}")
+    stack.start_gateway()
+    stack.configure_demo(demo)  # the demo location's tax area (through the gateway, as an operator does)
+    return demo
+
+
+def grpc_serving(port: int) -> bool:
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        return health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2).status == \
+            health_pb2.HealthCheckResponse.SERVING
+
+
+def wait(probe, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if probe():
+                return
+        except (httpx.HTTPError, grpc.RpcError):
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def build_menu(http: httpx.Client) -> list[dict]:
+    """A Burger (Size group: exactly one, default Regular) and a Lager: the body of every order."""
+    def made(response: httpx.Response) -> dict:
+        if response.status_code != 201:
+            raise SystemExit(f"building the menu: {response.status_code} {response.text}")
+        return response.json()
+
+    category = made(http.post(f"{MENU}/categories", json={"name": "Bench", "position": 0}))
+    size = made(http.post(f"{MENU}/modifier-groups", json={
+        "name": "Size", "min_selections": 1, "max_selections": 1,
+        "options": [{"name": "Regular", "is_default": True}, {"name": "Large", "price_delta_cents": 300}]}))
+    burger = made(http.post(f"{MENU}/items", json={
+        "category_id": category["category_id"], "name": "Burger", "price_cents": 1450,
+        "tax_category": "prepared_food", "kitchen_tags": ["grill"], "prep_time_seconds": 600, "course": "main",
+        "modifier_group_ids": [size["group_id"]]}))
+    lager = made(http.post(f"{MENU}/items", json={
+        "category_id": category["category_id"], "name": "Lager", "price_cents": 700, "tax_category": "alcohol",
+        "kitchen_tags": ["bar"], "prep_time_seconds": 60, "course": "drinks"}))
+    return [{"item_id": burger["item_id"]}, {"item_id": lager["item_id"]}]
+
+
+# ---------------------------------------------------------------- pgbench
+def pgbench_binary() -> str:
+    for version in ("17", "16", "15"):
+        path = Path(f"/usr/lib/postgresql/{version}/bin/pgbench")
+        if path.exists():
+            return str(path)
+    found = shutil.which("pgbench")
+    if not found:
+        raise SystemExit("pgbench not found (Debian: apt-get install postgresql-client)")
+    return found
+
+
+def run_pgbench(layout: Layout, secrets: dict, clients: int, seconds: float) -> float:
+    """Transactions/s of PGBENCH_SCRIPT as orders_svc in the orders schema (the real tables)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(PGBENCH_SCRIPT)
+    env = os.environ | {"PGPASSWORD": secrets["DB_PASSWORD_ORDERS"], "PGOPTIONS": "-c search_path=orders"}
+    try:
+        result = subprocess.run(
+            [pgbench_binary(), "-n", "-h", "127.0.0.1", "-p", str(layout.postgres_port), "-U", "orders_svc",
+             "-c", str(clients), "-j", "2", "-M", "prepared", "-T", str(int(seconds)), "-f", script.name, postgres.DATABASE],
+            env=env, capture_output=True, text=True, timeout=seconds + 60)
+    finally:
+        os.unlink(script.name)
+    found = re.search(r"tps = ([\d.]+)", result.stdout)
+    failed = re.search(r"failed transactions: (\d+)", result.stdout)
+    if result.returncode != 0 or not found or (failed and failed.group(1) != "0"):
+        raise SystemExit(f"pgbench failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return float(found.group(1))
+
+
+# ---------------------------------------------------------------- orders through Envoy
+def place_orders(url: str, token: str, body: dict, clients: int, seconds: float) -> tuple[list[float], float]:
+    """`clients` threads placing orders for `seconds`; (latencies in ms, wall seconds)."""
+    results: list[list[float]] = [[] for _ in range(clients)]
+    failures: list[str] = []
+    start = threading.Barrier(clients + 1)
+
+    def client(i: int) -> None:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+            http.get("/api/orders/v1/whoami")  # connection open before the clock starts
+            start.wait()
+            stop = time.perf_counter() + seconds
+            while time.perf_counter() < stop and not failures:
+                t0 = time.perf_counter()
+                response = http.post(ORDERS, json=body)
+                results[i].append((time.perf_counter() - t0) * 1000)
+                if response.status_code != 201:
+                    failures.append(f"HTTP {response.status_code}: {response.text[:500]}")
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    if failures:
+        raise SystemExit(f"placing an order failed: {failures[0]}")
+    return [x for r in results for x in r], time.perf_counter() - began
+
+
+def process_pids(layout: Layout) -> dict[str, list[int]]:
+    """The processes an order crosses (PostgreSQL: the postmaster and all its backends)."""
+    pids = {name: [procs.running_pid(layout.run_dir, name)] for name in
+            ("envoy", "orders-http", "tax-grpc", "auth-grpc", "auth-http")}
+    master = postgres.pid(layout)
+    children = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(int(p.name)) == master]
+    pids["postgres"] = [master, *children]
+    return {name: [p for p in found if p] for name, found in pids.items()}
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def cpu_by_pid(pids: dict[str, list[int]]) -> dict[str, dict[int, float]]:
+    def seconds(pid: int) -> float:
+        try:
+            return cpu_seconds(pid)
+        except OSError:  # a backend that ended
+            return 0.0
+    return {name: {p: seconds(p) for p in found} for name, found in pids.items()}
+
+
+def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+    """CPU seconds per process group between the two readings (a backend born meanwhile counts from 0)."""
+    return {name: sum(used - before.get(name, {}).get(pid, 0.0) for pid, used in found.items())
+            for name, found in after.items()}
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * q))]
+
+
+def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
+    token = login(layout, demo, stack.secrets["DEMO_ADMIN_PASSWORD"])
+    with httpx.Client(base_url=layout.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+        lines = build_menu(http)
+    body = {"location_id": demo["location_id"], "table": "7", "lines": lines}
+    place_orders(layout.gateway_url, token, body, 2, 2.0)  # warm: caches (time zone, JWKS), pools, imports
+
+    tps = run_pgbench(layout, stack.secrets, args.clients, args.pg_seconds)
+    cpu0 = cpu_by_pid(process_pids(layout))
+    many, many_wall = place_orders(layout.gateway_url, token, body, args.clients, args.seconds)
+    used = cpu_used(cpu0, cpu_by_pid(process_pids(layout)))
+    cpu = {name: seconds / len(many) * 1000 for name, seconds in used.items()}
+    solo, solo_wall = place_orders(layout.gateway_url, token, body, 1, args.solo_seconds)
+    rate, solo_rate = len(many) / many_wall, len(solo) / solo_wall
+    p50, p99 = statistics.median(many), percentile(many, 0.99)
+    ratio = rate / tps
+
+    print(f"\norder placement vs PostgreSQL writing the same rows (same run); Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(f"{'what':<44} {'clients':>7} {'rate/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'n':>7}")
+    print(f"{'pgbench: order + 2 lines + history + outbox':<44} {args.clients:>7} {tps:>9.0f} {'':>8} {'':>8} {'':>7}")
+    print(f"{'POST /orders through Envoy (2 menu lines)':<44} {args.clients:>7} {rate:>9.1f} {p50:>8.1f} "
+          f"{p99:>8.1f} {len(many):>7}")
+    print(f"{'POST /orders through Envoy (2 menu lines)':<44} {1:>7} {solo_rate:>9.1f} "
+          f"{statistics.median(solo):>8.1f} {percentile(solo, 0.99):>8.1f} {len(solo):>7}")
+    print(f"CPU per order at {args.clients} clients (ms, /proc utime+stime): "
+          + ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items()) + f"; total {sum(cpu.values()):.1f}")
+    meets_ratio, meets_p99 = ratio >= RATIO_TARGET, p99 < P99_TARGET_MS
+    print(f"\nratio orders/pgbench = {ratio:.1%} (target >= {RATIO_TARGET:.0%}: "
+          f"{'meets' if meets_ratio else 'BELOW'}); p99 at {args.clients} clients = {p99:.1f} ms "
+          f"(target < {P99_TARGET_MS:.0f} ms: {'meets' if meets_p99 else 'ABOVE'})")
+    return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pg-seconds", type=float, default=10.0)
+    ap.add_argument("--seconds", type=float, default=15.0, help="seconds of orders at --clients")
+    ap.add_argument("--solo-seconds", type=float, default=8.0, help="seconds of orders at one client")
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--port-base", type=int, default=int(os.environ.get("AURA_BENCH_ORDERS_PORT_BASE", 0)),
+                    help="first port of the stack's block (default: the first free block from 25000)")
+    ap.add_argument("--state-dir", default=os.environ.get("AURA_BENCH_ORDERS_STATE_DIR",
+                                                          str(REPO_ROOT / ".stack-test-bench-orders")))
+    ap.add_argument("--keep", action="store_true", help="leave the stack running afterwards")
+    args, _ = ap.parse_known_args()
+
+    layout = Layout(state_dir=Path(args.state_dir).resolve(), port_base=args.port_base or free_port_base(25_000))
+    stack = Stack(layout)
+    started = time.monotonic()
+    try:
+        print(f"starting a small stack in {layout.state_dir} on ports {layout.port_base}+ ...", flush=True)
+        demo = start_small_stack(stack)
+        print(f"stack up in {time.monotonic() - started:.1f}s", flush=True)
+        return run(args, layout, stack, demo)
+    finally:
+        if not args.keep:
+            stack.down()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
