@@ -1,10 +1,8 @@
 """A Square order reaches pos-bridge through the gateway: the fake Square (a real HTTP server) signs and
 sends a webhook to Envoy, pos-bridge verifies and stores it, acknowledges, fetches the full order from
-the fake asynchronously and records it. Duplicates store one event, a bad signature stores nothing,
-an older update changes nothing.
-
-(The order reaching the kitchen through orders' CreateOrder comes when that gRPC call is merged: until
-then the order stops at `fetched` in pos-bridge.)"""
+the fake asynchronously, records it and places it in orders (gRPC CreateOrder, channel pos:square, the
+POS's prices). Duplicates store one event and make one order, a bad signature stores nothing, an older
+update changes nothing."""
 from __future__ import annotations
 
 import json
@@ -63,7 +61,7 @@ def test_a_square_order_arrives_once_verified_and_newest_first(admin, gateway, s
     sent = square.notify(order["id"], "order.created", event_id="evt-created-1")
     assert sent["deliveries"] == [200]
     got = eventually(lambda: (o := held(admin, connection, order["id"])) and o["version"] == 1 and o)
-    assert got["status"] == "fetched" and got["state"] == "OPEN"
+    assert got["status"] == "created" and got["state"] == "OPEN"
     assert got["order"]["external_ref"] == "table-12" and got["order"]["totals"]["total"]["minor"] == 6176
     fetches = [r for r in square.requests if r["path"] == f"/v2/orders/{order['id']}"]
     assert fetches and fetches[0]["headers"]["square-version"] == "2025-08-20"
@@ -112,3 +110,37 @@ def test_connections_are_for_admins(platform, gateway, admin, square):
     assert bad.status_code == 422 and bad.json()["field"] == "location_id"
     listed = admin.get("/api/pos-bridge/v1/connections").json()["connections"]
     assert all("access_token" not in json.dumps(c) for c in listed)
+
+
+def pos_orders(admin, location_id: str) -> list[dict]:
+    listed = admin.get("/api/orders/v1/orders", params={"location_id": location_id, "channel": "pos:square"})
+    assert listed.status_code == 200, listed.text
+    return listed.json()["orders"]
+
+
+def test_a_square_order_becomes_one_auraconnect_order(admin, platform, square, connection):
+    location = platform.demo["location_id"]
+    order = square.create_order(SQUARE_LOCATION, reference_id="table-7", line_items=[
+        {"uid": "L1", "name": "Cheesesteak", "quantity": "2", "base_price_money": {"amount": 1250, "currency": "USD"}},
+        {"uid": "L2", "name": "Fries", "quantity": "1", "base_price_money": {"amount": 450, "currency": "USD"},
+         "modifiers": [{"uid": "M1", "name": "Cheese sauce", "quantity": "1",
+                        "base_price_money": {"amount": 100, "currency": "USD"}}]}])
+    assert square.notify(order["id"], "order.created", event_id="evt-to-orders")["deliveries"] == [200]
+    got = eventually(lambda: (o := held(admin, connection, order["id"])) and o["status"] == "created" and o)
+    placed = eventually(lambda: [o for o in pos_orders(admin, location) if o["external_id"] == order["id"]])
+    [aura] = placed
+    assert aura["order_id"] == got["aura_order_id"] and aura["channel"] == "pos:square"
+    assert [(line["name"], line["quantity"], line["unit_price_cents"], line["open_price"]) for line in aura["lines"]] == [
+        ("Cheesesteak", 2, 1250, True), ("Fries", 1, 550, True)]   # the modifier folded into the POS price
+    assert aura["subtotal_cents"] == sum(line["quantity"] * line["unit_price_cents"] - line["discount_cents"]
+                                         for line in aura["lines"])
+    assert aura["total_cents"] == aura["subtotal_cents"] + aura["tax_cents"] + aura["tip_cents"] >= 3050 - sum(
+        line["discount_cents"] for line in aura["lines"])
+
+    # Square redelivers the webhook ten times and the order is fetched again: still one order.
+    assert square.notify(order["id"], "order.created", event_id="evt-to-orders", times=10)["deliveries"] == [200] * 10
+    square.update_order(order["id"])
+    square.notify(order["id"], "order.updated", event_id="evt-to-orders-v2")
+    eventually(lambda: next((e for e in events(admin, connection)
+                             if e["provider_event_id"] == "evt-to-orders-v2" and e["status"] == "created"), None))
+    assert [o["order_id"] for o in pos_orders(admin, location) if o["external_id"] == order["id"]] == [aura["order_id"]]

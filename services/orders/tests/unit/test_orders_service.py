@@ -491,6 +491,23 @@ def test_create_external_order_is_idempotent_by_channel_and_external_id(uow, pee
     assert error.value.field == "external_id"
 
 
+def test_pos_bridge_places_a_pos_order_without_a_server_of_ours(uow, peers):
+    from chassis.identity import service_identity
+
+    bridge = service_identity("pos-bridge", str(TENANT), frozenset({"orders:create"}))
+    directory = FakeDirectory()
+    details = CheckDetails("dine_in", "pos:square", external_id="sq-9")
+    order, created = checks.create_external_order(lambda: uow, bridge, location_id=str(LOCATION), lines=LINES,
+                                                  details=details, peers=replace(peers, directory=directory))
+    assert created and order.server_staff_id == checks.POS_SERVER and directory.calls == []
+    assert all(line.open_price for line in order.lines)   # the POS's prices, no orders:open_price needed
+    with pytest.raises(InvalidInput) as error:   # any other channel still needs a real server
+        checks.create_external_order(lambda: uow, bridge, location_id=str(LOCATION), lines=LINES,
+                                     details=CheckDetails("takeout", "online", external_id="w-1"),
+                                     peers=replace(peers, directory=directory))
+    assert error.value.field == "server_staff_id"
+
+
 # ---------------------------------------------------------------- reports
 def test_the_sales_report_leaves_cancelled_and_voided_checks_out(uow, peers):
     kept = opened(uow, peers)

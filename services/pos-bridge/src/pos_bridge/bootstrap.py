@@ -17,8 +17,7 @@ from pos_bridge.service_layer.ports import Orders, Providers, Sealer
 
 @dataclass
 class PosBridgeContainer(Container):
-    # The orders service's CreateOrder. Its gRPC client arrives with the orders branch: until then
-    # nothing is wired here by default and inbound POS orders stop at `fetched`.
+    # The orders service's CreateOrder; None when ORDERS_GRPC_ADDR is unset (the consumer requires it).
     orders: Orders | None = None
     providers: Providers = field(default_factory=dict)   # "square" -> its PosProvider adapter
     sealer: Sealer | None = None                         # None when POS_CREDENTIALS_KEY is unset
@@ -31,6 +30,10 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from chassis.crypto import Sealer as AesGcmSealer
 
         sealer = AesGcmSealer(config.pos_credentials_key)
+    if orders is None and config.orders_grpc_addr:
+        from pos_bridge.adapters.orders_client import OrdersClient
+
+        orders = OrdersClient(config.orders_grpc_addr)
     if providers is None:
         from pos_bridge.adapters.square.provider import SquareProvider
 

@@ -6,8 +6,7 @@ SOURCE = "/auraconnect/pos-bridge"  # CloudEvents source of every event pos-brid
 
 
 class Settings(ServiceSettings):
-    # orders' CreateOrder (the gRPC call POS orders land through) arrives with the orders branch; until
-    # then no process calls orders and inbound POS orders stop at `fetched`.
+    # orders' CreateOrder, where POS orders land: required by the consumer (the inbound worker).
     orders_grpc_addr: str | None = Field(None, description="orders gRPC host:port")
     # Seals each connection's POS credentials and webhook signature key (AES-256-GCM). Required by the
     # processes that read or write connections (http, consumer); a bad value fails at boot.

@@ -99,9 +99,14 @@ class FakeOrders:
     def __init__(self) -> None:
         self.created: dict[tuple[str, str], str] = {}
         self.calls = 0
+        self.identities: list = []
+        self.failures: list[Exception] = []   # raised, one per call, before anything is created
 
     def create_order(self, identity, connection, order) -> str:
         self.calls += 1
+        self.identities.append(identity)
+        if self.failures:
+            raise self.failures.pop(0)
         key = (f"pos:{connection.provider}", order.provider_order_id)
         return self.created.setdefault(key, str(uuid.uuid4()))
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from chassis.errors import DependencyUnavailable, Unauthenticated
+from chassis.errors import DependencyUnavailable, InvalidInput, Unauthenticated
 from chassis.identity import Identity
 from chassis.rbac import role_permissions
 from pos_bridge.domain.errors import ProviderError
@@ -103,6 +103,32 @@ def test_the_worker_fetches_the_order_and_hands_it_to_orders_once(world):
     world.receive(event("O1", 2, "e2"))
     world.process()
     assert held.version == 2 and len(world.orders.created) == 1   # the same AuraConnect order
+    [caller, *_] = world.orders.identities
+    assert caller.is_service and caller.tenant_id == str(TENANT) and caller.has("orders:create")
+
+
+def test_orders_unavailable_leaves_the_event_to_retry_with_backoff(world):
+    world.provider.orders["O1"] = pos_order("O1", 1)
+    world.orders.failures = [DependencyUnavailable("orders unavailable (UNAVAILABLE)")]
+    world.receive(event("O1", 1))
+    world.process()
+    [stored], [held] = world.uow.inbound_events.rows, world.uow.pos_orders.rows
+    assert stored.status == "received" and stored.attempts == 1 and "orders" in stored.last_error
+    assert stored.next_attempt_at > NOW and world.process() == 0   # not due yet
+    assert (held.status, held.aura_order_id) == ("fetched", None)   # the fetch is kept meanwhile
+    world.process(now=NOW + timedelta(minutes=5))
+    assert (stored.status, held.status) == ("created", "created") and held.aura_order_id
+    assert len(world.orders.created) == 1
+
+
+def test_an_order_orders_refuses_fails_at_once(world):
+    world.provider.orders["O1"] = pos_order("O1", 1)
+    world.orders.failures = [InvalidInput("must not be negative", field="lines[0].quantity")]
+    world.receive(event("O1", 1))
+    world.process()
+    [stored] = world.uow.inbound_events.rows
+    assert stored.status == "failed" and "lines[0].quantity" in stored.last_error
+    assert world.uow.pos_orders.rows[0].status == "fetched"
 
 
 def test_without_orders_wired_the_order_stops_at_fetched(world):

@@ -70,12 +70,23 @@ def test_a_bad_credentials_key_fails_at_boot():
         Settings(**DB, pos_credentials_key="short")
 
 
-def test_no_process_requires_the_orders_address_yet(monkeypatch):
+def test_only_the_consumer_requires_the_orders_address(monkeypatch):
+    import pytest
+    from pos_bridge.adapters.orders_client import OrdersClient
+    from pos_bridge.entrypoints import consumer
+
     for name, value in DB.items():
         monkeypatch.setenv(name.upper(), value)
     for name in ("ORDERS_GRPC_ADDR", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS"):
         monkeypatch.delenv(name, raising=False)
     assert settings().orders_grpc_addr is None
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    monkeypatch.setenv("POS_CREDENTIALS_KEY", base64.b64encode(bytes(32)).decode())
+    with pytest.raises(SystemExit) as stopped:
+        consumer.main()   # the inbound worker hands orders to orders: no address, no start
+    assert stopped.value.code == 2
+    wired = bootstrap(Settings(**DB, orders_grpc_addr="127.0.0.1:1"), uow=FakePosBridgeUnitOfWork)
+    assert isinstance(wired.orders, OrdersClient)
 
 
 def test_http_readiness_checks_postgres_only():

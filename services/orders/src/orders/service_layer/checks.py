@@ -124,6 +124,9 @@ class ListQuery:
 
 
 # ---------------------------------------------------------------- opening a check
+POS_SERVER = uuid.UUID(int=0)   # the server of an order rung up on a POS and placed by pos-bridge
+
+
 def place_order(uow: UnitOfWorkFactory, identity: Identity, *, location_id: str, lines: Sequence[LineRequest],
                 peers: CheckPeers, tip_cents: int = 0, server_staff_id: str | None = None,
                 details: CheckDetails | None = None, key: Idempotency = NO_KEY) -> Outcome:
@@ -134,14 +137,16 @@ def place_order(uow: UnitOfWorkFactory, identity: Identity, *, location_id: str,
     if replay:
         return replay
     location = parse_uuid(location_id, "location_id")
-    server = parse_uuid(server_staff_id or identity.subject, "server_staff_id")
+    pos_prices = details is not None and details.channel.startswith("pos:")
+    # A POS order placed by pos-bridge (a service) has no AuraConnect server: the nil id stands for "the POS".
+    pos_server = pos_prices and identity.is_service and not server_staff_id
+    server = POS_SERVER if pos_server else parse_uuid(server_staff_id or identity.subject, "server_staff_id")
     if not identity.may_access_location(str(location)):
         raise PermissionDenied("not allowed at this location", field="location_id")
-    if peers.directory is not None and (identity.is_service or str(server) != identity.subject):
+    if peers.directory is not None and not pos_server and (identity.is_service or str(server) != identity.subject):
         peers.directory.check_server(identity, str(server), str(location))
     now = peers.clock()
     # A POS prices its own orders: its lines enter as open-price lines without orders:open_price.
-    pos_prices = details is not None and details.channel.startswith("pos:")
     inputs = _line_inputs(identity, location, lines, peers, now, trusted_prices=pos_prices)
     order = Order.place(tenant_id=identity.tenant_uuid, location_id=location, server_staff_id=server,
                         lines=inputs, tip_cents=tip_cents, placed_at=now, new_id=peers.new_id,

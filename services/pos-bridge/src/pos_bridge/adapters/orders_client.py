@@ -1,10 +1,15 @@
 """The orders service, as pos-bridge sees it (implements service_layer.ports.Orders)."""
 from __future__ import annotations
 
+from decimal import ROUND_HALF_EVEN, Decimal
+
 import grpc
 from auraconnect.orders.v1 import orders_pb2, orders_service_pb2, orders_service_pb2_grpc
 from chassis.grpc_client import call_metadata, peer_channel, peer_error
 from chassis.identity import Identity
+
+from pos_bridge.domain.connection import ProviderConnection
+from pos_bridge.domain.model import LineItem, Order
 
 
 class OrdersClient:
@@ -19,3 +24,38 @@ class OrdersClient:
         except grpc.RpcError as error:
             raise peer_error("orders", error) from None
         return response.order
+
+    def create_order(self, identity: Identity, connection: ProviderConnection, order: Order) -> str:
+        """orders' CreateOrder, channel `pos:<provider>`, external id the POS order id: the same POS
+        order gives back the order it created the first time (orders keeps that key unique)."""
+        try:
+            response = self.stub.CreateOrder(create_order_request(connection, order),
+                                             metadata=call_metadata(identity), timeout=self.timeout_s)
+        except grpc.RpcError as error:
+            raise peer_error("orders", error) from None
+        return response.order.order_id
+
+
+def create_order_request(connection: ProviderConnection, order: Order) -> orders_service_pb2.CreateOrderRequest:
+    tip = order.totals.tip.minor if order.totals and order.totals.tip else 0
+    return orders_service_pb2.CreateOrderRequest(
+        location_id=str(connection.location_id), channel=f"pos:{order.provider}",
+        external_id=order.provider_order_id, notes=order.external_ref or "",
+        lines=[pos_line(line) for line in order.line_items], tip_cents=tip)
+
+
+def pos_line(line: LineItem) -> orders_service_pb2.CreateOrderLine:
+    """One POS line as an open-price line carrying the POS's price. Modifiers are folded into the unit
+    price (orders' open-price lines have no modifiers of their own) and named in the notes. A
+    fractional quantity (by weight) becomes one line priced for the whole amount."""
+    unit = line.unit_price.minor + sum(
+        (Decimal(m.unit_price.minor) * m.quantity for m in line.modifiers), Decimal(0))
+    notes = ", ".join(m.name if m.quantity == 1 else f"{m.quantity} x {m.name}" for m in line.modifiers)
+    if line.note:
+        notes = f"{notes}; {line.note}" if notes else line.note
+    name, quantity = line.name, line.quantity
+    if quantity != quantity.to_integral_value() or quantity < 1:
+        name, unit, quantity = f"{line.name} ({quantity.normalize()})", unit * quantity, Decimal(1)
+    return orders_service_pb2.CreateOrderLine(
+        name=name, unit_price_cents=int(unit.to_integral_value(rounding=ROUND_HALF_EVEN)),
+        quantity=int(quantity), notes=notes)

@@ -39,7 +39,7 @@ def inbound_loop(container: PosBridgeContainer, stop: threading.Event) -> None:
 
 
 def main() -> None:
-    config = settings("kafka_bootstrap_servers", "pos_credentials_key")
+    config = settings("kafka_bootstrap_servers", "pos_credentials_key", "orders_grpc_addr")
     start(SERVICE, "consumer", config)
     container = bootstrap(config)
     consumer = IdempotentConsumer(container.uow, config.kafka_bootstrap_servers, group_id=SERVICE,

@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chassis.errors import DependencyUnavailable, Unauthenticated
+from chassis.errors import DependencyUnavailable, InvalidInput, NotFound, Unauthenticated
 from chassis.identity import service_identity
 from chassis.uow import UnitOfWorkFactory
 
 from pos_bridge.adapters.orm import InboundEvent, PosOrder
 from pos_bridge.config import SERVICE
-from pos_bridge.domain.codec import order_to_json
+from pos_bridge.domain.codec import order_from_json, order_to_json
 from pos_bridge.domain.model import EventKind, is_newer
 from pos_bridge.domain.retry import backoff_seconds
 from pos_bridge.service_layer.connections import open_connection, owned_connection, require_permission
@@ -101,18 +101,19 @@ def _process(work, event: InboundEvent, sealer: Sealer, providers: Providers, or
         _finish(event, "ignored", now)   # payments, catalog and others come with the two-way sync
         return
     held = work.pos_orders.get(row.id, event.object_id, lock=True)
+    connection = open_connection(row, sealer)
     if held is not None and event.object_version is not None and not is_newer(
             (event.object_version, event.occurred_at), (held.version, held.provider_updated_at)):
-        _finish(event, "stale", now)     # an older (or repeated) update: no need to ask the POS
+        # An older (or repeated) update: no need to ask the POS, unless orders has yet to get it.
+        _stale_or_create(event, held, connection, orders, now)
         return
-    connection = open_connection(row, sealer)
     try:
         order = providers[row.provider].fetch_order(connection, event.object_id)
     except ProviderError as error:
         _retry_or_fail(event, error, now)
         return
     if held is not None and not is_newer((order.version, order.updated_at), (held.version, held.provider_updated_at)):
-        _finish(event, "stale", now)
+        _stale_or_create(event, held, connection, orders, now)
         return
     if held is None:
         held = PosOrder(tenant_id=row.tenant_id, connection_id=row.id, provider=row.provider,
@@ -121,12 +122,31 @@ def _process(work, event: InboundEvent, sealer: Sealer, providers: Providers, or
         work.pos_orders.add(held)
     held.version, held.provider_updated_at = order.version, order.updated_at
     held.state, held.order = order.state.value, order_to_json(order)
-    if orders is None:
-        _finish(event, "fetched", now)   # orders' CreateOrder is not wired yet: the order waits here
+    _create(event, held, connection, order, orders, now)
+
+
+def _stale_or_create(event: InboundEvent, held: PosOrder, connection, orders: Orders | None,
+                     now: datetime) -> None:
+    """Nothing newer than what we hold. If orders has it already that is all (`stale`); if an earlier
+    attempt fetched it but orders failed (the retry of that very event), hand what we hold to orders."""
+    if held.status == "created" or orders is None:
+        _finish(event, "stale", now)
         return
-    identity = service_identity(SERVICE, str(row.tenant_id), frozenset({"orders:create", "orders:update"}))
+    _create(event, held, connection, order_from_json(held.order), orders, now)
+
+
+def _create(event: InboundEvent, held: PosOrder, connection, order, orders: Orders | None, now: datetime) -> None:
+    if orders is None:
+        _finish(event, "fetched", now)   # no orders client wired (tests): the order waits here
+        return
+    identity = service_identity(SERVICE, str(held.tenant_id), frozenset({"orders:create", "orders:update"}))
     try:
         held.aura_order_id = orders.create_order(identity, connection, order)
+    except (InvalidInput, NotFound) as error:
+        # orders refused the order itself (a field it names): retrying cannot help. Anything else
+        # (UNAVAILABLE, a deadline) retries with the POS backoff; the fetched order is kept meanwhile.
+        _retry_or_fail(event, ProviderError("VALIDATION", f"orders: {error}"), now)
+        return
     except Exception as error:  # noqa: BLE001 - a peer failure: retry the event later, keep the fetch
         _retry_or_fail(event, ProviderError("TRANSIENT", f"orders: {error!r}"), now)
         return

@@ -1,0 +1,95 @@
+"""The orders client: a POS order as orders' CreateOrder request, and orders' failures as ours."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import grpc
+import pytest
+from chassis.errors import DependencyUnavailable, InvalidInput
+from chassis.identity import service_identity
+from pos_bridge.adapters.orders_client import OrdersClient, create_order_request
+from pos_bridge.domain.connection import ProviderConnection
+from pos_bridge.domain.model import LineItem, Modifier, Money, Order, OrderState, Totals
+
+LOCATION = uuid.uuid4()
+STAMP = datetime(2026, 11, 29, 11, tzinfo=UTC)
+
+
+def connection() -> ProviderConnection:
+    return ProviderConnection(connection_id=uuid.uuid4(), tenant_id=uuid.uuid4(), location_id=LOCATION, provider="square",
+                              external_merchant_id="M1", external_location_id="L1",
+                              api_base_url="https://connect.squareup.com", credentials={"access_token": "t"})
+
+
+def usd(cents: int) -> Money:
+    return Money(cents, "USD")
+
+
+def order() -> Order:
+    return Order("square", "SQ-1", "L1", OrderState.OPEN, STAMP, STAMP, version=1, external_ref="table-12",
+                 line_items=(
+                     LineItem("l1", "V1", "Burger", Decimal(2), usd(1000),
+                              modifiers=(Modifier("m1", "C1", "Cheese", Decimal(1), usd(150)),), note="no onion"),
+                     LineItem("l2", None, "Coffee beans", Decimal("0.5"), usd(2399))),
+                 totals=Totals(total=usd(3500), tip=usd(200)))
+
+
+def test_a_pos_order_becomes_a_create_order_request_with_the_pos_prices():
+    request = create_order_request(connection(), order())
+    assert (request.location_id, request.channel, request.external_id) == (str(LOCATION), "pos:square", "SQ-1")
+    assert request.tip_cents == 200 and request.notes == "table-12"
+    burger, beans = request.lines
+    assert (burger.name, burger.quantity, burger.unit_price_cents, burger.notes) == ("Burger", 2, 1150,
+                                                                                  "Cheese; no onion")
+    assert not burger.item_id   # an open-price line: the POS's price, not the menu's
+    assert (beans.name, beans.quantity, beans.unit_price_cents) == ("Coffee beans (0.5)", 1, 1200)
+
+
+class Failing(grpc.RpcError):
+    def __init__(self, code: grpc.StatusCode, details: str) -> None:
+        self._code, self._details = code, details
+
+    def code(self):
+        return self._code
+
+    def details(self):
+        return self._details
+
+
+class Stub:
+    def __init__(self, error: grpc.RpcError | None = None) -> None:
+        self.error, self.calls = error, []
+
+    def CreateOrder(self, request, metadata, timeout):  # noqa: N802 - gRPC naming
+        self.calls.append((request, dict(metadata)))
+        if self.error:
+            raise self.error
+        from auraconnect.orders.v1 import orders_pb2, orders_service_pb2
+
+        return orders_service_pb2.CreateOrderResponse(order=orders_pb2.Order(order_id="A1"), created=True)
+
+
+def client(stub: Stub) -> OrdersClient:
+    made = OrdersClient("127.0.0.1:1")
+    made.stub = stub
+    return made
+
+
+def test_create_order_answers_the_aura_order_id_and_signs_the_call():
+    stub = Stub()
+    identity = service_identity("pos-bridge", str(uuid.uuid4()), frozenset({"orders:create"}))
+    assert client(stub).create_order(identity, connection(), order()) == "A1"
+    [(_, metadata)] = stub.calls
+    assert metadata   # the internal token chassis.grpc_client signs for the identity
+
+
+def test_orders_failures_become_ours():
+    identity = service_identity("pos-bridge", str(uuid.uuid4()), frozenset({"orders:create"}))
+    with pytest.raises(DependencyUnavailable):
+        client(Stub(Failing(grpc.StatusCode.UNAVAILABLE, "down"))).create_order(identity, connection(), order())
+    with pytest.raises(InvalidInput) as refused:
+        client(Stub(Failing(grpc.StatusCode.INVALID_ARGUMENT, "lines[0].name: is required"))).create_order(
+            identity, connection(), order())
+    assert refused.value.field == "lines[0].name"
