@@ -40,9 +40,8 @@ import time
 from pathlib import Path
 
 import httpx
-from devstack import postgres, procs, redis_server
+from devstack import procs
 from devstack.layout import REPO_ROOT, SERVICES_BY_NAME, Layout
-from devstack.services import argv, process_argv, process_env, process_name, service_env
 from devstack.stack import Stack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -51,50 +50,6 @@ from bench_tax_api import cpu_seconds, free_port_base, login  # noqa: E402
 PATH = "/api/orders/v1/whoami"
 TARGET_MS = 1.0
 WINDOW_S = 1.0
-
-
-def start_small_stack(stack: Stack) -> dict:
-    """Only what the measured route needs: auth (login, JWKS) and orders' HTTP process behind Envoy."""
-    layout, secrets = stack.layout, stack.secrets
-    postgres.start(layout, secrets["POSTGRES_SUPERUSER_PASSWORD"])
-    postgres.wait_ready(layout, secrets["POSTGRES_SUPERUSER_PASSWORD"])
-    postgres.provision(layout, secrets)
-    redis_server.start(layout)
-    procs.start(layout.run_dir, layout.logs_dir, "otel-collector",
-                [sys.executable, "-m", "devstack.otel_collector", "--port", str(layout.otel_port),
-                 "--out", str(layout.traces_file)], env=service_env(layout, SERVICES_BY_NAME["auth"], secrets),
-                cwd=layout.repo_root)
-    redis_server.wait_ready(layout)
-    import subprocess
-
-    for name in ("auth", "orders"):
-        service = SERVICES_BY_NAME[name]
-        env = service_env(layout, service, secrets) | {"LOG_LEVEL": "WARNING"}
-        subprocess.run(argv(service, "migrate"), env=env, cwd=layout.repo_root, check=True)
-    demo = stack.seed()
-    for name in ("auth", "orders"):
-        service = SERVICES_BY_NAME[name]
-        env = process_env(layout, service, "http", secrets) | {"LOG_LEVEL": "WARNING"}
-        procs.start(layout.run_dir, layout.logs_dir, process_name(service, "http"),
-                    process_argv(service, "http"), env, cwd=layout.repo_root)
-    for name in ("auth", "orders"):
-        url = f"http://127.0.0.1:{layout.service_port(SERVICES_BY_NAME[name], 'http')}/livez"
-        wait(lambda u=url: httpx.get(u, timeout=2).status_code == 200, f"{name}-http")
-    stack.start_gateway()
-    return demo
-
-
-def wait(probe, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if probe():
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)     # not listening yet
-            continue
-        time.sleep(0.2)
-    raise SystemExit(f"timed out waiting for {what}")
 
 
 def window(port: int, headers: dict, clients: int, seconds: float, connections: list) -> list[float]:
@@ -211,7 +166,7 @@ def main() -> int:
             demo = json.loads((layout.state_dir / "demo.json").read_text())
         else:
             print(f"starting a small stack in {layout.state_dir} on ports {layout.port_base}+ ...", flush=True)
-            demo = start_small_stack(stack)
+            demo = stack.start_slice((("auth", "http"), ("orders", "http")))
             print(f"stack up in {time.monotonic() - started:.1f}s", flush=True)
         token = login(layout, demo, stack.secrets["DEMO_ADMIN_PASSWORD"])
         return run(args, layout, token)

@@ -63,13 +63,10 @@ import threading
 import time
 from pathlib import Path
 
-import grpc
 import httpx
-from devstack import postgres, procs, redis_server
-from devstack.layout import REPO_ROOT, SERVICES_BY_NAME, Layout
-from devstack.services import argv, process_argv, process_env, process_name, service_env
+from devstack import postgres, procs
+from devstack.layout import REPO_ROOT, Layout
 from devstack.stack import Stack
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_tax_api import cpu_seconds, free_port_base, login  # noqa: E402
@@ -112,55 +109,6 @@ COMMIT;
 
 
 # ---------------------------------------------------------------- the stack
-def start_small_stack(stack: Stack) -> dict:
-    layout, secrets = stack.layout, stack.secrets
-    postgres.start(layout, secrets["POSTGRES_SUPERUSER_PASSWORD"])
-    postgres.wait_ready(layout, secrets["POSTGRES_SUPERUSER_PASSWORD"])
-    postgres.provision(layout, secrets)
-    redis_server.start(layout)
-    procs.start(layout.run_dir, layout.logs_dir, "otel-collector",
-                [sys.executable, "-m", "devstack.otel_collector", "--port", str(layout.otel_port),
-                 "--out", str(layout.traces_file)], env=service_env(layout, SERVICES_BY_NAME["auth"], secrets),
-                cwd=layout.repo_root)
-    redis_server.wait_ready(layout)
-    for name in ("auth", "tax", "orders"):
-        service = SERVICES_BY_NAME[name]
-        env = service_env(layout, service, secrets) | {"LOG_LEVEL": "WARNING"}
-        subprocess.run(argv(service, "migrate"), env=env, cwd=layout.repo_root, check=True)
-    demo = stack.seed()
-    for name, kind in PROCESSES:
-        service = SERVICES_BY_NAME[name]
-        env = process_env(layout, service, kind, secrets) | {"LOG_LEVEL": "WARNING"}
-        procs.start(layout.run_dir, layout.logs_dir, process_name(service, kind), process_argv(service, kind), env,
-                    cwd=layout.repo_root)
-    for name, kind in PROCESSES:
-        port = layout.service_port(SERVICES_BY_NAME[name], kind)
-        probe = (lambda p=port: grpc_serving(p)) if kind == "grpc" else (
-            lambda p=port: httpx.get(f"http://127.0.0.1:{p}/readyz", timeout=2).status_code == 200)
-        wait(probe, f"{name}-{kind}")
-    stack.start_gateway()
-    stack.configure_demo(demo)  # the demo location's tax area (through the gateway, as an operator does)
-    return demo
-
-
-def grpc_serving(port: int) -> bool:
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        return health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2).status == \
-            health_pb2.HealthCheckResponse.SERVING
-
-
-def wait(probe, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if probe():
-                return
-        except (httpx.HTTPError, grpc.RpcError):
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"timed out waiting for {what}")
-
-
 def build_menu(http: httpx.Client) -> list[dict]:
     """A Burger (Size group: exactly one, default Regular) and a Lager: the body of every order."""
     def made(response: httpx.Response) -> dict:
@@ -333,7 +281,8 @@ def main() -> int:
     started = time.monotonic()
     try:
         print(f"starting a small stack in {layout.state_dir} on ports {layout.port_base}+ ...", flush=True)
-        demo = start_small_stack(stack)
+        demo = stack.start_slice(PROCESSES)
+        stack.configure_demo(demo)  # the demo location's tax area (through the gateway, as an operator does)
         print(f"stack up in {time.monotonic() - started:.1f}s", flush=True)
         return run(args, layout, stack, demo)
     finally:

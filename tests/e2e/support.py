@@ -43,3 +43,28 @@ def menu_items(client, prices: dict[str, int], category: str = "e2e") -> dict[st
         assert item.status_code == 201, item.text
         items[name] = item.json()["item_id"]
     return items
+
+
+def topic_records(platform, topic: str, key: str, wanted: int, timeout: float = 40) -> list:
+    """The records keyed `key` on `topic`, read from the start with a stock client, once at least `wanted`
+    are there (the relay publishes a moment after the commit)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    def read():
+        consumer = KafkaConsumer(bootstrap_servers=platform.layout.kafka_bootstrap, enable_auto_commit=False,
+                                 consumer_timeout_ms=1000)
+        try:
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+            consumer.assign(partitions)
+            consumer.seek_to_beginning(*partitions)
+            found = [r for r in consumer if r.key == key.encode()]
+        finally:
+            consumer.close()
+        return found if len(found) >= wanted else None
+
+    return eventually(read, timeout=timeout, interval=0.5)
+
+
+def event_types(found) -> list[str]:
+    """The short CloudEvents type (the proto message name) of each record."""
+    return [dict(r.headers)["ce_type"].decode().rsplit(".", 1)[1] for r in found]

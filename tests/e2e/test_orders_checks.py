@@ -14,10 +14,9 @@ from auraconnect.orders.v1 import events_pb2
 from auraconnect.orders.v1 import orders_service_pb2 as orders_pb
 from auraconnect.orders.v1 import orders_service_pb2_grpc as orders_grpc
 from auraconnect.payroll.v1 import events_pb2 as payroll_events
-from kafka import KafkaConsumer, TopicPartition
 
 from tests.e2e.auth_support import add_member, bearer, grpc_channel
-from tests.e2e.support import eventually, menu_items
+from tests.e2e.support import event_types, eventually, menu_items, topic_records
 
 pytestmark = pytest.mark.e2e
 
@@ -39,27 +38,6 @@ MENU: dict[str, str] = {}  # name -> item_id: servers order from the menu (price
 def menu(admin):
     MENU.update(menu_items(admin, {"Soup": 650, "Calamari": 1200, "Bread": 1, "Steak": 3400, "Risotto": 2200,
                                    "Tiramisu": 900, "Hoagie": 1000}, category="checks"))
-
-
-def records(platform, topic: str, key: str, wanted: int, timeout: float = 30) -> list:
-    """The records keyed `key` on `topic`, read from the start, once at least `wanted` are there."""
-    def read():
-        consumer = KafkaConsumer(bootstrap_servers=platform.layout.kafka_bootstrap, enable_auto_commit=False,
-                                 consumer_timeout_ms=1000)
-        try:
-            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-            consumer.assign(partitions)
-            consumer.seek_to_beginning(*partitions)
-            found = [r for r in consumer if r.key == key.encode()]
-        finally:
-            consumer.close()
-        return found if len(found) >= wanted else None
-
-    return eventually(read, timeout=timeout, interval=0.5)
-
-
-def event_types(found) -> list[str]:
-    return [dict(r.headers)["ce_type"].decode().rsplit(".", 1)[1] for r in found]
 
 
 def test_a_check_lives_through_service(platform, gateway, crew):
@@ -138,7 +116,7 @@ def test_a_check_lives_through_service(platform, gateway, crew):
                                           "business_date": check["business_date"], "limit": 50}).json()
         assert check["order_id"] in [o["order_id"] for o in listed["orders"]]
 
-    found = records(platform, "orders.order.v1", check["order_id"], wanted=11)
+    found = topic_records(platform, "orders.order.v1", check["order_id"], wanted=11)
     assert event_types(found) == [
         "OrderPlaced", "OrderLinesAdded", "OrderCourseHeld", "OrderLinesAdded", "OrderLineVoided", "OrderSent",
         "OrderLinesAdded", "OrderCourseFired", "OrderStatusChanged", "OrderStatusChanged", "OrderStatusChanged"]
@@ -170,7 +148,7 @@ def test_a_cancelled_checks_tip_leaves_payroll(platform, gateway, admin, crew):
         cancelled = boss.delete(f"{ORDERS}/{order_id}", params={"reason": "guest left"})
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     eventually(lambda: tips() == [], timeout=30)
-    [reversed_record] = [r for r in records(platform, "payroll.tip.v1", server.user_id, wanted=2)
+    [reversed_record] = [r for r in topic_records(platform, "payroll.tip.v1", server.user_id, wanted=2)
                          if dict(r.headers)["ce_type"] == b"auraconnect.payroll.v1.TipReversed"]
     event = payroll_events.TipReversed.FromString(reversed_record.value)
     assert (event.order_id, event.tip_cents, event.order_status, event.reason) == (

@@ -18,9 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from auraconnect.orders.v1 import events_pb2
 from auraconnect.payroll.v1 import events_pb2 as payroll_events
-from kafka import KafkaConsumer, TopicPartition
 
-from tests.e2e.support import eventually
+from tests.e2e.support import event_types, eventually, topic_records
 
 pytestmark = pytest.mark.e2e
 
@@ -47,27 +46,6 @@ def happy_hour_window() -> dict:
     now = datetime.now(ZoneInfo(DEMO_TIME_ZONE))
     start, end = now - timedelta(minutes=30), now + timedelta(minutes=90)
     return {"days": ALL_DAYS, "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
-
-
-def records(platform, topic: str, key: str, wanted: int, timeout: float = 40) -> list:
-    """The records keyed `key` on `topic`, read from the start, once at least `wanted` are there."""
-    def read():
-        consumer = KafkaConsumer(bootstrap_servers=platform.layout.kafka_bootstrap, enable_auto_commit=False,
-                                 consumer_timeout_ms=1000)
-        try:
-            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-            consumer.assign(partitions)
-            consumer.seek_to_beginning(*partitions)
-            found = [r for r in consumer if r.key == key.encode()]
-        finally:
-            consumer.close()
-        return found if len(found) >= wanted else None
-
-    return eventually(read, timeout=timeout, interval=0.5)
-
-
-def event_types(found) -> list[str]:
-    return [dict(r.headers)["ce_type"].decode().rsplit(".", 1)[1] for r in found]
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +140,7 @@ def test_a_shift_on_the_menu_with_happy_hour_history_and_events(platform, gatewa
         assert history[3]["course"] == history[7]["course"] == "main" and history[-1]["reason"] == "paid by card"
         assert all(h["at"] for h in history)
 
-    found = records(platform, "orders.order.v1", check["order_id"], wanted=10)
+    found = topic_records(platform, "orders.order.v1", check["order_id"], wanted=10)
     assert event_types(found) == [
         "OrderPlaced", "OrderLinesAdded", "OrderCourseHeld", "OrderLinesAdded", "OrderLineVoided", "OrderSent",
         "OrderCourseFired", "OrderStatusChanged", "OrderStatusChanged", "OrderStatusChanged"]
@@ -198,12 +176,12 @@ def test_a_cancelled_checks_tip_leaves_payroll(platform, gateway, admin, demo_me
     assert cancelled["status"] == "cancelled"
     eventually(lambda: tips() == [], timeout=30)
 
-    found = records(platform, "orders.order.v1", order["order_id"], wanted=2)
+    found = topic_records(platform, "orders.order.v1", order["order_id"], wanted=2)
     assert event_types(found) == ["OrderPlaced", "OrderCancelled"]
     event = events_pb2.OrderCancelled.FromString(found[1].value)
     assert (event.reason, event.tip_cents, event.server_staff_id) == ("walked out", 450, server.user_id)
     reversed_tips = [payroll_events.TipReversed.FromString(r.value)
-                     for r in records(platform, "payroll.tip.v1", server.user_id, wanted=2)
+                     for r in topic_records(platform, "payroll.tip.v1", server.user_id, wanted=2)
                      if dict(r.headers)["ce_type"] == b"auraconnect.payroll.v1.TipReversed"]
     assert [(t.tip_cents, t.order_status, t.reason) for t in reversed_tips
             if t.order_id == order["order_id"]] == [(450, "cancelled", "walked out")]

@@ -86,8 +86,8 @@ class Stack:
         procs.pid_file(layout.run_dir, "kafka").write_text(str(process.pid))
 
     # ---- services -------------------------------------------------------------------------
-    def migrate(self) -> None:
-        for service in SERVICES:
+    def migrate(self, services=SERVICES) -> None:
+        for service in services:
             _say(f"migrating {service.name}")
             env = service_env(self.layout, service, self.secrets) | {"LOG_LEVEL": "WARNING"}
             subprocess.run(argv(service, "migrate"), env=env, cwd=self.layout.repo_root, check=True)
@@ -121,6 +121,36 @@ class Stack:
                 else:
                     _wait(name, lambda u=health_url(self.layout, service, kind): _http_ok(u), 60)
                 self._assert_running(name)
+
+    def start_slice(self, processes: tuple[tuple[str, str], ...]) -> dict:
+        """A slice of the platform for a benchmark: PostgreSQL, Redis, the trace collector, the given
+        (service, kind) processes and Envoy; no Kafka (outbox rows just wait) and no supervisor. Migrates
+        the services named, seeds the demo tenant, waits until each process answers. Returns the demo."""
+        layout = self.layout
+        postgres.start(layout, self.secrets["POSTGRES_SUPERUSER_PASSWORD"])
+        postgres.wait_ready(layout, self.secrets["POSTGRES_SUPERUSER_PASSWORD"])
+        postgres.provision(layout, self.secrets)
+        redis_server.start(layout)
+        procs.start(layout.run_dir, layout.logs_dir, "otel-collector",
+                    [sys.executable, "-m", "devstack.otel_collector", "--port", str(layout.otel_port),
+                     "--out", str(layout.traces_file)], env=_python_env(), cwd=layout.repo_root)
+        redis_server.wait_ready(layout)
+        by_name = {s.name: s for s in SERVICES}
+        self.migrate([by_name[name] for name in dict.fromkeys(name for name, _ in processes)])
+        demo = self.seed()
+        for name, kind in processes:
+            service = by_name[name]
+            env = process_env(layout, service, kind, self.secrets) | {"LOG_LEVEL": "WARNING"}
+            procs.start(layout.run_dir, layout.logs_dir, process_name(service, kind), process_argv(service, kind),
+                        env, cwd=layout.repo_root)
+        for name, kind in processes:
+            port = layout.service_port(by_name[name], kind)
+            # /livez, not /readyz: a process's readiness may name a peer the slice leaves out.
+            probe = (lambda p=port: _grpc_serving(p)) if kind == "grpc" else (
+                lambda p=port: _http_ok(f"http://127.0.0.1:{p}/livez"))
+            _wait(process_name(by_name[name], kind), probe, 60)
+        self.start_gateway()
+        return demo
 
     def _assert_running(self, name: str) -> None:
         if not procs.running_pid(self.layout.run_dir, name):
