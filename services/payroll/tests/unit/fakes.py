@@ -3,13 +3,16 @@
 They keep the real ones' contracts (tests/unit/test_fakes_match.py checks the method names)."""
 from __future__ import annotations
 
+import copy
 import uuid
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from chassis.errors import InvalidInput
 from chassis.identity import Identity
 from chassis.uow import FakeUnitOfWork
 from payroll.adapters.orm import EmployerSettings, PunchEdit, Shift, StaffMember, Timesheet, TipRecord
+from payroll.domain.pay.taxes import EMPLOYEE_TAXES, EMPLOYER_TAXES, TAXABLE_WAGES, TaxLine, Withholding
 
 
 class FakeTipRepository:
@@ -162,3 +165,41 @@ class FakePinHasher:
 
     def verify(self, pin_hash: str, pin: str) -> bool:
         return pin_hash == f"hash:{pin}"
+
+
+D = Decimal
+
+
+def cents(x: Decimal) -> Decimal:
+    return x.quantize(D("0.01"), ROUND_HALF_UP)
+
+
+class FakeTax:
+    """Flat rates that are easy to check by hand: FIT 10 % of wages + tips - every pre-tax deduction;
+    SS 6.2 % and Medicare 1.45 % of wages + tips - section 125 / HSA; nothing else. Records every call."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.calls: list[tuple[Identity, list[dict]]] = []
+        self.error = error
+
+    def calculate(self, identity, requests):
+        self.calls.append((identity, copy.deepcopy(list(requests))))
+        if self.error is not None:
+            raise self.error
+        return [self._one(r) for r in requests]
+
+    @staticmethod
+    def _one(r: dict) -> Withholding:
+        gross = D(r["wages"]) + D(r["tips"])
+        pretax = {d["type"]: D(d["amount"]) for d in r["pretax_deductions"]}
+        fit_wages = gross - sum(pretax.values(), D(0))
+        fica_wages = gross - pretax.get("section_125", D(0)) - pretax.get("hsa", D(0))
+        employee = dict.fromkeys(EMPLOYEE_TAXES, D("0.00")) | {
+            "federal_income_tax": cents(fit_wages * D("0.10")), "social_security": cents(fica_wages * D("0.062")),
+            "medicare": cents(fica_wages * D("0.0145"))}
+        employer = dict.fromkeys(EMPLOYER_TAXES, D("0.00")) | {
+            "social_security": employee["social_security"], "medicare": employee["medicare"]}
+        taxable = dict.fromkeys(TAXABLE_WAGES, D("0.00")) | {"federal_income_tax": fit_wages,
+                                                              "social_security": fica_wages, "medicare": fica_wages}
+        return Withholding(employee, employer, taxable,
+                           (TaxLine("federal_income_tax", "1a", "taxable wages", str(fit_wages)),), "fake-1")

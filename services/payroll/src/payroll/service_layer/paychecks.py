@@ -11,6 +11,7 @@ from chassis.errors import DependencyUnavailable, InvalidInput, PermissionDenied
 from chassis.identity import Identity
 
 from payroll.domain.pay import PayRequest, compute_pay
+from payroll.domain.pay.deductions import PosttaxDeduction, take_posttax
 from payroll.domain.pay.money import ZERO
 from payroll.domain.pay.paycheck import Paycheck
 from payroll.domain.pay.taxes import TaxFacts, preview_field
@@ -32,6 +33,7 @@ def preview_paycheck(payload: Mapping[str, Any], identity: Identity, *,
         raise DependencyUnavailable("tax service not configured (TAX_GRPC_ADDR)")
     request = PayRequest.from_dict(payload)
     facts = TaxFacts.from_dict(payload, request)
+    posttax = PosttaxDeduction.list_from(payload)
     pay = compute_pay(request)
     facts.check_deductions(pay.cash_wages)
     asked = [facts.withholding_request(pay.cash_wages, pay.reported_tips)]
@@ -44,4 +46,5 @@ def preview_paycheck(payload: Mapping[str, Any], identity: Identity, *,
     total = results[0]
     on_wages = results[1] if pay.reported_tips else total
     order = withhold_in_order(pay.cash_wages - facts.pretax_total, on_wages.employee, total.employee)
-    return Paycheck(pay, facts, total, order)
+    net_before_posttax = pay.cash_wages - facts.pretax_total - order.total_withheld
+    return Paycheck(pay, facts, total, order, take_posttax(net_before_posttax, posttax))
