@@ -149,3 +149,106 @@ def test_pdf_transliterates_text_outside_latin1():
                       location=LOCATION)
     text = pdf_text(render_stub_pdf(stub))
     assert "Lódz Café - Bar" in text and "Zoë Nguyen" in text
+
+
+# ---------------------------------------------------------------- post-tax deductions in the preview
+
+
+def test_post_tax_deductions_lower_the_net_pay_only():
+    plain = paycheck().to_dict()
+    out = paycheck(posttax_deductions=[{"type": "garnishment", "amount": "100.00"}]).to_dict()
+    assert out["employee_taxes"] == plain["employee_taxes"] and out["taxable_wages"] == plain["taxable_wages"]
+    assert out["employer_taxes"] == plain["employer_taxes"]
+    assert out["net_pay"] == "533.89"
+    assert out["deductions"]["posttax_lines"] == [{"type": "garnishment", "amount": "100.00", "taken": "100.00"}]
+    lines = {x["line"]: x for x in out["explanation"]}
+    assert lines["posttax_deductions[0]"]["amount"] == "100.00"
+    assert "post-tax deductions 100.00" in lines["net_pay"]["text"]
+
+
+def test_the_tax_service_never_sees_post_tax_deductions():
+    tax = FakeTax()
+    raw = copy.deepcopy(ISSUE_REQUEST) | {"posttax_deductions": [{"type": "loan", "amount": "5.00"}]}
+    preview_paycheck(raw, admin(), tax=tax)
+    assert all("posttax_deductions" not in r for r in tax.calls[0][1])
+
+
+def test_a_deduction_larger_than_the_net_is_taken_as_far_as_it_goes():
+    out = paycheck(posttax_deductions=[{"type": "loan", "amount": "900.00"},
+                                       {"type": "garnishment", "amount": "600.00"}]).to_dict()
+    assert out["net_pay"] == "0.00"
+    assert out["deductions"]["posttax_lines"] == [{"type": "loan", "amount": "900.00", "taken": "33.89"},
+                                                  {"type": "garnishment", "amount": "600.00", "taken": "600.00"}]
+    assert "866.11 not taken" in {x["line"]: x for x in out["explanation"]}["posttax_deductions[0]"]["text"]
+
+
+def test_pretax_explanation_says_per_tax_treatment_and_shows_taxable_wages():
+    lines = {x["line"]: x for x in paycheck().to_dict()["explanation"]}
+    assert "still wages for social security" in lines["pretax_deductions[0]"]["text"]
+    assert "federal income tax 920.12" in lines["taxable_wages"]["text"]
+
+
+# ---------------------------------------------------------------- REST: preview PDF and preview stub
+
+
+@pytest.fixture
+def client():
+    import warnings
+
+    from chassis.internal_token import bearer_for_tests
+    from payroll.bootstrap import bootstrap
+    from payroll.config import Settings
+    from payroll.entrypoints.http_api import build_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    container = bootstrap(Settings(database_url="postgresql+psycopg://u:p@127.0.0.1:1/db", db_schema="payroll"),
+                          uow=lambda: None, tax=FakeTax())
+    return TestClient(build_app(container), headers={"authorization": bearer_for_tests(admin(), "payroll")})
+
+
+def test_preview_with_accept_pdf_answers_the_stub_as_pdf(client):
+    r = client.post("/api/payroll/v1/paychecks:preview", json=ISSUE_REQUEST, headers={"accept": "application/pdf"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    text = pdf_text(r.content)
+    assert "NET PAY 633.89" in text and "PREVIEW" in text
+    assert client.post("/api/payroll/v1/paychecks:preview", json=ISSUE_REQUEST).json()["net_pay"] == "633.89"
+
+
+def test_preview_pdf_bad_input_is_still_422_json(client):
+    r = client.post("/api/payroll/v1/paychecks:preview", json=ISSUE_REQUEST | {"pay_date": "x"},
+                    headers={"accept": "application/pdf"})
+    assert r.status_code == 422 and r.json()["field"] == "pay_date"
+
+
+def test_preview_stub_with_header_as_json_and_pdf(client):
+    body = {"paycheck": ISSUE_REQUEST | {"posttax_deductions": [{"type": "loan", "amount": "10.00"}]},
+            "employer": {"name": "Aura Bistro LLC", "id": "12-3456789"},
+            "employee": {"name": "Dana Cruz", "ssn_last4": "6789"}, "location": {"name": "Center City"},
+            "period": {"start": "2026-02-23", "end": "2026-03-01"}, "ytd_before": {"totals.net_pay": "100.00"}}
+    out = client.post("/api/payroll/v1/paychecks:preview-stub", json=body).json()
+    assert out["employee"]["ssn"] == "***-**-6789" and out["net_pay"] == "623.89"
+    assert out["totals"]["net_pay"]["ytd"] == "723.89" and out["preview"] is True
+    r = client.post("/api/payroll/v1/paychecks:preview-stub", json=body, headers={"accept": "application/pdf"})
+    text = pdf_text(r.content)
+    assert "NET PAY 623.89" in text and "***-**-6789" in text and "Center City" in text and "723.89" in text
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"paycheck": ISSUE_REQUEST | {"pay": {"type": "hourly"}}}, "paycheck.pay.rate"),
+    ({"employee": {"name": "A", "ssn_last4": "12"}}, "employee.ssn_last4"),
+    ({"employee": {"ssn_last4": "1234"}}, "employee.name"),
+    ({"period": {"start": "2026-13-01"}}, "period.start"),
+    ({"period": {"start": "2026-03-02", "end": "2026-03-01"}}, "period.start"),
+    ({"ytd_before": {"totals.net_pay": "abc"}}, "ytd_before.totals.net_pay"),
+    ({"employer": "Aura"}, "employer"),
+    ({"signature": "x"}, "request.signature"),
+    ({"paycheck": ISSUE_REQUEST | {"posttax_deductions": [{"type": "tip", "amount": "1.00"}]}},
+     "paycheck.posttax_deductions[0].type"),
+])
+def test_preview_stub_bad_input_is_422_naming_the_field(client, change, field):
+    r = client.post("/api/payroll/v1/paychecks:preview-stub", json={"paycheck": ISSUE_REQUEST} | change)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == field

@@ -73,6 +73,9 @@ class StubEmployee:
     employee_id: str = ""
     address: str = ""
 
+    def __post_init__(self) -> None:
+        mask_ssn(self.ssn_last4)  # refused here, not when the stub is drawn
+
     @property
     def ssn_masked(self) -> str | None:
         return mask_ssn(self.ssn_last4)
