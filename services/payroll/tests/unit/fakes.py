@@ -11,7 +11,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from chassis.errors import InvalidInput
 from chassis.identity import Identity
 from chassis.uow import FakeUnitOfWork
-from payroll.adapters.orm import EmployerSettings, PunchEdit, Shift, StaffMember, Timesheet, TipRecord
+from payroll.adapters.orm import (
+    EmployerSettings,
+    PunchEdit,
+    Shift,
+    StaffMember,
+    Timesheet,
+    TipPoolPolicy,
+    TipPoolRun,
+    TipRecord,
+)
 from payroll.domain.pay.taxes import EMPLOYEE_TAXES, EMPLOYER_TAXES, TAXABLE_WAGES, TaxLine, Withholding
 
 
@@ -38,6 +47,15 @@ class FakeTipRepository:
     def for_staff(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> list[TipRecord]:
         return sorted((r for r in self.rows.values() if r.tenant_id == tenant_id and r.staff_id == staff_id
                        and r.deleted_at is None), key=lambda r: (r.earned_at, r.id))
+
+    def at_location(self, tenant_id: uuid.UUID, location_id: uuid.UUID, start: datetime, end: datetime,
+                    sources: tuple[str, ...]) -> list[TipRecord]:
+        return sorted((r for r in self.rows.values() if r.tenant_id == tenant_id and r.location_id == location_id
+                       and r.deleted_at is None and r.source in sources and start <= r.earned_at < end),
+                      key=lambda r: (r.earned_at, r.id))
+
+    def of_pool_run(self, run_id: uuid.UUID) -> list[TipRecord]:
+        return [r for r in self.rows.values() if r.pool_run_id == run_id and r.deleted_at is None]
 
 
 class FakeEmployerSettingsRepository:
@@ -94,6 +112,10 @@ class FakeShiftRepository:
         return sorted((s for s in self.rows.values() if s.tenant_id == tenant_id and s.staff_id == staff_id
                        and s.deleted_at is None and start <= s.clock_in_at < end), key=lambda s: (s.clock_in_at, s.id))
 
+    def at_location(self, tenant_id: uuid.UUID, location_id: uuid.UUID, start: datetime, end: datetime) -> list[Shift]:
+        return sorted((s for s in self.rows.values() if s.tenant_id == tenant_id and s.location_id == location_id
+                       and s.deleted_at is None and start <= s.clock_in_at < end), key=lambda s: (s.clock_in_at, s.id))
+
     def add_edit(self, edit: PunchEdit) -> None:
         self.edit_rows.append(edit)
 
@@ -113,6 +135,28 @@ class FakeTimesheetRepository:
                      and s.period_start == period_start), None)
 
 
+class FakeTipPoolRepository:
+    def __init__(self) -> None:
+        self.policies: dict[tuple[uuid.UUID, uuid.UUID], TipPoolPolicy] = {}
+        self.runs: list[TipPoolRun] = []
+
+    def policy(self, tenant_id: uuid.UUID, location_id: uuid.UUID, *, for_update: bool = False) -> TipPoolPolicy | None:
+        return self.policies.get((tenant_id, location_id))
+
+    def add_policy(self, row: TipPoolPolicy) -> None:
+        self.policies[(row.tenant_id, row.location_id)] = row
+
+    def run(self, tenant_id: uuid.UUID, location_id: uuid.UUID, workweek_start, *,
+            for_update: bool = False) -> TipPoolRun | None:
+        return next((r for r in self.runs if (r.tenant_id, r.location_id, r.workweek_start)
+                     == (tenant_id, location_id, workweek_start)), None)
+
+    def add_run(self, row: TipPoolRun) -> None:
+        if self.run(row.tenant_id, row.location_id, row.workweek_start) is not None:
+            raise AssertionError("one pool run per workweek: the use case must check first")
+        self.runs.append(row)
+
+
 class FakePayrollUnitOfWork(FakeUnitOfWork):
     """One instance plays every transaction of a test (pass `lambda: uow` as the factory)."""
 
@@ -123,6 +167,7 @@ class FakePayrollUnitOfWork(FakeUnitOfWork):
         self.staff = FakeStaffRepository()
         self.shifts = FakeShiftRepository()
         self.timesheets = FakeTimesheetRepository()
+        self.tip_pools = FakeTipPoolRepository()
 
 
 class FakeDirectory:
