@@ -10,7 +10,7 @@ from auraconnect.payroll.v1 import events_pb2
 from chassis.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from chassis.identity import Identity
 from chassis.rbac import role_permissions
-from payroll.adapters.orm import Shift, TipRecord
+from payroll.adapters.orm import Shift, StaffMember, TipRecord
 from payroll.service_layer import tip_pools, tips
 from payroll_fakes import FakeDirectory, FakePayrollUnitOfWork, FixedClock
 
@@ -169,6 +169,25 @@ def test_tip_credit_location_leaves_back_of_house_out(world):
     shares = {s["staff_id"]: s for s in out["shares"]}
     assert shares[str(ANA)]["received_cents"] == 10000 and shares[str(CAL)]["received_cents"] == 0
     assert "not a pool role" in shares[str(CAL)]["excluded"][0]
+
+
+def test_tips_under_the_auth_user_pool_with_shifts_under_the_staff_member(world):
+    uow, directory, clock = world
+    user = uuid.uuid4()
+    for member_id, user_id in ((ANA, user), (CAL, None)):
+        uow.staff.add(StaffMember(id=member_id, tenant_id=uuid.UUID(TENANT), user_id=user_id, display_name="x",
+                                  home_location_id=uuid.UUID(LOCATION), work_location_ids=[LOCATION], jobs=[]))
+    tip_pools.set_policy(lambda: uow, ADMIN, LOCATION, POLICY, directory=directory, clock=clock)
+    shift(uow, ANA, "server", WEEK, 10, 6)  # 60 points
+    shift(uow, CAL, "cook", WEEK, 10, 10)  # 30 points
+    tip(uow, user, 9001, WEEK)  # an order tip names the auth user who served
+    out = distribute(world)
+    shares = {s["staff_id"]: s for s in out["shares"]}
+    assert shares[str(ANA)]["tip_staff_id"] == str(user) and shares[str(CAL)]["tip_staff_id"] == str(CAL)
+    assert (shares[str(ANA)]["contributed_cents"], shares[str(ANA)]["received_cents"]) == (9001, 6001)
+    assert net_tips(uow, user) == 6001 and net_tips(uow, CAL) == 3000 and net_tips(uow, ANA) == 0
+    [event] = uow.events_of(events_pb2.TipPoolDistributed)
+    assert {s.tip_staff_id for s in event.shares} == {str(user), str(CAL)}
 
 
 # ---------------------------------------------------------------- REST

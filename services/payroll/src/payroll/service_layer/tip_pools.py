@@ -7,7 +7,10 @@ Distributing a workweek (`distribute_workweek`):
    location's time zone (asked of the directory before the transaction opens);
 2. hours per staff member and job come from the shifts clocked at the location (hours on the workweek's
    local days only; a shift still open is refused: a missed punch would short someone's share);
-3. tips are the live order and manual tips earned at the location in the workweek;
+3. tips are the live order and manual tips earned at the location in the workweek. Tips name the auth
+   user who served (`staff_id` of a tip = the staff member's `user_id`; a staff member without a login:
+   the staff member's id), shifts the payroll staff member: the pool works by staff member and writes its
+   records under the id the staff member's tips use (`tip_staff_id` in the answer and the event);
 4. `domain.tip_pools.pool_week` works out who pays in and who receives what;
 5. the records of an earlier run of the same workweek are voided and the new ones written: `pool` rows
    (received, positive) and `pool_contribution` rows (paid in, negative), dated at the workweek's start.
@@ -161,9 +164,13 @@ def distribute_workweek(uow: UnitOfWorkFactory, identity: Identity, location_id:
         for s in shifts:
             if s.clock_out_at is not None:
                 by_staff[str(s.staff_id)].append(_domain_shift(s))
+        # Shifts name the payroll staff member; tips name the auth user who served (staff without a login:
+        # the staff member). Pool by staff member, record under the id the staff member's tips use.
+        tip_id_of = {str(m.id): str(m.user_id or m.id) for m in work.staff.list(tenant)}
+        member_of = {tip_id: member for member, tip_id in tip_id_of.items()}
         tips: dict[str, int] = defaultdict(int)
         for t in work.tips.at_location(tenant, location, start, end, POOLED_SOURCES):
-            tips[str(t.staff_id)] += t.tip_cents
+            tips[member_of.get(str(t.staff_id), str(t.staff_id))] += t.tip_cents
         result = pool_week(policy, _hours(by_staff, first_day), dict(tips))
 
         run = work.tip_pools.run(tenant, location, first_day, for_update=True)
@@ -177,14 +184,18 @@ def distribute_workweek(uow: UnitOfWorkFactory, identity: Identity, location_id:
                 old.note = f"{old.note}; replaced by run version {run.version + 1}"
             run.version += 1
         run.pool_cents = result.pool_cents
-        run.result = {**result.to_dict(), "policy": policy.to_dict()}
+        outcome = result.to_dict()
+        for share in outcome["shares"]:
+            share["tip_staff_id"] = tip_id_of.get(share["staff_id"], share["staff_id"])
+        run.result = {**outcome, "policy": policy.to_dict()}
         run.distributed_by = _actor(identity)
         run.distributed_at = now
         note = f"tip pool, workweek of {first_day.isoformat()} (run version {run.version})"
         for share in result.shares:
             for source, cents in ((POOL_CONTRIBUTION, -share.contributed), (POOL, share.received)):
                 if cents:
-                    work.tips.add(TipRecord(id=new_id(), tenant_id=tenant, staff_id=uuid.UUID(share.staff_id),
+                    tip_staff = uuid.UUID(tip_id_of.get(share.staff_id, share.staff_id))
+                    work.tips.add(TipRecord(id=new_id(), tenant_id=tenant, staff_id=tip_staff,
                                             order_id=None, location_id=location, source=source, note=note,
                                             entered_by=run.distributed_by, tip_cents=cents, earned_at=start,
                                             pool_run_id=run.id))
@@ -193,7 +204,8 @@ def distribute_workweek(uow: UnitOfWorkFactory, identity: Identity, location_id:
             tenant_id=str(tenant), location_id=str(location), pool_run_id=str(run.id),
             workweek_start=first_day.isoformat(), version=run.version, pool_cents=result.pool_cents,
             shares=[events_pb2.TipPoolShare(staff_id=s.staff_id, contributed_cents=s.contributed,
-                                            received_cents=s.received, weight=str(s.weight))
+                                            received_cents=s.received, weight=str(s.weight),
+                                            tip_staff_id=tip_id_of.get(s.staff_id, s.staff_id))
                     for s in result.shares],
             distributed_at=to_timestamp(now)), subject=str(run.id))
         work.commit()
