@@ -126,6 +126,10 @@ def test_no_policy_wrong_day_and_permissions(world):
     with pytest.raises(InvalidInput) as e:
         distribute(world, body={"workweek_start": "2026-03-03"})
     assert e.value.field == "workweek_start"
+    for bad in ("9999-12-27", "0001-01-01", 20260302, None, "2026-3-2"):
+        with pytest.raises(InvalidInput) as e:
+            distribute(world, body={"workweek_start": bad})
+        assert e.value.field == "workweek_start"
     with pytest.raises(InvalidInput) as e:
         distribute(world, body={"workweek_start": "2026-03-02", "x": 1})
     assert e.value.field == "x"

@@ -31,6 +31,7 @@ from chassis.errors import InvalidInput
 from payroll.domain.pay.paycheck import LABELS as TAX_LABELS
 
 ZERO = Decimal("0.00")
+MAX_AMOUNT = Decimal("999999999999.99")
 EARNING_LABELS = {"regular": "Regular", "overtime": "Overtime", "double_time": "Double time", "bonus": "Bonus",
                   "overtime_bonus_adjustment": "Overtime on bonus", "tip_credit_top_up": "Tip credit top-up",
                   "break_premium": "Meal/rest break premium"}
@@ -178,7 +179,10 @@ def _dec(value: Any, where: str) -> Decimal:
 
 
 def _money(value: Any, where: str) -> Decimal:
-    return _dec(value, where).quantize(Decimal("0.01"))
+    d = _dec(value, where)
+    if abs(d) > MAX_AMOUNT:
+        raise InvalidInput(f"must be at most {MAX_AMOUNT} in size", field=where)
+    return d.quantize(Decimal("0.01"))
 
 
 class _Ytd:

@@ -122,7 +122,8 @@ def preview_stub(payload: Any, identity: Identity, *, tax: WithholdingCalculator
                              or None, _text(who, "employee_id", "employee"), _text(who, "address", "employee"))
                 if who else PREVIEW_EMPLOYEE)
     period = _object(payload.get("period"), "period", ("start", "end"))
-    ytd = _object(payload.get("ytd_before"), "ytd_before", tuple(payload.get("ytd_before") or ()))
+    ytd_raw = payload.get("ytd_before")
+    ytd = _object(ytd_raw, "ytd_before", tuple(ytd_raw) if isinstance(ytd_raw, Mapping) else ())
     paycheck_id = _text(payload, "paycheck_id", "request") if payload.get("paycheck_id") is not None else ""
     return build_stub(paycheck, employer=_party(payload.get("employer"), "employer", PREVIEW_EMPLOYER),
                       employee=employee, location=_party(payload.get("location"), "location", PREVIEW_LOCATION),

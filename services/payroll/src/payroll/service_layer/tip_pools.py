@@ -42,6 +42,7 @@ from payroll.service_layer.timeclock import _domain_shift
 
 TOPIC = "payroll.tip.v1"
 POOL, POOL_CONTRIBUTION = "pool", "pool_contribution"
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # payroll dates outside these are typos (and date arithmetic overflows)
 POOLED_SOURCES = (tip_rules.ORDER, tip_rules.MANUAL)  # what goes into a pool (never earlier pool rows)
 
 
@@ -108,9 +109,12 @@ def _workweek(body: Any) -> date:
     if value is None:
         raise InvalidInput("is required", field="workweek_start")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except (TypeError, ValueError):
         raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", field="workweek_start") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidInput(f"must be in the years {FIRST_YEAR} to {LAST_YEAR}", field="workweek_start")
+    return day
 
 
 def _hours(shifts, first_day: date) -> list[WorkedHours]:
