@@ -224,3 +224,13 @@ def test_rest_routes(world):
     assert http.get(f"{base}/tip-pools/2026-03-02").json()["pool_cents"] == 46000
     assert http.get(f"{base}/tip-pools/2026-13-02").status_code == 422
     assert http.get("/api/payroll/v1/locations/nope/tip-pool-policy").status_code == 422
+
+
+def test_pool_records_are_not_edited_by_hand(world):
+    setup_week(world)
+    distribute(world)
+    uow = world[0]
+    pool_row = next(r for r in uow.tips.rows.values() if r.source == "pool")
+    with pytest.raises(Conflict) as e:
+        tips.adjust_tip(lambda: uow, ADMIN, str(pool_row.id), 1, None)
+    assert "distribute the workweek again" in e.value.message
