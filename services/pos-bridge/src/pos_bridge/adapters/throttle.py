@@ -11,7 +11,6 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-
 # A second as the provider counts it may start a little after ours (the request's travel time
 # differs from one to the next): count over a slightly longer window so the 17th never lands early.
 WINDOW_S = 1.1

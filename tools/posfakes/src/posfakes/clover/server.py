@@ -85,6 +85,7 @@ class FakeClover(FakePos):
             self.max_in_flight: dict[str, int] = defaultdict(int)
             self.recent: dict[str, deque] = defaultdict(deque)
             self.refreshes = 0
+            self.clock = time.monotonic   # the per-second window's clock (a test may freeze it)
             self.limited = 0    # 429s answered for a limit (not injected)
 
     # ------------------------------------------------------------------ state, controlled by tests
@@ -190,7 +191,7 @@ class FakeClover(FakePos):
             return None   # refused by the auth check; not counted
         with self.lock:
             window = self.recent[token]
-            moment = time.monotonic()
+            moment = self.clock()
             while window and moment - window[0] > 1.0:
                 window.popleft()
             if len(window) >= PER_SECOND_PER_TOKEN:
