@@ -45,11 +45,19 @@ def test_the_fake_repositories_keep_the_real_ones_contract():
     assert public_methods(FakePosOrderRepository) == public_methods(PosOrderRepository)
 
 
-def test_the_fake_provider_keeps_the_square_adapters_contract():
+def test_the_fake_provider_keeps_every_adapters_contract():
+    from pos_bridge.adapters.clover.provider import CloverProvider
     from pos_bridge.adapters.square.provider import SquareProvider
+    from pos_bridge.adapters.toast.provider import ToastProvider
+    from pos_bridge.service_layer.ports import PosProvider
 
-    real = {n for n in public_methods(SquareProvider) if n != "name"}
-    assert real == set(public_methods(FakeProvider))
+    port = {n for n in public_methods(PosProvider)}
+    assert port == set(public_methods(FakeProvider))
+    for adapter in (SquareProvider, CloverProvider, ToastProvider):
+        methods = public_methods(adapter)
+        assert {n for n in methods if n != "name"} == port, adapter
+        for name in port:   # same parameters as the port, in the same order
+            assert list(methods[name].parameters) == list(public_methods(PosProvider)[name].parameters), (adapter, name)
 
 
 def test_bootstrap_takes_fakes_and_needs_no_peer_address():
@@ -57,7 +65,7 @@ def test_bootstrap_takes_fakes_and_needs_no_peer_address():
     container = bootstrap(Settings(**DB), uow=FakePosBridgeUnitOfWork, orders=orders)
     assert container.orders is orders and container.engine is None
     default = bootstrap(Settings(**DB), uow=FakePosBridgeUnitOfWork)
-    assert default.orders is None and default.sealer is None and set(default.providers) == {"square"}
+    assert default.orders is None and default.sealer is None and set(default.providers) == {"square", "clover", "toast"}
     keyed = bootstrap(Settings(**DB, pos_credentials_key=base64.b64encode(bytes(32)).decode()), uow=FakePosBridgeUnitOfWork)
     assert keyed.sealer.open(keyed.sealer.seal(b"x", b"row"), b"row") == b"x"
 

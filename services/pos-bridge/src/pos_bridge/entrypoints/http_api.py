@@ -111,7 +111,9 @@ def build_app(container: PosBridgeContainer):
         from starlette.concurrency import run_in_threadpool
 
         received = await run_in_threadpool(inbound.receive_webhook, uow, sealer(), container.providers, provider,
-                                           connection_id, dict(request.headers), raw)
+                                           connection_id, dict(request.headers), raw, container.clock())
+        if received.verification:
+            return JSONResponse({"verification": "received"})
         return JSONResponse({"stored": received.stored, "duplicates": received.duplicates})
 
     return app

@@ -132,10 +132,11 @@ class ToastProvider:
         cursor is the newest modifiedDate seen when pages remain, else now less a minute."""
         now = datetime.fromtimestamp(self.clock(), UTC)
         since = from_epoch_ms(int(since_cursor)) if since_cursor else now - FIRST_LOOKBACK
+        end = now + timedelta(seconds=1)   # exclusive, in whole ms: an order saved this instant is in
         orders: list[Order] = []
         for page in range(1, MAX_PAGES + 1):
             batch = self._request(connection, "GET", "/orders/v2/ordersBulk", params={
-                "startDate": time_out(since), "endDate": time_out(now), "pageSize": PAGE, "page": page})
+                "startDate": time_out(since), "endDate": time_out(end), "pageSize": PAGE, "page": page})
             orders += [order_from_toast(o, connection.external_location_id) for o in batch or []]
             if len(batch or []) < PAGE:
                 newest = max([since, now - OVERLAP] + [o.updated_at for o in orders])
