@@ -167,3 +167,32 @@ def test_a_toast_order_arrives_once_verified_and_newest_first(admin, platform, g
         assert len(aura_orders(admin, platform, "pos:toast", order["guid"])) == 1
     finally:
         admin.delete(f"/api/pos-bridge/v1/connections/{connection}")
+
+
+def test_orders_no_webhook_told_about_arrive_by_polling(admin, platform, clover, toast):
+    """Clover may never send a notification and Toast gives up after two retries: the consumer's
+    reconciliation poll (a connection's first poll runs within seconds and looks back a day) finds
+    orders rung up before any webhook was set up, and they reach orders like the rest."""
+    clover_order = clover.create_order([{"name": "Fries", "price": 399, "quantity": 3}])
+    toast_order = toast.create_order([{"name": "Lobster roll", "price": 24.5}])
+    polled = {
+        "clover": (clover_order["id"], connect(admin, platform, {
+            "provider": "clover", "external_merchant_id": DEFAULT_MERCHANT, "external_location_id": DEFAULT_MERCHANT,
+            "api_base_url": clover.url, "credentials": {"access_token": "fake-clover-access-token"}})),
+        "toast": (toast_order["guid"], connect(admin, platform, {
+            "provider": "toast", "external_merchant_id": "e2e-group", "external_location_id": DEFAULT_RESTAURANT,
+            "api_base_url": toast.url,
+            "credentials": {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET}}))}
+    try:
+        for provider, (order_id, connection) in polled.items():
+            got = eventually(lambda c=connection, o=order_id: (h := held(admin, c, o)) and h["status"] == "created" and h,
+                             45)
+            [aura] = eventually(lambda p=provider, o=order_id: aura_orders(admin, platform, f"pos:{p}", o))
+            assert aura["order_id"] == got["aura_order_id"]
+            [event] = [e for e in events(admin, connection) if e["object_id"] == order_id]
+            assert event["event_type"] == "poll.order" and event["provider_event_id"].startswith("poll:")
+            shown = admin.get(f"/api/pos-bridge/v1/connections/{connection}").json()
+            assert shown["polling"]["last_polled_at"] and shown["polling"]["last_error"] is None
+    finally:
+        for _, connection in polled.values():
+            admin.delete(f"/api/pos-bridge/v1/connections/{connection}")

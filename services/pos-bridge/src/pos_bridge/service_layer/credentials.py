@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -25,21 +26,34 @@ T = TypeVar("T")
 def fresh_connection(uow: UnitOfWorkFactory, sealer: Sealer, adapter: PosProvider, connection_id: uuid.UUID,
                      now: datetime, refused_token: str | None = None) -> ProviderConnection | None:
     """The connection with credentials good to use, refreshed first when due or when the POS just
-    refused `refused_token` (and nobody has replaced it meanwhile). None when the connection is gone."""
+    refused `refused_token` (and nobody has replaced it meanwhile). None when the connection is gone.
+    The common case (nothing due) reads without a lock; only a refresh takes the row lock."""
+    with uow() as work:
+        row = work.connections.get(connection_id)
+        if row is None:
+            return None
+        connection = open_connection(row, sealer)
+    if not _needs_refresh(adapter, connection, now, refused_token):
+        return connection
     with uow() as work:
         row = work.connections.get(connection_id, lock=True)   # one refresh per connection at a time
         if row is None:
             return None
-        connection = open_connection(row, sealer)
-        token = connection.credentials.get("access_token")
-        refused = refused_token is not None and token == refused_token
-        if not refused and not adapter.credentials_due(connection, now):
+        connection = open_connection(row, sealer)   # read again under the lock: another may have renewed it
+        if not _needs_refresh(adapter, connection, now, refused_token):
             return connection
         credentials = adapter.refresh_credentials(connection)
-        if credentials != connection.credentials:
-            store_credentials(row, sealer, credentials)
-            work.commit()   # stored (sealed) before the new token is used
-        return open_connection(row, sealer) if credentials != connection.credentials else connection
+        if credentials == connection.credentials:
+            return connection
+        store_credentials(row, sealer, credentials)
+        work.commit()   # stored (sealed) before the new token is used
+        return replace(connection, credentials=credentials)
+
+
+def _needs_refresh(adapter: PosProvider, connection: ProviderConnection, now: datetime,
+                   refused_token: str | None) -> bool:
+    refused = refused_token is not None and connection.credentials.get("access_token") == refused_token
+    return refused or adapter.credentials_due(connection, now)
 
 
 def with_credentials(uow: UnitOfWorkFactory, sealer: Sealer, adapter: PosProvider, connection_id: uuid.UUID,
