@@ -35,6 +35,8 @@ class Fault:
 
 class FakePos:
     name = "pos"
+    fault_prefix = "/"                       # which paths an injected fault hits unless told
+    response_headers: dict[str, str] = {}    # sent with every API answer (Square's square-version)
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host, self.port = host, port
@@ -74,9 +76,9 @@ class FakePos:
             self.latency_s = 0.0   # every API answer takes this long (to observe concurrency)
 
     def inject(self, status: int, count: int = 1, retry_after: int | None = None, delay_s: float = 0.0,
-               path_prefix: str = "/") -> None:
+               path_prefix: str | None = None) -> None:
         with self.lock:
-            self.faults.append(Fault(status, count, retry_after, delay_s, path_prefix))
+            self.faults.append(Fault(status, count, retry_after, delay_s, path_prefix or self.fault_prefix))
 
     def clear_faults(self) -> None:
         with self.lock:
@@ -137,7 +139,7 @@ class FakePos:
     def _common_control(self, method: str, path: str, payload: dict) -> tuple[int, object]:
         if method == "POST" and path == "/_fake/faults":
             self.inject(int(payload["status"]), int(payload.get("count", 1)), payload.get("retry_after"),
-                        float(payload.get("delay_s", 0)), payload.get("path_prefix", "/"))
+                        float(payload.get("delay_s", 0)), payload.get("path_prefix"))
             return 200, {"ok": True}
         if method == "DELETE" and path == "/_fake/faults":
             self.clear_faults()
@@ -167,7 +169,7 @@ def _handler(fake: FakePos):
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
-            for key, value in (headers or {}).items():
+            for key, value in {**fake.response_headers, **(headers or {})}.items():
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)
