@@ -2,7 +2,7 @@
 
 Real adapters by default; a test passes fakes for any of them. A peer whose address is not
 configured is left out (None): the process that calls it requires the address at start-up.
-The Clover and Toast adapters join `providers` here."""
+`providers` maps each POS name to its adapter (Square, Clover, Toast)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,7 +19,7 @@ from pos_bridge.service_layer.ports import Orders, Providers, Sealer
 class PosBridgeContainer(Container):
     # The orders service's CreateOrder; None when ORDERS_GRPC_ADDR is unset (the consumer requires it).
     orders: Orders | None = None
-    providers: Providers = field(default_factory=dict)   # "square" -> its PosProvider adapter
+    providers: Providers = field(default_factory=dict)   # "square" | "clover" | "toast" -> its PosProvider
     sealer: Sealer | None = None                         # None when POS_CREDENTIALS_KEY is unset
 
 
@@ -35,8 +35,11 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
 
         orders = OrdersClient(config.orders_grpc_addr)
     if providers is None:
+        from pos_bridge.adapters.clover.provider import CloverProvider
         from pos_bridge.adapters.square.provider import SquareProvider
+        from pos_bridge.adapters.toast.provider import ToastProvider
 
-        providers = {"square": SquareProvider()}
+        providers = {"square": SquareProvider(), "clover": CloverProvider(),
+                     "toast": ToastProvider(signing=config.toast_signature_input)}
     return PosBridgeContainer(**base_parts(config, PosBridgeUnitOfWork, SOURCE, uow, clock, new_id),
                               orders=orders, providers=providers, sealer=sealer)

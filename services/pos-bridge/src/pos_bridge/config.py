@@ -13,6 +13,17 @@ class Settings(ServiceSettings):
     pos_credentials_key: str | None = Field(None, description="base64 AES-256 key for POS credentials")
     webhook_max_bytes: int = Field(256 * 1024, description="largest inbound webhook body accepted (413 above)")
     inbound_poll_seconds: float = Field(0.2, description="how often the inbound worker looks for new events")
+    reconcile_poll_seconds: float = Field(60.0, description="how often each Clover / Toast connection is polled "
+                                          "for changed orders (reconciliation beside the webhooks)")
+    toast_signature_input: str = Field("body+timestamp", description="what Toast-Signature signs: "
+                                       "'body+timestamp' (raw body + the payload's timestamp) or 'body'")
+
+    @field_validator("toast_signature_input")
+    @classmethod
+    def _toast_signing(cls, value: str) -> str:
+        if value not in ("body+timestamp", "body"):
+            raise ValueError("must be 'body+timestamp' or 'body'")
+        return value
 
     @field_validator("pos_credentials_key")
     @classmethod

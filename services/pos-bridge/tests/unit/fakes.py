@@ -17,14 +17,24 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class FakeConnectionRepository:
     def __init__(self) -> None:
         self.rows: list[PosConnection] = []
+        self.locks = 0   # how often a row lock was asked for
 
     def add(self, connection: PosConnection) -> None:
         connection.id = connection.id or uuid.uuid4()
         connection.created_at = connection.created_at or datetime.now(UTC)
         self.rows.append(connection)
 
-    def get(self, connection_id: uuid.UUID) -> PosConnection | None:
+    def get(self, connection_id: uuid.UUID, *, lock: bool = False) -> PosConnection | None:
+        self.locks += lock
         return next((c for c in self.rows if c.id == connection_id and c.deleted_at is None), None)
+
+    def claim_poll(self, providers: tuple[str, ...], now: datetime, lease_until: datetime) -> PosConnection | None:
+        due = [c for c in self.rows if c.provider in providers and c.active and c.deleted_at is None
+               and (c.next_poll_at is None or c.next_poll_at <= now)]
+        if not due:
+            return None
+        due[0].next_poll_at = lease_until
+        return due[0]
 
     def for_tenant(self, tenant_id: uuid.UUID, location_id: uuid.UUID | None = None) -> list[PosConnection]:
         return [c for c in self.rows if c.tenant_id == tenant_id and c.deleted_at is None
@@ -124,8 +134,14 @@ class FakeProvider:
     def connect(self, connection) -> None:
         return None
 
+    def credentials_due(self, connection, now) -> bool:
+        return False
+
     def refresh_credentials(self, connection) -> dict:
         return dict(connection.credentials)
+
+    def webhook_handshake(self, headers, raw_body):
+        return None
 
     def pull_menu(self, connection, cursor=None):
         raise NotImplementedError

@@ -45,11 +45,19 @@ def test_the_fake_repositories_keep_the_real_ones_contract():
     assert public_methods(FakePosOrderRepository) == public_methods(PosOrderRepository)
 
 
-def test_the_fake_provider_keeps_the_square_adapters_contract():
+def test_the_fake_provider_keeps_every_adapters_contract():
+    from pos_bridge.adapters.clover.provider import CloverProvider
     from pos_bridge.adapters.square.provider import SquareProvider
+    from pos_bridge.adapters.toast.provider import ToastProvider
+    from pos_bridge.service_layer.ports import PosProvider
 
-    real = {n for n in public_methods(SquareProvider) if n != "name"}
-    assert real == set(public_methods(FakeProvider))
+    port = {n for n in public_methods(PosProvider)}
+    assert port == set(public_methods(FakeProvider))
+    for adapter in (SquareProvider, CloverProvider, ToastProvider):
+        methods = public_methods(adapter)
+        assert {n for n in methods if n != "name"} == port, adapter
+        for name in port:   # same parameters as the port, in the same order
+            assert list(methods[name].parameters) == list(public_methods(PosProvider)[name].parameters), (adapter, name)
 
 
 def test_bootstrap_takes_fakes_and_needs_no_peer_address():
@@ -57,7 +65,7 @@ def test_bootstrap_takes_fakes_and_needs_no_peer_address():
     container = bootstrap(Settings(**DB), uow=FakePosBridgeUnitOfWork, orders=orders)
     assert container.orders is orders and container.engine is None
     default = bootstrap(Settings(**DB), uow=FakePosBridgeUnitOfWork)
-    assert default.orders is None and default.sealer is None and set(default.providers) == {"square"}
+    assert default.orders is None and default.sealer is None and set(default.providers) == {"square", "clover", "toast"}
     keyed = bootstrap(Settings(**DB, pos_credentials_key=base64.b64encode(bytes(32)).decode()), uow=FakePosBridgeUnitOfWork)
     assert keyed.sealer.open(keyed.sealer.seal(b"x", b"row"), b"row") == b"x"
 
@@ -133,8 +141,32 @@ def test_connections_and_the_webhook_over_rest():
     again = public.post(hook, content=body, headers={"x-test-signature": "good"})
     assert first.json() == {"stored": 1, "duplicates": 0} and again.json() == {"stored": 0, "duplicates": 1}
     assert public.post(hook, content=b"x" * 4096, headers={"x-test-signature": "good"}).status_code == 413
-    assert client.get(f"/api/pos-bridge/v1/connections/{cid}/sync").json()["events"] == {"received": 1}
+    sync = client.get(f"/api/pos-bridge/v1/connections/{cid}/sync").json()
+    assert sync["events"] == {"received": 1} and sync["polling"]["last_error"] is None
     assert client.post(f"/api/pos-bridge/v1/connections/{cid}/pause").json()["status"] == "paused"
     assert public.post(hook, content=body, headers={"x-test-signature": "good"}).status_code == 503
     assert client.delete(f"/api/pos-bridge/v1/connections/{cid}").status_code == 204
     assert client.get(f"/api/pos-bridge/v1/connections/{cid}").status_code == 404
+
+
+def test_clovers_verification_handshake_over_rest():
+    from pos_bridge.adapters.clover.provider import CloverProvider
+
+    uow = FakePosBridgeUnitOfWork()
+    container = bootstrap(Settings(**DB), uow=lambda: uow, providers={"clover": CloverProvider()}, sealer=PlainSealer())
+    admin = Identity(subject=str(uuid.uuid4()), tenant_id=str(uuid.uuid4()), permissions=role_permissions("admin"))
+    client = rest_client(build_app(container), headers={"authorization": bearer_for_tests(admin, "pos-bridge")})
+    cid = client.post("/api/pos-bridge/v1/connections", json={
+        "provider": "clover", "location_id": str(uuid.uuid4()), "external_merchant_id": "MERCHANT00001",
+        "external_location_id": "MERCHANT00001", "credentials": {"access_token": "t"}}).json()["connection_id"]
+    public = rest_client(build_app(container))
+    hook = f"/api/pos-bridge/v1/webhooks/clover/{cid}"
+    answer = public.post(hook, json={"verificationCode": "paste-me"})
+    assert answer.status_code == 200 and answer.json() == {"verification": "received"}
+    assert client.get(f"/api/pos-bridge/v1/connections/{cid}").json()["webhook"]["verification_code"] == "paste-me"
+    events = json.dumps({"appId": "A", "merchants": {"MERCHANT00001": [
+        {"objectId": "O:ORDER0000001", "type": "CREATE", "ts": 1}]}}).encode()
+    assert public.post(hook, content=events, headers={"x-clover-auth": "anything"}).status_code == 401
+    client.put(f"/api/pos-bridge/v1/connections/{cid}/webhook",
+               json={"notification_url": f"https://aura.example{hook}", "signature_key": "app-code"})
+    assert public.post(hook, content=events, headers={"x-clover-auth": "app-code"}).json() == {"stored": 1, "duplicates": 0}

@@ -23,7 +23,7 @@ ENV_VAR = "AURA_CATALOGUE"
 KINDS = ("http", "grpc", "relay", "consumer")  # long-running process kinds, in start order
 KIND_MODULES = {"http": "http_api", "grpc": "grpc_server", "relay": "relay", "consumer": "consumer"}
 INFRASTRUCTURE = ("envoy", "envoy_admin", "postgres", "redis", "kafka", "kafka_controller", "otel_collector",
-                  "fake_square")   # fake_square: tools/posfakes, the local stand-in for Square's API
+                  "fake_square", "fake_clover", "fake_toast")   # fake_*: tools/posfakes, local stand-ins for the POS APIs
 CONTAINER_PORTS = ("http", "grpc", "health")
 SERVICE_KEYS = {"name", "package", "redis_db", "processes", "peers", "secrets", "external_https", "topics"}
 

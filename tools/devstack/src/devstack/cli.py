@@ -26,6 +26,9 @@ AuraConnect is up.
   Redis                   127.0.0.1:{layout.redis_port}
   Kafka                   {layout.kafka_bootstrap}
   Traces (OTLP -> JSONL)  {layout.traces_file}
+  Fake Square API         {layout.fake_pos_url("square")}  (token fake-square-access-token)
+  Fake Clover API         {layout.fake_pos_url("clover")}  (merchant FAKEMERCHANT1, token fake-clover-access-token)
+  Fake Toast API          {layout.fake_pos_url("toast")}  (client fake-toast-client / fake-toast-secret)
   Logs                    {layout.logs_dir}/
 
   Demo tenant             {demo['tenant_slug']}

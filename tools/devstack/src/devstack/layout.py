@@ -11,6 +11,7 @@ from devstack import catalogue as _catalogue
 from devstack.catalogue import KIND_MODULES, REPO_ROOT, Service
 
 CATALOGUE = _catalogue.load()
+FAKE_POS = ("square", "clover", "toast")   # the fake POS servers `make up` starts (tools/posfakes)
 ServiceSpec = Service  # the name the launcher and the tests have always used
 SERVICES: tuple[Service, ...] = CATALOGUE.services
 SERVICES_BY_NAME = {s.name: s for s in SERVICES}
@@ -18,7 +19,7 @@ SERVICES_BY_NAME = {s.name: s for s in SERVICES}
 # Topics are created explicitly by the launcher (auto-creation is off on the broker).
 TOPICS = tuple((t.name, t.partitions) for t in CATALOGUE.topics)
 
-__all__ = ["CATALOGUE", "KIND_MODULES", "REPO_ROOT", "SERVICES", "SERVICES_BY_NAME", "TOPICS", "Layout",
+__all__ = ["CATALOGUE", "FAKE_POS", "KIND_MODULES", "REPO_ROOT", "SERVICES", "SERVICES_BY_NAME", "TOPICS", "Layout",
            "ServiceSpec"]
 
 
@@ -54,6 +55,10 @@ class Layout:
     def kafka_controller_port(self) -> int: return self.infra_port("kafka_controller")
     @property
     def otel_port(self) -> int: return self.infra_port("otel_collector")
+
+    def fake_pos_url(self, provider: str) -> str:
+        """The local fake of a POS provider's API (tools/posfakes), as `make up` starts it."""
+        return f"http://127.0.0.1:{self.infra_port(f'fake_{provider}')}"
 
     def service_port(self, service: Service, kind: str) -> int:
         return self.port_base + service.port_offset(kind)

@@ -15,7 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from devstack import kafka, postgres, procs, redis_server
 from devstack import secrets as stack_secrets
-from devstack.layout import SERVICES, TOPICS, Layout
+from devstack.layout import FAKE_POS, SERVICES, TOPICS, Layout
 from devstack.services import argv, health_url, process_argv, process_env, process_name, service_env
 
 
@@ -173,10 +173,27 @@ class Stack:
                     env=_python_env(), cwd=layout.state_dir)
         _wait("envoy", lambda: httpx.get(f"http://127.0.0.1:{layout.envoy_admin_port}/ready", timeout=2).text.strip() == "LIVE", 30)
 
+    # ---- fake POS providers ---------------------------------------------------------------
+    def start_fake_pos(self) -> None:
+        """The fake Square, Clover and Toast APIs (tools/posfakes) on their catalogue ports, so a demo
+        location can be connected to a POS without an account. The tests start their own instead."""
+        layout = self.layout
+        for provider in FAKE_POS:
+            port = layout.infra_port(f"fake_{provider}")
+            _say(f"fake {provider.capitalize()} on {layout.fake_pos_url(provider)}")
+            procs.start(layout.run_dir, layout.logs_dir, f"fake-{provider}",
+                        [sys.executable, "-m", "posfakes", provider, "--port", str(port)], env=_python_env(),
+                        cwd=layout.repo_root)
+        for provider in FAKE_POS:
+            # Any answer means it listens (the API itself wants a token: 401/404 are fine).
+            _wait(f"fake-{provider}", lambda p=provider: httpx.get(
+                f"{layout.fake_pos_url(p)}/_fake/requests", timeout=2).status_code == 200, 30)
+
     # ---- whole stack ----------------------------------------------------------------------
     def up(self) -> dict:
         started = time.monotonic()
         self.start_infrastructure()
+        self.start_fake_pos()
         self.migrate()
         demo = self.seed()
         self.start_services()
@@ -197,7 +214,8 @@ class Stack:
 
         if supervisor.stop(layout.state_dir):
             _say("stopped the supervisor")
-        order = ["envoy"] + [process_name(s, k) for s in SERVICES for k in s.kinds] + ["otel-collector", "redis"]
+        order = (["envoy"] + [process_name(s, k) for s in SERVICES for k in s.kinds]
+                 + [f"fake-{p}" for p in FAKE_POS] + ["otel-collector", "redis"])
         for name in order:
             if procs.stop(layout.run_dir, name):
                 _say(f"stopped {name}")
@@ -212,7 +230,7 @@ class Stack:
 
     def status(self) -> list[tuple[str, int | None]]:
         rows = [("postgres", postgres.pid(self.layout))]
-        for name in ["redis", "kafka", "otel-collector", "envoy"] + [
+        for name in ["redis", "kafka", "otel-collector", "envoy"] + [f"fake-{p}" for p in FAKE_POS] + [
                 process_name(s, k) for s in SERVICES for k in s.kinds]:
             rows.append((name, procs.running_pid(self.layout.run_dir, name)))
         return rows

@@ -28,6 +28,14 @@ class PosConnection(TimestampedMixin, Base):
     credentials_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     webhook_notification_url: Mapped[str | None] = mapped_column(default=None)
     webhook_signature_key_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # Clover's one-time endpoint verification: the code it POSTed, shown to the admin to paste back.
+    webhook_verification_code: Mapped[str | None] = mapped_column(default=None)
+    webhook_verification_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Polling reconciliation (Clover, Toast): where the next poll starts (the provider's cursor) and when.
+    poll_cursor: Mapped[str | None] = mapped_column(default=None)
+    next_poll_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_polled_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_poll_error: Mapped[str | None] = mapped_column(default=None)
 
 
 class InboundEvent(Base):

@@ -21,10 +21,33 @@ class ConnectionRepository:
         self.session.add(connection)
         self.session.flush()
 
-    def get(self, connection_id: uuid.UUID) -> PosConnection | None:
-        """A live connection by id, whatever its tenant (the webhook path knows no tenant yet)."""
-        row = self.session.get(PosConnection, connection_id)
+    def get(self, connection_id: uuid.UUID, *, lock: bool = False) -> PosConnection | None:
+        """A live connection by id, whatever its tenant (the webhook path knows no tenant yet).
+        `lock`: FOR NO KEY UPDATE until the transaction ends (one credential refresh at a time). Not
+        FOR UPDATE: that would wait on the KEY SHARE lock an insert of an event or order referencing
+        the connection holds, even in another transaction of this same worker."""
+        if not lock:
+            row = self.session.get(PosConnection, connection_id)
+        else:
+            row = self.session.scalars(select(PosConnection).where(PosConnection.id == connection_id)
+                                       .with_for_update(key_share=True)
+                                       .execution_options(populate_existing=True)).first()
         return row if row is not None and row.deleted_at is None else None
+
+    def claim_poll(self, providers: tuple[str, ...], now: datetime, lease_until: datetime) -> PosConnection | None:
+        """One active connection of `providers` whose poll is due, its next poll moved to `lease_until`
+        (SKIP LOCKED: two workers never poll the same connection; a crashed poll is retried after the lease)."""
+        query = (select(PosConnection)
+                 .where(PosConnection.provider.in_(providers), PosConnection.active.is_(True),
+                        PosConnection.deleted_at.is_(None),
+                        (PosConnection.next_poll_at.is_(None)) | (PosConnection.next_poll_at <= now))
+                 .order_by(PosConnection.next_poll_at.nulls_first(), PosConnection.id)
+                 .limit(1).with_for_update(skip_locked=True, key_share=True))
+        row = self.session.scalars(query).first()
+        if row is not None:
+            row.next_poll_at = lease_until
+            self.session.flush()
+        return row
 
     def for_tenant(self, tenant_id: uuid.UUID, location_id: uuid.UUID | None = None) -> list[PosConnection]:
         """The tenant's live connections, of one location when `location_id` is given."""

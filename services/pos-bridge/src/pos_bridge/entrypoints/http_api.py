@@ -78,13 +78,15 @@ def build_app(container: PosBridgeContainer):
 
     @app.get(f"{base}/connections/{{connection_id}}/sync", tags=["connections"])
     def sync_status(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
-        """Inbound so far: events by status, POS orders held, the last event received (settings:read)."""
+        """Inbound so far: events by status, POS orders held, recent failures, the reconciliation poll
+        (Clover, Toast: last poll, next, last error) (settings:read)."""
         events, orders = inbound.list_inbound(uow, identity, connection_id)
         by_status: dict[str, int] = {}
         for event in events:
             by_status[event.status] = by_status.get(event.status, 0) + 1
+        polling = connections.get_connection(uow, identity, connection_id).as_json()["polling"]
         return {"connection_id": connection_id, "events": by_status, "orders": len(orders),
-                "failures": [e.as_json() for e in events if e.status == "failed"][-20:]}
+                "failures": [e.as_json() for e in events if e.status == "failed"][-20:], "polling": polling}
 
     @app.get(f"{base}/connections/{{connection_id}}/events", tags=["connections"])
     def events(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
@@ -111,7 +113,9 @@ def build_app(container: PosBridgeContainer):
         from starlette.concurrency import run_in_threadpool
 
         received = await run_in_threadpool(inbound.receive_webhook, uow, sealer(), container.providers, provider,
-                                           connection_id, dict(request.headers), raw)
+                                           connection_id, dict(request.headers), raw, container.clock())
+        if received.verification:
+            return JSONResponse({"verification": "received"})
         return JSONResponse({"stored": received.stored, "duplicates": received.duplicates})
 
     return app

@@ -134,6 +134,11 @@ def delete_connection(uow: UnitOfWorkFactory, identity: Identity, connection_id:
         work.commit()
 
 
+def store_credentials(row: PosConnection, sealer: Sealer, credentials: dict) -> None:
+    """Seal new credentials (a refreshed token pair) onto the row; the caller commits."""
+    row.credentials_sealed = sealer.seal(json.dumps(credentials).encode(), _sealed_for(row.id, "credentials"))
+
+
 def open_connection(row: PosConnection, sealer: Sealer) -> ProviderConnection:
     """The connection with its secrets opened, for an adapter (never returned to a client)."""
     credentials = {} if row.credentials_sealed is None else json.loads(

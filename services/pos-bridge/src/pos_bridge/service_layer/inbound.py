@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from chassis.errors import DependencyUnavailable, InvalidInput, NotFound, Unauthenticated
 from chassis.identity import service_identity
@@ -22,6 +22,7 @@ from pos_bridge.domain.codec import order_from_json, order_to_json
 from pos_bridge.domain.model import EventKind, is_newer
 from pos_bridge.domain.retry import backoff_seconds
 from pos_bridge.service_layer.connections import open_connection, owned_connection, require_permission
+from pos_bridge.service_layer.credentials import with_credentials
 from pos_bridge.service_layer.ports import Orders, ProviderError, Providers, Sealer
 from pos_bridge.service_layer.views import InboundEventView, PosOrderView
 
@@ -35,10 +36,15 @@ PAUSED_RETRY = timedelta(seconds=30)
 class Received:
     stored: int        # new events stored
     duplicates: int    # events we already had (a redelivery)
+    verification: bool = False   # a one-time endpoint verification (Clover), kept for the admin
+
+
+MAX_VERIFICATION_CODE = 256
 
 
 def receive_webhook(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, provider: str,
-                    connection_id: str, headers: Mapping[str, str], raw_body: bytes) -> Received:
+                    connection_id: str, headers: Mapping[str, str], raw_body: bytes,
+                    now: datetime | None = None) -> Received:
     """Verify a POS notification against its connection and store its events. Anything that does
     not verify is Unauthenticated (401) and stores nothing; an unknown connection looks the same,
     so the endpoint tells a caller nothing about which connections exist."""
@@ -51,6 +57,14 @@ def receive_webhook(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers
         row = work.connections.get(connection_uuid)
         if adapter is None or row is None or row.provider != provider:
             raise Unauthenticated("signature does not verify")
+        code = adapter.webhook_handshake(headers, raw_body)
+        if code is not None:
+            # Clover's endpoint verification comes unsigned: keep its code for the admin to paste into
+            # Clover (GET /connections/{id} shows it); nothing else is stored or trusted from it.
+            row.webhook_verification_code = code[:MAX_VERIFICATION_CODE]
+            row.webhook_verification_at = now or datetime.now(UTC)
+            work.commit()
+            return Received(0, 0, verification=True)
         connection = open_connection(row, sealer)
         if not adapter.verify_webhook(connection, headers, raw_body):
             raise Unauthenticated("signature does not verify")
@@ -58,6 +72,9 @@ def receive_webhook(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers
             # Paused: refuse without storing so the POS retries (Square for 72 h) until resumed.
             raise DependencyUnavailable("connection is paused")
         events = adapter.parse_webhook(headers, raw_body)
+        if provider == "clover":
+            # One Clover app webhook batches every merchant of the app: keep this connection's.
+            events = [e for e in events if e.merchant_ref == connection.external_merchant_id]
         stored = 0
         for event in events:
             stored += work.inbound_events.add_if_new(InboundEvent(
@@ -80,14 +97,14 @@ def process_due_events(uow: UnitOfWorkFactory, sealer: Sealer, providers: Provid
             due = work.inbound_events.due(now, 1)
             if not due:
                 return taken
-            _process(work, due[0], sealer, providers, orders, now)
+            _process(uow, work, due[0], sealer, providers, orders, now)
             work.commit()
         taken += 1
     return taken
 
 
-def _process(work, event: InboundEvent, sealer: Sealer, providers: Providers, orders: Orders | None,
-             now: datetime) -> None:
+def _process(uow: UnitOfWorkFactory, work, event: InboundEvent, sealer: Sealer, providers: Providers,
+             orders: Orders | None, now: datetime) -> None:
     event.attempts += 1
     row = work.connections.get(event.connection_id)
     if row is None:
@@ -107,11 +124,17 @@ def _process(work, event: InboundEvent, sealer: Sealer, providers: Providers, or
         # An older (or repeated) update: no need to ask the POS, unless orders has yet to get it.
         _stale_or_create(event, held, connection, orders, now)
         return
-    try:
-        order = providers[row.provider].fetch_order(connection, event.object_id)
-    except ProviderError as error:
-        _retry_or_fail(event, error, now)
-        return
+    embedded = (event.payload or {}).get("embedded") or {}
+    if embedded.get("common_order"):
+        order = order_from_json(embedded["common_order"])   # the POS sent the full order (Toast, a poll)
+    else:
+        adapter = providers[row.provider]
+        try:   # a thin event (Square, Clover): fetch the order, credentials refreshed when due
+            order = with_credentials(uow, sealer, adapter, row.id, now,
+                                     lambda fresh: adapter.fetch_order(fresh, event.object_id))
+        except ProviderError as error:
+            _retry_or_fail(event, error, now)
+            return
     if held is not None and not is_newer((order.version, order.updated_at), (held.version, held.provider_updated_at)):
         _stale_or_create(event, held, connection, orders, now)
         return

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Protocol
 
 from chassis.identity import Identity
@@ -21,6 +22,9 @@ class PosProvider(Protocol):
 
     def connect(self, connection: ProviderConnection) -> None:
         """Check the credentials reach the merchant/location (raises ProviderError AUTH / NOT_FOUND)."""
+
+    def credentials_due(self, connection: ProviderConnection, now: datetime) -> bool:
+        """Whether the credentials must be refreshed before use (a Clover access token about to expire)."""
 
     def refresh_credentials(self, connection: ProviderConnection) -> dict:
         """New credentials (Square 30-day tokens, Clover single-use refresh tokens, Toast re-login);
@@ -47,6 +51,10 @@ class PosProvider(Protocol):
 
     def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> list[WebhookEvent]:
         """The events in a verified notification (raises InvalidInput when it is malformed)."""
+
+    def webhook_handshake(self, headers: Mapping[str, str], raw_body: bytes) -> str | None:
+        """The code of a one-time endpoint verification the POS sends unsigned (Clover's
+        `{"verificationCode"}`), else None."""
 
 
 class Orders(Protocol):

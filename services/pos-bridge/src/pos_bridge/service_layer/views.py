@@ -25,20 +25,35 @@ class Connection:
     notification_url: str | None = None
     signature_key_set: bool = False
     created_at: datetime | None = None
+    verification_code: str | None = None        # Clover's endpoint verification, for the admin
+    verification_at: datetime | None = None
+    last_polled_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    last_poll_error: str | None = None
 
     @classmethod
     def of(cls, row: PosConnection) -> Connection:
         return cls(row.id, row.location_id, row.provider, row.active, row.external_merchant_id,
                    row.external_location_id, row.api_base_url, row.credentials_sealed is not None,
-                   row.webhook_notification_url, row.webhook_signature_key_sealed is not None, row.created_at)
+                   row.webhook_notification_url, row.webhook_signature_key_sealed is not None, row.created_at,
+                   row.webhook_verification_code, row.webhook_verification_at, row.last_polled_at, row.next_poll_at,
+                   row.last_poll_error)
 
     def as_json(self) -> dict:
         return {"connection_id": str(self.connection_id), "location_id": str(self.location_id),
                 "provider": self.provider, "active": self.active, "status": "active" if self.active else "paused",
                 "external_merchant_id": self.external_merchant_id, "external_location_id": self.external_location_id,
                 "api_base_url": self.api_base_url, "credentials": {"set": self.credentials_set},
-                "webhook": {"notification_url": self.notification_url, "signature_key_set": self.signature_key_set},
-                "created_at": self.created_at.isoformat() if self.created_at else None}
+                "webhook": {"notification_url": self.notification_url, "signature_key_set": self.signature_key_set,
+                            "verification_code": self.verification_code,
+                            "verification_received_at": _iso(self.verification_at)},
+                "polling": {"last_polled_at": _iso(self.last_polled_at), "next_poll_at": _iso(self.next_poll_at),
+                            "last_error": self.last_poll_error},
+                "created_at": _iso(self.created_at)}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 @dataclass(frozen=True)

@@ -9,25 +9,23 @@ import warnings
 from functools import cache
 from pathlib import Path
 
+from posfakes.base import FakeHttpError
+
 SPEC_PATH = Path(__file__).with_name("openapi-subset.json")
 SQUARE_VERSION = "2025-08-20"   # the spec's default Square-Version
 VERSION_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class SquareError(Exception):
-    """An error Square would answer, with its HTTP status."""
+class SquareError(FakeHttpError):
+    """An error Square would answer, with its HTTP status and Square's error body."""
 
     def __init__(self, status: int, category: str, code: str, detail: str, field: str | None = None,
                  headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
-        self.status, self.category, self.code, self.detail, self.field = status, category, code, detail, field
-        self.headers = headers or {}
-
-    def body(self) -> dict:
-        error = {"category": self.category, "code": self.code, "detail": self.detail}
-        if self.field:
-            error["field"] = self.field
-        return {"errors": [error]}
+        error = {"category": category, "code": code, "detail": detail}
+        if field:
+            error["field"] = field
+        super().__init__(status, {"errors": [error]}, headers)
+        self.category, self.code, self.detail, self.field = category, code, detail, field
 
 
 @cache

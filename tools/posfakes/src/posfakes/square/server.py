@@ -25,15 +25,10 @@ import hashlib
 import json
 import re
 import threading
-import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
 
-import httpx
-
+from posfakes.base import FakePos, Fault
 from posfakes.square.contract import SQUARE_VERSION, VERSION_FORMAT, SquareError, schema_example, validate
 from posfakes.square.signing import SIGNATURE_HEADER, sign
 
@@ -50,55 +45,20 @@ def new_id(length: int = 27) -> str:
     return uuid.uuid4().hex.upper()[:length]
 
 
-@dataclass
-class Fault:
-    status: int                   # 429, 500, 503, ... or 200 with a delay (a slow answer: client timeout)
-    count: int = 1
-    retry_after: int | None = None
-    delay_s: float = 0.0
-    path_prefix: str = "/v2/"
-
-
-class FakeSquare:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.host, self.port = host, port
-        self.lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        self.reset()
-
-    # ------------------------------------------------------------------ lifecycle
-    def start(self) -> str:
-        self._server = ThreadingHTTPServer((self.host, self.port), _handler(self))
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, name="fake-square", daemon=True).start()
-        return self.url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def serve_forever(self) -> None:
-        self._server = ThreadingHTTPServer((self.host, self.port), _handler(self))
-        self._server.serve_forever()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+class FakeSquare(FakePos):
+    name = "square"
+    fault_prefix = "/v2/"
+    response_headers = {"square-version": SQUARE_VERSION}
 
     # ------------------------------------------------------------------ state, controlled by tests
     def reset(self) -> None:
+        super().reset()
         with self.lock:
             self.tokens = {DEFAULT_TOKEN}
             self.orders: dict[str, dict] = {}
             self.catalog: list[dict] = _seed_catalog()
             self.subscriptions: list[dict] = []
-            self.faults: list[Fault] = []
-            self.requests: list[dict] = []
             self.idempotency: dict[str, tuple[str, dict]] = {}
-            self.deliveries: list[dict] = []
 
     def add_token(self, token: str) -> None:
         with self.lock:
@@ -110,15 +70,6 @@ class FakeSquare:
         with self.lock:
             self.subscriptions.append(subscription)
         return subscription
-
-    def inject(self, status: int, count: int = 1, retry_after: int | None = None, delay_s: float = 0.0,
-               path_prefix: str = "/v2/") -> None:
-        with self.lock:
-            self.faults.append(Fault(status, count, retry_after, delay_s, path_prefix))
-
-    def clear_faults(self) -> None:
-        with self.lock:
-            self.faults.clear()
 
     def create_order(self, location_id: str, reference_id: str | None = None,
                      line_items: list[dict] | None = None) -> dict:
@@ -170,20 +121,11 @@ class FakeSquare:
             subscriptions = list(self.subscriptions)
         statuses = []
         for subscription in subscriptions:
-            signature = sign(subscription["signature_key"], subscription["notification_url"], body)
-            if bad_signature:
-                signature = sign("not-the-key", subscription["notification_url"], body)
-            for _ in range(times):
-                try:
-                    status = httpx.post(subscription["deliver_to"], content=body, timeout=timeout, headers={
-                        "content-type": "application/json", SIGNATURE_HEADER: signature,
-                        "square-environment": "Sandbox", "user-agent": "Square Connect v2"}).status_code
-                except httpx.HTTPError:
-                    status = 0
-                statuses.append(status)
-                with self.lock:
-                    self.deliveries.append({"event_id": event.get("event_id"), "type": event.get("type"),
-                                            "status": status})
+            signature = sign("not-the-key" if bad_signature else subscription["signature_key"],
+                             subscription["notification_url"], body)
+            statuses += self.deliver(subscription["deliver_to"], body, {
+                SIGNATURE_HEADER: signature, "square-environment": "Sandbox", "user-agent": "Square Connect v2"},
+                times, timeout, event_id=event.get("event_id"), type=event.get("type"))
         return statuses
 
     def notify(self, order_id: str, event_type: str = "order.created", version: int | None = None,
@@ -309,22 +251,32 @@ class FakeSquare:
             answer["cursor"] = str(start + PAGE_SIZE)
         return answer
 
-    # ------------------------------------------------------------------ faults
-    def take_fault(self, path: str) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if path.startswith(fault.path_prefix) and fault.count > 0:
-                    fault.count -= 1
-                    if fault.count == 0:
-                        self.faults.remove(fault)
-                    return fault
-        return None
+    # ------------------------------------------------------------------ faults and control
+    def fault_error(self, fault: Fault) -> SquareError:
+        headers = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
+        if fault.status == 429:
+            return SquareError(429, "RATE_LIMIT_ERROR", "RATE_LIMITED", "Rate limit exceeded.", headers=headers)
+        codes = {500: "INTERNAL_SERVER_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE", 504: "GATEWAY_TIMEOUT"}
+        return SquareError(fault.status, "API_ERROR", codes.get(fault.status, "INTERNAL_SERVER_ERROR"),
+                           "Injected failure.", headers=headers)
 
-    def record(self, method: str, path: str, headers: dict[str, str], status: int) -> None:
-        safe = {k: v for k, v in headers.items() if k != "authorization"}
-        safe["authorization"] = "Bearer ***" if headers.get("authorization", "").startswith("Bearer ") else ""
-        with self.lock:
-            self.requests.append({"method": method, "path": path, "headers": safe, "status": status})
+    def control(self, method: str, path: str, payload: dict) -> tuple[int, object] | None:
+        if method == "POST" and path == "/_fake/tokens":
+            self.add_token(payload["access_token"])
+            return 200, {"ok": True}
+        if method == "POST" and path == "/_fake/subscriptions":
+            return 200, self.subscribe(payload["notification_url"], payload["signature_key"],
+                                       payload.get("deliver_to"))
+        if method == "POST" and path == "/_fake/orders":
+            return 200, self.create_order(payload["location_id"], payload.get("reference_id"),
+                                          payload.get("line_items"))
+        if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/update", path)):
+            return 200, self.update_order(m.group(1), state=payload.get("state"))
+        if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/notify", path)):
+            return 200, self.notify(m.group(1), payload.get("type", "order.created"), payload.get("version"),
+                                    int(payload.get("times", 1)), bool(payload.get("bad_signature")),
+                                    payload.get("event_id"))
+        return None
 
 
 def _seed_catalog() -> list[dict]:
@@ -344,109 +296,3 @@ def _seed_catalog() -> list[dict]:
                                                                     "price_money": {"amount": price,
                                                                                     "currency": "USD"}}}]}})
     return objects
-
-
-def _handler(fake: FakeSquare):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args) -> None:
-            pass
-
-        def _headers(self) -> dict[str, str]:
-            return {k.lower(): v for k, v in self.headers.items()}
-
-        def _body(self) -> bytes:
-            length = int(self.headers.get("content-length") or 0)
-            return self.rfile.read(length) if length else b""
-
-        def _reply(self, status: int, payload, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.send_header("square-version", SQUARE_VERSION)
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _dispatch(self, method: str) -> None:
-            parts = urlsplit(self.path)
-            body, headers = self._body(), self._headers()
-            if parts.path.startswith("/_fake/"):
-                try:
-                    status, payload = _control(fake, method, parts.path, json.loads(body) if body else {})
-                except (KeyError, ValueError, TypeError) as error:
-                    status, payload = 400, {"error": repr(error)}
-                self._reply(status, payload)
-                return
-            fault = fake.take_fault(parts.path)
-            if fault is not None and fault.delay_s:
-                time.sleep(fault.delay_s)
-            try:
-                if fault is not None and fault.status >= 400:
-                    raise _fault_error(fault)
-                status, payload, extra = fake.handle_api(method, parts.path, dict(parse_qsl(parts.query)),
-                                                         headers, body)
-            except SquareError as error:
-                status, payload, extra = error.status, error.body(), error.headers
-            fake.record(method, parts.path, headers, status)
-            try:
-                self._reply(status, payload, extra)
-            except (BrokenPipeError, ConnectionResetError):
-                pass   # the client gave up (a timeout we injected)
-
-        def do_GET(self) -> None:  # noqa: N802 - stdlib naming
-            self._dispatch("GET")
-
-        def do_POST(self) -> None:  # noqa: N802
-            self._dispatch("POST")
-
-        def do_PUT(self) -> None:  # noqa: N802
-            self._dispatch("PUT")
-
-        def do_DELETE(self) -> None:  # noqa: N802
-            self._dispatch("DELETE")
-
-    return Handler
-
-
-def _fault_error(fault: Fault) -> SquareError:
-    if fault.status == 429:
-        headers = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
-        return SquareError(429, "RATE_LIMIT_ERROR", "RATE_LIMITED", "Rate limit exceeded.", headers=headers)
-    codes = {500: "INTERNAL_SERVER_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE", 504: "GATEWAY_TIMEOUT"}
-    headers = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
-    return SquareError(fault.status, "API_ERROR", codes.get(fault.status, "INTERNAL_SERVER_ERROR"),
-                       "Injected failure.", headers=headers)
-
-
-def _control(fake: FakeSquare, method: str, path: str, payload: dict) -> tuple[int, object]:
-    if method == "POST" and path == "/_fake/tokens":
-        fake.add_token(payload["access_token"])
-        return 200, {"ok": True}
-    if method == "POST" and path == "/_fake/subscriptions":
-        return 200, fake.subscribe(payload["notification_url"], payload["signature_key"], payload.get("deliver_to"))
-    if method == "POST" and path == "/_fake/orders":
-        return 200, fake.create_order(payload["location_id"], payload.get("reference_id"), payload.get("line_items"))
-    if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/update", path)):
-        return 200, fake.update_order(m.group(1), state=payload.get("state"))
-    if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/notify", path)):
-        return 200, fake.notify(m.group(1), payload.get("type", "order.created"), payload.get("version"),
-                                int(payload.get("times", 1)), bool(payload.get("bad_signature")),
-                                payload.get("event_id"))
-    if method == "POST" and path == "/_fake/faults":
-        fake.inject(int(payload["status"]), int(payload.get("count", 1)), payload.get("retry_after"),
-                    float(payload.get("delay_s", 0)), payload.get("path_prefix", "/v2/"))
-        return 200, {"ok": True}
-    if method == "DELETE" and path == "/_fake/faults":
-        fake.clear_faults()
-        return 200, {"ok": True}
-    if method == "GET" and path == "/_fake/requests":
-        with fake.lock:
-            return 200, {"requests": list(fake.requests), "deliveries": list(fake.deliveries)}
-    if method == "POST" and path == "/_fake/reset":
-        fake.reset()
-        return 200, {"ok": True}
-    return 404, {"error": f"no control {method} {path}"}

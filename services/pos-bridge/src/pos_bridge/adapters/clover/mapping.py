@@ -21,7 +21,21 @@ from decimal import Decimal
 from chassis.errors import InvalidInput
 
 from pos_bridge.adapters.timefmt import from_epoch_ms, to_epoch_ms
-from pos_bridge.domain.model import AppliedTax, Discount, LineItem, Modifier, Money, Order, OrderState, Tax, Totals
+from pos_bridge.domain.model import (
+    AppliedTax,
+    Discount,
+    LineItem,
+    Menu,
+    MenuItem,
+    MenuTax,
+    MenuVariation,
+    Modifier,
+    Money,
+    Order,
+    OrderState,
+    Tax,
+    Totals,
+)
 
 PROVIDER = "clover"
 RATE_SCALE = Decimal(100_000)     # Clover tax rate units per percent
@@ -176,3 +190,24 @@ def _modification(modifier: Modifier, first: bool) -> dict:
         if modifier.group_ref is not None:
             data["modifier"]["modifierGroup"] = {"id": modifier.group_ref}
     return data
+
+
+def menu_from_clover(items: list[dict], tax_rates: list[dict], cursor: str | None = None,
+                     currency: str = "USD") -> Menu:
+    """Clover inventory items (expanded with taxRates, modifierGroups, categories) and tax rates as a
+    menu. A Clover item has one price, so one variation with the item's id; a VARIABLE-priced item
+    has no price (rung up at the POS); hidden or unavailable items are not available."""
+    menu_items = []
+    for i, item in enumerate(items):
+        variable = item.get("priceType") == "VARIABLE"
+        price = None if variable else Money(_cents(item.get("price", 0), f"items[{i}].price"), currency)
+        menu_items.append(MenuItem(
+            id=item["id"], name=item.get("name", ""),
+            variations=(MenuVariation(item["id"], item.get("name", ""), price, item.get("sku")),),
+            category_ids=tuple(c["id"] for c in _elements(item.get("categories"))),
+            modifier_group_ids=tuple(g["id"] for g in _elements(item.get("modifierGroups"))),
+            tax_ids=tuple(t["id"] for t in _elements(item.get("taxRates"))),
+            available=bool(item.get("available", True)) and not item.get("hidden", False),
+            version=item.get("modifiedTime")))
+    taxes = tuple(MenuTax(t["id"], t.get("name", ""), rate_in(t.get("rate", 0))) for t in tax_rates)
+    return Menu(items=tuple(menu_items), taxes=taxes, cursor=cursor)

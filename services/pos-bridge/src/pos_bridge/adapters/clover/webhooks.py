@@ -4,6 +4,7 @@ Clover signs nothing: each app webhook carries the app's static `X-Clover-Auth` 
 constant time with the connection's. The body batches events of many merchants,
 `{"appId", "merchants": {"<mId>": [{"objectId": "O:<id>", "type": "CREATE"|"UPDATE"|"DELETE", "ts": <ms>}]}}`,
 and has no event id: one is derived from (merchant, object, type, ts), so a redelivery dedups. The
+events are thin: the worker fetches the order. The
 endpoint's one-time verification POST is `{"verificationCode": "..."}` (no auth header)."""
 from __future__ import annotations
 
@@ -56,8 +57,12 @@ def events_from_clover(raw_body: bytes) -> list[WebhookEvent]:
             if not isinstance(object_ref, str) or ":" not in object_ref or not isinstance(ts, int):
                 raise InvalidInput("needs objectId <prefix>:<id> and ts", field=f"merchants.{merchant_id}[{i}]")
             prefix, object_id = object_ref.split(":", 1)
+            kind = KINDS.get(prefix, EventKind.OTHER)
             events.append(WebhookEvent(
                 provider_event_id=derived_event_id(merchant_id, object_ref, str(event_type), ts),
-                event_type=f"{prefix}.{event_type}", kind=KINDS.get(prefix, EventKind.OTHER), merchant_ref=merchant_id,
-                location_ref=merchant_id, object_id=object_id, occurred_at=from_epoch_ms(ts)))
+                event_type=f"{prefix}.{event_type}", kind=kind, merchant_ref=merchant_id,
+                location_ref=merchant_id, object_id=object_id, occurred_at=from_epoch_ms(ts),
+                # An order's version is its modifiedTime and the change's ts is when it was made:
+                # an event older than the order held is stale without asking Clover.
+                object_version=ts if kind is EventKind.ORDER else None))
     return events

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 import httpx
 
@@ -51,6 +52,9 @@ class SquareProvider:
     def connect(self, connection: ProviderConnection) -> None:
         self._request(connection, "POST", "/v2/orders/search",
                       json={"location_ids": [connection.external_location_id], "limit": 1, "return_entries": True})
+
+    def credentials_due(self, connection: ProviderConnection, now: datetime) -> bool:
+        return False   # personal access tokens do not expire (OAuth refresh comes with the token lifecycle)
 
     def refresh_credentials(self, connection: ProviderConnection) -> dict:
         # Square's OAuth refresh (POST /oauth2/token, grant_type=refresh_token) comes with the token
@@ -98,3 +102,6 @@ class SquareProvider:
         if not isinstance(envelope, dict):
             raise InvalidInput("must be a JSON object", field="body")
         return [event_from_square(envelope)]
+
+    def webhook_handshake(self, headers: Mapping[str, str], raw_body: bytes) -> str | None:
+        return None   # Square verifies a subscription by its signed events alone

@@ -19,7 +19,20 @@ from decimal import Decimal
 from chassis.errors import InvalidInput
 
 from pos_bridge.adapters.timefmt import parse_rfc3339, to_epoch_ms
-from pos_bridge.domain.model import AppliedTax, Discount, LineItem, Modifier, Money, Order, OrderState, Tax, Totals
+from pos_bridge.domain.model import (
+    AppliedTax,
+    Discount,
+    LineItem,
+    Menu,
+    MenuItem,
+    MenuVariation,
+    Modifier,
+    Money,
+    Order,
+    OrderState,
+    Tax,
+    Totals,
+)
 
 PROVIDER = "toast"
 
@@ -164,3 +177,31 @@ def _line_out(line: LineItem, taxes: dict[str, Tax]) -> dict:
                 applied["taxAmount"] = money_out(t.amount)
             data["appliedTaxes"].append(applied)
     return data
+
+
+def menu_from_toast(restaurant: dict, currency: str = "USD") -> Menu:
+    """A menus v3 `Restaurant` as a menu: every menu item of every (nested) menu group, once, its
+    group as its category, its modifier groups resolved through `modifierGroupReferences`. Toast
+    prices are doubles in major units (None: priced at the POS, e.g. OPEN_PRICE); tax rates live in
+    Toast's config API, so `taxInfo` guids are kept as tax ids and the menu carries no tax rates."""
+    groups = restaurant.get("modifierGroupReferences") or {}
+    items: dict[str, MenuItem] = {}
+
+    def walk(group: dict, field: str) -> None:
+        for i, item in enumerate(group.get("menuItems") or []):
+            if item.get("guid") in items:
+                continue
+            price = money_in(item.get("price"), f"{field}.menuItems[{i}].price", currency)
+            items[item["guid"]] = MenuItem(
+                id=item["guid"], name=item.get("name", ""), description=item.get("description"),
+                variations=(MenuVariation(item["guid"], item.get("name", ""), price, item.get("sku")),),
+                category_ids=(group["guid"],) if group.get("guid") else (),
+                modifier_group_ids=tuple((groups.get(str(ref)) or {}).get("guid", str(ref))
+                                         for ref in item.get("modifierGroupReferences") or []),
+                tax_ids=tuple(item.get("taxInfo") or ()))
+        for j, child in enumerate(group.get("menuGroups") or []):
+            walk(child, f"{field}.menuGroups[{j}]")
+
+    for m, menu in enumerate(restaurant.get("menus") or []):
+        walk(menu, f"menus[{m}]")
+    return Menu(items=tuple(items.values()))
