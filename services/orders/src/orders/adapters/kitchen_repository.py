@@ -27,7 +27,8 @@ from orders.adapters.orm_kitchen import (
 from orders.adapters.orm_menu import MenuItemRow
 from orders.domain.kitchen import OPEN_STATES, OrderHeader, RoutingRule, Station, Ticket, TicketItem
 
-NOTIFY_CHANNEL = "kitchen_changes"  # payload "<location_id>:<last sequence>"
+# NOTIFY channel "<schema>_kitchen" (the schema's own, like the outbox's), payload "<location_id>:<last sequence>".
+NOTIFY_SUFFIX = "_kitchen"
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,8 @@ class KitchenRepository:
         self.session.execute(insert(KitchenChangeRow), rows)
         self.session.execute(update(KitchenLocationRow).where(KitchenLocationRow.location_id == location_id)
                              .values(last_sequence=last))
-        self.session.execute(text("SELECT pg_notify(:channel, :payload)"),
-                             {"channel": NOTIFY_CHANNEL, "payload": f"{location_id}:{last}"})
+        self.session.execute(text("SELECT pg_notify(current_schema() || :suffix, :payload)"),
+                             {"suffix": NOTIFY_SUFFIX, "payload": f"{location_id}:{last}"})
         return last
 
     def set_published_load(self, location_id: uuid.UUID, busy_level: str, quote_step: int) -> None:
