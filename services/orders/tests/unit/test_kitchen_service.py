@@ -83,6 +83,23 @@ def test_an_open_check_is_not_for_the_kitchen_until_sent(uow, peers):
     assert uow.kitchen.tickets == {} and uow.kitchen.changes == []
 
 
+def test_an_event_from_hours_ago_starts_no_ticket_but_still_changes_existing_ones(uow, peers):
+    sent_order(uow, peers)
+    [placed, sent] = [e.message for e in uow.events if e.topic == checks.TOPIC]
+    with uow as u:
+        assert kitchen.apply_order_event(u, sent.order, peers=peers, occurred_at=peers.clock() - timedelta(hours=7)) == []
+        u.commit()
+    with uow as u:
+        assert len(kitchen.apply_order_event(u, sent.order, peers=peers, occurred_at=peers.clock())) == 2
+        u.commit()
+    cancelled = events_pb2.OrderCancelled(order=sent.order)
+    cancelled.order.status = 5  # ORDER_STATUS_CANCELLED
+    with uow as u:
+        assert len(kitchen.apply_order_event(u, cancelled.order, peers=peers,
+                                             occurred_at=peers.clock() - timedelta(hours=7))) == 2
+        u.commit()
+
+
 def test_a_pos_order_goes_to_the_kitchen_when_placed(uow, peers):
     from orders.domain.order import CheckDetails
 

@@ -47,6 +47,9 @@ from orders.service_layer.ports import LocationDirectory
 TOPIC = "orders.kitchen.v1"
 RECENTLY_BUMPED = timedelta(minutes=15)  # include_done shows tickets bumped this recently
 KEEP_CHANGES = timedelta(hours=24)  # a screen offline longer than this resyncs from a snapshot
+# An event older than this does not start tickets: a consumer replaying the topic from its start (a
+# new consumer group, a reset offset) must not fill the screens with yesterday's orders.
+STALE_EVENT = timedelta(hours=6)
 PRUNE_EVERY = 500  # sequences between prunes of a location's change log
 STATUS_NAMES = {orders_pb2.ORDER_STATUS_OPEN: "open", orders_pb2.ORDER_STATUS_PLACED: "open",
                 orders_pb2.ORDER_STATUS_SENT: "sent", orders_pb2.ORDER_STATUS_IN_KITCHEN: "sent",
@@ -56,19 +59,21 @@ STATUS_NAMES = {orders_pb2.ORDER_STATUS_OPEN: "open", orders_pb2.ORDER_STATUS_PL
 
 
 # ---------------------------------------------------------------- tickets from order events
-def apply_order_event(u: UnitOfWork, order: orders_pb2.Order, *, peers: CheckPeers) -> list[Ticket]:
+def apply_order_event(u: UnitOfWork, order: orders_pb2.Order, *, peers: CheckPeers,
+                      occurred_at: datetime | None = None) -> list[Ticket]:
     """Runs inside the consumer's unit of work for every orders.order.v1 event (each carries the
-    order as it is now). Returns the tickets it changed."""
+    order as it is now; `occurred_at` is the event's time). Returns the tickets it changed."""
     snapshot = _snapshot(order)
     if not snapshot.for_the_kitchen and snapshot.status not in DROPPED:
         return []  # an open check nobody sent yet: nothing for the kitchen
+    now = peers.clock()
     tenant, location = snapshot.tenant_id, snapshot.location_id
     state = u.kitchen.lock_location(tenant, location)
     tickets = u.kitchen.tickets_of_order(tenant, snapshot.order_id)
-    if not tickets and snapshot.status in DROPPED:
+    stale = occurred_at is not None and now - occurred_at > STALE_EVENT
+    if not tickets and (snapshot.status in DROPPED or stale):
         return []
     snapshot = _with_menu_facts(u, snapshot)
-    now = peers.clock()
     stations = _stations(u, tenant, location, peers)
     changed = apply_order(snapshot, tickets, stations, u.kitchen.routes(tenant, location), now, peers.new_id)
     _record(u, state, tenant, location, changed, stations, now)
