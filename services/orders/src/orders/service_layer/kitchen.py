@@ -380,6 +380,9 @@ def change_station(uow: UnitOfWorkFactory, identity: Identity, station_id: str, 
         was_default = station.is_default
         if was_default and change.is_default is False:
             raise Conflict("a location keeps one default station: make another one the default", field="is_default")
+        if change.kind == "expo" and station.kind != "expo" and any(
+                r.station_id == station.station_id for r in u.kitchen.routes(station.tenant_id, station.location_id)):
+            raise Conflict("routing rules lead to this station: delete them before making it expo", field="kind")
         station.change(**change.__dict__)
         if station.is_default and not was_default:
             _one_default(u, u.kitchen.stations(station.tenant_id, station.location_id), station)
