@@ -28,6 +28,7 @@ from chassis.validation import parse_uuid
 from orders.domain.kitchen import (
     EXPO,
     OPEN_STATES,
+    PREP,
     LineFacts,
     OrderHeader,
     RoutingRule,
@@ -87,8 +88,11 @@ def _snapshot(order: orders_pb2.Order) -> OrderSnapshot:
     lines = [LineFacts(line.line_id, line.name, line.quantity, line.item_id, "", tuple(line.kitchen_tags),
                        line.prep_time_seconds, tuple(m.name for m in line.modifiers), (), line.notes, line.course,
                        line.seat, line.line_status != "voided", line.held, line.addition) for line in order.lines]
-    return OrderSnapshot(uuid.UUID(order.order_id), uuid.UUID(order.tenant_id), uuid.UUID(order.location_id),
-                         STATUS_NAMES.get(order.status, "open"), header, lines)
+    try:
+        ids = uuid.UUID(order.order_id), uuid.UUID(order.tenant_id), uuid.UUID(order.location_id)
+    except ValueError:  # a DomainError, so the consumer parks the event instead of retrying it forever
+        raise InvalidInput("the event's order lacks a valid order, tenant or location id", field="order") from None
+    return OrderSnapshot(*ids, STATUS_NAMES.get(order.status, "open"), header, lines)
 
 
 def _with_menu_facts(u: UnitOfWork, snapshot: OrderSnapshot) -> OrderSnapshot:
@@ -107,14 +111,18 @@ def _with_menu_facts(u: UnitOfWork, snapshot: OrderSnapshot) -> OrderSnapshot:
 
 
 def _stations(u: UnitOfWork, tenant: uuid.UUID, location: uuid.UUID, peers: CheckPeers) -> list[Station]:
-    """The location's stations; the first time, the defaults (call with the location locked)."""
+    """The location's stations; the first time, the defaults (call with the location locked). A
+    location whose manager set up only an expo station gets the default prep station too: every
+    line needs a station to go to."""
     stations = u.kitchen.stations(tenant, location)
-    if not stations:
-        stations = default_stations(tenant, location, peers.new_id)
-        for station in stations:
-            u.kitchen.add_station(station)
+    added = default_stations(tenant, location, peers.new_id) if not stations else []
+    if stations and not any(s.kind == PREP for s in stations):
+        added = [s for s in default_stations(tenant, location, peers.new_id) if s.kind == PREP]
+    for station in added:
+        u.kitchen.add_station(station)
+    if added:
         u.flush()
-    return stations
+    return sorted([*stations, *added], key=lambda s: (s.position, s.name, str(s.station_id)))
 
 
 def _record(u: UnitOfWork, state, tenant: uuid.UUID, location: uuid.UUID, changed: Sequence[Ticket],
@@ -358,11 +366,10 @@ def create_station(uow: UnitOfWorkFactory, identity: Identity, location_id: str,
         locations.check_location(identity, location)
     with uow() as u:
         u.kitchen.lock_location(identity.tenant_uuid, location)
-        existing = u.kitchen.stations(identity.tenant_uuid, location)
+        existing = _stations(u, identity.tenant_uuid, location, peers)  # the defaults first, if none yet
         station = Station.create(station_id=peers.new_id(), tenant_id=identity.tenant_uuid, location_id=location,
                                  name=change.name, kind=change.kind or "prep",
-                                 is_default=bool(change.is_default) or not any(s.kind == "prep" for s in existing)
-                                 and (change.kind or "prep") == "prep",
+                                 is_default=bool(change.is_default),
                                  warn_after_seconds=change.warn_after_seconds or 300,
                                  late_after_seconds=change.late_after_seconds or 600,
                                  position=change.position if change.position is not None else len(existing))
