@@ -116,17 +116,25 @@ def test_the_feed_reads_changes_and_a_commit_wakes_a_waiting_stream(uow, orders_
     [ticket, *_] = apply_order(snapshot(tenant, location, LineFacts("l1", "Burger", 1)), [], [station], [],
                                NOW, uuid.uuid4)
 
-    def write(n: int) -> None:
+    def write(n: int, size: int = 0) -> None:
         with uow() as u:
             state = u.kitchen.lock_location(tenant, location)
-            u.kitchen.record_changes(tenant, location, state.last_sequence, [(ticket, {"n": n})], NOW)
+            u.kitchen.record_changes(tenant, location, state.last_sequence, [(ticket, {"n": n, "pad": "x" * size})],
+                                     NOW)
             u.commit()
 
     async def scenario():
         feed = PostgresKitchenFeed(dsn, schema)
+        reads, read = [], feed._read
+
+        async def counted_read(*args):
+            reads.append(args)
+            return await read(*args)
+
+        feed._read = counted_read
         try:
             write(1)
-            assert [c.payload for c in await feed.changes(location, 0)] == [{"n": 1}]
+            assert [c.payload["n"] for c in await feed.changes(location, 0)] == [1]
             assert await feed.wait(location, 1, 0.2) is False  # nothing new: times out
             loop = asyncio.get_running_loop()
             started = time.perf_counter()
@@ -134,7 +142,17 @@ def test_the_feed_reads_changes_and_a_commit_wakes_a_waiting_stream(uow, orders_
             await asyncio.sleep(0.05)
             await loop.run_in_executor(None, write, 2)
             assert await waiting is True and time.perf_counter() - started < 5
-            assert [(c.sequence, c.payload) for c in await feed.changes(location, 1)] == [(2, {"n": 2})]
+            assert [(c.sequence, c.payload["n"]) for c in await feed.changes(location, 1)] == [(2, 2)]
+            assert len(reads) == 1  # change 2 came with its notification: no read
+            # A change too big to travel in the notification is read from the log.
+            waiting = asyncio.create_task(feed.wait(location, 2, 10))
+            await asyncio.sleep(0.05)
+            await loop.run_in_executor(None, write, 3, 9000)
+            assert await waiting is True
+            [big] = await feed.changes(location, 2)
+            assert (big.sequence, big.payload["n"], len(big.payload["pad"]), big.tenant_id) == (3, 3, 9000, tenant)
+            assert len(reads) == 2
+            assert [c.sequence for c in await feed.changes(location, 0)] == [1, 2, 3]
             assert await feed.oldest(location) == 1
         finally:
             await feed.close()

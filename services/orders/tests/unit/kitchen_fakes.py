@@ -49,7 +49,12 @@ class FakeKitchenRepository:
 
     # ---- the location lock and the change log
     def lock_location(self, tenant_id, location_id) -> LocationState:
-        return self._locations.setdefault(location_id, LocationState(0, "quiet", 0))
+        return self._locations.setdefault(location_id, LocationState(0, "quiet", 0, 0))
+
+    def bump_config(self, location_id) -> None:
+        state = self._locations[location_id]
+        self._locations[location_id] = LocationState(state.last_sequence, state.busy_level, state.quote_step,
+                                                     state.config_version + 1)
 
     def record_changes(self, tenant_id, location_id, after, changes, at) -> int:
         for index, (ticket, payload) in enumerate(changes, start=1):
@@ -57,13 +62,14 @@ class FakeKitchenRepository:
                                               ticket.station_id, copy.deepcopy(payload), at))
         last = after + len(changes)
         state = self._locations[location_id]
-        self._locations[location_id] = LocationState(last, state.busy_level, state.quote_step)
+        self._locations[location_id] = LocationState(last, state.busy_level, state.quote_step, state.config_version)
         self._notified.append(f"{location_id}:{last}")
         return last
 
     def set_published_load(self, location_id, busy_level, quote_step) -> None:
         state = self._locations[location_id]
-        self._locations[location_id] = LocationState(state.last_sequence, busy_level, quote_step)
+        self._locations[location_id] = LocationState(state.last_sequence, busy_level, quote_step,
+                                                     state.config_version)
 
     def latest_sequence(self, tenant_id, location_id) -> int:
         state = self._locations.get(location_id)

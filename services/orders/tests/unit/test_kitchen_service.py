@@ -288,3 +288,32 @@ def test_an_event_whose_order_has_no_valid_ids_is_refused_for_good(uow, peers):
     with uow as u, pytest.raises(InvalidInput) as error:
         kitchen.apply_order_event(u, orders_pb2.Order(order_id="x", status=orders_pb2.ORDER_STATUS_SENT), peers=peers)
     assert error.value.field == "order"
+
+
+def test_the_consumer_remembers_stations_and_routes_until_a_manager_changes_them(uow, peers):
+    boss = identity(permissions=MANAGER)
+    kitchen.list_stations(lambda: uow, boss, str(LOCATION), peers=peers)  # the defaults, committed
+    cache, reads = kitchen.ConfigCache(), []
+    stations = uow.kitchen.stations
+    uow.kitchen.stations = lambda *args: reads.append(args) or stations(*args)
+
+    def consume_with_cache(mark):
+        for event in uow.events[mark:]:
+            if event.topic == checks.TOPIC:
+                with uow as u:
+                    kitchen.apply_order_event(u, event.message.order, peers=peers, cache=cache)
+                    u.commit()
+
+    for _ in range(2):
+        mark = len(uow.events)
+        sent_order(uow, peers)
+        consume_with_cache(mark)
+    assert len(reads) == 1
+    fry = kitchen.create_station(lambda: uow, boss, str(LOCATION), StationChange(name="Fry"), peers=peers)
+    kitchen.create_route(lambda: uow, boss, str(fry.station_id), {"tag": "fry"}, peers=peers)
+    reads.clear()
+    mark = len(uow.events)
+    sent_order(uow, peers)
+    consume_with_cache(mark)
+    assert len(reads) == 1  # the version moved: read again, and the fries go to Fry
+    assert any(t.station_id == fry.station_id for t in uow.kitchen.tickets.values())

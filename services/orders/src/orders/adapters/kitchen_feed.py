@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -114,6 +115,10 @@ class PostgresKitchenFeed:
         state.cached_to = state.changes[-1].sequence if state.changes else after
         if len(fresh) >= PAGE:  # a page, maybe not everything: the next ask reads the database again
             state.latest_heard = max(state.latest_heard, state.cached_to + 1)
+        self._trim(state)
+
+    @staticmethod
+    def _trim(state: _Location) -> None:
         if len(state.changes) > KEEP_PER_LOCATION:
             drop = len(state.changes) - KEEP_PER_LOCATION
             state.cached_from = state.changes[drop - 1].sequence
@@ -176,7 +181,9 @@ class PostgresKitchenFeed:
                 delay = min(delay * 2, 5.0)
 
     def _heard(self, payload: str) -> None:
-        location, _, sequence = payload.partition(":")
+        """'<location>:<last>', or '<location>:<last>:{"tenant_id", "at", "changes"}' (KitchenRepository)."""
+        location, _, rest = payload.partition(":")
+        sequence, _, carried = rest.partition(":")
         try:
             location_id, last = uuid.UUID(location), int(sequence)
         except ValueError:
@@ -184,9 +191,26 @@ class PostgresKitchenFeed:
         state = self._locations.get(location_id)
         if state is None:
             return  # nobody streams this location in this process
+        if carried and state.cached_from is not None:
+            self._take_carried(state, carried)
         state.latest_heard = max(state.latest_heard, last)
         for event in state.waiters:
             event.set()
+
+    def _take_carried(self, state: _Location, carried: str) -> None:
+        """Changes that came with the notification extend the cache when they follow on from it (the
+        streams then read no database); otherwise the next read fetches them."""
+        try:
+            note = json.loads(carried)
+            tenant_id, at = uuid.UUID(note["tenant_id"]), datetime.fromisoformat(note["at"])
+            changes = [Change(row["sequence"], tenant_id, uuid.UUID(row["ticket_id"]), uuid.UUID(row["station_id"]),
+                              row["payload"], at) for row in note["changes"]]
+        except (ValueError, KeyError, TypeError):
+            return
+        if changes and changes[0].sequence == state.cached_to + 1:
+            state.changes.extend(changes)
+            state.cached_to = changes[-1].sequence
+            self._trim(state)
 
     def _wake_all(self) -> None:
         for state in self._locations.values():

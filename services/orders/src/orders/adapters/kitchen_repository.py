@@ -8,12 +8,13 @@ commit) that wakes the streams (adapters.kitchen_feed).
 """
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, literal_column, select, text, update
+from sqlalchemy import delete, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -27,8 +28,10 @@ from orders.adapters.orm_kitchen import (
 from orders.adapters.orm_menu import MenuItemRow
 from orders.domain.kitchen import OPEN_STATES, OrderHeader, RoutingRule, Station, Ticket, TicketItem
 
-# NOTIFY channel "<schema>_kitchen" (the schema's own, like the outbox's), payload "<location_id>:<last sequence>".
+# NOTIFY channel "<schema>_kitchen" (the schema's own, like the outbox's), payload "<location_id>:<last
+# sequence>", followed by ':{"tenant_id", "at", "changes": [...]}' when that fits in a notification.
 NOTIFY_SUFFIX = "_kitchen"
+MAX_NOTIFY_BYTES = 7900  # PostgreSQL's limit is 8000
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class LocationState:
     last_sequence: int
     busy_level: str
     quote_step: int
+    config_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -52,27 +56,40 @@ class KitchenRepository:
     def lock_location(self, tenant_id: uuid.UUID, location_id: uuid.UUID) -> LocationState:
         row = self.session.execute(
             pg_insert(KitchenLocationRow).values(location_id=location_id, tenant_id=tenant_id, last_sequence=0,
-                                                 busy_level="quiet", quote_step=0)
+                                                 busy_level="quiet", quote_step=0, config_version=0)
             .on_conflict_do_update(index_elements=["location_id"],
                                    set_={"location_id": KitchenLocationRow.location_id})
             .returning(KitchenLocationRow.last_sequence, KitchenLocationRow.busy_level,
-                       KitchenLocationRow.quote_step)).one()
+                       KitchenLocationRow.quote_step, KitchenLocationRow.config_version)).one()
         return LocationState(*row)
+
+    def bump_config(self, location_id: uuid.UUID) -> None:
+        """Stations or routes of the (locked) location changed."""
+        self.session.execute(update(KitchenLocationRow).where(KitchenLocationRow.location_id == location_id)
+                             .values(config_version=KitchenLocationRow.config_version + 1))
 
     def record_changes(self, tenant_id: uuid.UUID, location_id: uuid.UUID, after: int,
                        changes: Sequence[tuple[Ticket, dict]], at: datetime) -> int:
-        """Numbers the changes after `after` (the locked location's last sequence); returns the last."""
+        """Numbers the changes after `after` (the locked location's last sequence), logs them, moves
+        the location's last sequence and NOTIFYs, in one statement; returns the last sequence. The
+        notification carries the changes themselves when they fit (the streams then need no read)."""
         if not changes:
             return after
-        rows = [{"location_id": location_id, "sequence": after + index, "tenant_id": tenant_id,
-                 "ticket_id": ticket.ticket_id, "station_id": ticket.station_id, "payload": payload, "at": at}
-                for index, (ticket, payload) in enumerate(changes, start=1)]
+        rows = [{"sequence": after + index, "ticket_id": str(ticket.ticket_id), "station_id": str(ticket.station_id),
+                 "payload": payload} for index, (ticket, payload) in enumerate(changes, start=1)]
         last = after + len(rows)
-        self.session.execute(insert(KitchenChangeRow), rows)
-        self.session.execute(update(KitchenLocationRow).where(KitchenLocationRow.location_id == location_id)
-                             .values(last_sequence=last))
-        self.session.execute(text("SELECT pg_notify(current_schema() || :suffix, :payload)"),
-                             {"suffix": NOTIFY_SUFFIX, "payload": f"{location_id}:{last}"})
+        rows_json = json.dumps(rows, separators=(",", ":"), default=str)
+        note = f"{location_id}:{last}"
+        full = f'{note}:{{"tenant_id":"{tenant_id}","at":"{at.isoformat()}","changes":{rows_json}}}'
+        self.session.execute(text(
+            "WITH logged AS (INSERT INTO kitchen_changes (location_id, sequence, tenant_id, ticket_id, station_id,"
+            " payload, at) SELECT :location, r.sequence, :tenant, r.ticket_id, r.station_id, r.payload, :at"
+            " FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(sequence bigint, ticket_id uuid, station_id uuid,"
+            " payload jsonb)), moved AS (UPDATE kitchen_locations SET last_sequence = :last"
+            " WHERE location_id = :location)"
+            " SELECT pg_notify(current_schema() || :suffix, :note)"),
+            {"location": location_id, "tenant": tenant_id, "at": at, "rows": rows_json, "last": last,
+             "suffix": NOTIFY_SUFFIX, "note": full if len(full.encode()) <= MAX_NOTIFY_BYTES else note})
         return last
 
     def set_published_load(self, location_id: uuid.UUID, busy_level: str, quote_step: int) -> None:

@@ -57,7 +57,7 @@ class KitchenTicketRow(Base):
 
 class KitchenLocationRow(Base):
     """Per location: the last change sequence (its row lock serializes the location's kitchen
-    writes, so sequences commit in order) and the load last published."""
+    writes, so sequences commit in order), the load last published, the configuration's version."""
 
     __tablename__ = "kitchen_locations"
 
@@ -66,6 +66,9 @@ class KitchenLocationRow(Base):
     last_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
     busy_level: Mapped[str] = mapped_column(Text, default="quiet")
     quote_step: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by every change of the location's stations or routing rules: the consumer keeps them
+    # in memory until it moves.
+    config_version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class KitchenChangeRow(Base):

@@ -16,10 +16,10 @@ ORDER_EVENTS = (order_events.OrderPlaced, order_events.OrderSent, order_events.O
 
 def subscriptions(container: OrdersContainer) -> dict:
     """event type -> Subscription(message class, handler(uow, message, envelope))."""
-    peers = container.peers()
+    peers, cache = container.peers(), kitchen.ConfigCache()
 
     def to_the_kitchen(uow, message, envelope) -> None:
-        kitchen.apply_order_event(uow, message.order, peers=peers, occurred_at=envelope.time)
+        kitchen.apply_order_event(uow, message.order, peers=peers, occurred_at=envelope.time, cache=cache)
 
     return {event.DESCRIPTOR.full_name: Subscription(event, to_the_kitchen) for event in ORDER_EVENTS}
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from auraconnect.orders.v1 import kitchen_events_pb2, orders_pb2
@@ -60,8 +60,16 @@ STATUS_NAMES = {orders_pb2.ORDER_STATUS_OPEN: "open", orders_pb2.ORDER_STATUS_PL
 
 
 # ---------------------------------------------------------------- tickets from order events
+@dataclass
+class ConfigCache:
+    """A consumer's memory of each location's stations and routing rules, valid while the
+    location's config_version (read with its lock) stays the same: two queries fewer per event."""
+
+    entries: dict[uuid.UUID, tuple[int, list[Station], list[RoutingRule]]] = field(default_factory=dict)
+
+
 def apply_order_event(u: UnitOfWork, order: orders_pb2.Order, *, peers: CheckPeers,
-                      occurred_at: datetime | None = None) -> list[Ticket]:
+                      occurred_at: datetime | None = None, cache: ConfigCache | None = None) -> list[Ticket]:
     """Runs inside the consumer's unit of work for every orders.order.v1 event (each carries the
     order as it is now; `occurred_at` is the event's time). Returns the tickets it changed."""
     snapshot = _snapshot(order)
@@ -74,9 +82,11 @@ def apply_order_event(u: UnitOfWork, order: orders_pb2.Order, *, peers: CheckPee
     stale = occurred_at is not None and now - occurred_at > STALE_EVENT
     if not tickets and (snapshot.status in DROPPED or stale):
         return []
-    snapshot = _with_menu_facts(u, snapshot)
-    stations = _stations(u, tenant, location, peers)
-    changed = apply_order(snapshot, tickets, stations, u.kitchen.routes(tenant, location), now, peers.new_id)
+    known = {item.line_id for ticket in tickets for item in ticket.items}
+    if any(line.active and line.line_id not in known for line in snapshot.lines):
+        snapshot = _with_menu_facts(u, snapshot)  # only new lines are routed and need the menu's word
+    stations, rules = _configuration(u, state, tenant, location, peers, cache)
+    changed = apply_order(snapshot, tickets, stations, rules, now, peers.new_id)
     _record(u, state, tenant, location, changed, stations, now)
     return changed
 
@@ -110,10 +120,27 @@ def _with_menu_facts(u: UnitOfWork, snapshot: OrderSnapshot) -> OrderSnapshot:
                          snapshot.header, lines)
 
 
+def _configuration(u: UnitOfWork, state, tenant: uuid.UUID, location: uuid.UUID, peers: CheckPeers,
+                   cache: ConfigCache | None) -> tuple[list[Station], list[RoutingRule]]:
+    cached = cache.entries.get(location) if cache is not None else None
+    if cached is not None and cached[0] == state.config_version:
+        return cached[1], cached[2]
+    stations, added = _ensure_stations(u, tenant, location, peers)
+    rules = u.kitchen.routes(tenant, location)
+    if cache is not None and not added:  # defaults made now may still roll back: remember them once committed
+        cache.entries[location] = (state.config_version, stations, rules)
+    return stations, rules
+
+
 def _stations(u: UnitOfWork, tenant: uuid.UUID, location: uuid.UUID, peers: CheckPeers) -> list[Station]:
+    return _ensure_stations(u, tenant, location, peers)[0]
+
+
+def _ensure_stations(u: UnitOfWork, tenant: uuid.UUID, location: uuid.UUID,
+                     peers: CheckPeers) -> tuple[list[Station], bool]:
     """The location's stations; the first time, the defaults (call with the location locked). A
     location whose manager set up only an expo station gets the default prep station too: every
-    line needs a station to go to."""
+    line needs a station to go to. Also says whether it added any."""
     stations = u.kitchen.stations(tenant, location)
     added = default_stations(tenant, location, peers.new_id) if not stations else []
     if stations and not any(s.kind == PREP for s in stations):
@@ -121,8 +148,9 @@ def _stations(u: UnitOfWork, tenant: uuid.UUID, location: uuid.UUID, peers: Chec
     for station in added:
         u.kitchen.add_station(station)
     if added:
+        u.kitchen.bump_config(location)
         u.flush()
-    return sorted([*stations, *added], key=lambda s: (s.position, s.name, str(s.station_id)))
+    return sorted([*stations, *added], key=lambda s: (s.position, s.name, str(s.station_id))), bool(added)
 
 
 def _record(u: UnitOfWork, state, tenant: uuid.UUID, location: uuid.UUID, changed: Sequence[Ticket],
@@ -375,6 +403,7 @@ def create_station(uow: UnitOfWorkFactory, identity: Identity, location_id: str,
                                  position=change.position if change.position is not None else len(existing))
         _one_default(u, existing, station)
         u.kitchen.add_station(station)
+        u.kitchen.bump_config(location)
         u.commit()
         return station
 
@@ -394,6 +423,7 @@ def change_station(uow: UnitOfWorkFactory, identity: Identity, station_id: str, 
         if station.is_default and not was_default:
             _one_default(u, u.kitchen.stations(station.tenant_id, station.location_id), station)
         u.kitchen.save_station(station)
+        u.kitchen.bump_config(station.location_id)
         u.commit()
         return station
 
@@ -408,6 +438,7 @@ def delete_station(uow: UnitOfWorkFactory, identity: Identity, station_id: str) 
         if u.kitchen.open_tickets_at(station.station_id):
             raise Conflict("the station has open tickets: bump them first", field="station_id")
         u.kitchen.delete_station(station)
+        u.kitchen.bump_config(station.location_id)
         u.commit()
 
 
@@ -441,6 +472,7 @@ def create_route(uow: UnitOfWorkFactory, identity: Identity, station_id: str, ma
             raise Conflict(f"a rule for this {rule.match_kind} exists already at the location: delete it first",
                            field=f"match.{rule.match_kind}")
         u.kitchen.add_route(rule)
+        u.kitchen.bump_config(station.location_id)
         u.commit()
         return rule
 
@@ -451,7 +483,9 @@ def delete_route(uow: UnitOfWorkFactory, identity: Identity, route_id: str) -> N
         rule = u.kitchen.get_route(identity.tenant_uuid, parse_uuid(route_id, "route_id"))
         if rule is None or not identity.may_access_location(str(rule.location_id)):
             raise NotFound("no such route", field="route_id")
+        u.kitchen.lock_location(rule.tenant_id, rule.location_id)
         u.kitchen.delete_route(rule)
+        u.kitchen.bump_config(rule.location_id)
         u.commit()
 
 

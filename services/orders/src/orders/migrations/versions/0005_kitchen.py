@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("last_sequence", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("busy_level", sa.Text, nullable=False, server_default="quiet"),
         sa.Column("quote_step", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("config_version", sa.BigInteger, nullable=False, server_default="0"),
     )
     op.create_table(
         "kitchen_changes",
