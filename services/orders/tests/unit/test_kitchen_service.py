@@ -9,9 +9,9 @@ import pytest
 from auraconnect.orders.v1 import events_pb2, kitchen_events_pb2
 from chassis.errors import Conflict, NotFound, PermissionDenied
 from orders.domain.order import PreconditionFailed
-from orders.service_layer import checks, kitchen, kitchen_stream
+from orders.service_layer import checks, kitchen, kitchen_config, kitchen_stream
 from orders.service_layer.checks import CheckPeers, LineRequest
-from orders.service_layer.kitchen import StationChange
+from orders.service_layer.kitchen_config import StationChange
 
 from services.orders.tests.unit.fakes import LOCATION, FakeMenu, FakePricedItem, identity
 from services.orders.tests.unit.kitchen_fakes import MemoryFeed
@@ -63,7 +63,7 @@ def board(uow, peers, **filters):
 def test_a_sent_order_becomes_a_ticket_on_the_default_station_and_one_on_expo(uow, peers):
     order = sent_order(uow, peers)
     run(uow, peers)
-    stations = kitchen.list_stations(lambda: uow, identity(permissions=COOK), str(LOCATION), peers=peers)
+    stations = kitchen_config.list_stations(lambda: uow, identity(permissions=COOK), str(LOCATION), peers=peers)
     assert [(s.name, s.kind, s.is_default) for s in stations] == [("Kitchen", "prep", True), ("Expo", "expo", False)]
     kitchen_board = board(uow, peers, station_id=str(stations[0].station_id))
     [ticket] = kitchen_board.tickets
@@ -111,13 +111,13 @@ def test_a_pos_order_goes_to_the_kitchen_when_placed(uow, peers):
 
 def test_routing_rules_split_an_order_per_station_and_the_most_specific_wins(uow, peers):
     boss = identity(permissions=MANAGER)
-    stations = kitchen.list_stations(lambda: uow, boss, str(LOCATION), peers=peers)
-    fry = kitchen.create_station(lambda: uow, boss, str(LOCATION), StationChange(name="Fry"), peers=peers)
-    grill = kitchen.create_station(lambda: uow, boss, str(LOCATION), StationChange(name="Grill"), peers=peers)
-    kitchen.create_route(lambda: uow, boss, str(fry.station_id), {"tag": "fry"}, peers=peers)
-    kitchen.create_route(lambda: uow, boss, str(grill.station_id), {"tag": "grill"}, peers=peers)
+    stations = kitchen_config.list_stations(lambda: uow, boss, str(LOCATION), peers=peers)
+    fry = kitchen_config.create_station(lambda: uow, boss, str(LOCATION), StationChange(name="Fry"), peers=peers)
+    grill = kitchen_config.create_station(lambda: uow, boss, str(LOCATION), StationChange(name="Grill"), peers=peers)
+    kitchen_config.create_route(lambda: uow, boss, str(fry.station_id), {"tag": "fry"}, peers=peers)
+    kitchen_config.create_route(lambda: uow, boss, str(grill.station_id), {"tag": "grill"}, peers=peers)
     # the item rule beats the tag rule: this burger goes to fry
-    kitchen.create_route(lambda: uow, boss, str(fry.station_id), {"item_id": str(BURGER)}, peers=peers)
+    kitchen_config.create_route(lambda: uow, boss, str(fry.station_id), {"item_id": str(BURGER)}, peers=peers)
     sent_order(uow, peers, lines=[LineRequest(item_id=str(BURGER)), LineRequest(item_id=str(FRIES)),
                                   LineRequest(item_id=str(SALAD))])
     run(uow, peers)
@@ -126,7 +126,7 @@ def test_routing_rules_split_an_order_per_station_and_the_most_specific_wins(uow
     assert by_station == {fry.station_id: ["Burger", "Fries"], default: ["Salad"]}
     assert [i.name for i in board(uow, peers, expo=True).tickets[0].items] == ["Burger", "Fries", "Salad"]
     with pytest.raises(Conflict, match="exists already"):
-        kitchen.create_route(lambda: uow, boss, str(grill.station_id), {"tag": "fry"}, peers=peers)
+        kitchen_config.create_route(lambda: uow, boss, str(grill.station_id), {"tag": "fry"}, peers=peers)
 
 
 def test_bump_moves_the_ticket_to_done_and_expo_sees_the_items_done(uow, peers):
@@ -157,7 +157,7 @@ def test_a_stale_version_is_412_and_a_cook_cannot_configure(uow, peers):
         kitchen.act_on_ticket(lambda: uow, identity(permissions=COOK), str(ticket.ticket_id), "start", peers=peers,
                               expected_version=ticket.version + 1)
     with pytest.raises(PermissionDenied):
-        kitchen.create_station(lambda: uow, identity(permissions=COOK), str(LOCATION), StationChange(name="X"),
+        kitchen_config.create_station(lambda: uow, identity(permissions=COOK), str(LOCATION), StationChange(name="X"),
                                peers=peers)
 
 
@@ -262,11 +262,11 @@ def _default(uow):
 
 def test_a_first_station_comes_with_the_defaults_and_an_expo_only_kitchen_still_gets_a_prep_station(uow, peers):
     boss = identity(permissions=MANAGER)
-    kitchen.create_station(lambda: uow, boss, str(LOCATION), StationChange(name="Grill"), peers=peers)
-    names = [s.name for s in kitchen.list_stations(lambda: uow, boss, str(LOCATION), peers=peers)]
+    kitchen_config.create_station(lambda: uow, boss, str(LOCATION), StationChange(name="Grill"), peers=peers)
+    names = [s.name for s in kitchen_config.list_stations(lambda: uow, boss, str(LOCATION), peers=peers)]
     assert names == ["Kitchen", "Expo", "Grill"]
     other = uuid.UUID(int=0xE0)
-    kitchen.create_station(lambda: uow, identity(permissions=MANAGER), str(other), StationChange(name="Pass", kind="expo"),
+    kitchen_config.create_station(lambda: uow, identity(permissions=MANAGER), str(other), StationChange(name="Pass", kind="expo"),
                            peers=peers)
     for station in [s for s in uow.kitchen.stations_.values() if s.location_id == other and s.kind == "prep"]:
         del uow.kitchen.stations_[station.station_id]  # as if a manager had left only the expo station
@@ -292,7 +292,7 @@ def test_an_event_whose_order_has_no_valid_ids_is_refused_for_good(uow, peers):
 
 def test_the_consumer_remembers_stations_and_routes_until_a_manager_changes_them(uow, peers):
     boss = identity(permissions=MANAGER)
-    kitchen.list_stations(lambda: uow, boss, str(LOCATION), peers=peers)  # the defaults, committed
+    kitchen_config.list_stations(lambda: uow, boss, str(LOCATION), peers=peers)  # the defaults, committed
     cache, reads = kitchen.ConfigCache(), []
     stations = uow.kitchen.stations
     uow.kitchen.stations = lambda *args: reads.append(args) or stations(*args)
@@ -309,8 +309,8 @@ def test_the_consumer_remembers_stations_and_routes_until_a_manager_changes_them
         sent_order(uow, peers)
         consume_with_cache(mark)
     assert len(reads) == 1
-    fry = kitchen.create_station(lambda: uow, boss, str(LOCATION), StationChange(name="Fry"), peers=peers)
-    kitchen.create_route(lambda: uow, boss, str(fry.station_id), {"tag": "fry"}, peers=peers)
+    fry = kitchen_config.create_station(lambda: uow, boss, str(LOCATION), StationChange(name="Fry"), peers=peers)
+    kitchen_config.create_route(lambda: uow, boss, str(fry.station_id), {"tag": "fry"}, peers=peers)
     reads.clear()
     mark = len(uow.events)
     sent_order(uow, peers)

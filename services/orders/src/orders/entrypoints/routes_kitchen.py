@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from orders.bootstrap import OrdersContainer
 from orders.entrypoints.routes_checks import expected_version
-from orders.service_layer import kitchen, kitchen_stream
-from orders.service_layer.kitchen import StationChange
+from orders.service_layer import kitchen, kitchen_config, kitchen_stream
+from orders.service_layer.kitchen_config import StationChange
 from orders.service_layer.kitchen_views import (
     all_day_to_json,
     load_to_json,
@@ -81,39 +81,39 @@ def kitchen_router(container: OrdersContainer) -> APIRouter:
     @router.get("/stations")
     def stations(location_id: str = Query(max_length=64), identity: Identity = Depends(require(READ))) -> dict:
         """The location's stations (a location nobody configured gets Kitchen and Expo)."""
-        found = kitchen.list_stations(uow, identity, location_id, peers=container.peers(), locations=container.locations)
+        found = kitchen_config.list_stations(uow, identity, location_id, peers=container.peers(), locations=container.locations)
         return {"stations": [station_to_json(s) for s in found]}
 
     @router.post("/stations", status_code=201)
     def create_station(body: StationBody, identity: Identity = Depends(require(CONFIGURE))) -> dict:
         change = StationChange(body.name, body.kind, body.is_default, body.warn_after_seconds, body.late_after_seconds,
                                body.position)
-        return station_to_json(kitchen.create_station(uow, identity, body.location_id, change,
+        return station_to_json(kitchen_config.create_station(uow, identity, body.location_id, change,
                                                       peers=container.peers(), locations=container.locations))
 
     @router.patch("/stations/{station_id}")
     def change_station(station_id: str, body: StationPatch, identity: Identity = Depends(require(CONFIGURE))) -> dict:
-        return station_to_json(kitchen.change_station(uow, identity, station_id, StationChange(**body.model_dump())))
+        return station_to_json(kitchen_config.change_station(uow, identity, station_id, StationChange(**body.model_dump())))
 
     @router.delete("/stations/{station_id}", status_code=204)
     def delete_station(station_id: str, identity: Identity = Depends(require(CONFIGURE))) -> Response:
-        kitchen.delete_station(uow, identity, station_id)
+        kitchen_config.delete_station(uow, identity, station_id)
         return Response(status_code=204)
 
     # ---- routing rules
     @router.get("/routes")
     def routes(location_id: str = Query(max_length=64), identity: Identity = Depends(require(READ))) -> dict:
-        return {"routes": [route_to_json(r) for r in kitchen.list_routes(uow, identity, location_id)]}
+        return {"routes": [route_to_json(r) for r in kitchen_config.list_routes(uow, identity, location_id)]}
 
     @router.post("/routes", status_code=201)
     def create_route(body: RouteBody, identity: Identity = Depends(require(CONFIGURE))) -> dict:
         """One of match.item_id, match.category_id, match.tag; the most specific rule wins."""
-        return route_to_json(kitchen.create_route(uow, identity, body.station_id, body.match.model_dump(),
+        return route_to_json(kitchen_config.create_route(uow, identity, body.station_id, body.match.model_dump(),
                                                   peers=container.peers()))
 
     @router.delete("/routes/{route_id}", status_code=204)
     def delete_route(route_id: str, identity: Identity = Depends(require(CONFIGURE))) -> Response:
-        kitchen.delete_route(uow, identity, route_id)
+        kitchen_config.delete_route(uow, identity, route_id)
         return Response(status_code=204)
 
     # ---- tickets

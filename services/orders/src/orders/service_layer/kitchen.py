@@ -9,7 +9,7 @@ in the same transaction: the live streams read that log (service_layer.kitchen_s
 |---|---|
 | read stations, routes, tickets, all-day, load, the stream | kitchen:read |
 | start, bump, recall, rush a ticket, bump an item, expo bump (the order becomes ready) | kitchen:update |
-| create, change, delete stations and routing rules | kitchen:configure |
+| create, change, delete stations and routing rules (service_layer.kitchen_config) | kitchen:configure |
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from auraconnect.orders.v1 import kitchen_events_pb2, orders_pb2
-from chassis.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chassis.errors import InvalidInput, NotFound
 from chassis.identity import Identity
 from chassis.timestamps import to_timestamp
 from chassis.uow import UnitOfWork, UnitOfWorkFactory
@@ -28,13 +28,11 @@ from chassis.validation import parse_uuid
 from orders.domain.kitchen import (
     EXPO,
     OPEN_STATES,
-    PREP,
     LineFacts,
     OrderHeader,
     RoutingRule,
     Station,
     Ticket,
-    default_stations,
     order_number,
 )
 from orders.domain.kitchen_load import AllDayCount, KitchenLoad, all_day, kitchen_load
@@ -42,8 +40,8 @@ from orders.domain.kitchen_split import DROPPED, OrderSnapshot, apply_order
 from orders.domain.order import PreconditionFailed
 from orders.service_layer import checks
 from orders.service_layer.checks import CheckPeers
+from orders.service_layer.kitchen_config import ensure_stations, require, visible_location
 from orders.service_layer.kitchen_views import ticket_to_json
-from orders.service_layer.ports import LocationDirectory
 
 TOPIC = "orders.kitchen.v1"
 RECENTLY_BUMPED = timedelta(minutes=15)  # include_done shows tickets bumped this recently
@@ -125,32 +123,11 @@ def _configuration(u: UnitOfWork, state, tenant: uuid.UUID, location: uuid.UUID,
     cached = cache.entries.get(location) if cache is not None else None
     if cached is not None and cached[0] == state.config_version:
         return cached[1], cached[2]
-    stations, added = _ensure_stations(u, tenant, location, peers)
+    stations, added = ensure_stations(u, tenant, location, peers)
     rules = u.kitchen.routes(tenant, location)
     if cache is not None and not added:  # defaults made now may still roll back: remember them once committed
         cache.entries[location] = (state.config_version, stations, rules)
     return stations, rules
-
-
-def _stations(u: UnitOfWork, tenant: uuid.UUID, location: uuid.UUID, peers: CheckPeers) -> list[Station]:
-    return _ensure_stations(u, tenant, location, peers)[0]
-
-
-def _ensure_stations(u: UnitOfWork, tenant: uuid.UUID, location: uuid.UUID,
-                     peers: CheckPeers) -> tuple[list[Station], bool]:
-    """The location's stations; the first time, the defaults (call with the location locked). A
-    location whose manager set up only an expo station gets the default prep station too: every
-    line needs a station to go to. Also says whether it added any."""
-    stations = u.kitchen.stations(tenant, location)
-    added = default_stations(tenant, location, peers.new_id) if not stations else []
-    if stations and not any(s.kind == PREP for s in stations):
-        added = [s for s in default_stations(tenant, location, peers.new_id) if s.kind == PREP]
-    for station in added:
-        u.kitchen.add_station(station)
-    if added:
-        u.kitchen.bump_config(location)
-        u.flush()
-    return sorted([*stations, *added], key=lambda s: (s.position, s.name, str(s.station_id))), bool(added)
 
 
 def _record(u: UnitOfWork, state, tenant: uuid.UUID, location: uuid.UUID, changed: Sequence[Ticket],
@@ -193,7 +170,7 @@ def act_on_ticket(uow: UnitOfWorkFactory, identity: Identity, ticket_id: str, ac
     bump on the expo ticket completes the order: every ticket of it done, the order ready."""
     if action not in ACTIONS:
         raise InvalidInput(f"must be one of {', '.join(ACTIONS)}", field="action")
-    _require(identity, "kitchen:update")
+    require(identity, "kitchen:update")
     with uow() as u:
         ticket, state, tickets = _locked(u, identity, ticket_id, expected_version)
         now = peers.clock()
@@ -218,7 +195,7 @@ def act_on_ticket(uow: UnitOfWorkFactory, identity: Identity, ticket_id: str, ac
 
 def bump_item(uow: UnitOfWorkFactory, identity: Identity, ticket_id: str, line_id: str, *, peers: CheckPeers,
               expected_version: int | None = None) -> Ticket:
-    _require(identity, "kitchen:update")
+    require(identity, "kitchen:update")
     with uow() as u:
         ticket, state, tickets = _locked(u, identity, ticket_id, expected_version)
         now = peers.clock()
@@ -232,7 +209,7 @@ def bump_item(uow: UnitOfWorkFactory, identity: Identity, ticket_id: str, line_i
 
 def complete_order(uow: UnitOfWorkFactory, identity: Identity, order_id: str, *, peers: CheckPeers) -> Ticket:
     """Expo bump by order id: bumps the order's expo ticket."""
-    _require(identity, "kitchen:update")
+    require(identity, "kitchen:update")
     order = parse_uuid(order_id, "order_id")
     with uow() as u:
         tickets = u.kitchen.tickets_of_order(identity.tenant_uuid, order)
@@ -300,8 +277,8 @@ def list_tickets(uow: UnitOfWorkFactory, identity: Identity, location_id: str, *
                  station_id: str | None = None, expo: bool = False, include_done: bool = False) -> TicketBoard:
     """A station's (or expo's, or the whole location's) open tickets, rush first then oldest first,
     with the sequence of the location's latest change: a screen resumes its stream from it."""
-    _require(identity, "kitchen:read")
-    location = _location(identity, location_id)
+    require(identity, "kitchen:read")
+    location = visible_location(identity, location_id)
     now = peers.clock()
     with uow() as u:
         sequence = u.kitchen.latest_sequence(identity.tenant_uuid, location)
@@ -331,8 +308,8 @@ def _station_filter(stations: dict[uuid.UUID, Station], station_id: str | None, 
 
 def all_day_counts(uow: UnitOfWorkFactory, identity: Identity, location_id: str,
                    station_id: str | None = None) -> list[AllDayCount]:
-    _require(identity, "kitchen:read")
-    location = _location(identity, location_id)
+    require(identity, "kitchen:read")
+    location = visible_location(identity, location_id)
     with uow() as u:
         stations = {s.station_id: s for s in u.kitchen.stations(identity.tenant_uuid, location)}
         station = _station_filter(stations, station_id, False)
@@ -340,170 +317,15 @@ def all_day_counts(uow: UnitOfWorkFactory, identity: Identity, location_id: str,
 
 
 def current_load(uow: UnitOfWorkFactory, identity: Identity, location_id: str) -> KitchenLoad:
-    _require(identity, "kitchen:read")
-    location = _location(identity, location_id)
+    require(identity, "kitchen:read")
+    location = visible_location(identity, location_id)
     with uow() as u:
         return kitchen_load(location, u.kitchen.stations(identity.tenant_uuid, location),
                             u.kitchen.outstanding_work(identity.tenant_uuid, location))
 
 
 def latest_sequence(uow: UnitOfWorkFactory, identity: Identity, location_id: str) -> int:
-    _require(identity, "kitchen:read")
-    location = _location(identity, location_id)
+    require(identity, "kitchen:read")
+    location = visible_location(identity, location_id)
     with uow() as u:
         return u.kitchen.latest_sequence(identity.tenant_uuid, location)
-
-
-# ---------------------------------------------------------------- stations and routing (managers)
-def list_stations(uow: UnitOfWorkFactory, identity: Identity, location_id: str, *, peers: CheckPeers,
-                  locations: LocationDirectory | None = None) -> list[Station]:
-    """The location's stations; a location nobody configured gets the defaults (Kitchen, Expo) on
-    first read, so a screen can be opened before the first order."""
-    _require(identity, "kitchen:read")
-    location = _location(identity, location_id)
-    with uow() as u:
-        stations = u.kitchen.stations(identity.tenant_uuid, location)
-        if stations:
-            return stations
-    if locations is not None:
-        locations.check_location(identity, location)
-    with uow() as u:
-        u.kitchen.lock_location(identity.tenant_uuid, location)
-        stations = _stations(u, identity.tenant_uuid, location, peers)
-        u.commit()
-        return stations
-
-
-@dataclass(frozen=True)
-class StationChange:
-    name: str | None = None
-    kind: str | None = None
-    is_default: bool | None = None
-    warn_after_seconds: int | None = None
-    late_after_seconds: int | None = None
-    position: int | None = None
-
-
-def create_station(uow: UnitOfWorkFactory, identity: Identity, location_id: str, change: StationChange, *,
-                   peers: CheckPeers, locations: LocationDirectory | None = None) -> Station:
-    _require(identity, "kitchen:configure")
-    location = _location(identity, location_id)
-    if change.name is None:
-        raise InvalidInput("is required", field="name")
-    if locations is not None:
-        locations.check_location(identity, location)
-    with uow() as u:
-        u.kitchen.lock_location(identity.tenant_uuid, location)
-        existing = _stations(u, identity.tenant_uuid, location, peers)  # the defaults first, if none yet
-        station = Station.create(station_id=peers.new_id(), tenant_id=identity.tenant_uuid, location_id=location,
-                                 name=change.name, kind=change.kind or "prep",
-                                 is_default=bool(change.is_default),
-                                 warn_after_seconds=change.warn_after_seconds or 300,
-                                 late_after_seconds=change.late_after_seconds or 600,
-                                 position=change.position if change.position is not None else len(existing))
-        _one_default(u, existing, station)
-        u.kitchen.add_station(station)
-        u.kitchen.bump_config(location)
-        u.commit()
-        return station
-
-
-def change_station(uow: UnitOfWorkFactory, identity: Identity, station_id: str, change: StationChange) -> Station:
-    _require(identity, "kitchen:configure")
-    with uow() as u:
-        station = _visible_station(u, identity, station_id)
-        u.kitchen.lock_location(station.tenant_id, station.location_id)
-        was_default = station.is_default
-        if was_default and change.is_default is False:
-            raise Conflict("a location keeps one default station: make another one the default", field="is_default")
-        if change.kind == "expo" and station.kind != "expo" and any(
-                r.station_id == station.station_id for r in u.kitchen.routes(station.tenant_id, station.location_id)):
-            raise Conflict("routing rules lead to this station: delete them before making it expo", field="kind")
-        station.change(**change.__dict__)
-        if station.is_default and not was_default:
-            _one_default(u, u.kitchen.stations(station.tenant_id, station.location_id), station)
-        u.kitchen.save_station(station)
-        u.kitchen.bump_config(station.location_id)
-        u.commit()
-        return station
-
-
-def delete_station(uow: UnitOfWorkFactory, identity: Identity, station_id: str) -> None:
-    _require(identity, "kitchen:configure")
-    with uow() as u:
-        station = _visible_station(u, identity, station_id)
-        u.kitchen.lock_location(station.tenant_id, station.location_id)
-        if station.is_default:
-            raise Conflict("the default station cannot be deleted: make another one the default", field="station_id")
-        if u.kitchen.open_tickets_at(station.station_id):
-            raise Conflict("the station has open tickets: bump them first", field="station_id")
-        u.kitchen.delete_station(station)
-        u.kitchen.bump_config(station.location_id)
-        u.commit()
-
-
-def _one_default(u: UnitOfWork, existing: Sequence[Station], station: Station) -> None:
-    if not station.is_default:
-        return
-    for other in existing:
-        if other.is_default and other.station_id != station.station_id:
-            other.is_default = False
-            u.kitchen.save_station(other)
-
-
-def list_routes(uow: UnitOfWorkFactory, identity: Identity, location_id: str) -> list[RoutingRule]:
-    _require(identity, "kitchen:read")
-    location = _location(identity, location_id)
-    with uow() as u:
-        return u.kitchen.routes(identity.tenant_uuid, location)
-
-
-def create_route(uow: UnitOfWorkFactory, identity: Identity, station_id: str, match: dict, *,
-                 peers: CheckPeers) -> RoutingRule:
-    """Items matching `match` (item_id, category_id or tag) go to the station; one rule per match."""
-    _require(identity, "kitchen:configure")
-    with uow() as u:
-        station = _visible_station(u, identity, station_id)
-        u.kitchen.lock_location(station.tenant_id, station.location_id)
-        rule = RoutingRule.create(route_id=peers.new_id(), tenant_id=station.tenant_id,
-                                  location_id=station.location_id, station=station, match=match)
-        if any((r.match_kind, r.match_value) == (rule.match_kind, rule.match_value)
-               for r in u.kitchen.routes(station.tenant_id, station.location_id)):
-            raise Conflict(f"a rule for this {rule.match_kind} exists already at the location: delete it first",
-                           field=f"match.{rule.match_kind}")
-        u.kitchen.add_route(rule)
-        u.kitchen.bump_config(station.location_id)
-        u.commit()
-        return rule
-
-
-def delete_route(uow: UnitOfWorkFactory, identity: Identity, route_id: str) -> None:
-    _require(identity, "kitchen:configure")
-    with uow() as u:
-        rule = u.kitchen.get_route(identity.tenant_uuid, parse_uuid(route_id, "route_id"))
-        if rule is None or not identity.may_access_location(str(rule.location_id)):
-            raise NotFound("no such route", field="route_id")
-        u.kitchen.lock_location(rule.tenant_id, rule.location_id)
-        u.kitchen.delete_route(rule)
-        u.kitchen.bump_config(rule.location_id)
-        u.commit()
-
-
-# ---------------------------------------------------------------- internals
-def _require(identity: Identity, permission: str) -> None:
-    if not identity.has(permission):
-        raise PermissionDenied(f"missing permission {permission}")
-
-
-def _location(identity: Identity, location_id: str) -> uuid.UUID:
-    location = parse_uuid(location_id, "location_id")
-    if not identity.may_access_location(str(location)):
-        raise PermissionDenied("not allowed at this location", field="location_id")
-    return location
-
-
-def _visible_station(u: UnitOfWork, identity: Identity, station_id: str) -> Station:
-    station = u.kitchen.get_station(identity.tenant_uuid, parse_uuid(station_id, "station_id"))
-    if station is None or not identity.may_access_location(str(station.location_id)):
-        raise NotFound("no such station", field="station_id")
-    return station
