@@ -1,0 +1,181 @@
+"""Issue 10, the screen: the kitchen display at /kds/ in a real headless browser, through Envoy.
+
+Debian's Chromium (/usr/bin/chromium, installed by tools/bootstrap.sh) driven by Playwright for Python
+(its own browser downloads are never used). The demo cook (devstack.demo: kitchen@demo..., password
+DEMO_KITCHEN_PASSWORD) signs in, opens the demo location's default station; a server's check sent
+through the API shows up as a ticket with its table, guests and modifiers; the cook bumps it and it
+leaves. The network drops (the browser goes offline: the OFFLINE indicator shows) while another check
+is sent; when it comes back the screen resumes the stream from its last event id and shows that ticket
+exactly once, and nothing else is missing or doubled. Expo shows the order; its bump makes the order
+ready (GET order). Screenshots go to artifacts/kds/ (gitignored).
+"""
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from devstack.demo import KITCHEN_EMAIL
+
+from tests.e2e.auth_support import client
+from tests.e2e.support import eventually
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "kds"
+ORDERS = "/api/orders/v1/orders"
+KITCHEN = "/api/orders/v1/kitchen"
+MENU = "/api/orders/v1/menu"
+
+
+def ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists() or shutil.which("chromium"), "Debian's chromium is missing: run tools/bootstrap.sh"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def menu(admin):
+    suffix = uuid.uuid4().hex[:6]
+    category = ok(admin.post(f"{MENU}/categories", json={"name": f"KDS {suffix}"}), 201)
+    size = ok(admin.post(f"{MENU}/modifier-groups", json={
+        "name": f"Size {suffix}", "min_selections": 1, "max_selections": 1,
+        "options": [{"name": "Regular", "is_default": True}, {"name": "Large", "price_delta_cents": 300}]}), 201)
+    burger = ok(admin.post(f"{MENU}/items", json={
+        "category_id": category["category_id"], "name": f"Burger {suffix}", "price_cents": 1450,
+        "tax_category": "prepared_food", "kitchen_tags": ["grill"], "prep_time_seconds": 600, "course": "main",
+        "modifier_group_ids": [size["group_id"]]}), 201)
+    fries = ok(admin.post(f"{MENU}/items", json={
+        "category_id": category["category_id"], "name": f"Fries {suffix}", "price_cents": 450,
+        "tax_category": "prepared_food", "kitchen_tags": ["fry"], "prep_time_seconds": 240}), 201)
+    return {"burger": burger, "fries": fries, "large": size["options"][1]["option_id"]}
+
+
+def send_check(waiter, location_id: str, menu: dict, table: str) -> str:
+    """A server's check at `table` (a Large Burger with a note, Fries), sent to the kitchen."""
+    check = ok(waiter.post(ORDERS, json={
+        "location_id": location_id, "order_type": "dine_in", "table": table, "guest_count": 2, "lines": [
+            {"item_id": menu["burger"]["item_id"], "modifier_ids": [menu["large"]], "notes": "no onions"},
+            {"item_id": menu["fries"]["item_id"]}]}), 201)
+    ok(waiter.patch(f"{ORDERS}/{check['order_id']}", json={"status": "sent"}))
+    return check["order_id"]
+
+
+def shown_tickets(page) -> list[str]:
+    return page.eval_on_selector_all("[data-ticket-id]", "nodes => nodes.map(n => n.dataset.ticketId)")
+
+
+def test_a_cook_works_tickets_live_through_a_dropped_connection(platform, gateway, admin, admin_token, browser, menu):
+    location = platform.demo["location_id"]
+    cook = ok(client(gateway).post("/api/auth/v1/login", json={
+        "tenant": platform.demo["tenant_slug"], "email": KITCHEN_EMAIL,
+        "password": platform.secrets["DEMO_KITCHEN_PASSWORD"]}))
+    with client(gateway, cook["access_token"]) as kitchen:
+        stations = ok(kitchen.get(f"{KITCHEN}/stations", params={"location_id": location}))["stations"]
+    station = next(s for s in stations if s["kind"] == "prep" and s["is_default"])
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    streams = []   # the stream requests the page made, with their headers
+    page.on("request", lambda r: streams.append(r) if "/kitchen/stream" in r.url else None)
+    try:
+        # Sign in and open the default station.
+        page.goto(f"{gateway}/kds/")
+        page.fill("input[name=tenant]", platform.demo["tenant_slug"])
+        page.fill("input[name=email]", KITCHEN_EMAIL)
+        page.fill("input[name=password]", platform.secrets["DEMO_KITCHEN_PASSWORD"])
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector(f"select[name=station] option[value='{station['station_id']}']", state="attached")
+        page.select_option("select[name=location]", location)
+        page.select_option("select[name=station]", station["station_id"])
+        page.click("#setup-form button[type=submit]")
+        page.wait_for_selector("#conn[data-state=online]")
+        assert "token" not in page.url and all("token" not in r.url for r in streams)
+        assert all(r.headers.get("authorization", "").startswith("Bearer ") for r in streams)
+
+        # A check sent by a server appears, with what the cook needs to read.
+        first = send_check(admin, location, menu, "7")
+        ticket = page.wait_for_selector(f"[data-order-id='{first}']", timeout=15000)
+        text = ticket.inner_text()
+        assert "Table 7" in text and "2 guests" in text and "Large" in text and "no onions" in text
+        assert ticket.get_attribute("data-ticket-id")
+        page.screenshot(path=str(ARTIFACTS / "kds-station.png"))
+
+        # Bumped (touch), it leaves.
+        page.click(f"[data-order-id='{first}'] [data-action=bump]")
+        page.wait_for_selector(f"[data-order-id='{first}']", state="detached", timeout=15000)
+
+        # The network drops: OFFLINE shows. A check is sent meanwhile and its ticket made on the server.
+        seen_requests = len(streams)
+        context.set_offline(True)
+        page.wait_for_selector("#conn[data-state=offline]", timeout=10000)
+        second = send_check(admin, location, menu, "8")
+        with client(gateway, cook["access_token"]) as kitchen:
+            eventually(lambda: any(t["order_id"] == second for t in ok(kitchen.get(
+                f"{KITCHEN}/tickets", params={"location_id": location, "station_id": station["station_id"]}))["tickets"]))
+        assert page.locator(f"[data-order-id='{second}']").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "kds-offline.png"))
+
+        # Back online: the stream resumes from the last event id; the ticket is there exactly once.
+        context.set_offline(False)
+        page.wait_for_selector("#conn[data-state=online]", timeout=20000)
+        page.wait_for_selector(f"[data-order-id='{second}']", timeout=15000)
+        resumed = [r for r in streams[seen_requests:] if r.headers.get("last-event-id")]
+        assert resumed, "the reconnect did not send Last-Event-ID"
+        assert page.locator(f"[data-order-id='{second}']").count() == 1
+        shown = shown_tickets(page)
+        assert len(shown) == len(set(shown))
+        with client(gateway, cook["access_token"]) as kitchen:
+            on_server = {t["ticket_id"] for t in ok(kitchen.get(f"{KITCHEN}/tickets", params={
+                "location_id": location, "station_id": station["station_id"]}))["tickets"]}
+        assert set(shown) == on_server
+
+        # Bump bar: the number key selects the ticket, Enter bumps it.
+        position = shown.index(page.get_attribute(f"[data-order-id='{second}']", "data-ticket-id")) + 1
+        page.keyboard.press(str(position))
+        page.wait_for_selector(f"[data-order-id='{second}'].selected")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"[data-order-id='{second}']", state="detached", timeout=15000)
+
+        # Expo sees the order; its bump completes it: the server sees the order ready.
+        page.click("#change")
+        page.select_option("select[name=station]", "expo")
+        page.click("#setup-form button[type=submit]")
+        page.wait_for_selector("#conn[data-state=online]")
+        page.wait_for_selector(f"[data-order-id='{second}']", timeout=15000)
+        page.screenshot(path=str(ARTIFACTS / "kds-expo.png"))
+        page.click(f"[data-order-id='{second}'] [data-action=bump]")
+        page.wait_for_selector(f"[data-order-id='{second}']", state="detached", timeout=15000)
+        eventually(lambda: ok(admin.get(f"{ORDERS}/{second}"))["status"] == "ready")
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "kds-failure.png"))
+        raise
+    finally:
+        context.close()
+
+
+def test_the_page_is_public_and_the_stream_is_not(gateway):
+    with client(gateway) as anonymous:
+        page = anonymous.get("/kds/")
+        assert page.status_code == 200 and "kds.js" in page.text
+        assert anonymous.get("/kds", follow_redirects=False).headers.get("location", "").endswith("/kds/")
+        assert anonymous.get("/kds/kds.js").status_code == 200
+        assert anonymous.post("/kds/").status_code == 401     # GET only without a token
+        assert anonymous.get(f"{KITCHEN}/stream?location_id={uuid.uuid4()}").status_code == 401
