@@ -1,11 +1,12 @@
 // The kitchen display (issue 10): sign in, choose a location and a station (or expo), work the tickets.
 //
-// Live state: one GET /tickets snapshot (which carries the location's event sequence), then the
-// kitchen stream from that sequence on (Last-Event-ID). Every event carries a ticket's full state, so
-// the screen keeps a Map by ticket_id (an event seen twice changes nothing, a done ticket is dropped).
-// After a dropped stream it reconnects with backoff and resumes from the last id it saw; when the
-// server no longer has that far back it answers `reset` and the snapshot again. Tokens stay in this
-// tab's sessionStorage and travel only in Authorization headers.
+// Live state comes from the kitchen stream alone: opened without Last-Event-ID it starts with `reset`
+// and a snapshot of the screen's open tickets, then sends every change (`id` = the location's change
+// sequence). Every event carries a ticket's full state, so the screen keeps a Map by ticket_id (an
+// event seen twice changes nothing, a done ticket is dropped). After a dropped stream it reconnects
+// with backoff and resumes from the last id it applied (Last-Event-ID): the server sends exactly the
+// changes after it, or `reset` and the snapshot again when it no longer has that far back. Tokens stay
+// in this tab's sessionStorage and travel only in Authorization headers, never in a URL.
 "use strict";
 
 const AUTH = "/api/auth/v1";
@@ -24,6 +25,7 @@ const state = {
   stream: null,         // AbortController of the open stream
   streamRun: 0,         // bumped on each (re)open: an old loop sees it and stops
   online: false,
+  clockOffset: -Infinity, // server clock - local clock (ms), as far as the tickets tell
 };
 
 // ---------------------------------------------------------------- tokens and API calls
@@ -184,15 +186,11 @@ async function openBoard(screen) {
   openStream();
 }
 
-async function loadSnapshot() {
-  const body = await api(`${KITCHEN}/tickets?${screenQuery(state.screen)}`);
-  state.tickets.clear();
-  body.tickets.forEach(upsert);
-  state.lastEventId = String(body.sequence);
-  render();
-}
-
 function upsert(ticket) {
+  // fired_at + elapsed_seconds is the server's clock when it wrote the ticket (no later than now): the
+  // largest such reading gives the offset the timers tick with, whatever this tablet's clock says.
+  const fired = Date.parse(ticket.fired_at || ticket.created_at);
+  if (!Number.isNaN(fired)) state.clockOffset = Math.max(state.clockOffset, fired + ticket.elapsed_seconds * 1000 - Date.now());
   const known = state.tickets.get(ticket.ticket_id);
   if (known && known.ticket.version > ticket.version) return;   // an older state than the one shown
   if (ticket.state === "done") {
@@ -227,8 +225,6 @@ async function streamLoop(run) {
       watchdog = setTimeout(() => controller.abort(), STALE_STREAM_MS);
     };
     try {
-      if (state.lastEventId === null) await loadSnapshot();
-      if (run !== state.streamRun) return;
       const headers = { Authorization: `Bearer ${session.access}`, Accept: "text/event-stream" };
       if (state.lastEventId !== null) headers["Last-Event-ID"] = state.lastEventId;
       const response = await fetch(`${KITCHEN}/stream?${screenQuery(state.screen)}`,
@@ -291,7 +287,11 @@ function scheduleRender() {
 }
 
 function elapsedOf(entry) {
-  return entry.ticket.elapsed_seconds + (Date.now() - entry.receivedAt) / 1000;
+  const fired = Date.parse(entry.ticket.fired_at || entry.ticket.created_at);
+  if (Number.isNaN(fired) || !Number.isFinite(state.clockOffset)) {
+    return entry.ticket.elapsed_seconds + (Date.now() - entry.receivedAt) / 1000;
+  }
+  return (Date.now() + state.clockOffset - fired) / 1000;
 }
 
 function ageLevel(entry) {
@@ -303,9 +303,10 @@ function ageLevel(entry) {
   return rank[local] >= rank[entry.ticket.age_level] ? local : entry.ticket.age_level;
 }
 
+// Rush first, then oldest first (the server's order too).
 function ordered() {
   return [...state.tickets.values()].sort((a, b) =>
-    (b.ticket.rush - a.ticket.rush) || a.ticket.created_at.localeCompare(b.ticket.created_at)
+    (b.ticket.rush - a.ticket.rush) || Date.parse(a.ticket.created_at) - Date.parse(b.ticket.created_at)
     || a.ticket.ticket_id.localeCompare(b.ticket.ticket_id));
 }
 
@@ -348,7 +349,7 @@ function itemNode(ticket, item) {
     item.addition ? el("span", { class: "tag tag-add" }, "ADD") : null,
     item.held ? el("span", { class: "tag tag-held" }, item.fire_at ? `FIRE ${new Date(item.fire_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "HOLD") : null,
     item.state === "voided" ? el("span", { class: "tag tag-void" }, "VOID") : null,
-    item.course ? el("span", { class: "course" }, item.course) : null,
+    item.course || item.seat ? el("span", { class: "course" }, [item.seat && `seat ${item.seat}`, item.course].filter(Boolean).join(" · ")) : null,
     (item.modifiers || []).length ? el("ul", { class: "mods" }, ...item.modifiers.map((m) => el("li", {}, m.name))) : null,
     (item.allergens || []).length ? el("div", { class: "allergens" }, "⚠ ", item.allergens.join(", ")) : null,
     item.notes ? el("div", { class: "notes" }, item.notes) : null);
@@ -366,7 +367,8 @@ function ticketNode(entry, index) {
       el("span", { class: "key" }, index < 9 ? String(index + 1) : ""),
       el("span", { class: "order-no" }, order.order_number ? `#${order.order_number}` : `#${t.order_id.slice(0, 6)}`),
       el("span", { class: "timer", dataRole: "timer" }, `${clock(elapsedOf(entry))} / ${clock(t.target_seconds)}`),
-      t.rush ? el("span", { class: "rush-flag" }, "RUSH") : null),
+      t.rush ? el("span", { class: "rush-flag" }, "RUSH") : null,
+      order.cancelled ? el("span", { class: "rush-flag" }, "CANCELLED") : null),
     el("div", { class: "order" }, orderLine(order)),
     el("div", { class: "meta" }, [order.server_name && `Server ${order.server_name}`, order.channel,
                                   expo ? stationName(t.station_id) : ""].filter(Boolean).join(" · ")),
