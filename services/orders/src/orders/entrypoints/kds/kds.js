@@ -147,8 +147,10 @@ async function openSetup() {
 
 async function loadStations(form) {
   $("#setup-error").textContent = "";
+  const location = form.location.value;
   try {
-    const { stations } = await api(`${KITCHEN}/stations?location_id=${encodeURIComponent(form.location.value)}`);
+    const { stations } = await api(`${KITCHEN}/stations?location_id=${encodeURIComponent(location)}`);
+    if (form.location.value !== location) return;   // another location was chosen meanwhile
     state.stations = stations;
     const prep = stations.filter((s) => s.kind !== "expo");
     form.station.replaceChildren(...prep.map((s) => new Option(s.name, s.station_id)), new Option("Expo (every station)", EXPO));
