@@ -212,6 +212,11 @@ PROBES = [
          {"status": "in_kitchen"}, None, "orders:create", "orders:update"),
     rest("PATCH orders/{id} status ready", "PATCH", lambda c: f"/api/orders/v1/orders/{c.sent_order()}",
          {"status": "ready"}, None, "kitchen:update", "orders:update"),
+    # The kitchen display: cooks read tickets; managers configure stations and routing.
+    rest("GET kitchen/tickets", "GET", "/api/orders/v1/kitchen/tickets", None,
+         lambda c: {"location_id": c.location_id}, "kitchen:read"),
+    rest("POST kitchen/stations", "POST", "/api/orders/v1/kitchen/stations",
+         lambda c: {"location_id": c.location_id, "name": f"Grill {uuid.uuid4().hex[:6]}"}, None, "kitchen:configure"),
     rest("DELETE orders/{id}", "DELETE", lambda c: f"/api/orders/v1/orders/{c.new_order()}", None, None,
          "orders:delete"),
     # ---- reports ----

@@ -13,12 +13,14 @@ from chassis.bootstrap import Clock, Container, IdGenerator, base_parts, sql_uni
 from chassis.uow import UnitOfWorkFactory
 
 from orders.adapters.auth_client import AuthClient
+from orders.adapters.kitchen_feed import PostgresKitchenFeed
 from orders.adapters.tax_client import TaxClient
 from orders.adapters.unit_of_work import OrdersUnitOfWork
 from orders.config import SOURCE, Settings
 from orders.service_layer.checks import CheckPeers
 from orders.service_layer.menu import MenuFromUnitOfWork
 from orders.service_layer.ports import (
+    KitchenFeed,
     LocationDirectory,
     LocationTimeZones,
     MenuLookup,
@@ -41,6 +43,8 @@ class OrdersContainer(Container):
     # The menu prices lines by item; pricing rules discount them. Both over this service's own unit of work.
     menu: MenuLookup | None = None
     pricing: Pricing | None = None
+    # The kitchen change log for the live streams (asyncio; connects on the first stream). None with a fake unit of work.
+    kitchen_feed: KitchenFeed | None = None
 
     def peers(self) -> CheckPeers:
         return CheckPeers(clock=self.clock, new_id=self.new_id, tax=self.tax, directory=self.directory,
@@ -51,7 +55,7 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
               new_id: IdGenerator | None = None, tax: SalesTaxPort | None = None,
               directory: StaffDirectory | None = None, time_zones: LocationTimeZones | None = None,
               locations: LocationDirectory | None = None, menu: MenuLookup | None = None,
-              pricing: Pricing | None = None) -> OrdersContainer:
+              pricing: Pricing | None = None, kitchen_feed: KitchenFeed | None = None) -> OrdersContainer:
     if tax is None and config.tax_grpc_addr:
         tax = TaxClient(config.tax_grpc_addr)
     auth = AuthClient(config.auth_grpc_addr) if config.auth_grpc_addr else None
@@ -67,5 +71,8 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
     menu = menu or MenuFromUnitOfWork(lookups)
     if pricing is None and time_zones is not None:
         pricing = PricingFromUnitOfWork(lookups, time_zones)
+    if kitchen_feed is None and parts["engine"] is not None:
+        dsn = parts["engine"].url.set(drivername="postgresql").render_as_string(hide_password=False)
+        kitchen_feed = PostgresKitchenFeed(dsn, config.db_schema)
     return OrdersContainer(**parts, tax=tax, directory=directory, time_zones=time_zones, locations=locations,
-                           menu=menu, pricing=pricing)
+                           menu=menu, pricing=pricing, kitchen_feed=kitchen_feed)

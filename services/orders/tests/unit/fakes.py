@@ -16,6 +16,8 @@ from orders.domain.order import CANCELLED, VOIDED, IdempotencyKeyTaken, Order, S
 from orders.domain.pricing import PricingRule
 from orders.domain.reports import LocationSales
 
+from services.orders.tests.unit.kitchen_fakes import FakeKitchenRepository
+
 NOW = datetime(2026, 3, 14, 12, 30, tzinfo=UTC)
 TENANT = uuid.UUID("00000000-0000-4000-8000-00000000aaaa")
 LOCATION = uuid.UUID("00000000-0000-4000-8000-00000000b001")
@@ -344,6 +346,7 @@ class FakeOrdersUnitOfWork(FakeUnitOfWork):
         self.pricing_rules = FakePricingRuleRepository()
         self.menu = FakeMenuRepository()
         self.idempotency = FakeIdempotencyRepository()
+        self.kitchen = FakeKitchenRepository()
 
     def _begin(self) -> None:
         super()._begin()
@@ -351,12 +354,14 @@ class FakeOrdersUnitOfWork(FakeUnitOfWork):
         self.pricing_rules.begin()
         self.menu.begin()
         self.idempotency.begin()
+        self.kitchen.begin()
 
     def _commit(self) -> None:
         self.orders.commit()
         self.pricing_rules.commit()
         self.menu.commit()
         self.idempotency.commit()
+        self.kitchen.commit()
         super()._commit()
 
 

@@ -1,9 +1,10 @@
-"""The orders unit of work: one transaction, the orders, menu and pricing-rule repositories, the outbox."""
+"""The orders unit of work: one transaction, the orders, menu, pricing-rule and kitchen repositories, the outbox."""
 from __future__ import annotations
 
 from chassis.uow import SqlUnitOfWork
 from sqlalchemy.orm import Session
 
+from orders.adapters.kitchen_repository import KitchenRepository
 from orders.adapters.menu_repository import MenuRepository
 from orders.adapters.pricing_repository import PricingRuleRepository
 from orders.adapters.repositories import IdempotencyRepository, OrderRepository, translating_integrity_errors
@@ -14,12 +15,14 @@ class OrdersUnitOfWork(SqlUnitOfWork):
     idempotency: IdempotencyRepository
     pricing_rules: PricingRuleRepository
     menu: MenuRepository
+    kitchen: KitchenRepository
 
     def _open(self, session: Session) -> None:
         self.orders = OrderRepository(session)
         self.idempotency = IdempotencyRepository(session)
         self.pricing_rules = PricingRuleRepository(session)
         self.menu = MenuRepository(session)
+        self.kitchen = KitchenRepository(session)
 
     def flush(self) -> None:
         self.orders.write_changes()

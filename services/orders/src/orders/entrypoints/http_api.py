@@ -1,4 +1,5 @@
-"""orders REST API under /api/orders/v1: checks (routes_checks) and the sales report."""
+"""orders REST API under /api/orders/v1: checks (routes_checks), menu, pricing rules, the kitchen
+display (routes_kitchen, with its live stream) and the sales report."""
 from __future__ import annotations
 
 from chassis import readiness
@@ -11,6 +12,7 @@ from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
 from orders.entrypoints.kds_static import mount_kds
 from orders.entrypoints.routes_checks import checks_router
+from orders.entrypoints.routes_kitchen import kitchen_router
 from orders.entrypoints.routes_menu import menu_router
 from orders.entrypoints.routes_pricing import pricing_router
 from orders.service_layer import reports
@@ -31,6 +33,7 @@ def build_app(container: OrdersContainer):
     app.include_router(checks_router(container))
     app.include_router(menu_router(container))
     app.include_router(pricing_router(container))
+    app.include_router(kitchen_router(container))
 
     @app.get("/api/orders/v1/reports/sales", tags=["reports"])
     def sales_report(from_: str = Query(..., alias="from", max_length=10, description="first day, YYYY-MM-DD (UTC)"),

@@ -313,6 +313,23 @@ def cancel_order(uow: UnitOfWorkFactory, identity: Identity, order_id: str, reas
                          expected_version=expected_version)
 
 
+def ready_from_kitchen(u: UnitOfWork, identity: Identity, order_id: uuid.UUID, *, peers: CheckPeers) -> Order | None:
+    """Expo bumped the order out of the kitchen: sent -> ready inside the caller's (the kitchen's)
+    unit of work, with its status-history row and event. An order still open (a POS or online order
+    the kitchen took at once, without a send) is sent first; an order already ready or beyond,
+    cancelled or voided stays as it is. None when the order is not the caller's."""
+    _require_any(identity, *MOVE_PERMISSIONS[model.READY])
+    order = u.orders.get(identity.tenant_uuid, order_id, for_update=True)
+    if order is None or not identity.may_access_location(str(order.location_id)):
+        return None
+    now = peers.clock()
+    moves = {model.OPEN: (model.SENT, model.READY), model.SENT: (model.READY,)}.get(order.status, ())
+    for wanted in moves:
+        change = order.move_to(wanted, actor_id=identity.subject, at=now, new_id=peers.new_id, reason="expo bump")
+        _stage(u, order, _status_event(order, change, identity, now))
+    return order
+
+
 # ---------------------------------------------------------------- reading
 def get_order(uow: UnitOfWorkFactory, identity: Identity, order_id: str) -> Order:
     _require_any(identity, "orders:read", "kitchen:read")

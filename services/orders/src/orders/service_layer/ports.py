@@ -78,3 +78,30 @@ class LocationDirectory(Protocol):
         """Nothing when `location_id` is a location of the caller's tenant; NotFound naming `field`
         otherwise, DependencyUnavailable when auth cannot say."""
         ...
+
+
+# ---- the kitchen's live stream (orders.adapters.kitchen_feed.PostgresKitchenFeed) ----
+class KitchenChange(Protocol):
+    sequence: int
+    tenant_id: uuid.UUID
+    ticket_id: uuid.UUID
+    station_id: uuid.UUID
+    payload: dict  # the ticket as the screens see it (service_layer.kitchen_views.ticket_to_json)
+
+
+class KitchenFeed(Protocol):
+    """A location's kitchen change log, for async streams: reads are short, waiting holds no
+    thread and no database connection of its own (one listener per process wakes every waiter)."""
+
+    async def changes(self, location_id: uuid.UUID, after: int) -> Sequence[KitchenChange]:
+        """The location's changes with a sequence above `after`, in order (at most a few hundred:
+        ask again from the last one)."""
+        ...
+
+    async def wait(self, location_id: uuid.UUID, after: int, timeout: float) -> bool:
+        """Returns True as soon as the location may have a change above `after`, False after `timeout`."""
+        ...
+
+    async def oldest(self, location_id: uuid.UUID) -> int | None:
+        """The lowest sequence the log still holds for the location (None: nothing logged)."""
+        ...
