@@ -13,6 +13,7 @@ ready (GET order). Screenshots go to artifacts/kds/ (gitignored).
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -189,3 +190,88 @@ def test_the_page_is_public_and_the_stream_is_not(gateway):
         assert anonymous.get("/kds/kds.js").status_code == 200
         assert anonymous.post("/kds/").status_code == 401     # GET only without a token
         assert anonymous.get(f"{KITCHEN}/stream?location_id={uuid.uuid4()}").status_code == 401
+
+
+def sign_in_and_open(page, gateway: str, platform, location: str, station_id: str) -> None:
+    page.goto(f"{gateway}/kds/")
+    page.fill("input[name=email]", KITCHEN_EMAIL)
+    page.fill("input[name=password]", platform.secrets["DEMO_KITCHEN_PASSWORD"])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector(f"select[name=location] option[value='{location}']", state="attached")
+    page.select_option("select[name=location]", location)
+    page.wait_for_selector(f"select[name=station] option[value='{station_id}']", state="attached")
+    page.select_option("select[name=station]", station_id)
+    page.click("#setup-form button[type=submit]")
+    page.wait_for_selector("#conn[data-state=online]")
+
+
+def test_a_busy_board_shows_age_rush_voids_additions_and_allergens(platform, gateway, admin, browser, location):
+    """Three checks a few seconds apart on a station with short thresholds (so they are late, warn and
+    ok), one rushed with a voided line and a line added after sending; the screenshot is the README's."""
+    suffix = uuid.uuid4().hex[:4]
+    stations = ok(admin.get(f"{KITCHEN}/stations", params={"location_id": location}))["stations"]
+    station = next(s for s in stations if s["kind"] == "prep" and s["is_default"])
+    ok(admin.patch(f"{KITCHEN}/stations/{station['station_id']}", json={"warn_after_seconds": 5,
+                                                                       "late_after_seconds": 10}))
+    category = ok(admin.post(f"{MENU}/categories", json={"name": f"Board {suffix}"}), 201)["category_id"]
+    doneness = ok(admin.post(f"{MENU}/modifier-groups", json={
+        "name": f"Doneness {suffix}", "min_selections": 0, "max_selections": 1,
+        "options": [{"name": "Medium rare"}, {"name": "Well done"}]}), 201)
+
+    def item(name: str, prep: int, **extra) -> str:
+        return ok(admin.post(f"{MENU}/items", json={
+            "category_id": category, "name": name, "price_cents": 900, "tax_category": "prepared_food",
+            "prep_time_seconds": prep, "course": "main", **extra}), 201)["item_id"]
+
+    burger = item("Smash burger", 480, allergens=["gluten", "sesame"], modifier_group_ids=[doneness["group_id"]])
+    fries = item("Fries", 240)
+    salad = item("Caesar salad", 300, allergens=["egg", "fish"])
+    wings = item("Wings", 600, allergens=["celery"])
+    medium_rare, well_done = (o["option_id"] for o in doneness["options"])
+
+    def sent(table: str, guests: int, lines: list[dict]) -> dict:
+        check = ok(admin.post(ORDERS, json={"location_id": location, "order_type": "dine_in", "table": table,
+                                            "guest_count": guests, "lines": lines}), 201)
+        ok(admin.patch(f"{ORDERS}/{check['order_id']}", json={"status": "sent"}))
+        return check
+
+    late = sent("4", 2, [{"item_id": burger, "modifier_ids": [medium_rare], "notes": "no onions"},
+                         {"item_id": fries, "quantity": 2}])
+    time.sleep(5)
+    rushed = sent("12", 3, [{"item_id": wings}, {"item_id": salad}, {"item_id": burger, "modifier_ids": [well_done]}])
+    ok(admin.post(f"{ORDERS}/{rushed['order_id']}/lines/{rushed['lines'][1]['line_id']}/void",
+                  json={"reason": "guest changed mind"}))
+    ok(admin.post(f"{ORDERS}/{rushed['order_id']}/lines", json={"lines": [{"item_id": fries}]}), 201)
+    time.sleep(5)
+    fresh = ok(admin.post(ORDERS, json={"location_id": location, "order_type": "takeout", "channel": "online",
+                                        "lines": [{"item_id": burger, "quantity": 2}, {"item_id": fries}]}), 201)
+    def board() -> dict | None:
+        found = ok(admin.get(f"{KITCHEN}/tickets", params={"location_id": location,
+                                                           "station_id": station["station_id"]}))["tickets"]
+        return {t["order_id"]: t for t in found} if len(found) == 3 else None
+
+    tickets = eventually(board)
+    ok(admin.post(f"{KITCHEN}/tickets/{tickets[rushed['order_id']]['ticket_id']}:rush", json={"rush": True}))
+
+    context = browser.new_context(viewport={"width": 1280, "height": 760})
+    page = context.new_page()
+    try:
+        sign_in_and_open(page, gateway, platform, location, station["station_id"])
+        for check in (late, rushed, fresh):
+            page.wait_for_selector(f"[data-order-id='{check['order_id']}']", timeout=15000)
+        rush = page.locator(f"[data-order-id='{rushed['order_id']}']")
+        assert "rush" in rush.get_attribute("class") and "RUSH" in rush.inner_text()
+        assert rush.locator(".item-voided").count() == 1 and "VOID" in rush.locator(".item-voided").inner_text()
+        assert rush.locator(".item.addition").count() == 1 and "ADD" in rush.locator(".item.addition").inner_text()
+        assert "EGG, FISH" in rush.inner_text().upper() and "Well done" in rush.inner_text()
+        # Rush first, then oldest: the number keys follow what the cook sees.
+        assert [page.get_attribute(f"[data-ticket-id='{t}']", "data-order-id") for t in shown_tickets(page)] == [
+            rushed["order_id"], late["order_id"], fresh["order_id"]]
+        page.wait_for_selector(f"[data-order-id='{late['order_id']}'][data-age=late]", timeout=15000)
+        assert page.get_attribute(f"[data-order-id='{fresh['order_id']}']", "data-age") in ("ok", "warn")
+        allday = page.inner_text("#allday")
+        assert "Fries" in allday and "Smash burger" in allday
+        page.keyboard.press("2")   # the late ticket selected, as on a bump bar
+        page.screenshot(path=str(ARTIFACTS / "kds-board.png"))
+    finally:
+        context.close()
