@@ -232,6 +232,16 @@ async function streamLoop(run) {
       const response = await fetch(`${KITCHEN}/stream?${screenQuery(state.screen)}`,
                                    { headers, cache: "no-store", signal: controller.signal });
       if (response.status === 401) { await refreshTokens(); throw new Error("token refreshed"); }
+      if ([403, 404, 422].includes(response.status)) {
+        // Not a network problem: this screen cannot be shown (no permission, no such station).
+        let message = `${response.status}`;
+        try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
+        closeStream();
+        setConn("idle");
+        await openSetup();
+        $("#setup-error").textContent = `This screen cannot be opened: ${message}`;
+        return;
+      }
       if (!response.ok) throw new Error(`stream answered ${response.status}`);
       setConn("online");
       failures = 0;
