@@ -83,6 +83,23 @@ def test_an_open_check_is_not_for_the_kitchen_until_sent(uow, peers):
     assert uow.kitchen.tickets == {} and uow.kitchen.changes == []
 
 
+def test_an_event_from_hours_ago_starts_no_ticket_but_still_changes_existing_ones(uow, peers):
+    sent_order(uow, peers)
+    [placed, sent] = [e.message for e in uow.events if e.topic == checks.TOPIC]
+    with uow as u:
+        assert kitchen.apply_order_event(u, sent.order, peers=peers, occurred_at=peers.clock() - timedelta(hours=7)) == []
+        u.commit()
+    with uow as u:
+        assert len(kitchen.apply_order_event(u, sent.order, peers=peers, occurred_at=peers.clock())) == 2
+        u.commit()
+    cancelled = events_pb2.OrderCancelled(order=sent.order)
+    cancelled.order.status = 5  # ORDER_STATUS_CANCELLED
+    with uow as u:
+        assert len(kitchen.apply_order_event(u, cancelled.order, peers=peers,
+                                             occurred_at=peers.clock() - timedelta(hours=7))) == 2
+        u.commit()
+
+
 def test_a_pos_order_goes_to_the_kitchen_when_placed(uow, peers):
     from orders.domain.order import CheckDetails
 
@@ -241,3 +258,33 @@ def run_since(uow, peers, message) -> None:
 
 def _default(uow):
     return next(s.station_id for s in uow.kitchen.stations_.values() if s.is_default)
+
+
+def test_a_first_station_comes_with_the_defaults_and_an_expo_only_kitchen_still_gets_a_prep_station(uow, peers):
+    boss = identity(permissions=MANAGER)
+    kitchen.create_station(lambda: uow, boss, str(LOCATION), StationChange(name="Grill"), peers=peers)
+    names = [s.name for s in kitchen.list_stations(lambda: uow, boss, str(LOCATION), peers=peers)]
+    assert names == ["Kitchen", "Expo", "Grill"]
+    other = uuid.UUID(int=0xE0)
+    kitchen.create_station(lambda: uow, identity(permissions=MANAGER), str(other), StationChange(name="Pass", kind="expo"),
+                           peers=peers)
+    for station in [s for s in uow.kitchen.stations_.values() if s.location_id == other and s.kind == "prep"]:
+        del uow.kitchen.stations_[station.station_id]  # as if a manager had left only the expo station
+    order = sent_order(uow, peers)
+    event = [e.message for e in uow.events if e.topic == checks.TOPIC][-1]
+    event.order.location_id = str(other)
+    with uow as u:
+        changed = kitchen.apply_order_event(u, event.order, peers=peers)
+        u.commit()
+    assert {t.station_id for t in changed} <= {s.station_id for s in uow.kitchen.stations_.values()}
+    assert any(s.kind == "prep" and s.location_id == other for s in uow.kitchen.stations_.values())
+    assert order is not None
+
+
+def test_an_event_whose_order_has_no_valid_ids_is_refused_for_good(uow, peers):
+    from auraconnect.orders.v1 import orders_pb2
+    from chassis.errors import InvalidInput
+
+    with uow as u, pytest.raises(InvalidInput) as error:
+        kitchen.apply_order_event(u, orders_pb2.Order(order_id="x", status=orders_pb2.ORDER_STATUS_SENT), peers=peers)
+    assert error.value.field == "order"

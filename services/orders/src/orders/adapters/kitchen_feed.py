@@ -1,8 +1,8 @@
 """The kitchen change log for the live streams: asyncio, psycopg's async driver, LISTEN/NOTIFY.
 
 One process (an HTTP worker) holds at most two PostgreSQL connections for all its streams, however
-many screens are connected: a LISTEN connection whose notifications ("<location>:<sequence>", sent
-by KitchenRepository.record_changes on commit) wake the waiting streams, and a reading connection.
+many screens are connected: a LISTEN connection whose notifications ("<location>:<sequence>", on
+channel "<schema>_kitchen", sent by KitchenRepository.record_changes on commit) wake the waiting streams, and a reading connection.
 Changes read are kept per location for a while, so four screens of one location cost one query per
 change, not four. If the listener loses its connection it reconnects and wakes everyone (each
 stream then reads what it missed: a notification lost in between costs latency, never a change),
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from orders.adapters.kitchen_repository import NOTIFY_CHANNEL
+from orders.adapters.kitchen_repository import NOTIFY_SUFFIX
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ class PostgresKitchenFeed:
             try:
                 connection = await self._connect("kitchen-feed listener")
                 async with connection:
-                    await connection.execute(f'LISTEN "{NOTIFY_CHANNEL}"')
+                    await connection.execute(f'LISTEN "{self.schema}{NOTIFY_SUFFIX}"')
                     self._listening.set()
                     self._wake_all()  # whatever happened while we were away: everyone reads again
                     delay = 0.2

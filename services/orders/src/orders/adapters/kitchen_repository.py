@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,8 @@ from orders.adapters.orm_kitchen import (
 from orders.adapters.orm_menu import MenuItemRow
 from orders.domain.kitchen import OPEN_STATES, OrderHeader, RoutingRule, Station, Ticket, TicketItem
 
-NOTIFY_CHANNEL = "kitchen_changes"  # payload "<location_id>:<last sequence>"
+# NOTIFY channel "<schema>_kitchen" (the schema's own, like the outbox's), payload "<location_id>:<last sequence>".
+NOTIFY_SUFFIX = "_kitchen"
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,8 @@ class KitchenRepository:
         self.session.execute(insert(KitchenChangeRow), rows)
         self.session.execute(update(KitchenLocationRow).where(KitchenLocationRow.location_id == location_id)
                              .values(last_sequence=last))
-        self.session.execute(text("SELECT pg_notify(:channel, :payload)"),
-                             {"channel": NOTIFY_CHANNEL, "payload": f"{location_id}:{last}"})
+        self.session.execute(text("SELECT pg_notify(current_schema() || :suffix, :payload)"),
+                             {"suffix": NOTIFY_SUFFIX, "payload": f"{location_id}:{last}"})
         return last
 
     def set_published_load(self, location_id: uuid.UUID, busy_level: str, quote_step: int) -> None:
@@ -152,7 +153,8 @@ class KitchenRepository:
     def tickets_at(self, tenant_id: uuid.UUID, location_id: uuid.UUID, *, station_id: uuid.UUID | None = None,
                    bumped_since: datetime | None = None) -> list[Ticket]:
         """Open tickets (and those bumped since `bumped_since`), oldest first."""
-        wanted = KitchenTicketRow.state.in_(OPEN_STATES)
+        # Spelled as the partial index ix_kitchen_tickets_open is (state <> 'done', a literal) so the planner uses it.
+        wanted = KitchenTicketRow.state.op("<>")(literal_column("'done'"))
         if bumped_since is not None:
             wanted = wanted | (KitchenTicketRow.bumped_at >= bumped_since)
         query = select(KitchenTicketRow).where(KitchenTicketRow.tenant_id == tenant_id,

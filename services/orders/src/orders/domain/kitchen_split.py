@@ -78,7 +78,7 @@ def apply_order(order: OrderSnapshot, tickets: list[Ticket], stations: Sequence[
     new_lines = [line for line in order.lines if line.line_id not in known and line.active]
     fired_now = [line for line in order.lines
                  if line.line_id in known and line.active and not line.held and known[line.line_id].held]
-    fire_at = {**fire_times(new_lines, at), **fire_times(fired_now, at)}
+    fire_at = fire_times([*new_lines, *fired_now], at)  # fired at the same moment: ready together
 
     def ticket_for(station: Station) -> Ticket:
         for ticket in tickets:

@@ -19,7 +19,7 @@ def subscriptions(container: OrdersContainer) -> dict:
     peers = container.peers()
 
     def to_the_kitchen(uow, message, envelope) -> None:
-        kitchen.apply_order_event(uow, message.order, peers=peers)
+        kitchen.apply_order_event(uow, message.order, peers=peers, occurred_at=envelope.time)
 
     return {event.DESCRIPTOR.full_name: Subscription(event, to_the_kitchen) for event in ORDER_EVENTS}
 

@@ -28,6 +28,7 @@ from chassis.validation import parse_uuid
 from orders.domain.kitchen import (
     EXPO,
     OPEN_STATES,
+    PREP,
     LineFacts,
     OrderHeader,
     RoutingRule,
@@ -47,6 +48,9 @@ from orders.service_layer.ports import LocationDirectory
 TOPIC = "orders.kitchen.v1"
 RECENTLY_BUMPED = timedelta(minutes=15)  # include_done shows tickets bumped this recently
 KEEP_CHANGES = timedelta(hours=24)  # a screen offline longer than this resyncs from a snapshot
+# An event older than this does not start tickets: a consumer replaying the topic from its start (a
+# new consumer group, a reset offset) must not fill the screens with yesterday's orders.
+STALE_EVENT = timedelta(hours=6)
 PRUNE_EVERY = 500  # sequences between prunes of a location's change log
 STATUS_NAMES = {orders_pb2.ORDER_STATUS_OPEN: "open", orders_pb2.ORDER_STATUS_PLACED: "open",
                 orders_pb2.ORDER_STATUS_SENT: "sent", orders_pb2.ORDER_STATUS_IN_KITCHEN: "sent",
@@ -56,19 +60,21 @@ STATUS_NAMES = {orders_pb2.ORDER_STATUS_OPEN: "open", orders_pb2.ORDER_STATUS_PL
 
 
 # ---------------------------------------------------------------- tickets from order events
-def apply_order_event(u: UnitOfWork, order: orders_pb2.Order, *, peers: CheckPeers) -> list[Ticket]:
+def apply_order_event(u: UnitOfWork, order: orders_pb2.Order, *, peers: CheckPeers,
+                      occurred_at: datetime | None = None) -> list[Ticket]:
     """Runs inside the consumer's unit of work for every orders.order.v1 event (each carries the
-    order as it is now). Returns the tickets it changed."""
+    order as it is now; `occurred_at` is the event's time). Returns the tickets it changed."""
     snapshot = _snapshot(order)
     if not snapshot.for_the_kitchen and snapshot.status not in DROPPED:
         return []  # an open check nobody sent yet: nothing for the kitchen
+    now = peers.clock()
     tenant, location = snapshot.tenant_id, snapshot.location_id
     state = u.kitchen.lock_location(tenant, location)
     tickets = u.kitchen.tickets_of_order(tenant, snapshot.order_id)
-    if not tickets and snapshot.status in DROPPED:
+    stale = occurred_at is not None and now - occurred_at > STALE_EVENT
+    if not tickets and (snapshot.status in DROPPED or stale):
         return []
     snapshot = _with_menu_facts(u, snapshot)
-    now = peers.clock()
     stations = _stations(u, tenant, location, peers)
     changed = apply_order(snapshot, tickets, stations, u.kitchen.routes(tenant, location), now, peers.new_id)
     _record(u, state, tenant, location, changed, stations, now)
@@ -82,8 +88,11 @@ def _snapshot(order: orders_pb2.Order) -> OrderSnapshot:
     lines = [LineFacts(line.line_id, line.name, line.quantity, line.item_id, "", tuple(line.kitchen_tags),
                        line.prep_time_seconds, tuple(m.name for m in line.modifiers), (), line.notes, line.course,
                        line.seat, line.line_status != "voided", line.held, line.addition) for line in order.lines]
-    return OrderSnapshot(uuid.UUID(order.order_id), uuid.UUID(order.tenant_id), uuid.UUID(order.location_id),
-                         STATUS_NAMES.get(order.status, "open"), header, lines)
+    try:
+        ids = uuid.UUID(order.order_id), uuid.UUID(order.tenant_id), uuid.UUID(order.location_id)
+    except ValueError:  # a DomainError, so the consumer parks the event instead of retrying it forever
+        raise InvalidInput("the event's order lacks a valid order, tenant or location id", field="order") from None
+    return OrderSnapshot(*ids, STATUS_NAMES.get(order.status, "open"), header, lines)
 
 
 def _with_menu_facts(u: UnitOfWork, snapshot: OrderSnapshot) -> OrderSnapshot:
@@ -102,14 +111,18 @@ def _with_menu_facts(u: UnitOfWork, snapshot: OrderSnapshot) -> OrderSnapshot:
 
 
 def _stations(u: UnitOfWork, tenant: uuid.UUID, location: uuid.UUID, peers: CheckPeers) -> list[Station]:
-    """The location's stations; the first time, the defaults (call with the location locked)."""
+    """The location's stations; the first time, the defaults (call with the location locked). A
+    location whose manager set up only an expo station gets the default prep station too: every
+    line needs a station to go to."""
     stations = u.kitchen.stations(tenant, location)
-    if not stations:
-        stations = default_stations(tenant, location, peers.new_id)
-        for station in stations:
-            u.kitchen.add_station(station)
+    added = default_stations(tenant, location, peers.new_id) if not stations else []
+    if stations and not any(s.kind == PREP for s in stations):
+        added = [s for s in default_stations(tenant, location, peers.new_id) if s.kind == PREP]
+    for station in added:
+        u.kitchen.add_station(station)
+    if added:
         u.flush()
-    return stations
+    return sorted([*stations, *added], key=lambda s: (s.position, s.name, str(s.station_id)))
 
 
 def _record(u: UnitOfWork, state, tenant: uuid.UUID, location: uuid.UUID, changed: Sequence[Ticket],
@@ -353,11 +366,10 @@ def create_station(uow: UnitOfWorkFactory, identity: Identity, location_id: str,
         locations.check_location(identity, location)
     with uow() as u:
         u.kitchen.lock_location(identity.tenant_uuid, location)
-        existing = u.kitchen.stations(identity.tenant_uuid, location)
+        existing = _stations(u, identity.tenant_uuid, location, peers)  # the defaults first, if none yet
         station = Station.create(station_id=peers.new_id(), tenant_id=identity.tenant_uuid, location_id=location,
                                  name=change.name, kind=change.kind or "prep",
-                                 is_default=bool(change.is_default) or not any(s.kind == "prep" for s in existing)
-                                 and (change.kind or "prep") == "prep",
+                                 is_default=bool(change.is_default),
                                  warn_after_seconds=change.warn_after_seconds or 300,
                                  late_after_seconds=change.late_after_seconds or 600,
                                  position=change.position if change.position is not None else len(existing))
@@ -375,6 +387,9 @@ def change_station(uow: UnitOfWorkFactory, identity: Identity, station_id: str, 
         was_default = station.is_default
         if was_default and change.is_default is False:
             raise Conflict("a location keeps one default station: make another one the default", field="is_default")
+        if change.kind == "expo" and station.kind != "expo" and any(
+                r.station_id == station.station_id for r in u.kitchen.routes(station.tenant_id, station.location_id)):
+            raise Conflict("routing rules lead to this station: delete them before making it expo", field="kind")
         station.change(**change.__dict__)
         if station.is_default and not was_default:
             _one_default(u, u.kitchen.stations(station.tenant_id, station.location_id), station)
