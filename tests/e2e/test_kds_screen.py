@@ -93,6 +93,21 @@ def shown_tickets(page) -> list[str]:
     return page.eval_on_selector_all("[data-ticket-id]", "nodes => nodes.map(n => n.dataset.ticketId)")
 
 
+def sign_in_and_open(page, gateway: str, platform, location: str, station_id: str) -> None:
+    page.goto(f"{gateway}/kds/")
+    page.fill("input[name=tenant]", platform.demo["tenant_slug"])
+    page.fill("input[name=email]", KITCHEN_EMAIL)
+    page.fill("input[name=password]", platform.secrets["DEMO_KITCHEN_PASSWORD"])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#setup-form[data-ready=true]")
+    page.wait_for_selector(f"select[name=location] option[value='{location}']", state="attached")
+    page.select_option("select[name=location]", location)
+    page.wait_for_selector(f"select[name=station] option[value='{station_id}']", state="attached")
+    page.select_option("select[name=station]", station_id)
+    page.click("#setup-form button[type=submit]")
+    page.wait_for_selector("#conn[data-state=online]")
+
+
 def test_a_cook_works_tickets_live_through_a_dropped_connection(platform, gateway, admin, browser, menu, location):
     cook = ok(client(gateway).post("/api/auth/v1/login", json={
         "tenant": platform.demo["tenant_slug"], "email": KITCHEN_EMAIL,
@@ -106,18 +121,7 @@ def test_a_cook_works_tickets_live_through_a_dropped_connection(platform, gatewa
     streams = []   # the stream requests the page made, with their headers
     page.on("request", lambda r: streams.append(r) if "/kitchen/stream" in r.url else None)
     try:
-        # Sign in and open the default station.
-        page.goto(f"{gateway}/kds/")
-        page.fill("input[name=tenant]", platform.demo["tenant_slug"])
-        page.fill("input[name=email]", KITCHEN_EMAIL)
-        page.fill("input[name=password]", platform.secrets["DEMO_KITCHEN_PASSWORD"])
-        page.click("#login-form button[type=submit]")
-        page.wait_for_selector(f"select[name=location] option[value='{location}']", state="attached")
-        page.select_option("select[name=location]", location)
-        page.wait_for_selector(f"select[name=station] option[value='{station['station_id']}']", state="attached")
-        page.select_option("select[name=station]", station["station_id"])
-        page.click("#setup-form button[type=submit]")
-        page.wait_for_selector("#conn[data-state=online]")
+        sign_in_and_open(page, gateway, platform, location, station["station_id"])
         assert "token" not in page.url and all("token" not in r.url for r in streams)
         assert all(r.headers.get("authorization", "").startswith("Bearer ") for r in streams)
 
@@ -167,6 +171,8 @@ def test_a_cook_works_tickets_live_through_a_dropped_connection(platform, gatewa
 
         # Expo sees the order; its bump completes it: the server sees the order ready.
         page.click("#change")
+        page.wait_for_selector("#setup-form[data-ready=true]")
+        assert page.input_value("select[name=location]") == location   # the screen's location is kept
         page.select_option("select[name=station]", "expo")
         page.click("#setup-form button[type=submit]")
         page.wait_for_selector("#conn[data-state=online]")
@@ -190,19 +196,6 @@ def test_the_page_is_public_and_the_stream_is_not(gateway):
         assert anonymous.get("/kds/kds.js").status_code == 200
         assert anonymous.post("/kds/").status_code == 401     # GET only without a token
         assert anonymous.get(f"{KITCHEN}/stream?location_id={uuid.uuid4()}").status_code == 401
-
-
-def sign_in_and_open(page, gateway: str, platform, location: str, station_id: str) -> None:
-    page.goto(f"{gateway}/kds/")
-    page.fill("input[name=email]", KITCHEN_EMAIL)
-    page.fill("input[name=password]", platform.secrets["DEMO_KITCHEN_PASSWORD"])
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector(f"select[name=location] option[value='{location}']", state="attached")
-    page.select_option("select[name=location]", location)
-    page.wait_for_selector(f"select[name=station] option[value='{station_id}']", state="attached")
-    page.select_option("select[name=station]", station_id)
-    page.click("#setup-form button[type=submit]")
-    page.wait_for_selector("#conn[data-state=online]")
 
 
 def test_a_busy_board_shows_age_rush_voids_additions_and_allergens(platform, gateway, admin, browser, location):

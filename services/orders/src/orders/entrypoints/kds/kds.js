@@ -140,9 +140,15 @@ $("#change").addEventListener("click", () => { closeStream(); sessionStorage.rem
 async function openSetup() {
   show("setup");
   const form = $("#setup-form");
+  form.dataset.ready = "false";   // true once the lists are this session's (tests and automation wait on it)
   const { locations } = await api(`${AUTH}/locations`);
   form.location.replaceChildren(...locations.map((l) => new Option(l.name, l.location_id)));
+  // Changing screens keeps the location (and offers the station) this tablet was showing.
+  const current = state.screen;
+  if (current && locations.some((l) => l.location_id === current.location)) form.location.value = current.location;
   await loadStations(form);
+  if (current && [...form.station.options].some((o) => o.value === current.station)) form.station.value = current.station;
+  form.dataset.ready = "true";
 }
 
 async function loadStations(form) {
