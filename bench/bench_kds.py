@@ -19,11 +19,11 @@ created_at (the consumer's clock, same machine), p50 of POST -> ticket made (ord
 consumer) and ticket made -> screen (change feed, stream, Envoy). Takes about two minutes with the
 stack start.
 
-Findings (issue 10, 2-core machine shared with other helpers' stacks, load average 18-34; four runs):
+Findings (issue 10, 2-core machine shared with other helpers' stacks, load average 18-34; five runs, one with 1 screen):
   the target is NOT met here. The gateway could not even take 20 orders/s (achieved 6.9-12.9/s, POST
-  p50 220-600 ms); POST -> first ticket event p50 1.2-11 s, p99 4.8-25 s, and 0-37 of 400 orders had
+  p50 220-600 ms); POST -> first ticket event p50 1.2-12.4 s, p99 4.8-26.6 s, and 0-108 of 400 orders had
   not reached the screens 15 s after the last POST. Almost all of it is before the ticket exists
-  (POST -> ticket made p50 3.8-8.3 s: relay, Kafka, the orders consumer falling behind); ticket made ->
+  (POST -> ticket made p50 3.8-12.2 s: relay, Kafka, the orders consumer falling behind); ticket made ->
   on every screen is p50 170-210 ms (change feed NOTIFY, SSE, Envoy), the same on all four screens.
   CPU per order, 4 screens: orders-http 33 ms (21.7 with 1 screen: ~4 ms per connected screen per
   order), postgres 20, consumer 11-19, relay 8-12, kafka 6-9, tax-grpc 4-5, Envoy 1-2; ~100 ms in all,
