@@ -3,14 +3,17 @@
 // lines end with CRLF, LF or CR; "field: value"; a blank line dispatches; ":" starts a comment.
 "use strict";
 
-// Reads `body` (a ReadableStream of bytes) until it ends or `signal` aborts; calls onEvent({type, data,
-// id}) for each event and onBytes() for anything received (heartbeat comments included).
+// Reads `body` (a ReadableStream of bytes) until it ends (or its fetch is aborted); calls
+// onEvent({type, data, id}) for each event and onBytes() for anything received (heartbeats included).
+// A block with an id but no data moves the position all the same (as EventSource's lastEventId does):
+// it comes out as {type: "id", data: "", id}.
 async function readEventStream(body, onEvent, onBytes) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   let type = "", data = [], id = null;
   const dispatch = () => {
     if (data.length) onEvent({ type: type || "message", data: data.join("\n"), id });
+    else if (id !== null) onEvent({ type: "id", data: "", id });
     type = ""; data = []; id = null;
   };
   const line = (text) => {
