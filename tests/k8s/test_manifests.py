@@ -775,11 +775,19 @@ def test_envoy_routes_clusters_and_jwt():
               if "requires" not in r and "path" in r["match"]}
     get_only = [{"name": ":method", "string_match": {"exact": "GET"}}]
     # ... and POS webhooks (POST only, one regex; pos-bridge verifies each signature).
-    (webhooks,) = [r["match"] for r in jwt["rules"] if "requires" not in r and "path" not in r["match"]]
+    (webhooks,) = [r["match"] for r in jwt["rules"] if "requires" not in r and "safe_regex" in r["match"]]
     assert webhooks == {"safe_regex": {"regex": "/api/pos-bridge/v1/webhooks/(square|clover|toast)/[0-9a-f-]+"},
                         "headers": [{"name": ":method", "string_match": {"exact": "POST"}}]}
+    # ... and the kitchen display's static files (GET only), the one public prefix.
+    (kds,) = [r["match"] for r in jwt["rules"] if "requires" not in r and "prefix" in r["match"]]
+    assert kds == {"prefix": "/kds/", "headers": get_only}
     assert set(public) == {"/healthz", "/.well-known/jwks.json", "/api/auth/v1/login", "/api/auth/v1/refresh",
-                           *(f"/api/{svc}/v1/{doc}" for svc in PKG for doc in ("docs", "openapi.json"))}
+                           "/kds", *(f"/api/{svc}/v1/{doc}" for svc in PKG for doc in ("docs", "openapi.json"))}
+    assert public["/kds"] == get_only
+    # The kitchen stream (SSE) is long-lived: no route timeout, an idle timeout, and no public rule.
+    stream = by_prefix["/api/orders/v1/kitchen/stream"]["route"]
+    assert (stream["cluster"], stream["timeout"], stream["idle_timeout"]) == ("orders_http", "0s", "3600s")
+    assert routes.index(by_prefix["/api/orders/v1/kitchen/stream"]) < routes.index(by_prefix["/api/orders/"])
     assert all(public[f"/api/{svc}/v1/{doc}"] == get_only for svc in PKG for doc in ("docs", "openapi.json"))
 
 

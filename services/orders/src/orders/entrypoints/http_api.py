@@ -10,6 +10,7 @@ from fastapi import Depends, Query
 
 from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
+from orders.entrypoints.kds_static import mount_kds
 from orders.entrypoints.routes_checks import checks_router
 from orders.entrypoints.routes_kitchen import kitchen_router
 from orders.entrypoints.routes_menu import menu_router
@@ -41,6 +42,7 @@ def build_app(container: OrdersContainer):
         _, sales = reports.sales_summary(uow, identity, from_, to)
         return {"from": from_, "to": to, "locations": [sales_to_json(row) for row in sales]}
 
+    mount_kds(app)  # the kitchen display's page at /kds/ (last: a mount matches before later routes)
     return app
 
 
