@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from orders.adapters.orm import IdempotencyKeyRow, OrderHistoryRow, OrderLineRow, OrderRow
 from orders.domain.idempotency import StoredResponse
 from orders.domain.listing import OrderFilter
-from orders.domain.order import HistoryEntry, IdempotencyKeyTaken, Modifier, Order, OrderLine
+from orders.domain.order import AppliedDiscount, HistoryEntry, IdempotencyKeyTaken, Modifier, Order, OrderLine
 from orders.domain.reports import LocationSales
 
 # Named by the naming convention in migration 0001 / explicitly in 0004.
@@ -149,7 +149,10 @@ def _to_order(row: OrderRow) -> Order:
                                        for m in line.modifiers or ()),
                        seat=line.seat, course=line.course, notes=line.notes, open_price=line.open_price,
                        kitchen_tags=tuple(line.kitchen_tags or ()), prep_time_seconds=line.prep_time_seconds,
-                       status=line.status, void_reason=line.void_reason, addition=line.addition, held=line.held)
+                       status=line.status, void_reason=line.void_reason, addition=line.addition, held=line.held,
+                       menu_category_id=line.menu_category_id,
+                       discounts=tuple(AppliedDiscount(d["rule_id"], d.get("rule_name", ""), d["amount_cents"])
+                                       for d in line.discounts or ()))
              for line in row.lines]
     history = [HistoryEntry(h.id, h.kind, h.actor_id, h.at, h.reason, h.from_status, h.to_status, h.line_id,
                             h.course, h.version) for h in row.history]
@@ -196,6 +199,11 @@ def _write(order: Order, row: OrderRow) -> None:
             line.notes, line.open_price, line.prep_time_seconds)
         line_row.status, line_row.void_reason = line.status, line.void_reason
         line_row.addition, line_row.held = line.addition, line.held
+        line_row.menu_category_id = line.menu_category_id
+        discounts = [{"rule_id": d.rule_id, "rule_name": d.rule_name, "amount_cents": d.amount_cents}
+                     for d in line.discounts]
+        if line_row.discounts != discounts:
+            line_row.discounts = discounts
     written = {entry.id for entry in row.history} if row.history else set()
     for entry in order.history:  # history only grows
         if entry.entry_id not in written:
