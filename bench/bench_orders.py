@@ -193,13 +193,14 @@ def place_orders(url: str, token: str, body: dict, clients: int, seconds: float)
 
 
 def process_pids(layout: Layout) -> dict[str, list[int]]:
-    """The processes an order crosses (PostgreSQL: the postmaster and all its backends)."""
-    pids = {name: [procs.running_pid(layout.run_dir, name)] for name in
+    """The processes an order crosses, each with its children (orders-http's workers; PostgreSQL:
+    the postmaster and all its backends)."""
+    pids = {name: procs.running_pid(layout.run_dir, name) for name in
             ("envoy", "orders-http", "tax-grpc", "auth-grpc", "auth-http")}
-    master = postgres.pid(layout)
-    children = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(int(p.name)) == master]
-    pids["postgres"] = [master, *children]
-    return {name: [p for p in found if p] for name, found in pids.items()}
+    pids["postgres"] = postgres.pid(layout)
+    parents = {int(p.name): _parent(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit()}
+    return {name: [pid, *(child for child, parent in parents.items() if parent == pid)] if pid else []
+            for name, pid in pids.items()}
 
 
 def _parent(pid: int) -> int | None:

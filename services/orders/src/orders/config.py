@@ -12,6 +12,9 @@ class Settings(ServiceSettings):
     # Connections per process (plus as many again in overflow): one per request in flight, since a
     # placement runs in one transaction. Sized for 16+ concurrent requests per process.
     db_pool_size: int = Field(16, ge=1, le=100)
+    # HTTP worker processes on one port (chassis.runtime.run_http_workers): sync handlers hold one
+    # process to one core; two use both cores of the 2-core machines the bench runs on.
+    http_workers: int = Field(2, ge=1, le=32)
 
 
 def settings(require: tuple[str, ...] = ()) -> Settings:

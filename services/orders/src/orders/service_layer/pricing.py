@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -117,7 +118,32 @@ def quote(uow: UnitOfWorkFactory, identity: Identity, location_id: str, lines: S
         raise InvalidInput("is out of range", field="at") from None
     with uow() as u:
         rules = u.pricing_rules.active_at(identity.tenant_uuid, location)
+        lines = _as_on_a_check(u, identity.tenant_uuid, lines)
     return price_basket(lines, rules, local, zone_name, manager_discounts)
+
+
+def _as_on_a_check(u: UnitOfWork, tenant_id: uuid.UUID, lines: Sequence[BasketLine]) -> list[BasketLine]:
+    """A quoted line naming a menu item is matched as that item's check line would be: the menu's
+    tax category and menu category, whatever category the client sent (rules then give a quote what
+    they give the check). Other lines (open price, an id the menu does not know) keep theirs."""
+    ids = {}
+    for line in lines:
+        try:
+            ids[line.item_id] = uuid.UUID(line.item_id) if line.item_id else None
+        except ValueError:
+            ids[line.item_id] = None
+    wanted = {item_id for item_id in ids.values() if item_id is not None}
+    known = u.menu.items_for_pricing(tenant_id, wanted) if wanted else {}
+    out = []
+    for line in lines:
+        found = known.get(ids[line.item_id]) if ids[line.item_id] else None
+        if found is None:
+            out.append(line)
+            continue
+        item = found[0]
+        out.append(replace(line, item_id=str(item.item_id), category=item.tax_category,
+                           menu_category=str(item.category_id)))
+    return out
 
 
 def discounts_for(uow: UnitOfWorkFactory, tenant_id: uuid.UUID, location_id: uuid.UUID,
