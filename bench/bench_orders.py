@@ -238,9 +238,10 @@ def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
     place_orders(layout.gateway_url, token, body, 2, 2.0)  # warm: caches (time zone, JWKS), pools, imports
 
     tps = run_pgbench(layout, stack.secrets, args.clients, args.pg_seconds)
-    cpu0 = cpu_by_pid(process_pids(layout))
+    cpu0, own0 = cpu_by_pid(process_pids(layout)), cpu_seconds(os.getpid())
     many, many_wall = place_orders(layout.gateway_url, token, body, args.clients, args.seconds)
     used = cpu_used(cpu0, cpu_by_pid(process_pids(layout)))
+    used["bench client"] = cpu_seconds(os.getpid()) - own0  # the load generator shares the cores
     cpu = {name: seconds / len(many) * 1000 for name, seconds in used.items()}
     solo, solo_wall = place_orders(layout.gateway_url, token, body, 1, args.solo_seconds)
     rate, solo_rate = len(many) / many_wall, len(solo) / solo_wall
@@ -257,6 +258,11 @@ def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
           f"{statistics.median(solo):>8.1f} {percentile(solo, 0.99):>8.1f} {len(solo):>7}")
     print(f"CPU per order at {args.clients} clients (ms, /proc utime+stime): "
           + ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items()) + f"; total {sum(cpu.values()):.1f}")
+    cores, total_ms = os.cpu_count() or 1, sum(cpu.values())
+    ceiling = cores * 1000 / total_ms
+    print(f"CPU ceiling: {cores} cores / {total_ms:.1f} ms per order = {ceiling:.0f} orders/s if nothing else ran "
+          f"({ceiling / tps:.1%} of this run's pgbench); the target needs {RATIO_TARGET * tps:.0f} orders/s, "
+          f"i.e. at most {cores * 1000 / (RATIO_TARGET * tps):.1f} ms of CPU per order in all processes")
     meets_ratio, meets_p99 = ratio >= RATIO_TARGET, p99 < P99_TARGET_MS
     print(f"\nratio orders/pgbench = {ratio:.1%} (target >= {RATIO_TARGET:.0%}: "
           f"{'meets' if meets_ratio else 'BELOW'}); p99 at {args.clients} clients = {p99:.1f} ms "
