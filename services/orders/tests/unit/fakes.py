@@ -271,6 +271,12 @@ class FakeMenuRepository:
                 found[item_id] = (item, bool(category and category.active))
         return found
 
+    def groups_for_pricing(self, tenant_id, group_ids):
+        return self.list_groups(tenant_id, group_ids)
+
+    def overrides_for_pricing(self, tenant_id, location_id, target_ids):
+        return self.overrides_at(tenant_id, location_id, target_ids)
+
     def list_items(self, tenant_id, *, category_id=None, updated_since=None, group_id=None):
         return sorted((i for i in self._all("items", tenant_id)
                        if (category_id is None or i.category_id == category_id)

@@ -404,7 +404,7 @@ def price_all_in(u: UnitOfWork, tenant_id: uuid.UUID, location_id: uuid.UUID, re
     for _ in range(model.MAX_NESTING):  # one query per level of nesting
         if not wanted:
             break
-        loaded = u.menu.list_groups(tenant_id, wanted)
+        loaded = u.menu.groups_for_pricing(tenant_id, wanted)
         groups.update((g.group_id, g) for g in loaded)
         wanted = {o.opens_group_id for g in loaded for o in g.options if o.opens_group_id} - groups.keys()
     # An option of a group the item does not offer must still be known, to say so (not "unknown").
@@ -415,7 +415,7 @@ def price_all_in(u: UnitOfWork, tenant_id: uuid.UUID, location_id: uuid.UUID, re
         if group is not None:
             groups.setdefault(group.group_id, group)
     targets = [*found, *(o.option_id for g in groups.values() for o in g.options)]
-    overrides = Overrides.of(u.menu.overrides_at(tenant_id, location_id, targets))
+    overrides = Overrides.of(u.menu.overrides_for_pricing(tenant_id, location_id, targets))
     return [model.price(found[item_id][0], category_active=found[item_id][1], groups=groups, overrides=overrides,
                         modifier_ids=modifier_ids, field_prefix=prefix)
             for item_id, modifier_ids, _, prefix in parsed]
