@@ -56,7 +56,8 @@ class MenuRepository:
         row = self._live(MenuItemRow, tenant_id, item_id, for_update)
         return _item(row) if row else None
 
-    # ---- pricing an order's lines: plain column selects (no ORM objects), the hottest reads there are
+    # ---- pricing an order's lines: plain column selects on the session's connection (no ORM objects,
+    # no ORM execution), the hottest reads there are
     def items_for_pricing(self, tenant_id: uuid.UUID, item_ids: Iterable[uuid.UUID]
                           ) -> dict[uuid.UUID, tuple[MenuItem, bool]]:
         """The live items among `item_ids` with whether their category is active, in ONE query
@@ -72,7 +73,7 @@ class MenuRepository:
                                   tuple(row.kitchen_tags), row.prep_time_seconds, tuple(row.allergens), row.course,
                                   row.description, row.active, tuple(row.modifier_group_ids), row.updated_at,
                                   row.version), bool(row.shown))
-                for row in self.session.execute(query)}
+                for row in self.session.connection().execute(query)}
 
     def groups_for_pricing(self, tenant_id: uuid.UUID, group_ids: Iterable[uuid.UUID]) -> list[ModifierGroup]:
         """The live groups among `group_ids` with their options, in ONE query (list_groups takes two)."""
@@ -85,7 +86,7 @@ class MenuRepository:
                  .where(group.id.in_(list(group_ids)), group.tenant_id == tenant_id, group.deleted_at.is_(None))
                  .order_by(group.id, option.position))
         found: dict[uuid.UUID, ModifierGroup] = {}
-        for row in self.session.execute(query):
+        for row in self.session.connection().execute(query):
             loaded = found.get(row.id)
             if loaded is None:
                 loaded = found[row.id] = ModifierGroup(row.id, row.tenant_id, row.name, row.min_selections,
@@ -103,7 +104,7 @@ class MenuRepository:
                        override.price_cents, override.available, override.updated_at, override.version).where(
             override.tenant_id == tenant_id, override.location_id == location_id,
             override.target_id.in_(list(target_ids)))
-        return [LocationOverride(*row) for row in self.session.execute(query)]
+        return [LocationOverride(*row) for row in self.session.connection().execute(query)]
 
     def list_items(self, tenant_id: uuid.UUID, *, category_id: uuid.UUID | None = None,
                    updated_since: datetime | None = None, group_id: uuid.UUID | None = None) -> list[MenuItem]:

@@ -66,11 +66,12 @@ class OrderRepository:
                    for entry in row.history]
 
         def insert_all() -> None:
-            self.session.execute(insert(table), [values])
+            connection = self.session.connection()  # the session's transaction, without ORM execution
+            connection.execute(insert(table), [values])
             if lines:
-                self.session.execute(insert(OrderLineRow.__table__), lines)
+                connection.execute(insert(OrderLineRow.__table__), lines)
             if history:
-                self.session.execute(insert(OrderHistoryRow.__table__), history)
+                connection.execute(insert(OrderHistoryRow.__table__), history)
 
         translating_integrity_errors(insert_all)
 
