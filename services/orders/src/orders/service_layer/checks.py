@@ -151,8 +151,9 @@ def place_order(uow: UnitOfWorkFactory, identity: Identity, *, location_id: str,
     business_date = _business_date(identity, location, now, peers)
     try:
         # One transaction for the whole placement: the menu, the pricing rules and the writes (an
-        # order used to cost four). The sales tax comes from cached rates (peers.tax): a network call
-        # only when a location's rates for the day are not cached yet, the connection held meanwhile.
+        # order used to cost four). The tax adapter remembers its answer for the same basket, location
+        # and day: the tax call is made on a miss only, with this connection held meanwhile (the pool
+        # is sized for one connection per request in flight).
         with uow() as u:
             # A POS prices its own orders: its lines enter as open-price lines without orders:open_price.
             inputs = _line_inputs(identity, location, lines, peers, now, trusted_prices=pos_prices, within=u)
