@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chassis.bootstrap import Clock, Container, IdGenerator, base_parts, sql_unit_of_work
+from chassis.bootstrap import Clock, Container, IdGenerator, base_parts
 from chassis.uow import UnitOfWorkFactory
 
 from orders.adapters.auth_client import AuthClient
@@ -59,18 +59,13 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
     if tax is None and config.tax_grpc_addr:
         tax = TaxClient(config.tax_grpc_addr)
     auth = AuthClient(config.auth_grpc_addr) if config.auth_grpc_addr else None
-    parts = base_parts(config, OrdersUnitOfWork, SOURCE, uow, clock, new_id)
+    parts = base_parts(config, OrdersUnitOfWork, SOURCE, uow, clock, new_id, config.db_pool_size)
     directory, time_zones, locations = directory or auth, time_zones or auth, locations or auth
-    # Adding lines reads menu prices and pricing rules while it holds the check's row lock and a
-    # connection: those reads get a pool of their own (lazy: no connection until first used), so they
-    # never wait for a connection the lock holders took. On one shared pool of 10, 16 concurrent
-    # add-lines requests held all 10 and waited for an 11th until the pool timeout (504 at the gateway).
-    lookups = parts["uow"]
-    if uow is None:
-        _, lookups = sql_unit_of_work(config, OrdersUnitOfWork, SOURCE)
-    menu = menu or MenuFromUnitOfWork(lookups)
+    # The checks read menu prices and pricing rules inside the order's own unit of work (`within`):
+    # one connection per request, so requests holding a check's lock never wait for a second one.
+    menu = menu or MenuFromUnitOfWork(parts["uow"])
     if pricing is None and time_zones is not None:
-        pricing = PricingFromUnitOfWork(lookups, time_zones)
+        pricing = PricingFromUnitOfWork(parts["uow"], time_zones)
     if kitchen_feed is None and parts["engine"] is not None:
         dsn = parts["engine"].url.set(drivername="postgresql").render_as_string(hide_password=False)
         kitchen_feed = PostgresKitchenFeed(dsn, config.db_schema)

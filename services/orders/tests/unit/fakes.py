@@ -264,6 +264,21 @@ class FakeMenuRepository:
     def get_item(self, tenant_id, item_id, *, for_update=False):
         return self._get("items", tenant_id, item_id)
 
+    def items_for_pricing(self, tenant_id, item_ids):
+        found = {}
+        for item_id in item_ids:
+            item = self._get("items", tenant_id, item_id)
+            if item is not None:
+                category = self._get("categories", tenant_id, item.category_id)
+                found[item_id] = (item, bool(category and category.active))
+        return found
+
+    def groups_for_pricing(self, tenant_id, group_ids):
+        return self.list_groups(tenant_id, group_ids)
+
+    def overrides_for_pricing(self, tenant_id, location_id, target_ids):
+        return self.overrides_at(tenant_id, location_id, target_ids)
+
     def list_items(self, tenant_id, *, category_id=None, updated_since=None, group_id=None):
         return sorted((i for i in self._all("items", tenant_id)
                        if (category_id is None or i.category_id == category_id)
@@ -404,6 +419,7 @@ class FakePricedItem:
     prep_time_seconds: int = 600
     course: str = "main"
     modifiers: tuple[FakeModifier, ...] = ()
+    category_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -429,7 +445,11 @@ class FakeMenu:
             chosen.append(self.modifiers[modifier_id])
         return FakePricedItem(item.item_id, item.name, item.unit_price_cents + sum(m.price_delta_cents for m in chosen),
                               item.tax_category, item.kitchen_tags, item.prep_time_seconds, item.course,
-                              tuple(chosen))
+                              tuple(chosen), item.category_id)
+
+    def priced_items(self, tenant_id, location_id, requests, at, *, within=None):
+        return [self.priced_item(tenant_id, location_id, r.item_id, list(r.modifier_ids), at,
+                                 field_prefix=r.field_prefix) for r in requests]
 
 
 @dataclass(frozen=True)
@@ -437,6 +457,7 @@ class FakeDiscount:
     line_ref: str
     amount_cents: int
     rule_id: str = "rule-10-percent"
+    rule_name: str = "10 % off"
 
 
 @dataclass
@@ -445,6 +466,6 @@ class FakePricing:
 
     percent: int = 10
 
-    def discounts(self, identity, location_id, lines, at):
+    def discounts(self, identity, location_id, lines, at, *, within=None):
         return [FakeDiscount(str(line.line_id), line.quantity * line.unit_price_cents * self.percent // 100)
                 for line in lines]

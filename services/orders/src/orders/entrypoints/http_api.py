@@ -5,7 +5,7 @@ from __future__ import annotations
 from chassis import readiness
 from chassis.http import create_app, require
 from chassis.identity import Identity
-from chassis.runtime import run_http, start
+from chassis.runtime import run_http_workers
 from fastapi import Depends, Query
 
 from orders.bootstrap import OrdersContainer, bootstrap
@@ -48,5 +48,4 @@ def build_app(container: OrdersContainer):
 
 if __name__ == "__main__":
     config = settings(require=("tax_grpc_addr", "auth_grpc_addr"))
-    start(SERVICE, "http", config)
-    run_http(SERVICE, config, build_app(bootstrap(config)))
+    run_http_workers(SERVICE, config, lambda: build_app(bootstrap(config)), config.http_workers)

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Protocol
 
 from chassis.identity import Identity
+from chassis.uow import UnitOfWork
 
-from orders.domain.menu import PricedItem
+from orders.domain.menu import ItemRequest, PricedItem
 from orders.domain.order import Order, OrderLine, SalesTax
 
 
@@ -41,14 +42,16 @@ class LineDiscountLike(Protocol):
 
     line_ref: str  # the order line's id, as a string
     rule_id: str
+    rule_name: str
     amount_cents: int
 
 
 class Pricing(Protocol):
     def discounts(self, identity: Identity, location_id: uuid.UUID, lines: list[OrderLine],
-                  at: datetime) -> Sequence[LineDiscountLike]:
+                  at: datetime, *, within: UnitOfWork | None = None) -> Sequence[LineDiscountLike]:
         """The automatic discounts the location's pricing rules give these lines at `at` (one per
         line and rule; a line's discounts are summed), `at` read in the location's time zone.
+        `within`: the caller's open unit of work (the rules are read in the order's transaction).
         Implemented by orders.service_layer.pricing.PricingFromUnitOfWork."""
         ...
 
@@ -70,6 +73,12 @@ class MenuLookup(Protocol):
         `<field_prefix>.item_id` for an unknown item; InvalidInput naming `<field_prefix>.modifier_ids`
         (or `[i]`) when an option is unknown, not offered, or a group's min/max is broken.
         Implemented by orders.service_layer.menu.MenuFromUnitOfWork."""
+        ...
+
+    def priced_items(self, tenant_id: uuid.UUID, location_id: uuid.UUID, requests: list[ItemRequest],
+                     at: datetime, *, within: UnitOfWork | None = None) -> list[PricedItem]:
+        """`priced_item` for every request at once (same errors, naming each request's field_prefix),
+        in the caller's open unit of work `within` when given: one order, one transaction."""
         ...
 
 
