@@ -7,6 +7,7 @@ it is an async endpoint: a connected screen costs no thread while it waits.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Literal
 
@@ -183,10 +184,31 @@ def kitchen_router(container: OrdersContainer) -> APIRouter:
                 else:
                     yield _sse(event)
 
-        return EventSourceResponse(events(), ping=kitchen_stream.HEARTBEAT_SECONDS,
+        return ClosingEventSourceResponse(events(), ping=kitchen_stream.HEARTBEAT_SECONDS,
                                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     return router
+
+
+class ClosingEventSourceResponse(EventSourceResponse):
+    """Ends the chunked body properly when the server shuts down. On SIGTERM sse-starlette cancels the
+    stream's task group without sending the last (empty) body message; uvicorn then drops the
+    connection mid-body and a screen sees a broken stream instead of an end. (Starlette's
+    BaseHTTPMiddleware used to send it for us; the chassis middlewares are plain ASGI now.)"""
+
+    async def __call__(self, scope, receive, send) -> None:
+        ended = False
+
+        async def watching_send(message) -> None:
+            nonlocal ended
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                ended = True
+            await send(message)
+
+        await super().__call__(scope, receive, watching_send)
+        if not ended:
+            with contextlib.suppress(Exception):  # the client may have gone already: nothing to end
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def kitchen_location(location_id: str):
