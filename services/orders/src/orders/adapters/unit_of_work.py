@@ -5,6 +5,7 @@ from chassis.uow import SqlUnitOfWork
 from sqlalchemy.orm import Session
 
 from orders.adapters.menu_repository import MenuRepository
+from orders.adapters.payments_repository import PaymentsRepository, SettlementRepository
 from orders.adapters.pricing_repository import PricingRuleRepository
 from orders.adapters.repositories import IdempotencyRepository, OrderRepository, translating_integrity_errors
 
@@ -14,12 +15,16 @@ class OrdersUnitOfWork(SqlUnitOfWork):
     idempotency: IdempotencyRepository
     pricing_rules: PricingRuleRepository
     menu: MenuRepository
+    payments: PaymentsRepository
+    settlements: SettlementRepository
 
     def _open(self, session: Session) -> None:
         self.orders = OrderRepository(session)
         self.idempotency = IdempotencyRepository(session)
         self.pricing_rules = PricingRuleRepository(session)
         self.menu = MenuRepository(session)
+        self.payments = PaymentsRepository(session)
+        self.settlements = SettlementRepository(session)
 
     def flush(self) -> None:
         self.orders.write_changes()
