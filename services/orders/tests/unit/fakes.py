@@ -14,8 +14,8 @@ from orders.domain.idempotency import StoredResponse
 from orders.domain.listing import OrderFilter
 from orders.domain.order import CANCELLED, VOIDED, IdempotencyKeyTaken, Order, SalesTax
 from orders.domain.payments import Ledger, Payment, Refund
-from orders.domain.reconciliation import SettlementImport, SettlementLine
 from orders.domain.pricing import PricingRule
+from orders.domain.reconciliation import SettlementImport, SettlementLine
 from orders.domain.reports import LocationSales
 
 NOW = datetime(2026, 3, 14, 12, 30, tzinfo=UTC)

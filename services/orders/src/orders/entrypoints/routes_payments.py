@@ -8,7 +8,7 @@ from chassis.http import require_any
 from chassis.identity import Identity
 from chassis.validation import parse_uuid
 from fastapi import APIRouter, Depends, Header, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from orders.bootstrap import OrdersContainer
 from orders.domain.idempotency import MAX_KEY
@@ -22,7 +22,10 @@ from orders.service_layer.payments import SplitRequest
 class PaymentBody(BaseModel):
     """cash: `tendered_cents` (handed over; change is the rest), card: `card_brand`, `card_last4`,
     `processor_reference` (never the card number), gift_card: `processor_reference`, external:
-    `external_reference`. `amount_cents` defaults to what the check (or the split part) owes."""
+    `external_reference`. `amount_cents` defaults to what the check (or the split part) owes.
+    Unknown fields are refused (a `card_number` never gets in, not even to be ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     tender: Literal[TENDERS]  # type: ignore[valid-type]
     amount_cents: int | None = Field(None, ge=1, le=MAX_CENTS)
