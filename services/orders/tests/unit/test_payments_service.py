@@ -164,3 +164,19 @@ def test_a_settlement_imported_twice_changes_nothing_and_the_mismatch_is_explain
     with pytest.raises(InvalidInput) as error:
         reconciliation.day_report(lambda: uow, manager, str(LOCATION), "2026-02-30")
     assert error.value.field == "business_date"
+
+
+def test_a_payment_and_a_refund_are_dated_by_the_locations_local_day(uow, peers):
+    from dataclasses import replace
+    from datetime import date
+
+    from services.orders.tests.unit.fakes import NOW, FakeDirectory, FixedClock
+
+    order = served_check(uow, peers)
+    late = replace(peers, clock=FixedClock(NOW.replace(hour=2)),  # 02:00 UTC: the evening before in New York
+                   directory=FakeDirectory(zones={str(LOCATION): "America/New_York"}))
+    paid = pay(uow, late, order, **CARD, tip_cents=100).body["payment"]
+    assert paid["business_date"] == date(2026, 3, 13).isoformat()
+    refunded = payments.refund(lambda: uow, identity(permissions=REFUNDER), str(order.order_id), paid["payment_id"],
+                               "x", peers=late, tip_cents=100)
+    assert refunded.body["refund"]["business_date"] == "2026-03-13"

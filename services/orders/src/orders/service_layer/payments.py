@@ -87,7 +87,8 @@ def split_check(uow: UnitOfWorkFactory, identity: Identity, order_id: str, reque
     _require_any(identity, *TAKE)
     if request.by not in splits.KINDS:
         raise InvalidInput(f"must be one of {', '.join(splits.KINDS)}", field="by")
-    return _keyed(uow, identity, key, peers, lambda u, now: _split(u, identity, order_id, request, peers, now))
+    return _keyed(uow, identity, key, peers, order_id,
+                  lambda u, now, _day: _split(u, identity, order_id, request, peers, now))
 
 
 def _split(u: UnitOfWork, identity: Identity, order_id: str, request: SplitRequest, peers: CheckPeers,
@@ -115,7 +116,8 @@ def take_payment(uow: UnitOfWorkFactory, identity: Identity, order_id: str, requ
     """One payment (cash with change, card with tip, gift card, external) against the check or one
     part of its split. 201 with the payment, the check's money and the order."""
     _require_any(identity, *TAKE)
-    return _keyed(uow, identity, key, peers, lambda u, now: _pay(u, identity, order_id, request, peers, now))
+    return _keyed(uow, identity, key, peers, order_id,
+                  lambda u, now, day: _pay(u, identity, order_id, request, peers, now, day))
 
 
 def record_external_payment(uow: UnitOfWorkFactory, identity: Identity, order_id: str, request: PaymentRequest,
@@ -129,9 +131,11 @@ def record_external_payment(uow: UnitOfWorkFactory, identity: Identity, order_id
     found = _recorded_before(uow, identity, request)
     if found:
         return found
+    now = peers.clock()
+    day = _local_day(uow, identity, order_id, now, peers)
     try:
         with uow() as u:
-            outcome = _pay(u, identity, order_id, request, peers, peers.clock())
+            outcome = _pay(u, identity, order_id, request, peers, now, day)
             u.commit()
     except IdempotencyKeyTaken:  # the same POS payment raced in
         found = _recorded_before(uow, identity, request)
@@ -159,14 +163,13 @@ class _PaidOutcome(Outcome):
 
 
 def _pay(u: UnitOfWork, identity: Identity, order_id: str, request: PaymentRequest, peers: CheckPeers,
-         now) -> _PaidOutcome:
+         now, day) -> _PaidOutcome:
     order = _visible_order(u, identity, order_id, for_update=True)
     _payable(order)
     ledger = u.payments.ledger(order.tenant_id, order.order_id, order.total_cents)
     payment = ledger.take(request, payment_id=peers.new_id(), tenant_id=order.tenant_id, order_id=order.order_id,
                           location_id=order.location_id, server_staff_id=order.server_staff_id,
-                          business_date=_business_date(identity, order.location_id, now, peers), paid_at=now,
-                          actor_id=identity.subject)
+                          business_date=day, paid_at=now, actor_id=identity.subject)
     u.payments.save(order.tenant_id, order.order_id, ledger, now)
     balance = max(0, ledger.balance_cents)
     _stage(u, order, events_pb2.OrderPaymentRecorded(
@@ -211,18 +214,18 @@ def refund(uow: UnitOfWorkFactory, identity: Identity, order_id: str, payment_id
         raise PermissionDenied("a refund needs orders:refund (a manager)")
     request = RefundRequest(parse_uuid(payment_id, "payment_id"), reason, amount_cents,
                             tuple(parse_uuid(x, f"line_ids[{i}]") for i, x in enumerate(line_ids)), tip_cents)
-    return _keyed(uow, identity, key, peers, lambda u, now: _refund(u, identity, order_id, request, peers, now))
+    return _keyed(uow, identity, key, peers, order_id,
+                  lambda u, now, day: _refund(u, identity, order_id, request, peers, now, day))
 
 
 def _refund(u: UnitOfWork, identity: Identity, order_id: str, request: RefundRequest, peers: CheckPeers,
-            now) -> Outcome:
+            now, day) -> Outcome:
     order = _visible_order(u, identity, order_id, for_update=True)
     ledger = u.payments.ledger(order.tenant_id, order.order_id, order.total_cents)
     charges = [LineCharge(line.line_id, line.net_cents + line.tax_cents, line.active) for line in order.lines]
     refund_ = ledger.refund(request, charges, refund_id=peers.new_id(), tenant_id=order.tenant_id,
                             order_id=order.order_id, location_id=order.location_id,
-                            business_date=_business_date(identity, order.location_id, now, peers), refunded_at=now,
-                            actor_id=identity.subject)
+                            business_date=day, refunded_at=now, actor_id=identity.subject)
     u.payments.save(order.tenant_id, order.order_id, ledger, now)
     payment = ledger.payment(refund_.payment_id)
     _stage(u, order, events_pb2.OrderRefunded(
@@ -239,21 +242,32 @@ def _refund(u: UnitOfWork, identity: Identity, order_id: str, request: RefundReq
 
 
 # ---------------------------------------------------------------- internals
+def _local_day(uow: UnitOfWorkFactory, identity: Identity, order_id: str, now, peers: CheckPeers):
+    """The location's business date now, asked of auth (cached) before any row is locked: no lock
+    or connection is held over a network call. An order's location never changes."""
+    with uow() as u:
+        location = _visible_order(u, identity, order_id).location_id
+    return _business_date(identity, location, now, peers)
+
+
 def _payable(order: Order) -> None:
     if order.status in UNPAYABLE:
         raise Conflict(f"the order is {order.status}: it takes no payment", field="status")
 
 
-def _keyed(uow: UnitOfWorkFactory, identity: Identity, key: Idempotency, peers: CheckPeers, work) -> Outcome:
-    """Runs `work(u, now)` in one unit of work under the Idempotency-Key (Stripe's semantics, as
-    the check routes): a replay answers the first response, a concurrent twin loses and replays."""
+def _keyed(uow: UnitOfWorkFactory, identity: Identity, key: Idempotency, peers: CheckPeers, order_id: str,
+           work) -> Outcome:
+    """Runs `work(u, now, business_date)` in one unit of work under the Idempotency-Key (Stripe's
+    semantics, as the check routes): a replay answers the first response, a concurrent twin loses
+    and replays."""
     replay = _replay(uow, identity, key, peers.clock)
     if replay:
         return replay
     now = peers.clock()
+    day = _local_day(uow, identity, order_id, now, peers)
     try:
         with uow() as u:
-            outcome = work(u, now)
+            outcome = work(u, now, day)
             _remember(u, identity, key, outcome, now)
             u.commit()
     except IdempotencyKeyTaken:
