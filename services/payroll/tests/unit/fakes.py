@@ -3,13 +3,26 @@
 They keep the real ones' contracts (tests/unit/test_fakes_match.py checks the method names)."""
 from __future__ import annotations
 
+import copy
 import uuid
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from chassis.errors import InvalidInput
 from chassis.identity import Identity
 from chassis.uow import FakeUnitOfWork
-from payroll.adapters.orm import EmployerSettings, PunchEdit, Shift, StaffMember, Timesheet, TipRecord, TipRefund
+from payroll.adapters.orm import (
+    EmployerSettings,
+    PunchEdit,
+    Shift,
+    StaffMember,
+    Timesheet,
+    TipPoolPolicy,
+    TipPoolRun,
+    TipRecord,
+    TipRefund,
+)
+from payroll.domain.pay.taxes import EMPLOYEE_TAXES, EMPLOYER_TAXES, TAXABLE_WAGES, TaxLine, Withholding
 
 
 class FakeTipRepository:
@@ -48,6 +61,15 @@ class FakeTipRepository:
     def for_staff(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> list[TipRecord]:
         return sorted((r for r in self.rows.values() if r.tenant_id == tenant_id and r.staff_id == staff_id
                        and r.deleted_at is None), key=lambda r: (r.earned_at, r.id))
+
+    def at_location(self, tenant_id: uuid.UUID, location_id: uuid.UUID, start: datetime, end: datetime,
+                    sources: tuple[str, ...]) -> list[TipRecord]:
+        return sorted((r for r in self.rows.values() if r.tenant_id == tenant_id and r.location_id == location_id
+                       and r.deleted_at is None and r.source in sources and start <= r.earned_at < end),
+                      key=lambda r: (r.earned_at, r.id))
+
+    def of_pool_run(self, run_id: uuid.UUID) -> list[TipRecord]:
+        return [r for r in self.rows.values() if r.pool_run_id == run_id and r.deleted_at is None]
 
 
 class FakeEmployerSettingsRepository:
@@ -104,6 +126,10 @@ class FakeShiftRepository:
         return sorted((s for s in self.rows.values() if s.tenant_id == tenant_id and s.staff_id == staff_id
                        and s.deleted_at is None and start <= s.clock_in_at < end), key=lambda s: (s.clock_in_at, s.id))
 
+    def at_location(self, tenant_id: uuid.UUID, location_id: uuid.UUID, start: datetime, end: datetime) -> list[Shift]:
+        return sorted((s for s in self.rows.values() if s.tenant_id == tenant_id and s.location_id == location_id
+                       and s.deleted_at is None and start <= s.clock_in_at < end), key=lambda s: (s.clock_in_at, s.id))
+
     def add_edit(self, edit: PunchEdit) -> None:
         self.edit_rows.append(edit)
 
@@ -123,6 +149,28 @@ class FakeTimesheetRepository:
                      and s.period_start == period_start), None)
 
 
+class FakeTipPoolRepository:
+    def __init__(self) -> None:
+        self.policies: dict[tuple[uuid.UUID, uuid.UUID], TipPoolPolicy] = {}
+        self.runs: list[TipPoolRun] = []
+
+    def policy(self, tenant_id: uuid.UUID, location_id: uuid.UUID, *, for_update: bool = False) -> TipPoolPolicy | None:
+        return self.policies.get((tenant_id, location_id))
+
+    def add_policy(self, row: TipPoolPolicy) -> None:
+        self.policies[(row.tenant_id, row.location_id)] = row
+
+    def run(self, tenant_id: uuid.UUID, location_id: uuid.UUID, workweek_start, *,
+            for_update: bool = False) -> TipPoolRun | None:
+        return next((r for r in self.runs if (r.tenant_id, r.location_id, r.workweek_start)
+                     == (tenant_id, location_id, workweek_start)), None)
+
+    def add_run(self, row: TipPoolRun) -> None:
+        if self.run(row.tenant_id, row.location_id, row.workweek_start) is not None:
+            raise AssertionError("one pool run per workweek: the use case must check first")
+        self.runs.append(row)
+
+
 class FakePayrollUnitOfWork(FakeUnitOfWork):
     """One instance plays every transaction of a test (pass `lambda: uow` as the factory)."""
 
@@ -133,6 +181,7 @@ class FakePayrollUnitOfWork(FakeUnitOfWork):
         self.staff = FakeStaffRepository()
         self.shifts = FakeShiftRepository()
         self.timesheets = FakeTimesheetRepository()
+        self.tip_pools = FakeTipPoolRepository()
 
 
 class FakeDirectory:
@@ -175,3 +224,41 @@ class FakePinHasher:
 
     def verify(self, pin_hash: str, pin: str) -> bool:
         return pin_hash == f"hash:{pin}"
+
+
+D = Decimal
+
+
+def cents(x: Decimal) -> Decimal:
+    return x.quantize(D("0.01"), ROUND_HALF_UP)
+
+
+class FakeTax:
+    """Flat rates that are easy to check by hand: FIT 10 % of wages + tips - every pre-tax deduction;
+    SS 6.2 % and Medicare 1.45 % of wages + tips - section 125 / HSA; nothing else. Records every call."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.calls: list[tuple[Identity, list[dict]]] = []
+        self.error = error
+
+    def calculate(self, identity, requests):
+        self.calls.append((identity, copy.deepcopy(list(requests))))
+        if self.error is not None:
+            raise self.error
+        return [self._one(r) for r in requests]
+
+    @staticmethod
+    def _one(r: dict) -> Withholding:
+        gross = D(r["wages"]) + D(r["tips"])
+        pretax = {d["type"]: D(d["amount"]) for d in r["pretax_deductions"]}
+        fit_wages = gross - sum(pretax.values(), D(0))
+        fica_wages = gross - pretax.get("section_125", D(0)) - pretax.get("hsa", D(0))
+        employee = dict.fromkeys(EMPLOYEE_TAXES, D("0.00")) | {
+            "federal_income_tax": cents(fit_wages * D("0.10")), "social_security": cents(fica_wages * D("0.062")),
+            "medicare": cents(fica_wages * D("0.0145"))}
+        employer = dict.fromkeys(EMPLOYER_TAXES, D("0.00")) | {
+            "social_security": employee["social_security"], "medicare": employee["medicare"]}
+        taxable = dict.fromkeys(TAXABLE_WAGES, D("0.00")) | {"federal_income_tax": fit_wages,
+                                                              "social_security": fica_wages, "medicare": fica_wages}
+        return Withholding(employee, employer, taxable,
+                           (TaxLine("federal_income_tax", "1a", "taxable wages", str(fit_wages)),), "fake-1")

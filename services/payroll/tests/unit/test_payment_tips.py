@@ -120,3 +120,9 @@ def test_a_refund_without_tip_of_an_uncredited_payment_or_another_tenant_changes
 def test_the_consumer_subscribes_to_payments_and_refunds():
     assert SUBSCRIPTIONS[order_events.OrderPaymentRecorded.DESCRIPTOR.full_name].handler is tips.record_tip_from_payment
     assert SUBSCRIPTIONS[order_events.OrderRefunded.DESCRIPTOR.full_name].handler is tips.reverse_refunded_tip
+
+
+def test_payment_tips_go_into_tip_pools_like_order_tips():
+    from payroll.service_layer.tip_pools import POOLED_SOURCES
+
+    assert PAYMENT in POOLED_SOURCES

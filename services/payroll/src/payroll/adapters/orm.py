@@ -3,7 +3,7 @@ import uuid
 from datetime import date, datetime
 
 from chassis.db import TimestampedMixin, make_base
-from sqlalchemy import BigInteger, Boolean, ForeignKey, LargeBinary, Text, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, Text, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,16 +19,17 @@ class TipRecord(TimestampedMixin, Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    # The order's own tip: one per order (partial unique index, migration 0004); none for manual.
+    # The order's own tip: one per order (partial unique index, migration 0006); none for manual.
     order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    source: Mapped[str] = mapped_column(Text, default="order")  # order | payment | manual
-    # A tip given with a payment: one per payment (migration 0004).
+    source: Mapped[str] = mapped_column(Text, default="order")  # order | payment | manual | pool | pool_contribution
+    # A tip given with a payment: one per payment (migration 0006).
     payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     note: Mapped[str] = mapped_column(Text, default="")
     entered_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     location_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    tip_cents: Mapped[int] = mapped_column(BigInteger)
+    tip_cents: Mapped[int] = mapped_column(BigInteger)  # negative only for a pool_contribution (paid in)
     earned_at: Mapped[datetime]
+    pool_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)  # pool / pool_contribution rows
 
 
 class TipRefund(Base):
@@ -126,3 +127,33 @@ class Timesheet(TimestampedMixin, Base):
     approved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     approved_at: Mapped[datetime | None]
     history: Mapped[list] = mapped_column(JSONB, default=list)  # [{action, by, at, reason}]
+
+
+class TipPoolPolicy(TimestampedMixin, Base):
+    """A location's tip pool: work state, tip credit taken, contribution percent, roles with points
+    (payroll.domain.tip_pools.PoolPolicy.to_dict())."""
+
+    __tablename__ = "tip_pool_policies"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    policy: Mapped[dict] = mapped_column(JSONB)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class TipPoolRun(TimestampedMixin, Base):
+    """A workweek's pool at a location as last distributed (a re-run replaces the tip records it wrote
+    and bumps the version). `result`: PoolResult.to_dict() plus the policy used."""
+
+    __tablename__ = "tip_pool_runs"
+    __table_args__ = (UniqueConstraint("tenant_id", "location_id", "workweek_start", name="one_pool_per_workweek"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    workweek_start: Mapped[date]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    pool_cents: Mapped[int] = mapped_column(BigInteger)
+    result: Mapped[dict] = mapped_column(JSONB)
+    distributed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    distributed_at: Mapped[datetime]

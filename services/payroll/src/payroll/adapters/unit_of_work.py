@@ -9,6 +9,7 @@ from payroll.adapters.repositories import (
     ShiftRepository,
     StaffRepository,
     TimesheetRepository,
+    TipPoolRepository,
     TipRepository,
 )
 
@@ -19,6 +20,7 @@ class PayrollUnitOfWork(SqlUnitOfWork):
     staff: StaffRepository
     shifts: ShiftRepository
     timesheets: TimesheetRepository
+    tip_pools: TipPoolRepository
 
     def _open(self, session: Session) -> None:
         self.tips = TipRepository(session)
@@ -26,3 +28,4 @@ class PayrollUnitOfWork(SqlUnitOfWork):
         self.staff = StaffRepository(session)
         self.shifts = ShiftRepository(session)
         self.timesheets = TimesheetRepository(session)
+        self.tip_pools = TipPoolRepository(session)

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from chassis.identity import Identity
 
 from payroll.domain.pay.taxes import Withholding
+from payroll.domain.stubs import PayStub
 
 
 class StaffDirectory(Protocol):
@@ -49,3 +50,9 @@ class WithholdingCalculator(Protocol):
     filing_status"), DependencyUnavailable when the tax service is down."""
 
     def calculate(self, identity: Identity, requests: Sequence[Mapping[str, Any]]) -> list[Withholding]: ...
+
+
+class StubRenderer(Protocol):
+    """A pay stub as a document (`payroll.adapters.stub_pdf.render_stub_pdf`: PDF bytes)."""
+
+    def __call__(self, stub: PayStub) -> bytes: ...

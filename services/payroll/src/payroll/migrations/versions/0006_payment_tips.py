@@ -1,12 +1,12 @@
 """tips given with payments (one record per payment) and refunded tips (one row per refund)
 
-Revision ID: 0004
+Revision ID: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"  # tip pools; the lead renumbers at merge if another payroll migration lands first
 branch_labels = None
 depends_on = None
 
@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.add_column("tip_records", sa.Column("payment_id", sa.Uuid))
     op.create_unique_constraint("uq_tip_records_payment_id", "tip_records", ["payment_id"])
     op.drop_constraint("ck_tip_records_source_known", "tip_records")
-    op.create_check_constraint("source_known", "tip_records", "source IN ('order', 'payment', 'manual')")
+    op.create_check_constraint("source_known", "tip_records", "source IN ('order', 'payment', 'manual', 'pool', 'pool_contribution')")
     op.create_check_constraint("payment_tips_have_payments", "tip_records",
                                "source <> 'payment' OR payment_id IS NOT NULL")
     op.create_table(
@@ -42,7 +42,8 @@ def downgrade() -> None:
     op.execute("DELETE FROM tip_records WHERE source = 'payment'")
     op.drop_constraint("ck_tip_records_payment_tips_have_payments", "tip_records")
     op.drop_constraint("ck_tip_records_source_known", "tip_records")
-    op.create_check_constraint("source_known", "tip_records", "source IN ('order', 'manual')")
+    op.create_check_constraint("source_known", "tip_records",
+                               "source IN ('order', 'manual', 'pool', 'pool_contribution')")
     op.drop_constraint("uq_tip_records_payment_id", "tip_records")
     op.drop_column("tip_records", "payment_id")
     op.drop_index("uq_tip_records_order_tip", table_name="tip_records")
