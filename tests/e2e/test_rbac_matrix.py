@@ -241,7 +241,7 @@ PROBES = [
     rest("POST orders/{id}/payments", "POST", lambda c: f"/api/orders/v1/orders/{c.new_order()}/payments",
          {"tender": "cash", "tendered_cents": 100}, None, "orders:create", "orders:update"),
     rest("GET orders/{id}/payments", "GET", lambda c: f"/api/orders/v1/orders/{c.order_id}/payments", None, None,
-         "orders:read", "kitchen:read", "orders:create", "orders:update"),
+         "orders:read", "orders:create", "orders:update"),
     Probe("POST orders/{id}/refunds", frozenset({"orders:refund"}), _refund),
     Probe("POST reconciliation settlements", frozenset({"orders:reconcile"}), _settlement),
     rest("GET reconciliation", "GET", lambda c: f"/api/orders/v1/reconciliation/{c.location_id}/"

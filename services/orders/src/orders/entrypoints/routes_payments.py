@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from orders.bootstrap import OrdersContainer
 from orders.domain.idempotency import MAX_KEY
 from orders.domain.payments import MAX_CENTS, TENDERS, PaymentRequest
-from orders.entrypoints.routes_checks import PREFIX, READ, WRITE
+from orders.entrypoints.routes_checks import PREFIX, WRITE
 from orders.service_layer import payments
 from orders.service_layer.checks import Idempotency, Outcome
 from orders.service_layer.payments import SplitRequest
@@ -70,7 +70,7 @@ def payments_router(container: OrdersContainer) -> APIRouter:
         return outcome.body
 
     @router.get(PREFIX + "/{order_id}/payments")
-    def check_money(order_id: str, identity: Identity = Depends(require_any(*READ, *WRITE))) -> dict:
+    def check_money(order_id: str, identity: Identity = Depends(require_any("orders:read", *WRITE))) -> dict:
         """Total, paid, balance, tips, refunds, split parts and every payment of the check."""
         return payments.payments_of(uow, identity, order_id)
 
