@@ -15,8 +15,10 @@ pytestmark = pytest.mark.unit
 
 
 KITCHEN_DISPLAY = {"kitchen:read", "kitchen:update"}
-# issue 8: open-price lines, manager discounts; issue 10: kitchen stations and routing rules
-MANAGER_ONLY = {"orders:open_price", "orders:discount", "kitchen:configure"}
+# issue 8: open-price lines, manager discounts; issue 9: refunds, reconciliation, the risk review queue;
+# issue 10: kitchen stations and routing rules
+MANAGER_ONLY = {"orders:open_price", "orders:discount", "orders:refund", "orders:reconcile", "orders:review_risk",
+                "kitchen:configure"}
 
 
 def test_matrix_is_the_issue_text():

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from orders.adapters.kitchen_repository import KitchenRepository
 from orders.adapters.menu_repository import MenuRepository
+from orders.adapters.payments_repository import PaymentsRepository, SettlementRepository
 from orders.adapters.pricing_repository import PricingRuleRepository
 from orders.adapters.repositories import IdempotencyRepository, OrderRepository, translating_integrity_errors
 
@@ -16,6 +17,8 @@ class OrdersUnitOfWork(SqlUnitOfWork):
     pricing_rules: PricingRuleRepository
     menu: MenuRepository
     kitchen: KitchenRepository
+    payments: PaymentsRepository
+    settlements: SettlementRepository
 
     def _open(self, session: Session) -> None:
         self.orders = OrderRepository(session)
@@ -23,6 +26,8 @@ class OrdersUnitOfWork(SqlUnitOfWork):
         self.pricing_rules = PricingRuleRepository(session)
         self.menu = MenuRepository(session)
         self.kitchen = KitchenRepository(session)
+        self.payments = PaymentsRepository(session)
+        self.settlements = SettlementRepository(session)
 
     def flush(self) -> None:
         self.orders.write_changes()

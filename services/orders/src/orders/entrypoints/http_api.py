@@ -14,7 +14,9 @@ from orders.entrypoints.kds_static import mount_kds
 from orders.entrypoints.routes_checks import checks_router
 from orders.entrypoints.routes_kitchen import kitchen_router
 from orders.entrypoints.routes_menu import menu_router
+from orders.entrypoints.routes_payments import payments_router
 from orders.entrypoints.routes_pricing import pricing_router
+from orders.entrypoints.routes_reconciliation import reconciliation_router
 from orders.service_layer import reports
 from orders.service_layer.views import sales_to_json
 
@@ -34,6 +36,8 @@ def build_app(container: OrdersContainer):
     app.include_router(menu_router(container))
     app.include_router(pricing_router(container))
     app.include_router(kitchen_router(container))
+    app.include_router(payments_router(container))
+    app.include_router(reconciliation_router(container))
 
     @app.get("/api/orders/v1/reports/sales", tags=["reports"])
     def sales_report(from_: str = Query(..., alias="from", max_length=10, description="first day, YYYY-MM-DD (UTC)"),
