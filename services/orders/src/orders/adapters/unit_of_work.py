@@ -1,4 +1,4 @@
-"""The orders unit of work: one transaction, the orders, menu and pricing-rule repositories, the outbox."""
+"""The orders unit of work: one transaction, the orders, menu, pricing-rule and risk repositories, the outbox."""
 from __future__ import annotations
 
 from chassis.uow import SqlUnitOfWork
@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from orders.adapters.menu_repository import MenuRepository
 from orders.adapters.pricing_repository import PricingRuleRepository
 from orders.adapters.repositories import IdempotencyRepository, OrderRepository, translating_integrity_errors
+from orders.adapters.risk_repository import RiskRepository
 
 
 class OrdersUnitOfWork(SqlUnitOfWork):
@@ -14,17 +15,21 @@ class OrdersUnitOfWork(SqlUnitOfWork):
     idempotency: IdempotencyRepository
     pricing_rules: PricingRuleRepository
     menu: MenuRepository
+    risk: RiskRepository
 
     def _open(self, session: Session) -> None:
         self.orders = OrderRepository(session)
         self.idempotency = IdempotencyRepository(session)
         self.pricing_rules = PricingRuleRepository(session)
         self.menu = MenuRepository(session)
+        self.risk = RiskRepository(session)
 
     def flush(self) -> None:
         self.orders.write_changes()
+        self.risk.write_changes()
         translating_integrity_errors(self.session.flush)
 
     def _commit(self) -> None:
         self.orders.write_changes()
+        self.risk.write_changes()
         translating_integrity_errors(self.session.commit)

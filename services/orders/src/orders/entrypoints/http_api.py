@@ -12,6 +12,7 @@ from orders.config import SERVICE, settings
 from orders.entrypoints.routes_checks import checks_router
 from orders.entrypoints.routes_menu import menu_router
 from orders.entrypoints.routes_pricing import pricing_router
+from orders.entrypoints.routes_risk import risk_router
 from orders.service_layer import reports
 from orders.service_layer.views import sales_to_json
 
@@ -30,6 +31,7 @@ def build_app(container: OrdersContainer):
     app.include_router(checks_router(container))
     app.include_router(menu_router(container))
     app.include_router(pricing_router(container))
+    app.include_router(risk_router(container))
 
     @app.get("/api/orders/v1/reports/sales", tags=["reports"])
     def sales_report(from_: str = Query(..., alias="from", max_length=10, description="first day, YYYY-MM-DD (UTC)"),
