@@ -10,7 +10,9 @@ so an event is judged once. Which step is what:
 | OrderLineVoided / OrderVoided | `void_line` / `void_order` (counted per staff member and shift) |
 | OrderCancelled | `cancel` (scored only when the check was paid) |
 | OrderStatusChanged to closed | `close` (the order total against the location's usual) |
-| OrderPaymentRecorded / OrderRefunded | `payment` (with the card reference) / `refund` (payments) |
+| OrderPaymentRecorded | `payment` (the card reference: brand and last four) |
+| OrderPaid | `close` (paid in full) |
+| OrderRefunded | `refund` (scored when above what was paid); a refused refund comes through `refund_refused` |
 """
 from __future__ import annotations
 
@@ -18,12 +20,12 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from auraconnect.orders.v1 import events_pb2, orders_pb2
+from auraconnect.orders.v1 import events_pb2, orders_pb2, payments_pb2
 from chassis.errors import NotFound
 from chassis.events import EventEnvelope
 from chassis.identity import service_identity
 from chassis.timestamps import from_timestamp
-from chassis.uow import UnitOfWork
+from chassis.uow import UnitOfWork, UnitOfWorkFactory
 
 from orders.domain import risk as model
 from orders.domain.risk import Observation
@@ -42,6 +44,14 @@ def _gross(order: orders_pb2.Order) -> tuple[int, int]:
     active = [line for line in order.lines if line.line_status != "voided"]
     return (sum(line.quantity * line.unit_price_cents for line in active),
             sum(line.discount_cents for line in active))
+
+
+def card_reference(payment: payments_pb2.Payment) -> str:
+    """What tells one card from another without its number: brand and last four (gift cards too).
+    Cash and POS-settled payments have none."""
+    if payment.tender not in ("card", "gift_card") or not payment.card_last4:
+        return ""
+    return f"{payment.card_brand or payment.tender}:{payment.card_last4}"
 
 
 def _line_net(line: orders_pb2.OrderLine) -> int:
@@ -64,6 +74,9 @@ class RiskFeed:
             events_pb2.OrderVoided: self.order_voided,
             events_pb2.OrderCancelled: self.order_cancelled,
             events_pb2.OrderStatusChanged: self.status_changed,
+            events_pb2.OrderPaymentRecorded: self.payment_recorded,
+            events_pb2.OrderPaid: self.paid,
+            events_pb2.OrderRefunded: self.refunded,
         }
 
     # ---- handlers ----
@@ -91,6 +104,31 @@ class RiskFeed:
             return
         self._judge(u, self._observation(model.CLOSE, event.order, event.actor_id, event.changed_at,
                                          amount_cents=event.order.total_cents))
+
+    def payment_recorded(self, u: UnitOfWork, event: events_pb2.OrderPaymentRecorded,
+                         envelope: EventEnvelope) -> None:
+        payment = event.payment
+        self._judge(u, self._observation(model.PAYMENT, event.order, payment.actor_id, payment.paid_at,
+                                         amount_cents=payment.amount_cents, card_ref=card_reference(payment)))
+
+    def paid(self, u: UnitOfWork, event: events_pb2.OrderPaid, envelope: EventEnvelope) -> None:
+        """Paid in full closes the check: its total is judged against the location's usual."""
+        self._judge(u, self._observation(model.CLOSE, event.order, event.actor_id, event.paid_at,
+                                         amount_cents=event.total_cents))
+
+    def refunded(self, u: UnitOfWork, event: events_pb2.OrderRefunded, envelope: EventEnvelope) -> None:
+        self._judge(u, self._observation(model.REFUND, event.order, event.actor_id, event.refunded_at,
+                                         amount_cents=event.amount_cents))
+
+    def refund_refused(self, uow: UnitOfWorkFactory, *, tenant_id: uuid.UUID, location_id: uuid.UUID,
+                       order_id: uuid.UUID, staff_id: uuid.UUID, actor_id: str, amount_cents: int,
+                       at: datetime) -> None:
+        """A refund above what was paid, refused by payments: recorded and scored in a transaction of
+        its own (the refused request's rolls back). Payments calls this where it refuses."""
+        with uow() as u:
+            self._judge(u, Observation(model.REFUND_REFUSED, tenant_id, location_id, order_id, staff_id, actor_id,
+                                       at, amount_cents=amount_cents))
+            u.commit()
 
     # ---- internals ----
     def _lines(self, u: UnitOfWork, order: orders_pb2.Order, lines, actor_id: str, at: datetime) -> None:

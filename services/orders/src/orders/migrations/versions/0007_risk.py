@@ -7,7 +7,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0007"
-down_revision = "0004"  # the lead renumbers at merge (payments takes the numbers before this one)
+down_revision = "0006"  # payments (issue 9); the lead renumbers at merge if another lands between
 branch_labels = None
 depends_on = None
 
