@@ -85,7 +85,20 @@ class FakeRiskUnitOfWork(FakeOrdersUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.risk = FakeRiskRepository()
+        self.reports = FakeReportsRepository()
 
     def __call__(self) -> FakeRiskUnitOfWork:
         """Its own factory: `with uow() as u` in a use case and in a test alike."""
         return self
+
+
+class FakeReportsRepository:
+    """The day's raw rows a test sets (`days[(tenant, location, date)]`)."""
+
+    def __init__(self) -> None:
+        self.days: dict = {}
+
+    def day_rows(self, tenant_id, location_id, business_date):
+        from orders.domain.reports import DayRows
+
+        return self.days.get((tenant_id, location_id, business_date), DayRows([], [], [], []))

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from orders.adapters.menu_repository import MenuRepository
 from orders.adapters.pricing_repository import PricingRuleRepository
+from orders.adapters.reports_repository import ReportsRepository
 from orders.adapters.repositories import IdempotencyRepository, OrderRepository, translating_integrity_errors
 from orders.adapters.risk_repository import RiskRepository
 
@@ -16,6 +17,7 @@ class OrdersUnitOfWork(SqlUnitOfWork):
     pricing_rules: PricingRuleRepository
     menu: MenuRepository
     risk: RiskRepository
+    reports: ReportsRepository
 
     def _open(self, session: Session) -> None:
         self.orders = OrderRepository(session)
@@ -23,6 +25,7 @@ class OrdersUnitOfWork(SqlUnitOfWork):
         self.pricing_rules = PricingRuleRepository(session)
         self.menu = MenuRepository(session)
         self.risk = RiskRepository(session)
+        self.reports = ReportsRepository(session)
 
     def flush(self) -> None:
         self.orders.write_changes()

@@ -1,11 +1,14 @@
 """orders REST API under /api/orders/v1: checks (routes_checks) and the sales report."""
 from __future__ import annotations
 
+from typing import Literal
+
 from chassis import readiness
 from chassis.http import create_app, require
 from chassis.identity import Identity
 from chassis.runtime import run_http, start
 from fastapi import Depends, Query
+from fastapi.responses import PlainTextResponse
 
 from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
@@ -14,6 +17,7 @@ from orders.entrypoints.routes_menu import menu_router
 from orders.entrypoints.routes_pricing import pricing_router
 from orders.entrypoints.routes_risk import risk_router
 from orders.service_layer import reports
+from orders.service_layer.report_views import daily_to_csv, daily_to_json
 from orders.service_layer.views import sales_to_json
 
 
@@ -39,6 +43,20 @@ def build_app(container: OrdersContainer):
                      identity: Identity = Depends(require("reports:read"))) -> dict:
         _, sales = reports.sales_summary(uow, identity, from_, to)
         return {"from": from_, "to": to, "locations": [sales_to_json(row) for row in sales]}
+
+    @app.get("/api/orders/v1/reports/daily", tags=["reports"])
+    def daily_report(location_id: str = Query(..., max_length=64),
+                     business_date: str = Query(..., max_length=10, description="the location's local date, YYYY-MM-DD"),
+                     format: Literal["json", "csv"] = Query("json"),
+                     identity: Identity = Depends(require("reports:read"))):
+        """One location's business day: sales by category, server and tender; discounts, voids,
+        refunds, tips. The tenders are the payments recorded that business day."""
+        day = reports.daily_report(uow, identity, location_id, business_date)
+        if format == "csv":
+            name = f"daily-{day.location_id}-{day.business_date.isoformat()}.csv"
+            return PlainTextResponse(daily_to_csv(day), media_type="text/csv",
+                                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return daily_to_json(day)
 
     return app
 
