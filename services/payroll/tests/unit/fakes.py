@@ -9,16 +9,19 @@ from datetime import UTC, datetime
 from chassis.errors import InvalidInput
 from chassis.identity import Identity
 from chassis.uow import FakeUnitOfWork
-from payroll.adapters.orm import EmployerSettings, PunchEdit, Shift, StaffMember, Timesheet, TipRecord
+from payroll.adapters.orm import EmployerSettings, PunchEdit, Shift, StaffMember, Timesheet, TipRecord, TipRefund
 
 
 class FakeTipRepository:
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, TipRecord] = {}
+        self.refunds: dict[uuid.UUID, TipRefund] = {}
 
     def add(self, record: TipRecord) -> None:
-        if record.order_id is not None and self.for_order(record.order_id) is not None:
-            raise AssertionError("unique order_id violated: the use case must check first")
+        if record.source == "order" and record.order_id is not None and self.for_order(record.order_id) is not None:
+            raise AssertionError("unique order tip violated: the use case must check first")
+        if record.payment_id is not None and self.for_payment(record.payment_id) is not None:
+            raise AssertionError("unique payment_id violated: the use case must check first")
         record.id = record.id or uuid.uuid4()
         record.deleted_at = None
         self.rows[record.id] = record
@@ -30,7 +33,17 @@ class FakeTipRepository:
         return record
 
     def for_order(self, order_id: uuid.UUID) -> TipRecord | None:
-        return next((r for r in self.rows.values() if r.order_id == order_id), None)
+        return next((r for r in self.rows.values() if r.order_id == order_id and r.source in (None, "order")), None)
+
+    def for_payment(self, payment_id: uuid.UUID, *, for_update: bool = False) -> TipRecord | None:
+        return next((r for r in self.rows.values() if r.payment_id == payment_id), None)
+
+    def refund_applied(self, refund_id: uuid.UUID) -> bool:
+        return refund_id in self.refunds
+
+    def add_refund(self, refund: TipRefund) -> None:
+        assert refund.refund_id not in self.refunds, "unique refund_id violated: the use case must check first"
+        self.refunds[refund.refund_id] = refund
 
     def for_staff(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> list[TipRecord]:
         return sorted((r for r in self.rows.values() if r.tenant_id == tenant_id and r.staff_id == staff_id

@@ -22,7 +22,9 @@ from orders.domain.reports import LocationSales
 
 # Named by the naming convention in migration 0001 / explicitly in 0004.
 IDEMPOTENCY_CONSTRAINTS = ("uq_orders_tenant_id_idempotency_key", "pk_idempotency_keys",
-                           "uq_orders_channel_external_id")
+                           "uq_orders_channel_external_id",
+                           # migration 0006: a POS payment recorded twice, a settlement file imported twice
+                           "uq_payments_external_reference", "uq_settlement_imports_file")
 
 
 def translating_integrity_errors(action: Callable[[], None]) -> None:

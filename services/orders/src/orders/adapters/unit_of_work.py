@@ -5,6 +5,7 @@ from chassis.uow import SqlUnitOfWork
 from sqlalchemy.orm import Session
 
 from orders.adapters.menu_repository import MenuRepository
+from orders.adapters.payments_repository import PaymentsRepository, SettlementRepository
 from orders.adapters.pricing_repository import PricingRuleRepository
 from orders.adapters.reports_repository import ReportsRepository
 from orders.adapters.repositories import IdempotencyRepository, OrderRepository, translating_integrity_errors
@@ -16,6 +17,8 @@ class OrdersUnitOfWork(SqlUnitOfWork):
     idempotency: IdempotencyRepository
     pricing_rules: PricingRuleRepository
     menu: MenuRepository
+    payments: PaymentsRepository
+    settlements: SettlementRepository
     risk: RiskRepository
     reports: ReportsRepository
 
@@ -24,6 +27,8 @@ class OrdersUnitOfWork(SqlUnitOfWork):
         self.idempotency = IdempotencyRepository(session)
         self.pricing_rules = PricingRuleRepository(session)
         self.menu = MenuRepository(session)
+        self.payments = PaymentsRepository(session)
+        self.settlements = SettlementRepository(session)
         self.risk = RiskRepository(session)
         self.reports = ReportsRepository(session)
 

@@ -14,7 +14,9 @@ from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
 from orders.entrypoints.routes_checks import checks_router
 from orders.entrypoints.routes_menu import menu_router
+from orders.entrypoints.routes_payments import payments_router
 from orders.entrypoints.routes_pricing import pricing_router
+from orders.entrypoints.routes_reconciliation import reconciliation_router
 from orders.entrypoints.routes_risk import risk_router
 from orders.service_layer import reports
 from orders.service_layer.report_views import daily_to_csv, daily_to_json
@@ -35,6 +37,8 @@ def build_app(container: OrdersContainer):
     app.include_router(checks_router(container))
     app.include_router(menu_router(container))
     app.include_router(pricing_router(container))
+    app.include_router(payments_router(container))
+    app.include_router(reconciliation_router(container))
     app.include_router(risk_router(container))
 
     @app.get("/api/orders/v1/reports/sales", tags=["reports"])

@@ -303,6 +303,12 @@ def change_status(uow: UnitOfWorkFactory, identity: Identity, order_id: str, sta
         order.check_version(expected_version)
         change = order.move_to(wanted, actor_id=identity.subject, at=now, new_id=peers.new_id, reason=reason)
         _stage(u, order, _status_event(order, change, identity, now))
+        if change.current == model.SERVED and u.payments.ledger(order.tenant_id, order.order_id,
+                                                                order.total_cents).paid_in_full:
+            # Paid before it was served (a counter order): serving it closes it.
+            closed = order.move_to(model.CLOSED, actor_id=identity.subject, at=now, new_id=peers.new_id,
+                                   reason="paid in full")
+            _stage(u, order, _status_event(order, closed, identity, now))
         u.commit()
         return order
 

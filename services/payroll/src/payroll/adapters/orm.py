@@ -3,7 +3,7 @@ import uuid
 from datetime import date, datetime
 
 from chassis.db import TimestampedMixin, make_base
-from sqlalchemy import BigInteger, Boolean, LargeBinary, Text, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, Boolean, ForeignKey, LargeBinary, Text, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,13 +19,29 @@ class TipRecord(TimestampedMixin, Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)  # one per order; none for manual
-    source: Mapped[str] = mapped_column(Text, default="order")  # order | manual
+    # The order's own tip: one per order (partial unique index, migration 0004); none for manual.
+    order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    source: Mapped[str] = mapped_column(Text, default="order")  # order | payment | manual
+    # A tip given with a payment: one per payment (migration 0004).
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     note: Mapped[str] = mapped_column(Text, default="")
     entered_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     location_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     tip_cents: Mapped[int] = mapped_column(BigInteger)
     earned_at: Mapped[datetime]
+
+
+class TipRefund(Base):
+    """A refunded tip taken off a payment's tip record: one per refund (the key of idempotency)."""
+
+    __tablename__ = "tip_refunds"
+
+    refund_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    tip_record_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tip_records.id"), index=True)
+    tip_cents: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    reversed_at: Mapped[datetime]
 
 
 class EmployerSettings(TimestampedMixin, Base):

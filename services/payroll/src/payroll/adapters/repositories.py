@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from payroll.adapters.orm import EmployerSettings, PunchEdit, Shift, StaffMember, Timesheet, TipRecord
+from payroll.adapters.orm import EmployerSettings, PunchEdit, Shift, StaffMember, Timesheet, TipRecord, TipRefund
 
 
 class TipRepository:
@@ -28,8 +28,22 @@ class TipRepository:
         return self.session.scalars(query).first()
 
     def for_order(self, order_id: uuid.UUID) -> TipRecord | None:
-        """The tip credited for an order, voided or not (an order credits a tip once, ever)."""
-        return self.session.scalars(select(TipRecord).where(TipRecord.order_id == order_id)).first()
+        """The order's own tip (given when it was opened), voided or not (credited once, ever)."""
+        return self.session.scalars(select(TipRecord).where(TipRecord.order_id == order_id,
+                                                            TipRecord.source == "order")).first()
+
+    def for_payment(self, payment_id: uuid.UUID, *, for_update: bool = False) -> TipRecord | None:
+        """The tip given with a payment, voided or not (credited once, ever)."""
+        query = select(TipRecord).where(TipRecord.payment_id == payment_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def refund_applied(self, refund_id: uuid.UUID) -> bool:
+        return self.session.get(TipRefund, refund_id) is not None
+
+    def add_refund(self, refund: TipRefund) -> None:
+        self.session.add(refund)
 
     def for_staff(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> list[TipRecord]:
         """A staff member's live tips, oldest first."""
