@@ -132,10 +132,11 @@ def test_refund_above_the_amount_paid(kind, amount, paid, refunded, fires):
     assert ("refund_over_paid" in fired) is fires
 
 
+@pytest.mark.parametrize("kind", [model.PAID, model.CLOSE])
 @pytest.mark.parametrize(("total", "usual", "orders", "fires"), [
     (10_000, 2_000, 20, False), (10_001, 2_000, 20, True), (50_000, 2_000, 19, False), (50_000, None, 0, False)])
-def test_order_total_far_above_the_locations_usual(total, usual, orders, fires):
-    step = observe(model.CLOSE, order_total_cents=total)
+def test_order_total_far_above_the_locations_usual(kind, total, usual, orders, fires):
+    step = observe(kind, order_total_cents=total)
     assert ("order_total_outlier" in rules_fired(step, facts(usual_total_cents=usual, usual_orders=orders))) is fires
 
 

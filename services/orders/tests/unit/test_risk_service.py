@@ -279,3 +279,12 @@ def test_settings_are_versioned_and_checked(uow):
         risk.put_settings(uow, REVIEWER, {"rules": {"card_velocity": {"max_uses": 0}}}, expected_version=None,
                           clock=FixedClock())
     assert bad.value.field == "rules.card_velocity.max_uses"
+
+
+def test_a_check_paid_before_it_is_served_is_not_closed_so_its_void_is_no_edit_after_close(uow, feed):
+    check = order(3)
+    handle(uow, feed.payment_recorded, cash(check, 2_000))
+    handle(uow, feed.paid, events_pb2.OrderPaid(order=check, total_cents=2_000, paid_at=to_timestamp(EVENING)))
+    handle(uow, feed.order_voided, voided(check, EVENING + timedelta(minutes=1)))
+    [case] = uow.risk.cases.values()
+    assert [h.rule for h in case.hits] == ["void_after_payment"] and flags(uow) == []

@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo
 from orders.domain.risk_rules import RiskRules, Shift
 
 # Observation kinds.
-VOID_ORDER, VOID_LINE, CANCEL, DISCOUNTS, PAYMENT, REFUND, REFUND_REFUSED, CLOSE, EDIT = (
-    "void_order", "void_line", "cancel", "discounts", "payment", "refund", "refund_refused", "close", "edit")
+VOID_ORDER, VOID_LINE, CANCEL, DISCOUNTS, PAYMENT, PAID, REFUND, REFUND_REFUSED, CLOSE, EDIT = (
+    "void_order", "void_line", "cancel", "discounts", "payment", "paid", "refund", "refund_refused", "close", "edit")
+# The check's total is final once paid in full or closed: judged against the location's usual then.
+FINAL_TOTAL = frozenset({PAID, CLOSE})
 VOIDS = frozenset({VOID_ORDER, VOID_LINE})  # counted per staff member and shift
 TAKEN_BACK = VOIDS | {CANCEL}  # after a payment, any of these is suspect
 # Subject kinds: what a case (a review item) is about.
@@ -198,7 +200,7 @@ def _refund_over_paid(observation: Observation, facts: Facts, rules: RiskRules) 
 
 def _order_total_outlier(observation: Observation, facts: Facts, rules: RiskRules) -> Hit | None:
     rule = rules.rule("order_total_outlier")
-    if (rule is None or observation.kind != CLOSE or facts.usual_total_cents is None
+    if (rule is None or observation.kind not in FINAL_TOTAL or facts.usual_total_cents is None
             or facts.usual_orders < rule.param("min_orders") or facts.usual_total_cents <= 0):
         return None
     multiple = rule.param("multiple")

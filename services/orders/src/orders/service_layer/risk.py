@@ -22,7 +22,19 @@ from chassis.timestamps import to_timestamp
 from chassis.uow import UnitOfWork, UnitOfWorkFactory
 from chassis.validation import parse_uuid
 
-from orders.domain.risk import CARD, CLOSE, NIL, ORDER, PAYMENT, Facts, Hit, Observation, Subject, evaluate, shift_of
+from orders.domain.risk import (
+    CARD,
+    FINAL_TOTAL,
+    NIL,
+    ORDER,
+    PAYMENT,
+    Facts,
+    Hit,
+    Observation,
+    Subject,
+    evaluate,
+    shift_of,
+)
 from orders.domain.risk_case import CASE_STATUSES, CONFIRMED, DISMISSED, OPEN, WATCHING, RiskCase, StaleCase
 from orders.domain.risk_rules import RiskRules, check_overrides, effective_rules
 
@@ -73,7 +85,7 @@ def _facts(u: UnitOfWork, observation: Observation, observation_id: uuid.UUID, s
                                      observation.at)
     usual, usual_orders = None, 0
     outlier = rules.rule("order_total_outlier")
-    if observation.kind == CLOSE and outlier is not None:
+    if observation.kind in FINAL_TOTAL and outlier is not None:
         usual, usual_orders = u.risk.usual_total(observation.tenant_id, observation.location_id, observation.at,
                                                  outlier.param("days"), observation.order_id)
     return Facts(shift, voids, discounts, paid, refunded, closed, card_uses, usual, usual_orders)

@@ -11,7 +11,7 @@ so an event is judged once. Which step is what:
 | OrderCancelled | `cancel` (scored only when the check was paid) |
 | OrderStatusChanged to closed | `close` (the order total against the location's usual) |
 | OrderPaymentRecorded | `payment` (the card reference: brand and last four) |
-| OrderPaid | `close` (paid in full) |
+| OrderPaid | `paid` (paid in full: the total against the location's usual; not closed until served) |
 | OrderRefunded | `refund` (scored when above what was paid); a refused refund comes through `refund_refused` |
 """
 from __future__ import annotations
@@ -112,8 +112,9 @@ class RiskFeed:
                                          amount_cents=payment.amount_cents, card_ref=card_reference(payment)))
 
     def paid(self, u: UnitOfWork, event: events_pb2.OrderPaid, envelope: EventEnvelope) -> None:
-        """Paid in full closes the check: its total is judged against the location's usual."""
-        self._judge(u, self._observation(model.CLOSE, event.order, event.actor_id, event.paid_at,
+        """Paid in full (a check paid before it is served stays open to the kitchen: not closed): its
+        total is judged against the location's usual."""
+        self._judge(u, self._observation(model.PAID, event.order, event.actor_id, event.paid_at,
                                          amount_cents=event.total_cents))
 
     def refunded(self, u: UnitOfWork, event: events_pb2.OrderRefunded, envelope: EventEnvelope) -> None:
