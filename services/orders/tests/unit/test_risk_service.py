@@ -288,3 +288,9 @@ def test_a_check_paid_before_it_is_served_is_not_closed_so_its_void_is_no_edit_a
     handle(uow, feed.order_voided, voided(check, EVENING + timedelta(minutes=1)))
     [case] = uow.risk.cases.values()
     assert [h.rule for h in case.hits] == ["void_after_payment"] and flags(uow) == []
+
+
+def test_a_plain_edit_is_judged_but_not_stored(uow, feed):
+    handle(uow, feed.placed, events_pb2.OrderPlaced(order=order(5, lines=[
+        orders_pb2.OrderLine(line_id="l1", quantity=1, unit_price_cents=900)])))
+    assert uow.risk.observations == [] and uow.risk.cases == {}

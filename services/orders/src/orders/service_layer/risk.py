@@ -24,6 +24,7 @@ from chassis.validation import parse_uuid
 
 from orders.domain.risk import (
     CARD,
+    EDIT,
     FINAL_TOTAL,
     NIL,
     ORDER,
@@ -51,7 +52,8 @@ def judge(u: UnitOfWork, observation: Observation, *, time_zone: str, at: dateti
     rules = effective_rules(overrides)
     shift = shift_of(observation.at, time_zone, rules.shifts)
     observation_id = new_id()
-    u.risk.observe(observation_id, observation, shift)
+    if observation.kind != EDIT:  # no rule counts plain edits (the busiest kind): judged, not stored
+        u.risk.observe(observation_id, observation, shift)
     facts = _facts(u, observation, observation_id, shift, rules)
     hits = evaluate(observation, facts, rules)
     flagged = []
