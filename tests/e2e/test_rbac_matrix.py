@@ -62,6 +62,15 @@ class Ctx:
         assert response.status_code == 200, response.text
         return order_id
 
+    def paid_order(self) -> tuple[str, str]:
+        """(order id, payment id): a check the admin opened and took a card payment on."""
+        order_id = self.new_order()
+        response = self.admin.post(f"/api/orders/v1/orders/{order_id}/payments", json={
+            "tender": "card", "card_brand": "visa", "card_last4": "4242",
+            "processor_reference": f"ch_{uuid.uuid4().hex[:12]}"})
+        assert response.status_code == 201, response.text
+        return order_id, response.json()["payment"]["payment_id"]
+
     def manual_tip(self) -> str:
         response = self.admin.post("/api/payroll/v1/tips", json=_tip_entry(self))
         assert response.status_code == 201, response.text
@@ -112,6 +121,20 @@ def rpc(name: str, invoke: Callable[[grpc.Channel, Ctx, list], object], *granted
                 return error.code()
 
     return Probe(name, frozenset(granted_by), call, grpc=True)
+
+
+def _refund(ctx: Ctx) -> int:
+    order_id, payment_id = ctx.paid_order()
+    with ctx.me.http(ctx.gateway) as http:
+        return http.post(f"/api/orders/v1/orders/{order_id}/refunds",
+                         json={"payment_id": payment_id, "reason": "rbac probe", "amount_cents": 1}).status_code
+
+
+def _settlement(ctx: Ctx) -> int:
+    content = f"processor_reference,amount\nch_{uuid.uuid4().hex[:12]},1.00\n".encode()
+    with ctx.me.http(ctx.gateway) as http:
+        return http.post(f"/api/orders/v1/reconciliation/{ctx.location_id}/{date.today().isoformat()}/settlements",
+                         content=content, headers={"Content-Type": "text/csv"}).status_code
 
 
 def _order(ctx: Ctx) -> dict:
@@ -214,6 +237,15 @@ PROBES = [
          {"status": "ready"}, None, "kitchen:update", "orders:update"),
     rest("DELETE orders/{id}", "DELETE", lambda c: f"/api/orders/v1/orders/{c.new_order()}", None, None,
          "orders:delete"),
+    # ---- payments (issue 9): taking money is the server's, giving it back and reconciling a manager's ----
+    rest("POST orders/{id}/payments", "POST", lambda c: f"/api/orders/v1/orders/{c.new_order()}/payments",
+         {"tender": "cash", "tendered_cents": 100}, None, "orders:create", "orders:update"),
+    rest("GET orders/{id}/payments", "GET", lambda c: f"/api/orders/v1/orders/{c.order_id}/payments", None, None,
+         "orders:read", "kitchen:read", "orders:create", "orders:update"),
+    Probe("POST orders/{id}/refunds", frozenset({"orders:refund"}), _refund),
+    Probe("POST reconciliation settlements", frozenset({"orders:reconcile"}), _settlement),
+    rest("GET reconciliation", "GET", lambda c: f"/api/orders/v1/reconciliation/{c.location_id}/"
+         f"{date.today().isoformat()}", None, None, "orders:reconcile", "reports:read"),
     # ---- reports ----
     rest("GET reports/sales", "GET", "/api/orders/v1/reports/sales", None,
          lambda c: {"from": date.today().isoformat(), "to": date.today().isoformat()}, "reports:read"),
@@ -232,6 +264,10 @@ PROBES = [
         orders_pb.CreateOrderRequest(location_id=c.location_id, channel="pos:square",
                                      external_id=f"sq-{uuid.uuid4().hex[:10]}", order_type="takeout",
                                      lines=[orders_pb.CreateOrderLine(name="Soup", unit_price_cents=500)]),
+        metadata=md, timeout=10), "orders:create"),
+    rpc("OrdersService.RecordPayment", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch).RecordPayment(
+        orders_pb.RecordPaymentRequest(order_id=c.new_order(), amount_cents=1,
+                                       external_reference=f"pos-{uuid.uuid4().hex[:10]}"),
         metadata=md, timeout=10), "orders:create"),
     rpc("OrdersService.UpdateOrderStatus(ready)", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch)
         .UpdateOrderStatus(orders_pb.UpdateOrderStatusRequest(order_id=c.sent_order(), status="ready"),
