@@ -15,7 +15,8 @@ pytestmark = pytest.mark.unit
 
 
 KITCHEN_DISPLAY = {"kitchen:read", "kitchen:update"}
-MANAGER_ONLY = {"orders:open_price", "orders:discount"}  # issue 8: open-price lines, manager discounts
+# issue 8: open-price lines, manager discounts; issue 9: refunds, reconciliation, the risk review queue
+MANAGER_ONLY = {"orders:open_price", "orders:discount", "orders:refund", "orders:reconcile", "orders:review_risk"}
 
 
 def test_matrix_is_the_issue_text():
