@@ -180,6 +180,7 @@ def test_the_defaults_are_data_with_a_version():
     ({"shifts": [{"name": "a", "start": "05:00", "end": "16:00"}, {"name": "a", "start": "16:00", "end": "05:00"}]},
      "shifts[1].name"),
     ({"colour": "red"}, "colour"),
+    ({"": 1}, "settings"),  # found by schemathesis: an empty key still names a field
 ])
 def test_bad_settings_name_the_field(overrides, field):
     with pytest.raises(InvalidInput) as error:

@@ -99,7 +99,8 @@ def check_overrides(overrides: object) -> dict:
     allowed = {"flag_threshold", "hold_flagged_orders", "shifts", "rules"}
     for key in overrides:
         if key not in allowed:
-            raise InvalidInput(f"unknown setting (known: {', '.join(sorted(allowed))})", field=str(key)[:60])
+            raise InvalidInput(f"unknown setting (known: {', '.join(sorted(allowed))})",
+                               field=str(key)[:60] or "settings")
     rules = overrides.get("rules", {})
     if not isinstance(rules, dict):
         raise InvalidInput("must be an object", field="rules")
