@@ -254,6 +254,12 @@ PROBES = [
     # ---- reports ----
     rest("GET reports/sales", "GET", "/api/orders/v1/reports/sales", None,
          lambda c: {"from": date.today().isoformat(), "to": date.today().isoformat()}, "reports:read"),
+    rest("GET reports/daily", "GET", "/api/orders/v1/reports/daily", None,
+         lambda c: {"location_id": c.location_id, "business_date": date.today().isoformat()}, "reports:read"),
+    # ---- risk review (the queue is the managers'; the rules' settings the admins') ----
+    rest("GET risk/reviews", "GET", "/api/orders/v1/risk/reviews", None, None, "orders:review_risk"),
+    rest("GET risk/settings", "GET", "/api/orders/v1/risk/settings", None, None, "orders:review_risk"),
+    rest("PUT risk/settings", "PUT", "/api/orders/v1/risk/settings", {"settings": {}}, None, "settings:update"),
     rpc("OrdersService.GetOrder", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch).GetOrder(
         orders_pb.GetOrderRequest(order_id=c.order_id), metadata=md, timeout=10), "orders:read", "kitchen:read"),
     rpc("OrdersService.ListOrders", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch).ListOrders(

@@ -1,4 +1,5 @@
-"""The orders unit of work: one transaction, the orders, menu, pricing-rule and kitchen repositories, the outbox."""
+"""The orders unit of work: one transaction, the orders, menu, pricing-rule, kitchen, payments, risk and
+report repositories, the outbox."""
 from __future__ import annotations
 
 from chassis.uow import SqlUnitOfWork
@@ -8,7 +9,9 @@ from orders.adapters.kitchen_repository import KitchenRepository
 from orders.adapters.menu_repository import MenuRepository
 from orders.adapters.payments_repository import PaymentsRepository, SettlementRepository
 from orders.adapters.pricing_repository import PricingRuleRepository
+from orders.adapters.reports_repository import ReportsRepository
 from orders.adapters.repositories import IdempotencyRepository, OrderRepository, translating_integrity_errors
+from orders.adapters.risk_repository import RiskRepository
 
 
 class OrdersUnitOfWork(SqlUnitOfWork):
@@ -19,6 +22,8 @@ class OrdersUnitOfWork(SqlUnitOfWork):
     kitchen: KitchenRepository
     payments: PaymentsRepository
     settlements: SettlementRepository
+    risk: RiskRepository
+    reports: ReportsRepository
 
     def _open(self, session: Session) -> None:
         self.orders = OrderRepository(session)
@@ -28,11 +33,15 @@ class OrdersUnitOfWork(SqlUnitOfWork):
         self.kitchen = KitchenRepository(session)
         self.payments = PaymentsRepository(session)
         self.settlements = SettlementRepository(session)
+        self.risk = RiskRepository(session)
+        self.reports = ReportsRepository(session)
 
     def flush(self) -> None:
         self.orders.write_changes()
+        self.risk.write_changes()
         translating_integrity_errors(self.session.flush)
 
     def _commit(self) -> None:
         self.orders.write_changes()
+        self.risk.write_changes()
         translating_integrity_errors(self.session.commit)
