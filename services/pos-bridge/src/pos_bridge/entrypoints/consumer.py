@@ -17,6 +17,7 @@ from chassis.worker import run_worker
 
 from pos_bridge.bootstrap import PosBridgeContainer, bootstrap
 from pos_bridge.config import SERVICE, settings
+from pos_bridge.entrypoints.webhook_worker import start_webhook_threads
 from pos_bridge.service_layer.inbound import process_due_events
 
 TOPICS = ["orders.order.v1"]
@@ -48,8 +49,11 @@ def main() -> None:
     def both(stop: threading.Event) -> None:
         worker = threading.Thread(target=inbound_loop, args=(container, stop), name="inbound", daemon=True)
         worker.start()
+        webhooks = start_webhook_threads(container, stop)   # outbound webhooks: their own group and senders
         consumer.run(stop)
         worker.join(timeout=10)
+        for thread in webhooks:
+            thread.join(timeout=10)
 
     try:
         run_worker(both, config.bind_host, config.health_port, {

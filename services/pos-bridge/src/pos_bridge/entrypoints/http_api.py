@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from pos_bridge.bootstrap import PosBridgeContainer, bootstrap
 from pos_bridge.config import SERVICE, settings
+from pos_bridge.entrypoints.routes_subscriptions import register_subscription_routes
 from pos_bridge.service_layer import connections, inbound
 
 
@@ -114,6 +115,7 @@ def build_app(container: PosBridgeContainer):
                                            connection_id, dict(request.headers), raw)
         return JSONResponse({"stored": received.stored, "duplicates": received.duplicates})
 
+    register_subscription_routes(app, container, base)
     return app
 
 
