@@ -374,3 +374,13 @@ def test_the_rest_api(world):
     assert client.get(f"{base}/{sid}", headers=headers).status_code == 404
     types = client.get("/api/pos-bridge/v1/webhook-event-types", headers=headers).json()
     assert "orders.order.placed" in [t["type"] for t in types["event_types"]]
+
+
+def test_a_secret_that_will_not_open_fails_the_attempt_not_the_sender(world):
+    subscribe(world)
+    world["uow"].webhook_subscriptions.rows[0].secret_sealed = b"garbage"
+    deliveries.record_event(world["uow"], *order_placed())
+    assert send(world) == 1
+    delivery = world["uow"].webhook_deliveries.rows[0]
+    assert delivery.status == "pending" and "cannot be opened" in delivery.last_error
+    assert delivery.attempts == 1

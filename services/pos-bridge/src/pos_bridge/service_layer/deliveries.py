@@ -132,8 +132,13 @@ def attempt(work, delivery: WebhookDelivery, sealer: Sealer, transport: WebhookT
         delivery.last_error = "subscription deleted" if subscription is None else "subscription paused"
         return delivery.status
     started = time.monotonic()
-    result = _post(delivery, subscription.url, valid_secrets(subscription, sealer, now), transport, resolver,
-                   policy, now)
+    try:
+        secrets = valid_secrets(subscription, sealer, now)
+    except Exception as error:  # noqa: BLE001 - a secret that will not open (key changed) fails this attempt
+        log.error("webhook subscription %s: secret cannot be opened", subscription.id)
+        result = PostResult(None, 0, f"signing secret cannot be opened ({type(error).__name__})")
+    else:
+        result = _post(delivery, subscription.url, secrets, transport, resolver, policy, now)
     latency = result.latency_ms or int((time.monotonic() - started) * 1000)
     delivery.attempts += 1
     work.webhook_deliveries.add_attempt(WebhookAttempt(
