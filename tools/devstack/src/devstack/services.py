@@ -13,7 +13,7 @@ from devstack.layout import KIND_MODULES, SERVICES_BY_NAME, Layout, ServiceSpec
 # so a developer (or the e2e test) watches a failing receiver get its retries within seconds.
 LOCAL_ONLY_ENV: dict[str, dict[str, str]] = {
     "pos-bridge": {"WEBHOOKS_ALLOW_PRIVATE_TARGETS": "1", "WEBHOOKS_RETRY_BASE_SECONDS": "0.5",
-                   "WEBHOOKS_RETRY_CAP_SECONDS": "5"},
+                   "WEBHOOKS_RETRY_CAP_SECONDS": "5", "WEBHOOKS_TIMEOUT_SECONDS": "5"},
 }
 
 
