@@ -3,7 +3,8 @@ server on 127.0.0.1; the test stack allows private targets, WEBHOOKS_ALLOW_PRIVA
 short retry base) subscribes to order events. An order placed through the gateway reaches it as a
 signed CloudEvent, which it verifies as the README tells integrators to; it answers 500 to the first
 attempts and sees the retries (in the delivery log too), then accepts. After a secret rotation a
-delivery verifies with either secret."""
+delivery verifies with either secret. A delivery still failing when the consumer process is SIGKILLed
+goes on being retried by the restarted process, and is delivered once the receiver recovers."""
 from __future__ import annotations
 
 import hashlib
@@ -128,6 +129,46 @@ def test_an_order_reaches_the_integrator_signed_after_retries(platform, admin, r
     assert verify(pinged["headers"]["AuraConnect-Signature"], secret, pinged["body"])
     assert not verify(pinged["headers"]["AuraConnect-Signature"], "whsec_wrong", pinged["body"])
 
+    assert admin.delete(f"{BASE}/{sid}").status_code == 204
+
+
+def test_pending_deliveries_survive_a_killed_worker(platform, admin, receiver):
+    import os
+    import signal
+
+    from devstack import procs
+
+    receiver.failures = 10_000                     # down until told otherwise
+    made = admin.post(BASE, json={"url": receiver.url, "event_types": ["orders.order.placed"]})
+    assert made.status_code == 201, made.text
+    sid = made.json()["subscription_id"]
+    order = place_order(admin, platform.demo["location_id"])
+
+    def attempts_for_order():
+        return [r for r in receiver.of_type("orders.order.placed")
+                if json.loads(r["body"])["data"]["order"]["order_id"] == order["order_id"]]
+
+    eventually(lambda: len(attempts_for_order()) >= 2, timeout=60)
+    run_dir = platform.layout.run_dir
+    pid = procs.running_pid(run_dir, "pos-bridge-consumer")
+    os.kill(pid, signal.SIGKILL)
+
+    def gone() -> bool:
+        try:
+            os.waitpid(pid, os.WNOHANG)            # reap it when this process started the stack
+        except ChildProcessError:
+            pass
+        return not procs.alive(pid)
+
+    eventually(gone, timeout=10)
+    before = len(attempts_for_order())
+    receiver.failures = 0
+    platform.stack.start_services()                # starts what is not running, waits until it is ready
+
+    delivered = eventually(lambda: next((d for d in admin.get(f"{BASE}/{sid}/deliveries").json()["deliveries"]
+                                         if d["status"] == "delivered"), None), timeout=60)
+    assert delivered["attempts"] >= before + 1 and delivered["log"][-1]["status_code"] == 200
+    assert len({r["event_id"] for r in attempts_for_order()}) == 1
     assert admin.delete(f"{BASE}/{sid}").status_code == 204
 
 
