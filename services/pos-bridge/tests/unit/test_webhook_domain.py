@@ -145,3 +145,75 @@ def test_subscriptions_name_known_types_or_the_wildcard():
         assert raised.value.field == "event_types"
     assert matches(["*"], "orders.menu.changed") and matches(["orders.order.placed"], "webhooks.ping")
     assert not matches(["orders.order.placed"], "orders.order.closed")
+
+
+# ---- the transport connects to the checked address ----
+
+def test_the_url_is_pinned_to_the_checked_address_and_keeps_its_host_header():
+    from pos_bridge.adapters.webhook_http import pinned_url
+
+    url, host = pinned_url("https://hooks.example.com:8443/a/b?c=1", "93.184.216.34")
+    assert str(url) == "https://93.184.216.34:8443/a/b?c=1" and host == "hooks.example.com:8443"
+    url, host = pinned_url("http://hooks.example.com/x", "2606:4700::1")
+    assert str(url) == "http://[2606:4700::1]/x" and host == "hooks.example.com"
+
+
+def test_https_to_a_pinned_address_still_verifies_the_certificate_for_the_urls_host(tmp_path):
+    """A real TLS server on 127.0.0.1 with a certificate for "localhost": reached as
+    https://localhost/ pinned to 127.0.0.1 it verifies; a certificate for another name does not."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    import httpx
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from pos_bridge.adapters.webhook_http import HttpxWebhookTransport
+
+    def certificate(name: str):
+        key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        now = datetime.now(UTC)
+        cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=1))
+                .not_valid_after(now + timedelta(hours=1))
+                .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(key, hashes.SHA256()))
+        cert_file, key_file = tmp_path / f"{name}.crt", tmp_path / f"{name}.key"
+        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+        return cert_file, key_file
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["content-length"]))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    results = {}
+    for name in ("localhost", "other.example"):
+        cert_file, key_file = certificate(name)
+        server = HTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        thread = threading.Thread(target=server.handle_request, daemon=True)
+        thread.start()
+        trust = ssl.create_default_context(cafile=str(cert_file))
+        transport = HttpxWebhookTransport(httpx.Client(verify=trust, follow_redirects=False, trust_env=False))
+        try:
+            results[name] = transport.post(f"https://localhost:{server.server_address[1]}/hook", "127.0.0.1",
+                                           b"{}", {"Content-Type": "application/json"}, 5)
+        finally:
+            transport.close()
+            thread.join(timeout=5)
+            server.server_close()
+    assert results["localhost"].status_code == 204, results["localhost"]
+    assert results["other.example"].status_code is None and "CERTIFICATE" in results["other.example"].error.upper()
