@@ -143,7 +143,7 @@ def world():
                              "rebind.example": ["93.184.216.35"], "internal.example": ["10.0.0.5"],
                              "sneaky.example": ["93.184.216.36", "127.0.0.1"]})
     return {"clock": clock, "uow": uow, "factory": lambda: uow, "sealer": PlainSealer(), "resolver": resolver,
-            "transport": FakeTransport(), "policy": WebhookPolicy(retry_base_seconds=10, retry_cap_seconds=600)}
+            "transport": FakeTransport(), "outcomes": [], "policy": WebhookPolicy(retry_base_seconds=10, retry_cap_seconds=600)}
 
 
 def subscribe(world, url=PUBLIC_URL, types=("orders.order.placed",), identity=None, policy=None):
@@ -160,7 +160,7 @@ def order_placed(tenant: str = TENANT) -> tuple[events_pb2.OrderPlaced, EventEnv
 
 def send(world) -> int:
     return deliveries.send_due(world["factory"], world["sealer"], world["transport"], world["resolver"],
-                               world["policy"], world["clock"])
+                               world["policy"], world["clock"], observe=world["outcomes"].append)
 
 
 # ---- subscriptions ----
@@ -267,6 +267,7 @@ def test_failures_retry_with_backoff_then_succeed_and_the_log_keeps_each_attempt
     log = subscriptions.list_deliveries(world["factory"], admin(), str(view.subscription_id))
     assert log[0].status == "delivered"
     assert [a.status_code for a in log[0].log] == [500, 503, 404, 200]
+    assert world["outcomes"] == ["pending", "pending", "pending", "delivered"]   # what the metric counts
     assert all(a.latency_ms is not None for a in log[0].log)
 
 

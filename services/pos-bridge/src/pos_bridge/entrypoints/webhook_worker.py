@@ -13,6 +13,7 @@ from auraconnect.orders.v1 import events_pb2 as order_events
 from auraconnect.orders.v1 import menu_events_pb2 as menu_events
 from auraconnect.payroll.v1 import events_pb2 as payroll_events
 from chassis.consumer import IdempotentConsumer, Subscription
+from prometheus_client import Counter
 
 from pos_bridge.bootstrap import PosBridgeContainer
 from pos_bridge.config import SERVICE
@@ -23,6 +24,9 @@ GROUP = f"{SERVICE}-webhooks"
 MODULES = {"auraconnect.orders.v1.": (order_events, menu_events), "auraconnect.payroll.v1.": (payroll_events,)}
 
 log = logging.getLogger(__name__)
+
+ATTEMPTS = Counter("webhook_delivery_attempts_total", "Outbound webhook attempts by outcome",
+                   ["outcome"])   # delivered | pending (failed, will retry) | dead (retry window over)
 
 
 def message_class(source_type: str):
@@ -47,7 +51,8 @@ def sender_loop(container: PosBridgeContainer, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             taken = send_due(container.uow, container.sealer, container.webhook_transport, container.resolver,
-                             container.webhook_policy, container.clock)
+                             container.webhook_policy, container.clock,
+                             observe=lambda status: ATTEMPTS.labels(status).inc())
         except Exception:  # noqa: BLE001 - a sender never dies of one bad batch
             log.exception("webhook sending failed")
             taken = 0

@@ -87,17 +87,20 @@ def record_handler(uow, message, envelope: EventEnvelope) -> None:
 
 
 def send_due(uow: UnitOfWorkFactory, sealer: Sealer, transport: WebhookTransport, resolver: Resolver,
-             policy: WebhookPolicy, clock, limit: int = 20) -> int:
-    """Post up to `limit` due deliveries, each in its own transaction (its row locked meanwhile).
-    Returns how many were taken."""
+             policy: WebhookPolicy, clock, limit: int = 20, observe=None) -> int:
+    """Post up to `limit` due deliveries, each in its own transaction (its row locked meanwhile);
+    `observe(status)` is told each outcome (pending = will retry, delivered, dead). Returns how many
+    were taken."""
     taken = 0
     while taken < limit:
         with uow() as work:
             due = work.webhook_deliveries.due(clock(), 1)
             if not due:
                 break
-            attempt(work, due[0], sealer, transport, resolver, policy, clock)
+            status = attempt(work, due[0], sealer, transport, resolver, policy, clock)
             work.commit()
+        if observe is not None:
+            observe(status)
         taken += 1
     return taken
 
