@@ -167,7 +167,10 @@ def test_pending_deliveries_survive_a_killed_worker(platform, admin, receiver):
 
     delivered = eventually(lambda: next((d for d in admin.get(f"{BASE}/{sid}/deliveries").json()["deliveries"]
                                          if d["status"] == "delivered"), None), timeout=60)
-    assert delivered["attempts"] >= before + 1 and delivered["log"][-1]["status_code"] == 200
+    # The restarted process delivered it. (An attempt in flight at the kill reached the receiver but was
+    # never recorded: it is simply tried again, so the log may hold one attempt fewer than the receiver saw.)
+    assert len(attempts_for_order()) > before and delivered["log"][-1]["status_code"] == 200
+    assert delivered["attempts"] >= before
     assert len({r["event_id"] for r in attempts_for_order()}) == 1
     assert admin.delete(f"{BASE}/{sid}").status_code == 204
 
