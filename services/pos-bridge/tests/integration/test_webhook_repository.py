@@ -152,8 +152,8 @@ def test_use_cases_on_the_real_unit_of_work_post_signed_events(uow):
         # The same target with the development setting off is refused at subscription time.
         with pytest.raises(Exception) as refused:
             subscriptions.create_subscription(uow, sealer, resolver, WebhookPolicy(), admin,
-                                              {"url": f"http://localhost:{receiver.port}/", "event_types": ["*"]})
-        assert getattr(refused.value, "field", None) == "url"
+                                              {"url": f"https://localhost:{receiver.port}/", "event_types": ["*"]})
+        assert getattr(refused.value, "field", None) == "url" and "public" in str(refused.value)
     finally:
         transport.close()
         receiver.server.shutdown()

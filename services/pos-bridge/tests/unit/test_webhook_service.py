@@ -177,7 +177,8 @@ def test_the_secret_is_returned_once_and_sealed(world):
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8080/x", "http://[::1]/x", "http://169.254.169.254/latest",
                                  "https://internal.example/x", "https://sneaky.example/x", "http://nowhere.example/",
-                                 "http://[::ffff:10.0.0.1]/", "gopher://hooks.integrator.example/"])
+                                 "http://[::ffff:10.0.0.1]/", "gopher://hooks.integrator.example/",
+                                 "http://hooks.integrator.example/aura"])
 def test_internal_targets_are_refused_naming_url(world, url):
     with pytest.raises(InvalidInput) as raised:
         subscribe(world, url=url)

@@ -55,10 +55,14 @@ def target_addresses(url: str, host: str, resolver: Resolver) -> list[str]:
 
 
 def checked_url(value: object, resolver: Resolver, policy: WebhookPolicy) -> str:
-    """The URL when it is an http(s) URL of a public host (any host when private targets are allowed)."""
+    """The URL when it is an https URL of a public host (http and any host when the development
+    setting allows private targets)."""
     url, host = target_url_field(value)
     if policy.allow_private_targets:
         return url
+    if urlsplit(url).scheme != "https":
+        # Events carry business data: never in clear text (and production egress is HTTPS only).
+        raise InvalidInput("must be an https URL", field="url")
     addresses = target_addresses(url, host, resolver)
     if not addresses:
         raise InvalidInput("host does not resolve", field="url")
