@@ -23,6 +23,7 @@ class Settings(ServiceSettings):
     webhooks_timeout_seconds: float = Field(10.0, gt=0, description="per-attempt timeout of a target")
     webhooks_senders: int = Field(2, ge=1, le=32, description="sender threads of the consumer process")
     webhooks_poll_seconds: float = Field(0.2, gt=0, description="how often an idle sender looks for due deliveries")
+    webhooks_log_retention_days: float = Field(30.0, gt=0, description="finished deliveries are forgotten after this")
 
     @field_validator("pos_credentials_key")
     @classmethod

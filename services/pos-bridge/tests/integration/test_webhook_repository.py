@@ -158,3 +158,29 @@ def test_use_cases_on_the_real_unit_of_work_post_signed_events(uow):
         transport.close()
         receiver.server.shutdown()
         receiver.server.server_close()
+
+
+def test_pruning_forgets_only_old_finished_deliveries_and_their_attempts(uow):
+    from pos_bridge.adapters.orm_webhooks import WebhookAttempt
+    from pos_bridge.service_layer.deliveries import prune_log
+
+    sub = subscription(uuid.uuid4())
+    now = datetime.now(UTC)
+    old, recent = now - timedelta(days=40), now - timedelta(days=1)
+    future = now + timedelta(days=365)                     # never due: the other tests' senders leave them be
+    rows = {"old-delivered": ("delivered", old, None), "old-dead": ("dead", None, old),
+            "recent": ("delivered", recent, None), "old-pending": ("pending", None, None)}
+    with uow() as work:
+        work.webhook_subscriptions.add(sub)
+        for event_id, (status, delivered_at, dead_at) in rows.items():
+            row = delivery(sub, event_id, future)
+            row.status, row.delivered_at, row.dead_at, row.created_at = status, delivered_at, dead_at, old
+            work.webhook_deliveries.add_if_new(row)
+            work.webhook_deliveries.add_attempt(WebhookAttempt(id=uuid.uuid4(), delivery_id=row.id, number=1,
+                                                               status_code=500))
+        work.commit()
+    assert prune_log(uow, now - timedelta(days=30), batch=1) == 2
+    with uow() as work:
+        left = work.webhook_deliveries.for_subscription(sub.id, 10)
+        assert sorted(d.event_id for d in left) == ["old-pending", "recent"]
+        assert len(work.webhook_deliveries.attempts([d.id for d in left])) == 2

@@ -77,6 +77,13 @@ class FakeDeliveryRepository:
     def attempts(self, delivery_ids: list[uuid.UUID]) -> list[WebhookAttempt]:
         return [a for a in self.attempt_rows if a.delivery_id in delivery_ids]
 
+    def prune(self, finished_before: datetime, limit: int) -> int:
+        gone = [d for d in self.rows if d.status != "pending"
+                and ((d.delivered_at or d.dead_at) < finished_before)][:limit]
+        self.rows = [d for d in self.rows if d not in gone]
+        self.attempt_rows = [a for a in self.attempt_rows if a.delivery_id not in {d.id for d in gone}]
+        return len(gone)
+
 
 class Clock:
     def __init__(self) -> None:
@@ -119,7 +126,7 @@ def public_methods(cls) -> dict:
 
 def test_the_fakes_keep_the_real_contracts():
     assert public_methods(FakeSubscriptionRepository) == public_methods(WebhookSubscriptionRepository)
-    assert public_methods(FakeDeliveryRepository).keys() == public_methods(WebhookDeliveryRepository).keys()
+    assert public_methods(FakeDeliveryRepository) == public_methods(WebhookDeliveryRepository)
     from pos_bridge.adapters.webhook_http import HttpxWebhookTransport, SystemResolver
 
     def names(cls, method):
@@ -386,3 +393,15 @@ def test_a_secret_that_will_not_open_fails_the_attempt_not_the_sender(world):
     delivery = world["uow"].webhook_deliveries.rows[0]
     assert delivery.status == "pending" and "cannot be opened" in delivery.last_error
     assert delivery.attempts == 1
+
+
+def test_the_log_forgets_finished_deliveries_after_the_retention_only(world):
+    subscribe(world)
+    world["transport"].statuses = [500]
+    deliveries.record_event(world["uow"], *order_placed())
+    send(world)                                                   # failed once: pending
+    subscriptions.send_test(world["factory"], admin(), str(world["uow"].webhook_subscriptions.rows[0].id), T0)
+    send(world)                                                   # the ping: delivered at T0
+    assert deliveries.prune_log(world["factory"], T0) == 0
+    assert deliveries.prune_log(world["factory"], T0 + timedelta(days=31)) == 1
+    assert [d.status for d in world["uow"].webhook_deliveries.rows] == ["pending"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -76,3 +76,17 @@ class WebhookDeliveryRepository:
             return []
         query = select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(delivery_ids))
         return list(self.session.scalars(query.order_by(WebhookAttempt.delivery_id, WebhookAttempt.number)))
+
+    def prune(self, finished_before: datetime, limit: int) -> int:
+        """Delete up to `limit` deliveries finished (delivered or dead) before the given time, with their
+        attempts; pending ones are never touched. Returns how many deliveries went."""
+        ids = list(self.session.scalars(
+            select(WebhookDelivery.id).where(WebhookDelivery.status != "pending",
+                                             WebhookDelivery.created_at < finished_before,
+                                             (WebhookDelivery.delivered_at < finished_before)
+                                             | (WebhookDelivery.dead_at < finished_before))
+            .limit(limit).with_for_update(skip_locked=True)))
+        if ids:
+            self.session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)))
+            self.session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
+        return len(ids)

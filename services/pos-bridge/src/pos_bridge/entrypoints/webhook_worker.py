@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from auraconnect.orders.v1 import events_pb2 as order_events
 from auraconnect.orders.v1 import menu_events_pb2 as menu_events
@@ -18,7 +19,7 @@ from prometheus_client import Counter
 from pos_bridge.bootstrap import PosBridgeContainer
 from pos_bridge.config import SERVICE
 from pos_bridge.domain.subscriptions import SOURCE_TYPES, TOPICS
-from pos_bridge.service_layer.deliveries import record_handler, send_due
+from pos_bridge.service_layer.deliveries import prune_log, record_handler, send_due
 
 GROUP = f"{SERVICE}-webhooks"
 MODULES = {"auraconnect.orders.v1.": (order_events, menu_events), "auraconnect.payroll.v1.": (payroll_events,)}
@@ -60,12 +61,25 @@ def sender_loop(container: PosBridgeContainer, stop: threading.Event) -> None:
             stop.wait(container.config.webhooks_poll_seconds)
 
 
+def prune_loop(container: PosBridgeContainer, stop: threading.Event, every_seconds: float = 3600.0) -> None:
+    """Keep the delivery log to its retention: once an hour, forget what finished before it."""
+    retention = timedelta(days=container.config.webhooks_log_retention_days)
+    while not stop.wait(every_seconds):
+        try:
+            pruned = prune_log(container.uow, container.clock() - retention)
+            if pruned:
+                log.info("pruned %d finished webhook deliveries", pruned)
+        except Exception:  # noqa: BLE001 - tried again in an hour
+            log.exception("pruning the webhook delivery log failed")
+
+
 def start_webhook_threads(container: PosBridgeContainer, stop: threading.Event) -> list[threading.Thread]:
     """The webhook consumer and the senders, as daemon threads stopping with `stop`."""
     consumer = webhook_consumer(container)
     threads = [threading.Thread(target=consumer.run, args=(stop,), name="webhook-consumer", daemon=True)]
     threads += [threading.Thread(target=sender_loop, args=(container, stop), name=f"webhook-sender-{n}", daemon=True)
                 for n in range(container.config.webhooks_senders)]
+    threads.append(threading.Thread(target=prune_loop, args=(container, stop), name="webhook-prune", daemon=True))
     for thread in threads:
         thread.start()
     return threads

@@ -163,3 +163,15 @@ def attempt(work, delivery: WebhookDelivery, sealer: Sealer, transport: WebhookT
     else:
         delivery.next_attempt_at = due
     return delivery.status
+
+
+def prune_log(uow: UnitOfWorkFactory, finished_before: datetime, batch: int = 500) -> int:
+    """Forget deliveries finished before `finished_before` (the log's retention), a batch per transaction."""
+    pruned = 0
+    while True:
+        with uow() as work:
+            count = work.webhook_deliveries.prune(finished_before, batch)
+            work.commit()
+        pruned += count
+        if count < batch:
+            return pruned
