@@ -193,6 +193,8 @@ PROBES = [
     rest("GET tenant", "GET", "/api/auth/v1/tenant", None, None, "settings:read"),
     rest("GET audit", "GET", "/api/auth/v1/audit", None, None, "settings:read"),
     rest("GET pos-bridge connections", "GET", "/api/pos-bridge/v1/connections", None, None, "settings:read"),
+    rest("GET pos-bridge webhook-subscriptions", "GET", "/api/pos-bridge/v1/webhook-subscriptions", None, None,
+         "settings:read"),
     rest("PATCH roles/{name}", "PATCH", lambda c: f"/api/auth/v1/roles/{c.role()}", {"description": "x"}, None,
          "settings:update"),
     rest("PATCH tenant", "PATCH", "/api/auth/v1/tenant", {"name": "Demo Restaurant Group"}, None,

@@ -19,6 +19,7 @@ from chassis.worker import run_worker
 
 from pos_bridge.bootstrap import PosBridgeContainer, bootstrap
 from pos_bridge.config import SERVICE, settings
+from pos_bridge.entrypoints.webhook_worker import start_webhook_threads
 from pos_bridge.service_layer.inbound import process_due_events
 from pos_bridge.service_layer.reconcile import poll_due_connections
 
@@ -64,9 +65,10 @@ def main() -> None:
                    threading.Thread(target=reconcile_loop, args=(container, stop), name="reconcile", daemon=True)]
         for worker in workers:
             worker.start()
+        webhooks = start_webhook_threads(container, stop)   # outbound webhooks: their own group and senders
         consumer.run(stop)
-        for worker in workers:
-            worker.join(timeout=10)
+        for thread in [*workers, *webhooks]:
+            thread.join(timeout=10)
 
     try:
         run_worker(both, config.bind_host, config.health_port, {
