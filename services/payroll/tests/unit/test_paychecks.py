@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,9 +16,10 @@ from chassis.rbac import role_permissions
 from payroll.adapters.tax_client import from_message, to_message
 from payroll.bootstrap import bootstrap
 from payroll.config import Settings, settings
-from payroll.domain.pay.taxes import EMPLOYEE_TAXES, EMPLOYER_TAXES, TAXABLE_WAGES, TaxLine, Withholding
+from payroll.domain.pay.taxes import EMPLOYEE_TAXES, EMPLOYER_TAXES, TaxLine
 from payroll.entrypoints.http_api import build_app, readiness_checks
 from payroll.service_layer.paychecks import preview_paycheck
+from payroll_fakes import FakeTax
 
 D = Decimal
 DB = {"database_url": "postgresql+psycopg://u:p@127.0.0.1:1/db", "db_schema": "payroll"}
@@ -26,41 +27,6 @@ DB = {"database_url": "postgresql+psycopg://u:p@127.0.0.1:1/db", "db_schema": "p
 ISSUE_REQUEST = json.loads((Path(__file__).parents[1] / "data" / "preview_issue_example.json").read_text())
 CONTRACT_KEYS = {"hours", "regular_rate", "earnings", "cash_wages", "reported_tips", "tip_credit_top_up",
                  "gross_wages", "employee_taxes", "employer_taxes", "uncollected", "net_pay", "explanation"}
-
-
-def cents(x: Decimal) -> Decimal:
-    return x.quantize(D("0.01"), ROUND_HALF_UP)
-
-
-class FakeTax:
-    """Flat rates that are easy to check by hand: FIT 10 % of wages + tips - every pre-tax deduction;
-    SS 6.2 % and Medicare 1.45 % of wages + tips - section 125 / HSA; nothing else. Records every call."""
-
-    def __init__(self, error: Exception | None = None) -> None:
-        self.calls: list[tuple[Identity, list[dict]]] = []
-        self.error = error
-
-    def calculate(self, identity, requests):
-        self.calls.append((identity, copy.deepcopy(list(requests))))
-        if self.error is not None:
-            raise self.error
-        return [self._one(r) for r in requests]
-
-    @staticmethod
-    def _one(r: dict) -> Withholding:
-        gross = D(r["wages"]) + D(r["tips"])
-        pretax = {d["type"]: D(d["amount"]) for d in r["pretax_deductions"]}
-        fit_wages = gross - sum(pretax.values(), D(0))
-        fica_wages = gross - pretax.get("section_125", D(0)) - pretax.get("hsa", D(0))
-        employee = dict.fromkeys(EMPLOYEE_TAXES, D("0.00")) | {
-            "federal_income_tax": cents(fit_wages * D("0.10")), "social_security": cents(fica_wages * D("0.062")),
-            "medicare": cents(fica_wages * D("0.0145"))}
-        employer = dict.fromkeys(EMPLOYER_TAXES, D("0.00")) | {
-            "social_security": employee["social_security"], "medicare": employee["medicare"]}
-        taxable = dict.fromkeys(TAXABLE_WAGES, D("0.00")) | {"federal_income_tax": fit_wages,
-                                                              "social_security": fica_wages, "medicare": fica_wages}
-        return Withholding(employee, employer, taxable,
-                           (TaxLine("federal_income_tax", "1a", "taxable wages", str(fit_wages)),), "fake-1")
 
 
 def who(role: str) -> Identity:

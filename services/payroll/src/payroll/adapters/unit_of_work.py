@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from payroll.adapters.repositories import (
     EmployerSettingsRepository,
+    PayRunRepository,
     ShiftRepository,
     StaffRepository,
     TimesheetRepository,
@@ -19,6 +20,7 @@ class PayrollUnitOfWork(SqlUnitOfWork):
     staff: StaffRepository
     shifts: ShiftRepository
     timesheets: TimesheetRepository
+    pay_runs: PayRunRepository
 
     def _open(self, session: Session) -> None:
         self.tips = TipRepository(session)
@@ -26,3 +28,4 @@ class PayrollUnitOfWork(SqlUnitOfWork):
         self.staff = StaffRepository(session)
         self.shifts = ShiftRepository(session)
         self.timesheets = TimesheetRepository(session)
+        self.pay_runs = PayRunRepository(session)
