@@ -3,7 +3,8 @@
 Several workers may run: each claims with FOR UPDATE SKIP LOCKED and renews its job's lease while it
 works (a heartbeat thread, and every chunk's transaction). A worker killed mid-run leaves its lease to
 expire (PAY_RUN_LEASE_SECONDS); the next claim takes the job over and finishes it, paying nobody twice.
-SIGTERM finishes the current chunk's transaction and hands the job back to the queue.
+SIGTERM lets the current job run to its end (chunks are short); a worker killed before that leaves
+the job to its lease like any dead worker.
 
 Metrics (on HEALTH_PORT /metrics): payroll_pay_run_jobs_total{result}, payroll_pay_run_oldest_running_age_seconds.
 """
@@ -43,6 +44,7 @@ class Worker:
         self.lease_seconds = config.pay_run_lease_seconds
         self.poll_seconds = config.pay_run_poll_seconds
         self.chunk_size = config.pay_run_chunk_size
+        self.chunk_pause_seconds = config.pay_run_chunk_pause_seconds
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def _heartbeat(self, job: pay_runs.ClaimedJob, done: threading.Event, lost: threading.Event) -> None:
@@ -74,7 +76,8 @@ class Worker:
         timer = pay_runs.PhaseTimer({}, time.perf_counter)
         try:
             pay_runs.run_job(c.uow, job, tax=c.tax, progress=c.progress, clock=c.clock, new_id=c.new_id,
-                             chunk_size=self.chunk_size, lease_seconds=self.lease_seconds, timer=timer)
+                             chunk_size=self.chunk_size, lease_seconds=self.lease_seconds, timer=timer,
+                             chunk_pause_seconds=self.chunk_pause_seconds)
             JOBS.labels(result="succeeded").inc()
             log.info("pay run %s: %s job done in %s", job.run_id, job.kind,
                      {k: round(v, 3) for k, v in timer.seconds.items()})

@@ -343,18 +343,20 @@ class PhaseTimer:
 def run_job(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax: WithholdingCalculator | None,
             progress: ProgressBoard | None, clock: Clock = utc_now, new_id: IdGenerator = uuid.uuid4,
             chunk_size: int = CHUNK_SIZE, lease_seconds: float = 60.0,
-            timer: PhaseTimer | None = None) -> None:
+            timer: PhaseTimer | None = None, chunk_pause_seconds: float = 0.0) -> None:
     """Executes a claimed job to the end (raises LeaseLost when fenced out, DependencyUnavailable when
-    the tax service is down: the caller releases the job for another attempt)."""
+    the tax service is down: the caller releases the job for another attempt). `chunk_pause_seconds`:
+    a breather after each chunk (spares a busy database; the e2e test uses it to kill a worker mid-run)."""
     import time
 
     timer = timer or PhaseTimer({}, time.perf_counter)
+    pause = (lambda: time.sleep(chunk_pause_seconds)) if chunk_pause_seconds > 0 else (lambda: None)
     if job.kind == rules.JOB_PREVIEW:
         _preview(uow, job, tax=tax, progress=progress, clock=clock, new_id=new_id, chunk_size=chunk_size,
-                 lease_seconds=lease_seconds, timer=timer)
+                 lease_seconds=lease_seconds, timer=timer, pause=pause)
     else:
         _finalize(uow, job, progress=progress, clock=clock, chunk_size=chunk_size, lease_seconds=lease_seconds,
-                  timer=timer)
+                  timer=timer, pause=pause)
 
 
 # ---- preview phase: gather, compute in chunks ---------------------------------------------------
@@ -440,7 +442,7 @@ def _item(run: PayRun, employee: _Employee, outcome: ComputedPaycheck | InvalidI
 
 
 def _preview(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax, progress, clock, new_id, chunk_size: int,
-             lease_seconds: float, timer: PhaseTimer) -> None:
+             lease_seconds: float, timer: PhaseTimer, pause: Callable[[], None]) -> None:
     import time
 
     started = time.perf_counter()
@@ -470,6 +472,8 @@ def _preview(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax, progress, clock, n
         if progress is not None:
             progress.publish(str(run.id), _progress(run.id, rules.PREVIEWING, "preview", len(done) + at + len(chunk),
                                                     total, clock()))
+        pause()
+        started = timer.clock()
     _finish(uow, job, run.id, rules.PREVIEWED, progress=progress, clock=clock, lease_seconds=lease_seconds)
     timer.add("finish", started)
 
@@ -549,7 +553,7 @@ def _event(run: PayRun, item: PayRunItem, ssn_last4: str | None, now: datetime) 
 
 
 def _finalize(uow: UnitOfWorkFactory, job: ClaimedJob, *, progress, clock, chunk_size: int, lease_seconds: float,
-              timer: PhaseTimer) -> None:
+              timer: PhaseTimer, pause: Callable[[], None]) -> None:
     import time
 
     started = time.perf_counter()
@@ -589,5 +593,7 @@ def _finalize(uow: UnitOfWorkFactory, job: ClaimedJob, *, progress, clock, chunk
         if progress is not None:
             progress.publish(str(job.run_id), _progress(job.run_id, rules.FINALIZING, "finalize",
                                                         already + at + len(ids), total, clock()))
+        pause()
+        started = timer.clock()
     _finish(uow, job, job.run_id, rules.COMPLETED, progress=progress, clock=clock, lease_seconds=lease_seconds)
     timer.add("finish", started)
