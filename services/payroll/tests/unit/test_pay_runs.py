@@ -46,7 +46,8 @@ class World:
              hours: int = 8, days: int = 5) -> StaffMember:
         job = ({"job_code": "server", "pay_type": "tipped", "cash_wage_rate": "2.83"} if tipped
                else {"job_code": "cook", "pay_type": "hourly", "rate": "18.00"})
-        member = StaffMember(id=uuid.uuid4(), tenant_id=uuid.UUID(TENANT), user_id=None, display_name=name,
+        member = StaffMember(id=uuid.uuid4(), tenant_id=uuid.UUID(TENANT), display_name=name,
+                             user_id=uuid.uuid4() if tipped else None,  # tips from orders name the auth user
                              pin_hash="hash:1234", home_location_id=uuid.UUID(LOCATION), work_location_ids=[LOCATION],
                              jobs=[job], pay_frequency="weekly", ssn_last4="6789",
                              tax_forms={"federal": {"form_version": "2020", "filing_status": "single"}})
@@ -58,7 +59,8 @@ class World:
                                       time_zone="America/New_York", clock_in_at=start,
                                       clock_out_at=start + timedelta(hours=hours), breaks=[]))
         if tips_cents:
-            self.uow.tips.add(TipRecord(id=uuid.uuid4(), tenant_id=member.tenant_id, staff_id=member.id, order_id=None,
+            self.uow.tips.add(TipRecord(id=uuid.uuid4(), tenant_id=member.tenant_id, order_id=None,
+                                        staff_id=member.user_id or member.id,
                                         source="manual", note="", entered_by=None, location_id=member.home_location_id,
                                         tip_cents=tips_cents, earned_at=datetime(2026, 3, 3, 23, 0, tzinfo=UTC)))
         self.uow.timesheets.add(Timesheet(id=uuid.uuid4(), tenant_id=member.tenant_id, staff_id=member.id,

@@ -383,9 +383,12 @@ def _gather(u, run: PayRun, skip: set[uuid.UUID]) -> list[_Employee]:
     shifts: dict[uuid.UUID, list] = {}
     for row in u.shifts.for_staff_between(tenant, ids, lo, hi):
         shifts.setdefault(row.staff_id, []).append(_domain_shift(row))
+    # A tip names whom it credits as orders name the server: the auth user for staff with a login (the
+    # staff record's user_id), the staff record's id otherwise.
+    owner = {m.id: m.id for m in members} | {m.user_id: m.id for m in members if m.user_id}
     tips: dict[uuid.UUID, list] = {}
-    for tip in u.tips.for_staff_between(tenant, ids, lo, hi):
-        tips.setdefault(tip.staff_id, []).append((tip.earned_at, tip.tip_cents, str(tip.location_id)))
+    for tip in u.tips.for_staff_between(tenant, list(owner), lo, hi):
+        tips.setdefault(owner[tip.staff_id], []).append((tip.earned_at, tip.tip_cents, str(tip.location_id)))
     sheets = u.timesheets.statuses_for_period(tenant, run.period_start)
     out = []
     for m in members:
