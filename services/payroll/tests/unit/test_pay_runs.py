@@ -297,3 +297,50 @@ def test_oldest_running_age(world):
     pay_runs.claim_job(world.factory, "w", lease_seconds=30, clock=world.clock)
     world.clock.now += timedelta(seconds=12)
     assert pay_runs.oldest_running_age(world.factory, clock=world.clock) == 12.0
+
+
+def test_routes_over_fakes_and_the_progress_stream(world):
+    import warnings
+
+    from chassis.internal_token import bearer_for_tests
+    from payroll.bootstrap import bootstrap
+    from payroll.config import Settings
+    from payroll.entrypoints import routes_pay_runs
+    from payroll.entrypoints.http_api import build_app
+    from payroll.entrypoints.run_payroll import sse_events
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    world.hire("A")
+    container = bootstrap(Settings(database_url="postgresql+psycopg://u:p@127.0.0.1:1/db", db_schema="payroll"),
+                          uow=world.factory, directory=world.directory, tax=world.tax, progress=world.progress,
+                          clock=world.clock)
+    client = TestClient(build_app(container), headers={"authorization": bearer_for_tests(ADMIN, "payroll")})
+    base = "/api/payroll/v1/pay-runs"
+    bad = client.post(base, json={"period_start": "2026-03-02", "pay_date": "2026-03-13", "location_ids": ["x"]})
+    assert bad.status_code == 422 and bad.json()["field"] == "location_ids[0]"
+    created = client.post(base, json={"period_start": "2026-03-02", "pay_date": "2026-03-13",
+                                      "location_ids": [LOCATION]})
+    assert created.status_code == 202, created.text
+    run_id = created.json()["run_id"]
+    assert client.post(f"{base}/{run_id}:approve").status_code == 409  # still previewing
+    world.work()
+    with client.stream("GET", f"{base}/{run_id}/progress") as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = list(sse_events(response))
+    assert events == [world.progress.latest[run_id]] and events[0]["status"] == "previewed"
+    assert client.get(f"{base}/{run_id}").json()["items"] == {"previewed": 1}
+    assert client.get(f"{base}/{run_id}/items").json()["items"][0]["display_name"] == "A"
+    assert client.get(base).json()["pay_runs"][0]["run_id"] == run_id
+    assert client.post(f"{base}/{run_id}:approve").status_code == 200
+    assert client.post(f"{base}/{run_id}:finalize").status_code == 202
+    # While finalizing, the stream follows the board until the phase is over.
+    container.progress.publish(run_id, {"run_id": run_id, "status": "finalizing", "phase": "finalize", "done": 0,
+                                        "total": 1, "updated_at": "t"})
+    stream = routes_pay_runs.progress_events(container, ADMIN, run_id, poll=0)
+    assert next(stream).startswith("event: progress")
+    world.work()
+    rest = list(stream)
+    assert '"status": "completed"' in rest[-1]
+    assert client.get(f"{base}/{uuid.uuid4()}/progress").status_code == 404
