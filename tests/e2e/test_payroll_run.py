@@ -101,7 +101,7 @@ def hire(admin, location: str, start: date, i: int) -> dict:
     assert created.status_code == 201, created.text
     staff_id = created.json()["staff_id"]
     kiosk = {"staff_id": staff_id, "pin": "1357"}
-    for d, hours in ((0, 8), (1, 9), (3, 8 + i % 4), (4, 7)):  # over 40 h for some: weekly overtime
+    for d, hours in ((0, 10), (1, 11), (3, 10 + i % 4), (4, 9)):  # 40 + i % 4 hours: weekly overtime for most
         shift = admin.post(f"{V1}/clock/in", json={"location_id": location, **kiosk})
         assert shift.status_code == 201, shift.text
         assert admin.post(f"{V1}/clock/out", json=kiosk).status_code == 200
