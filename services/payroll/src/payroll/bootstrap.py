@@ -11,7 +11,14 @@ from chassis.uow import UnitOfWorkFactory
 
 from payroll.adapters.unit_of_work import PayrollUnitOfWork
 from payroll.config import SOURCE, Settings
-from payroll.service_layer.ports import PinHasher, ProgressBoard, Sealer, StaffDirectory, WithholdingCalculator
+from payroll.service_layer.ports import (
+    PinHasher,
+    ProgressBoard,
+    Sealer,
+    StaffDirectory,
+    StubRenderer,
+    WithholdingCalculator,
+)
 
 
 @dataclass
@@ -21,12 +28,14 @@ class PayrollContainer(Container):
     sealer: Sealer | None = None  # SSNs and bank accounts at rest (needs PII_ENCRYPTION_KEY)
     pins: PinHasher | None = None  # clock PINs
     progress: ProgressBoard | None = None  # pay-run progress (Redis, REDIS_URL)
+    stub_pdf: StubRenderer | None = None  # pay stubs as PDF
 
 
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
               new_id: IdGenerator | None = None, directory: StaffDirectory | None = None,
               tax: WithholdingCalculator | None = None, sealer: Sealer | None = None,
-              pins: PinHasher | None = None, progress: ProgressBoard | None = None) -> PayrollContainer:
+              pins: PinHasher | None = None, progress: ProgressBoard | None = None,
+              stub_pdf: StubRenderer | None = None) -> PayrollContainer:
     if directory is None and config.auth_grpc_addr:
         from payroll.adapters.auth_client import AuthDirectory
 
@@ -47,5 +56,10 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from payroll.adapters.progress import RedisProgressBoard
 
         progress = RedisProgressBoard(config.redis_url)
+    if stub_pdf is None:
+        from payroll.adapters.stub_pdf import render_stub_pdf
+
+        stub_pdf = render_stub_pdf
     return PayrollContainer(**base_parts(config, PayrollUnitOfWork, SOURCE, uow, clock, new_id),
-                            directory=directory, tax=tax, sealer=sealer, pins=pins, progress=progress)
+                            directory=directory, tax=tax, sealer=sealer, pins=pins, progress=progress,
+                            stub_pdf=stub_pdf)

@@ -21,6 +21,8 @@ from payroll.adapters.orm import (
     Shift,
     StaffMember,
     Timesheet,
+    TipPoolPolicy,
+    TipPoolRun,
     TipRecord,
 )
 from payroll.domain.pay.taxes import EMPLOYEE_TAXES, EMPLOYER_TAXES, TAXABLE_WAGES, TaxLine, Withholding
@@ -55,6 +57,14 @@ class FakeTipRepository:
         wanted = set(staff_ids)
         return [r for r in self.rows.values() if r.tenant_id == tenant_id and r.staff_id in wanted
                 and r.deleted_at is None and start <= r.earned_at < end]
+    def at_location(self, tenant_id: uuid.UUID, location_id: uuid.UUID, start: datetime, end: datetime,
+                    sources: tuple[str, ...]) -> list[TipRecord]:
+        return sorted((r for r in self.rows.values() if r.tenant_id == tenant_id and r.location_id == location_id
+                       and r.deleted_at is None and r.source in sources and start <= r.earned_at < end),
+                      key=lambda r: (r.earned_at, r.id))
+
+    def of_pool_run(self, run_id: uuid.UUID) -> list[TipRecord]:
+        return [r for r in self.rows.values() if r.pool_run_id == run_id and r.deleted_at is None]
 
 
 class FakeEmployerSettingsRepository:
@@ -120,6 +130,9 @@ class FakeShiftRepository:
     def for_staff_between(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID], start: datetime,
                           end: datetime) -> list[Shift]:
         return [s for sid in staff_ids for s in self.between(tenant_id, sid, start, end)]
+    def at_location(self, tenant_id: uuid.UUID, location_id: uuid.UUID, start: datetime, end: datetime) -> list[Shift]:
+        return sorted((s for s in self.rows.values() if s.tenant_id == tenant_id and s.location_id == location_id
+                       and s.deleted_at is None and start <= s.clock_in_at < end), key=lambda s: (s.clock_in_at, s.id))
 
     def add_edit(self, edit: PunchEdit) -> None:
         self.edit_rows.append(edit)
@@ -230,6 +243,28 @@ class FakePayRunRepository:
         return min((j.started_at for j in self.jobs.values() if j.status == "running"), default=None)
 
 
+class FakeTipPoolRepository:
+    def __init__(self) -> None:
+        self.policies: dict[tuple[uuid.UUID, uuid.UUID], TipPoolPolicy] = {}
+        self.runs: list[TipPoolRun] = []
+
+    def policy(self, tenant_id: uuid.UUID, location_id: uuid.UUID, *, for_update: bool = False) -> TipPoolPolicy | None:
+        return self.policies.get((tenant_id, location_id))
+
+    def add_policy(self, row: TipPoolPolicy) -> None:
+        self.policies[(row.tenant_id, row.location_id)] = row
+
+    def run(self, tenant_id: uuid.UUID, location_id: uuid.UUID, workweek_start, *,
+            for_update: bool = False) -> TipPoolRun | None:
+        return next((r for r in self.runs if (r.tenant_id, r.location_id, r.workweek_start)
+                     == (tenant_id, location_id, workweek_start)), None)
+
+    def add_run(self, row: TipPoolRun) -> None:
+        if self.run(row.tenant_id, row.location_id, row.workweek_start) is not None:
+            raise AssertionError("one pool run per workweek: the use case must check first")
+        self.runs.append(row)
+
+
 class FakePayrollUnitOfWork(FakeUnitOfWork):
     """One instance plays every transaction of a test (pass `lambda: uow` as the factory)."""
 
@@ -241,6 +276,7 @@ class FakePayrollUnitOfWork(FakeUnitOfWork):
         self.shifts = FakeShiftRepository()
         self.timesheets = FakeTimesheetRepository()
         self.pay_runs = FakePayRunRepository()
+        self.tip_pools = FakeTipPoolRepository()
 
 
 class FakeDirectory:

@@ -20,12 +20,13 @@ class TipRecord(TimestampedMixin, Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)  # one per order; none for manual
-    source: Mapped[str] = mapped_column(Text, default="order")  # order | manual
+    source: Mapped[str] = mapped_column(Text, default="order")  # order | manual | pool | pool_contribution
     note: Mapped[str] = mapped_column(Text, default="")
     entered_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     location_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    tip_cents: Mapped[int] = mapped_column(BigInteger)
+    tip_cents: Mapped[int] = mapped_column(BigInteger)  # negative only for a pool_contribution (paid in)
     earned_at: Mapped[datetime]
+    pool_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)  # pool / pool_contribution rows
 
 
 class EmployerSettings(TimestampedMixin, Base):
@@ -192,3 +193,31 @@ class Paycheck(Base):
     gross_cents: Mapped[int] = mapped_column(BigInteger)
     result: Mapped[dict] = mapped_column(JSONB)
     finalized_at: Mapped[datetime]
+class TipPoolPolicy(TimestampedMixin, Base):
+    """A location's tip pool: work state, tip credit taken, contribution percent, roles with points
+    (payroll.domain.tip_pools.PoolPolicy.to_dict())."""
+
+    __tablename__ = "tip_pool_policies"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    policy: Mapped[dict] = mapped_column(JSONB)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class TipPoolRun(TimestampedMixin, Base):
+    """A workweek's pool at a location as last distributed (a re-run replaces the tip records it wrote
+    and bumps the version). `result`: PoolResult.to_dict() plus the policy used."""
+
+    __tablename__ = "tip_pool_runs"
+    __table_args__ = (UniqueConstraint("tenant_id", "location_id", "workweek_start", name="one_pool_per_workweek"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    workweek_start: Mapped[date]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    pool_cents: Mapped[int] = mapped_column(BigInteger)
+    result: Mapped[dict] = mapped_column(JSONB)
+    distributed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    distributed_at: Mapped[datetime]

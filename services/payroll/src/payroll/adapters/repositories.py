@@ -4,7 +4,7 @@ Reads of live records leave soft-deleted rows out; a repository never commits.""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -19,6 +19,8 @@ from payroll.adapters.orm import (
     Shift,
     StaffMember,
     Timesheet,
+    TipPoolPolicy,
+    TipPoolRun,
     TipRecord,
 )
 
@@ -48,6 +50,18 @@ class TipRepository:
             TipRecord.tenant_id == tenant_id, TipRecord.staff_id == staff_id,
             TipRecord.deleted_at.is_(None)).order_by(TipRecord.earned_at, TipRecord.id)))
 
+    def at_location(self, tenant_id: uuid.UUID, location_id: uuid.UUID, start: datetime, end: datetime,
+                    sources: tuple[str, ...]) -> list[TipRecord]:
+        """Live tips of these sources earned at the location within [start, end)."""
+        return list(self.session.scalars(select(TipRecord).where(
+            TipRecord.tenant_id == tenant_id, TipRecord.location_id == location_id, TipRecord.deleted_at.is_(None),
+            TipRecord.source.in_(sources), TipRecord.earned_at >= start, TipRecord.earned_at < end)
+            .order_by(TipRecord.earned_at, TipRecord.id)))
+
+    def of_pool_run(self, run_id: uuid.UUID) -> list[TipRecord]:
+        """The live records a pool run wrote (locked: a re-run voids them)."""
+        return list(self.session.scalars(select(TipRecord).where(
+            TipRecord.pool_run_id == run_id, TipRecord.deleted_at.is_(None)).with_for_update()))
 
     def for_staff_between(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID], start: datetime,
                           end: datetime) -> list[TipRecord]:
@@ -55,6 +69,32 @@ class TipRepository:
         return list(self.session.scalars(select(TipRecord).where(
             TipRecord.tenant_id == tenant_id, TipRecord.staff_id.in_(staff_ids), TipRecord.deleted_at.is_(None),
             TipRecord.earned_at >= start, TipRecord.earned_at < end)))
+
+
+class TipPoolRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def policy(self, tenant_id: uuid.UUID, location_id: uuid.UUID, *, for_update: bool = False) -> TipPoolPolicy | None:
+        query = select(TipPoolPolicy).where(TipPoolPolicy.tenant_id == tenant_id,
+                                            TipPoolPolicy.location_id == location_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def add_policy(self, row: TipPoolPolicy) -> None:
+        self.session.add(row)
+
+    def run(self, tenant_id: uuid.UUID, location_id: uuid.UUID, workweek_start: date, *,
+            for_update: bool = False) -> TipPoolRun | None:
+        query = select(TipPoolRun).where(TipPoolRun.tenant_id == tenant_id, TipPoolRun.location_id == location_id,
+                                         TipPoolRun.workweek_start == workweek_start)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def add_run(self, row: TipPoolRun) -> None:
+        self.session.add(row)
 
 
 class EmployerSettingsRepository:
@@ -138,6 +178,12 @@ class ShiftRepository:
         """Live shifts of many staff clocked in within [start, end) (a pay run reads them at once)."""
         return list(self.session.scalars(select(Shift).where(
             Shift.tenant_id == tenant_id, Shift.staff_id.in_(staff_ids), Shift.deleted_at.is_(None),
+            Shift.clock_in_at >= start, Shift.clock_in_at < end).order_by(Shift.clock_in_at, Shift.id)))
+
+    def at_location(self, tenant_id: uuid.UUID, location_id: uuid.UUID, start: datetime, end: datetime) -> list[Shift]:
+        """Live shifts of anyone at the location clocked in within [start, end), oldest first."""
+        return list(self.session.scalars(select(Shift).where(
+            Shift.tenant_id == tenant_id, Shift.location_id == location_id, Shift.deleted_at.is_(None),
             Shift.clock_in_at >= start, Shift.clock_in_at < end).order_by(Shift.clock_in_at, Shift.id)))
 
     def add_edit(self, edit: PunchEdit) -> None:

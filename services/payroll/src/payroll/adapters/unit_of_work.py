@@ -10,6 +10,7 @@ from payroll.adapters.repositories import (
     ShiftRepository,
     StaffRepository,
     TimesheetRepository,
+    TipPoolRepository,
     TipRepository,
 )
 
@@ -21,6 +22,7 @@ class PayrollUnitOfWork(SqlUnitOfWork):
     shifts: ShiftRepository
     timesheets: TimesheetRepository
     pay_runs: PayRunRepository
+    tip_pools: TipPoolRepository
 
     def _open(self, session: Session) -> None:
         self.tips = TipRepository(session)
@@ -29,3 +31,4 @@ class PayrollUnitOfWork(SqlUnitOfWork):
         self.shifts = ShiftRepository(session)
         self.timesheets = TimesheetRepository(session)
         self.pay_runs = PayRunRepository(session)
+        self.tip_pools = TipPoolRepository(session)

@@ -29,5 +29,8 @@ def earned_at_utc(earned_at: datetime) -> datetime:
 
 def ensure_manual(source: str) -> None:
     """Only hand-entered tips are edited by hand: an order's tip changes with its order."""
-    if source != MANUAL:
+    if source == ORDER:
         raise Conflict("tips from orders follow their order; adjust the order instead", field="tip_record_id")
+    if source != MANUAL:
+        raise Conflict("tip pool records follow their pool: distribute the workweek again instead",
+                       field="tip_record_id")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from payroll.bootstrap import PayrollContainer, bootstrap
 from payroll.config import SERVICE, settings
 from payroll.domain.tips import MAX_TIP_CENTS
-from payroll.entrypoints import routes_pay_runs, routes_paychecks, routes_staff
+from payroll.entrypoints import routes_pay_runs, routes_paychecks, routes_staff, routes_tip_pools
 from payroll.service_layer import tips
 from payroll.service_layer.views import tips_json
 
@@ -75,6 +75,7 @@ def build_app(container: PayrollContainer):
     routes_paychecks.add_routes(app, container)
     routes_pay_runs.add_routes(app, container)
     routes_staff.add_routes(app, container)
+    routes_tip_pools.add_routes(app, container)
     return app
 
 

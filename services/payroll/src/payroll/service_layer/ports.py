@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from chassis.identity import Identity
 
 from payroll.domain.pay.taxes import Withholding
+from payroll.domain.stubs import PayStub
 
 
 class StaffDirectory(Protocol):
@@ -63,3 +64,7 @@ class ProgressBoard(Protocol):
     def publish(self, run_id: str, progress: Mapping[str, Any]) -> None: ...
 
     def read(self, run_id: str) -> dict[str, Any] | None: ...
+class StubRenderer(Protocol):
+    """A pay stub as a document (`payroll.adapters.stub_pdf.render_stub_pdf`: PDF bytes)."""
+
+    def __call__(self, stub: PayStub) -> bytes: ...

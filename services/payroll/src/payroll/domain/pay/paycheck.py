@@ -2,19 +2,22 @@
 
 `Paycheck.to_dict()` is the preview response of issue 11: hours, regular_rate, earnings[], cash_wages,
 reported_tips, tip_credit_top_up, gross_wages, employee_taxes (what is withheld), employer_taxes,
-uncollected (W-2 box 12 A/B), net_pay, explanation[]; and, beyond the contract, deductions,
-taxes_not_withheld, taxable_wages, tax_rules_version, workweeks and rules.
+uncollected (W-2 box 12 A/B), net_pay, explanation[]; and, beyond the contract, pay_date, deductions
+(totals and per line), taxes_not_withheld, taxable_wages, tax_rules_version, workweeks and rules.
 
-Net pay = cash wages - employee taxes withheld - deductions. Reported tips are wages for every tax (rules
-file 5.4) but the customers paid them to the employee in cash: they are in gross wages, not in the check.
+Net pay = cash wages - employee taxes withheld - pre-tax deductions - post-tax deductions taken. Reported
+tips are wages for every tax (rules file 5.4) but the customers paid them to the employee in cash: they are
+in gross wages, not in the check. Post-tax deductions (garnishment, loan; deductions.py) lower nothing but
+the net pay.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .deductions import PosttaxTaken, total_taken
 from .money import ZERO, fmt_money
 from .result import PayResult
 from .taxes import EMPLOYEE_TAXES, EMPLOYER_TAXES, TAXABLE_WAGES, TaxFacts, Withholding
@@ -24,6 +27,19 @@ LABELS = {"federal_income_tax": "federal income tax", "social_security": "social
           "additional_medicare": "Additional Medicare", "state_income_tax": "state income tax",
           "state_disability": "state disability insurance", "state_unemployment": "state unemployment (employee)",
           "local_income_tax": "local income tax"}
+
+
+# What the tax service's rules (services/tax rules data, rules file 1.1 line 1a, 4.2, 4.3, 5.4) exclude each
+# pre-tax type from, for the explanation only: the amounts come from the tax service.
+PRETAX_TREATMENT = {
+    "401k": "lowers federal and California income tax wages only: still wages for social security, Medicare, "
+            "FUTA, SDI, PA income tax and Philadelphia wage tax",
+    "403b": "lowers federal and California income tax wages only: still wages for social security, Medicare, "
+            "FUTA, SDI, PA income tax and Philadelphia wage tax",
+    "section_125": "lowers federal income tax, social security, Medicare, FUTA, state and local wages",
+    "hsa": "lowers federal income tax, social security, Medicare, FUTA, SDI, PA and local wages; not California "
+           "income tax wages (California does not follow IRC 223)",
+}
 
 
 def _line(line: str, text: str, amount: Decimal | str | None) -> dict[str, Any]:
@@ -37,19 +53,30 @@ class Paycheck:
     facts: TaxFacts
     taxes: Withholding  # on wages + tips
     order: WithholdingOrder
+    posttax: tuple[PosttaxTaken, ...] = field(default=())  # take_posttax(net_before_posttax, ...)
 
     @property
     def deductions(self) -> Decimal:
+        """Pre-tax deductions (the name predates post-tax ones)."""
         return self.facts.pretax_total
 
     @property
-    def net_pay(self) -> Decimal:
+    def posttax_total(self) -> Decimal:
+        return total_taken(self.posttax)
+
+    @property
+    def net_before_posttax(self) -> Decimal:
         return self.pay.cash_wages - self.order.total_withheld - self.deductions
+
+    @property
+    def net_pay(self) -> Decimal:
+        return self.net_before_posttax - self.posttax_total
 
     def to_dict(self) -> dict[str, Any]:
         pay = self.pay.to_dict()
         order = self.order
         return {
+            "pay_date": self.facts.pay_date,
             "hours": pay["hours"],
             "regular_rate": pay["regular_rate"],
             "earnings": pay["earnings"],
@@ -63,7 +90,12 @@ class Paycheck:
                             "medicare": fmt_money(order.uncollected_medicare)},
             "net_pay": fmt_money(self.net_pay),
             "explanation": pay["explanation"] + self.explain(),
-            "deductions": {"pretax": fmt_money(self.deductions)},
+            "deductions": {
+                "pretax": fmt_money(self.deductions), "posttax": fmt_money(self.posttax_total),
+                "pretax_lines": [{"type": d.type, "amount": fmt_money(d.amount)} for d in self.facts.pretax_deductions],
+                "posttax_lines": [{"type": t.type, "amount": fmt_money(t.ordered), "taken": fmt_money(t.taken)}
+                                  for t in sorted(self.posttax, key=lambda t: t.index)],
+            },
             "taxes_not_withheld": {t: fmt_money(order.not_withheld[t]) for t in EMPLOYEE_TAXES},
             "taxable_wages": {t: fmt_money(self.taxes.taxable_wages[t]) for t in TAXABLE_WAGES},
             "tax_rules_version": self.taxes.rules_version,
@@ -75,9 +107,13 @@ class Paycheck:
         facts, order, cash = self.facts, self.order, self.pay.cash_wages
         out = []
         for i, d in enumerate(facts.pretax_deductions):
-            out.append(_line(f"pretax_deductions[{i}]", f"Pre-tax deduction {d.type}: taken from the cash wages; "
-                             "which taxes it lowers is the tax service's per-tax rule (401(k): income taxes only, "
-                             "section 125 and HSA: also FICA)", d.amount))
+            out.append(_line(f"pretax_deductions[{i}]", f"Pre-tax deduction {d.type}: taken from the cash wages "
+                             f"before taxes; {PRETAX_TREATMENT.get(d.type, 'its per-tax treatment is the tax service')}",
+                             d.amount))
+        if facts.pretax_deductions:
+            wages = self.taxes.taxable_wages
+            out.append(_line("taxable_wages", "Taxable wages per tax after pre-tax deductions (tax service): "
+                             + ", ".join(f"{t.replace('_', ' ')} {fmt_money(wages[t])}" for t in wages), None))
         if facts.state_defaulted:
             out.append(_line("state", "No DE 4 on file: California income tax withheld as the EDD default, "
                                       "single with zero allowances", None))
@@ -112,8 +148,17 @@ class Paycheck:
         if income_short:
             out.append(_line("taxes_not_withheld", "Income and state taxes on tips not withheld (cash ran out): the "
                              "employee owes them with the return, or a later paycheck collects them", income_short))
+        for t in sorted(self.posttax, key=lambda t: t.index):
+            text = (f"Post-tax deduction {t.type}: taken from the net pay after taxes; it lowers no tax's wages"
+                    + (" (a garnishment comes before loans)" if t.type == "garnishment" else ""))
+            if t.short:
+                text += (f"; ordered {fmt_money(t.ordered)}, only {fmt_money(t.taken)} left in the net pay: "
+                         f"{fmt_money(t.short)} not taken")
+            out.append(_line(f"posttax_deductions[{t.index}]", text, t.taken))
+        posttax = f" - post-tax deductions {fmt_money(self.posttax_total)}" if self.posttax else ""
         out.append(_line("net_pay", f"Net pay = cash wages {fmt_money(cash)} - employee taxes withheld "
-                                    f"{fmt_money(order.total_withheld)} - deductions {fmt_money(self.deductions)}; "
+                                    f"{fmt_money(order.total_withheld)} - pre-tax deductions "
+                                    f"{fmt_money(self.deductions)}{posttax}; "
                                     f"reported tips {fmt_money(self.pay.reported_tips)} are wages for taxes but "
                                     "customers already paid them in cash, so they are not in the check",
                          self.net_pay))

@@ -35,6 +35,7 @@ MOST_WORKWEEKS = {"weekly": 1, "biweekly": 2, "semimonthly": 4, "monthly": MAX_W
 
 PAY_KEYS = ("pay_date", "work_state", "pay", "jobs", "workweeks", "reported_tips", "bonuses", "policy")
 TAX_KEYS = ("pay_frequency", "pretax_deductions", "ytd", "federal", "state", "locality", "employer", "employee_id")
+NET_KEYS = ("posttax_deductions",)  # after taxes: never sent to the tax service (deductions.py)
 
 # What an employee without a DE 4 on file is withheld as (EDD: single, zero allowances; issue 11).
 EDD_DEFAULT_DE4 = {"filing_status": "single", "regular_allowances": 0}
@@ -112,7 +113,7 @@ class TaxFacts:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], request: PayRequest) -> TaxFacts:
         raw = v.obj(raw, "")
-        v.check_keys(raw, (*PAY_KEYS, *TAX_KEYS), "")
+        v.check_keys(raw, (*PAY_KEYS, *TAX_KEYS, *NET_KEYS), "")
         frequency = v.choice(raw, "pay_frequency", "", FREQUENCIES)
         if len(request.workweeks) > MOST_WORKWEEKS[frequency]:
             raise PayInputError("workweeks", f"a {frequency} pay period has at most {MOST_WORKWEEKS[frequency]} "
