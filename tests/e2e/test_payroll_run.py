@@ -9,6 +9,7 @@ later rather than 30), chunks of 3 employees and a short pause after each chunk 
 run" lasts long enough to be hit); the stack's own worker is put back afterwards."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -23,6 +24,7 @@ import httpx
 import pytest
 from auraconnect.payroll.v1 import events_pb2
 from devstack import procs
+from pypdf import PdfReader
 
 from tests.e2e.support import eventually, topic_records
 
@@ -188,6 +190,15 @@ def test_pay_run_survives_a_killed_worker_and_pays_everyone_once(platform, admin
     assert {i["staff_id"]: i["paycheck"] for i in final} == {i["staff_id"]: i["paycheck"] for i in items}
     assert len({i["paycheck_id"] for i in final}) == EMPLOYEES
     assert run["totals"]["net_pay"] == f"{sum(D(i['paycheck']['net_pay']) for i in items):.2f}"
+
+    # The pay stub (PDF) of a tipped employee: read back, its net pay is the previewed one.
+    server = tipped[0]
+    pdf = admin.get(f"{V1}/pay-runs/{run_id}/items/{server['staff_id']}/stub", headers={"accept": "application/pdf"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf", pdf.text[:300]
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert server["paycheck"]["net_pay"] in text.replace(",", "") and "***-**-" in text and "PREVIEW" not in text
+    stub = admin.get(f"{V1}/pay-runs/{run_id}/items/{server['staff_id']}/stub").json()
+    assert stub["totals"]["net_pay"]["current"] == server["paycheck"]["net_pay"]
 
     # Exactly once on Kafka: one PaycheckFinalized per employee, whatever the kill left half done.
     time.sleep(2)  # let the relay publish anything a second attempt might (wrongly) have staged

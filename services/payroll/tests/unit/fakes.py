@@ -218,6 +218,12 @@ class FakePayRunRepository:
         return {p.staff_id for p in self.paycheck_rows if p.run_id == run_id
                 and (staff_ids is None or p.staff_id in set(staff_ids))}
 
+    def earlier_paychecks(self, tenant_id: uuid.UUID, staff_id: uuid.UUID, year: int, until,
+                          other_than_run: uuid.UUID) -> list[Paycheck]:
+        return sorted((p for p in self.paycheck_rows if p.tenant_id == tenant_id and p.staff_id == staff_id
+                       and p.run_id != other_than_run and p.pay_date.year == year and p.pay_date <= until),
+                      key=lambda p: (p.pay_date, p.finalized_at))
+
     def paychecks(self, run_id: uuid.UUID) -> list[Paycheck]:
         return sorted((p for p in self.paycheck_rows if p.run_id == run_id), key=lambda p: p.staff_id)
 

@@ -344,3 +344,45 @@ def test_routes_over_fakes_and_the_progress_stream(world):
     rest = list(stream)
     assert '"status": "completed"' in rest[-1]
     assert client.get(f"{base}/{uuid.uuid4()}/progress").status_code == 404
+    staff_id = client.get(f"{base}/{run_id}/items").json()["items"][0]["staff_id"]
+    pdf = client.get(f"{base}/{run_id}/items/{staff_id}/stub", headers={"accept": "application/pdf"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    stub = client.get(f"{base}/{run_id}/items/{staff_id}/stub")
+    assert stub.status_code == 200 and stub.json()["paycheck_id"]
+
+
+def test_stubs_of_a_run_carry_the_year_to_date_of_earlier_runs(world):
+    from payroll.adapters.stub_pdf import render_stub_pdf
+
+    member = world.hire("Ana", tipped=True, tips_cents=30_000)
+    first = world.create()
+    world.work()
+    preview = pay_runs.item_stub(world.factory, ADMIN, first["run_id"], str(member.id))
+    assert preview.preview and preview.paycheck_id == "" and preview.employee.ssn_masked == "***-**-6789"
+    pay_runs.approve_pay_run(world.factory, ADMIN, first["run_id"], clock=world.clock)
+    pay_runs.finalize_pay_run(world.factory, ADMIN, first["run_id"], progress=None, clock=world.clock)
+    world.work()
+    stub = pay_runs.item_stub(world.factory, ADMIN, first["run_id"], str(member.id))
+    [item] = pay_runs.list_items(world.factory, ADMIN, first["run_id"])["items"]
+    assert not stub.preview and stub.paycheck_id == item["paycheck_id"]
+    assert str(stub.net_pay) == item["paycheck"]["net_pay"]
+    assert stub.ytd()["totals.net_pay"] == stub.net_pay  # the first paycheck of the year
+    assert render_stub_pdf(stub).startswith(b"%PDF")
+    # The next week's run: its stub's year to date adds this paycheck.
+    next_week = PERIOD + timedelta(days=7)
+    for d in range(5):
+        start = datetime.combine(next_week + timedelta(days=d), datetime.min.time(), UTC) + UTC_OFFSET + timedelta(hours=9)
+        world.uow.shifts.add(Shift(id=uuid.uuid4(), tenant_id=member.tenant_id, staff_id=member.id,
+                                   location_id=member.home_location_id, job_code="server", time_zone="America/New_York",
+                                   clock_in_at=start, clock_out_at=start + timedelta(hours=8), breaks=[]))
+    world.uow.timesheets.add(Timesheet(id=uuid.uuid4(), tenant_id=member.tenant_id, staff_id=member.id,
+                                       period_start=next_week, period_end=next_week + timedelta(days=6),
+                                       status="approved", history=[]))
+    second = world.create(period_start=next_week.isoformat(), pay_date="2026-03-20")
+    world.work()
+    later = pay_runs.item_stub(world.factory, ADMIN, second["run_id"], str(member.id))
+    assert later.ytd()["totals.net_pay"] == stub.net_pay + later.net_pay
+    with pytest.raises(Exception) as missing:
+        pay_runs.item_stub(world.factory, ADMIN, second["run_id"], str(uuid.uuid4()))
+    assert getattr(missing.value, "field", None) == "staff_id"

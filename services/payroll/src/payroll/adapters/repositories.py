@@ -287,6 +287,14 @@ class PayRunRepository:
             query = query.where(Paycheck.staff_id.in_(staff_ids))
         return set(self.session.scalars(query))
 
+    def earlier_paychecks(self, tenant_id: uuid.UUID, staff_id: uuid.UUID, year: int, until: date,
+                          other_than_run: uuid.UUID) -> list[Paycheck]:
+        """The employee's paychecks paid in `year` up to `until` by other runs (a stub's year to date)."""
+        return list(self.session.scalars(select(Paycheck).where(
+            Paycheck.tenant_id == tenant_id, Paycheck.staff_id == staff_id, Paycheck.run_id != other_than_run,
+            Paycheck.pay_date >= date(year, 1, 1), Paycheck.pay_date <= until).order_by(
+            Paycheck.pay_date, Paycheck.finalized_at)))
+
     def paychecks(self, run_id: uuid.UUID) -> list[Paycheck]:
         return list(self.session.scalars(select(Paycheck).where(Paycheck.run_id == run_id).order_by(
             Paycheck.staff_id)))

@@ -8,11 +8,12 @@ from typing import Any
 
 from chassis.http import current_identity
 from chassis.identity import Identity
-from fastapi import Body, Depends, FastAPI
+from fastapi import Body, Depends, FastAPI, Request
 from fastapi.responses import StreamingResponse
 
 from payroll.bootstrap import PayrollContainer
 from payroll.domain import pay_runs as rules
+from payroll.entrypoints.routes_paychecks import PDF, pdf_response, wants_pdf
 from payroll.service_layer import pay_runs
 
 BASE = "/api/payroll/v1/pay-runs"
@@ -63,6 +64,14 @@ def add_routes(app: FastAPI, container: PayrollContainer) -> None:
     def list_items(run_id: str, identity: Identity = Depends(current_identity)) -> dict:
         """Every employee's paycheck request and previewed (or finalized) paycheck, or error (payroll:read)."""
         return pay_runs.list_items(uow, identity, run_id)
+
+    @app.get(BASE + "/{run_id}/items/{staff_id}/stub", tags=["pay-runs"],
+             responses={200: {"content": {PDF: {}}, "description": "the stub (JSON), or as PDF with "
+                                                                     "Accept: application/pdf"}})
+    def item_stub(run_id: str, staff_id: str, request: Request, identity: Identity = Depends(current_identity)):
+        """An employee's pay stub in the run, JSON or PDF (payroll:read); PREVIEW until finalized."""
+        stub = pay_runs.item_stub(uow, identity, run_id, staff_id)
+        return pdf_response(container, stub) if wants_pdf(request) else stub.to_dict()
 
     @app.post(BASE + "/{run_id}:approve", tags=["pay-runs"])
     def approve_pay_run(run_id: str, identity: Identity = Depends(current_identity)) -> dict:

@@ -36,6 +36,7 @@ from payroll.domain import timeclock as tc
 from payroll.domain.pay.money import ZERO, fmt_money
 from payroll.domain.pay.paycheck import Paycheck as ComputedPaycheck
 from payroll.domain.pay.taxes import EMPLOYEE_TAXES, EMPLOYER_TAXES, TAXABLE_WAGES
+from payroll.domain.stubs import PayStub, StubEmployee, StubParty, build_stub
 from payroll.service_layer.paychecks import compute_paychecks
 from payroll.service_layer.ports import ProgressBoard, StaffDirectory, WithholdingCalculator
 from payroll.service_layer.staff import employer_of
@@ -177,6 +178,34 @@ def list_items(uow: UnitOfWorkFactory, identity: Identity, run_id: str) -> dict[
     with uow() as u:
         run = _run_for(u, identity, run_id)
         return {"run_id": str(run.id), "status": run.status, "items": [item_json(i) for i in u.pay_runs.items(run.id)]}
+
+
+def item_stub(uow: UnitOfWorkFactory, identity: Identity, run_id: str, staff_id: str) -> PayStub:
+    """payroll:read. The pay stub of an employee's paycheck in the run (headed PREVIEW until finalized),
+    with the year to date of the employee's earlier finalized paychecks (payroll's own, this year, paid
+    on or before this pay date). The explanation lines are the preview endpoint's (not stored)."""
+    _require(identity, "payroll:read")
+    with uow() as u:
+        run = _run_for(u, identity, run_id)
+        item = u.pay_runs.item(run.id, parse_uuid(staff_id, "staff_id"))
+        if item is None or item.result is None:
+            raise NotFound("no paycheck for this staff member in this run", field="staff_id")
+        [member] = u.staff.by_ids(run.tenant_id, [item.staff_id]) or [None]
+        earlier = u.pay_runs.earlier_paychecks(run.tenant_id, item.staff_id, run.pay_date.year, run.pay_date, run.id)
+        home = str(member.home_location_id) if member is not None else ""
+        employee = StubEmployee(item.display_name, member.ssn_last4 if member is not None else None, str(item.staff_id))
+        location = StubParty(f"Location {home}" if home else "-", "", home)
+        employer = StubParty("Employer", "", str(run.tenant_id))
+        ytd: dict[str, Decimal] = {}
+        for old in earlier:
+            for key, amount in build_stub(old.result, employer=employer, employee=employee, location=location,
+                                          with_explanation=False).current_amounts().items():
+                ytd[key] = ytd.get(key, ZERO) + amount
+        finalized = item.status == rules.ITEM_FINALIZED
+        return build_stub(item.result, employer=employer, employee=employee, location=location,
+                          period_start=run.period_start, period_end=run.period_end, ytd_before=ytd,
+                          paycheck_id=str(paycheck_id(run.id, item.staff_id)) if finalized else "",
+                          preview=not finalized)
 
 
 def approve_pay_run(uow: UnitOfWorkFactory, identity: Identity, run_id: str, *, clock: Clock = utc_now) -> dict[str, Any]:
