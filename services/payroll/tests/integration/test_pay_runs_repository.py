@@ -156,7 +156,12 @@ def test_a_run_on_the_real_database_resumes_after_a_crash_and_pays_each_employee
     job = pay_runs.claim_job(uow, "w1", lease_seconds=30, clock=clock)
     pay_runs.run_job(uow, job, tax=tax, progress=None, clock=clock, chunk_size=3, lease_seconds=30)
     assert tax.calls == 3  # 7 employees in chunks of 3
-    assert pay_runs.get_pay_run(uow, admin, run["run_id"])["items"] == {"previewed": 7}
+    previewed = pay_runs.get_pay_run(uow, admin, run["run_id"])
+    assert previewed["items"] == {"previewed": 7}
+    items = pay_runs.list_items(uow, admin, run["run_id"])["items"]  # the totals are summed by PostgreSQL
+    assert previewed["totals"]["net_pay"] == str(sum(Decimal(i["paycheck"]["net_pay"]) for i in items))
+    assert previewed["totals"]["employee_taxes"] == str(sum(
+        Decimal(v) for i in items for v in i["paycheck"]["employee_taxes"].values()))
     pay_runs.approve_pay_run(uow, admin, run["run_id"], clock=clock)
     pay_runs.finalize_pay_run(uow, admin, run["run_id"], progress=None, clock=clock)
 

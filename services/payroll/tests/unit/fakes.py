@@ -205,6 +205,18 @@ class FakePayRunRepository:
     def item_staff(self, run_id: uuid.UUID, status: str) -> list[uuid.UUID]:
         return sorted(i.staff_id for i in self.items(run_id, status))
 
+    def item_sums(self, run_id: uuid.UUID, paths: dict[str, tuple[str, ...]]) -> dict[str, Decimal]:
+        out = dict.fromkeys(paths, Decimal(0))
+        for item in self.items(run_id):
+            if item.result is None:
+                continue
+            for name, path in paths.items():
+                value = item.result
+                for key in path:
+                    value = value[key]
+                out[name] += Decimal(value)
+        return out
+
     def itemized_staff(self, run_id: uuid.UUID) -> set[uuid.UUID]:
         return {i.staff_id for i in self.items(run_id)}
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Numeric, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from payroll.adapters.orm import (
@@ -273,6 +274,19 @@ class PayRunRepository:
         """Staff ids of the run's items in `status`, in a stable order (chunks are cut from it)."""
         return list(self.session.scalars(select(PayRunItem.staff_id).where(
             PayRunItem.run_id == run_id, PayRunItem.status == status).order_by(PayRunItem.staff_id)))
+
+    def item_sums(self, run_id: uuid.UUID, paths: dict[str, tuple[str, ...]]) -> dict[str, Decimal]:
+        """Sums over the run's previewed paychecks (`result` JSON), in the database: {name: sum of the
+        amount at each path}, e.g. {"net_pay": ("net_pay",)}; a name may sum several paths."""
+        columns = []
+        for name, path in paths.items():
+            expr = PayRunItem.result
+            for key in path[:-1]:
+                expr = expr[key]
+            columns.append(func.coalesce(func.sum(expr[path[-1]].astext.cast(Numeric)), 0).label(name))
+        row = self.session.execute(select(*columns).where(PayRunItem.run_id == run_id,
+                                                          PayRunItem.result.is_not(None))).one()
+        return {name: Decimal(row._mapping[name]) for name in paths}
 
     def itemized_staff(self, run_id: uuid.UUID) -> set[uuid.UUID]:
         return set(self.session.scalars(select(PayRunItem.staff_id).where(PayRunItem.run_id == run_id)))

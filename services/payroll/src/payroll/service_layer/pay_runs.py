@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -510,25 +510,24 @@ def _preview(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax, progress, clock, n
     timer.add("finish", started)
 
 
-def _sum(results: Sequence[Mapping[str, Any]], *path: str) -> Decimal:
-    total = ZERO
-    for r in results:
-        value: Any = r
-        for key in path:
-            value = value[key]
-        total += Decimal(value)
-    return total
+# What a run's totals add up: each a sum over the employees' paychecks (path in the paycheck JSON).
+TOTAL_PATHS: dict[str, tuple[str, ...]] = {
+    "cash_wages": ("cash_wages",), "reported_tips": ("reported_tips",), "gross_wages": ("gross_wages",),
+    "net_pay": ("net_pay",),
+    **{f"employee_taxes.{t}": ("employee_taxes", t) for t in EMPLOYEE_TAXES},
+    **{f"employer_taxes.{t}": ("employer_taxes", t) for t in EMPLOYER_TAXES},
+}
 
 
-def run_totals(items: Sequence[PayRunItem]) -> dict[str, Any]:
-    results = [i.result for i in items if i.result]
-    return {"employees": len(items), "errors": sum(1 for i in items if i.status == rules.ITEM_ERROR),
-            "cash_wages": fmt_money(_sum(results, "cash_wages")),
-            "reported_tips": fmt_money(_sum(results, "reported_tips")),
-            "gross_wages": fmt_money(_sum(results, "gross_wages")),
-            "employee_taxes": fmt_money(sum((_sum(results, "employee_taxes", t) for t in EMPLOYEE_TAXES), ZERO)),
-            "employer_taxes": fmt_money(sum((_sum(results, "employer_taxes", t) for t in EMPLOYER_TAXES), ZERO)),
-            "net_pay": fmt_money(_sum(results, "net_pay"))}
+def run_totals(u, run_id: uuid.UUID) -> dict[str, Any]:
+    """The run's totals, summed by the database (a 10,000-employee run is not loaded for it)."""
+    sums = u.pay_runs.item_sums(run_id, TOTAL_PATHS)
+    counts = u.pay_runs.item_counts(run_id)
+    return {"employees": sum(counts.values()), "errors": counts.get(rules.ITEM_ERROR, 0),
+            **{k: fmt_money(sums[k]) for k in ("cash_wages", "reported_tips", "gross_wages")},
+            "employee_taxes": fmt_money(sum((sums[f"employee_taxes.{t}"] for t in EMPLOYEE_TAXES), ZERO)),
+            "employer_taxes": fmt_money(sum((sums[f"employer_taxes.{t}"] for t in EMPLOYER_TAXES), ZERO)),
+            "net_pay": fmt_money(sums["net_pay"])}
 
 
 def _finish(uow: UnitOfWorkFactory, job: ClaimedJob, run_id: uuid.UUID, status: str, *, progress, clock,
@@ -539,7 +538,7 @@ def _finish(uow: UnitOfWorkFactory, job: ClaimedJob, run_id: uuid.UUID, status: 
         _fence(u, job, lease_seconds, now)
         run = u.pay_runs.get(None, run_id, for_update=True)
         if status == rules.PREVIEWED:
-            run.totals = run_totals(u.pay_runs.items(run_id))
+            run.totals = run_totals(u, run_id)
         counts = u.pay_runs.item_counts(run_id)
         if status == rules.COMPLETED:
             run.finalized_at = now
