@@ -386,3 +386,43 @@ def test_stubs_of_a_run_carry_the_year_to_date_of_earlier_runs(world):
     with pytest.raises(Exception) as missing:
         pay_runs.item_stub(world.factory, ADMIN, second["run_id"], str(uuid.uuid4()))
     assert getattr(missing.value, "field", None) == "staff_id"
+
+
+def test_the_operator_cli_follows_a_run_to_the_end(world, capsys):
+    import threading
+    import warnings
+
+    from chassis.internal_token import bearer_for_tests
+    from payroll.bootstrap import bootstrap
+    from payroll.config import Settings
+    from payroll.entrypoints import run_payroll
+    from payroll.entrypoints.http_api import build_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    world.hire("A")
+    world.hire("B", tipped=True, tips_cents=9_000)
+    container = bootstrap(Settings(database_url="postgresql+psycopg://u:p@127.0.0.1:1/db", db_schema="payroll"),
+                          uow=world.factory, directory=world.directory, tax=world.tax, progress=world.progress,
+                          clock=world.clock)
+
+    def client():
+        return TestClient(build_app(container), headers={"authorization": bearer_for_tests(ADMIN, "payroll")})
+
+    def worker_soon():  # the worker process, played by a thread a moment after the CLI asked
+        timer = threading.Timer(0.3, world.work)
+        timer.start()
+        return timer
+
+    worker_soon()
+    run_payroll.main(["create", "--period-start", "2026-03-02", "--pay-date", "2026-03-13", "--location", LOCATION],
+                     client=client())
+    out = capsys.readouterr()
+    [run] = pay_runs.list_pay_runs(world.factory, ADMIN)["pay_runs"]
+    assert run["status"] == "previewed" and "previewed" in out.out and run["totals"]["net_pay"] in out.out
+    run_payroll.main(["approve", run["run_id"]], client=client())
+    worker_soon()
+    run_payroll.main(["finalize", run["run_id"]], client=client())
+    assert "completed" in capsys.readouterr().out
+    assert pay_runs.get_pay_run(world.factory, ADMIN, run["run_id"])["items"] == {"finalized": 2}

@@ -78,7 +78,8 @@ def show(run: dict) -> None:
     Console().print(table)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, client: httpx.Client | None = None) -> None:
+    """`client`: a ready client (tests pass one over the app); else one to AURA_GATEWAY_URL with AURA_TOKEN."""
     parser = argparse.ArgumentParser(prog="run_payroll", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     create = sub.add_parser("create", help="create (preview) a pay run and follow it")
@@ -91,11 +92,13 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("watch", "approve", "finalize", "show"):
         sub.add_parser(name).add_argument("run_id")
     args = parser.parse_args(argv)
-    gateway = os.environ.get("AURA_GATEWAY_URL", "http://127.0.0.1:17000")
-    token = os.environ.get("AURA_TOKEN")
-    if not token:
-        parser.error("AURA_TOKEN is not set (an access token with payroll permissions)")
-    with httpx.Client(base_url=gateway, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+    if client is None:
+        gateway = os.environ.get("AURA_GATEWAY_URL", "http://127.0.0.1:17000")
+        token = os.environ.get("AURA_TOKEN")
+        if not token:
+            parser.error("AURA_TOKEN is not set (an access token with payroll permissions)")
+        client = httpx.Client(base_url=gateway, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    with client:
         if args.command == "create":
             body = {"period_start": args.period_start, "pay_date": args.pay_date, "location_ids": args.locations}
             if args.pay_frequency:
