@@ -37,8 +37,9 @@ K8S_VERSIONS = ("1.30", kubernetes_validate.latest_version())
 # --------------------------------------------------------------------------- the contract
 PKG = {"auth": "auth", "orders": "orders", "payroll": "payroll", "tax": "tax", "pos-bridge": "pos_bridge"}
 FOUR = ("http", "grpc", "relay", "consumer")
-KINDS = {"auth": ("http", "grpc", "relay"), "orders": FOUR, "payroll": FOUR, "tax": FOUR, "pos-bridge": FOUR}
-MODULE = {"http": "http_api", "grpc": "grpc_server", "relay": "relay", "consumer": "consumer",
+KINDS = {"auth": ("http", "grpc", "relay"), "orders": FOUR, "payroll": (*FOUR, "worker"), "tax": FOUR,
+         "pos-bridge": FOUR}
+MODULE = {"http": "http_api", "grpc": "grpc_server", "relay": "relay", "consumer": "consumer", "worker": "worker",
           "migrate": "migrate"}
 PEERS = {"orders": {"TAX_GRPC_ADDR": "tax-grpc:50051", "AUTH_GRPC_ADDR": "auth-grpc:50051"},
          "payroll": {"TAX_GRPC_ADDR": "tax-grpc:50051", "AUTH_GRPC_ADDR": "auth-grpc:50051"},
@@ -335,7 +336,7 @@ def test_labels(docs):
                 problems.append(f"{ident(d)} {where} labels: {labels}")
     for svc, kind, d in service_workloads(docs):
         labels = pod_template(d)["metadata"]["labels"]
-        if labels[COMPONENT] not in (*FOUR, "migrate"):
+        if labels[COMPONENT] not in (*FOUR, "worker", "migrate"):
             problems.append(f"{ident(d)}: component {labels[COMPONENT]}")
     assert not problems
 

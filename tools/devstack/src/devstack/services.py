@@ -57,7 +57,7 @@ def service_env(layout: Layout, service: ServiceSpec, secrets: dict[str, str]) -
 
 def process_env(layout: Layout, service: ServiceSpec, kind: str, secrets: dict[str, str]) -> dict[str, str]:
     env = service_env(layout, service, secrets)
-    if kind in ("relay", "consumer"):
+    if kind in ("relay", "consumer", "worker"):
         env["HEALTH_PORT"] = str(layout.service_port(service, kind))
     return env
 

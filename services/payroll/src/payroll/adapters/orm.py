@@ -129,6 +129,86 @@ class Timesheet(TimestampedMixin, Base):
     history: Mapped[list] = mapped_column(JSONB, default=list)  # [{action, by, at, reason}]
 
 
+class PayRun(TimestampedMixin, Base):
+    """One pay period's payroll for a group of locations: previewing -> previewed -> approved ->
+    finalizing -> completed (or failed). `locations`: {location_id: {state, time_zone}} as auth said at
+    creation; `totals`: {employees, errors, gross, net, ...} once previewed."""
+
+    __tablename__ = "pay_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    pay_date: Mapped[date]
+    pay_frequency: Mapped[str] = mapped_column(Text)
+    locations: Mapped[dict] = mapped_column(JSONB, default=dict)
+    status: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)
+    approved_by: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[datetime | None]
+    finalized_at: Mapped[datetime | None]
+    totals: Mapped[dict] = mapped_column(JSONB, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class PayRunJob(Base):
+    """The worker's queue: a phase of a run to execute. Claimed with FOR UPDATE SKIP LOCKED and held by a
+    lease the worker renews (heartbeat); a job whose lease expired (its worker died) is claimed again."""
+
+    __tablename__ = "pay_run_jobs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    run_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("pay_runs.id"), index=True)
+    kind: Mapped[str] = mapped_column(Text)  # preview | finalize
+    status: Mapped[str] = mapped_column(Text)  # queued | running | succeeded | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(Text)
+    lease_expires_at: Mapped[datetime | None]
+    enqueued_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class PayRunItem(Base):
+    """One employee in a run: the paycheck request built from timesheets, tips and the staff record (the
+    preview endpoint's JSON), and its result (the preview's answer) or the error naming the field."""
+
+    __tablename__ = "pay_run_items"
+    __table_args__ = (UniqueConstraint("run_id", "staff_id", name="one_item_per_run_and_employee"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    run_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("pay_runs.id"))
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    display_name: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)  # previewed | error | finalized
+    request: Mapped[dict] = mapped_column(JSONB)
+    result: Mapped[dict | None] = mapped_column(JSONB)
+    error: Mapped[dict | None] = mapped_column(JSONB)  # {field, message}
+    net_pay_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    gross_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Paycheck(Base):
+    """A finalized paycheck (never edited: a correction is another paycheck). One per run and employee."""
+
+    __tablename__ = "paychecks"
+    __table_args__ = (UniqueConstraint("run_id", "staff_id", name="one_paycheck_per_run_and_employee"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    run_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("pay_runs.id"))
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    pay_date: Mapped[date]
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    net_pay_cents: Mapped[int] = mapped_column(BigInteger)
+    gross_cents: Mapped[int] = mapped_column(BigInteger)
+    result: Mapped[dict] = mapped_column(JSONB)
+    finalized_at: Mapped[datetime]
 class TipPoolPolicy(TimestampedMixin, Base):
     """A location's tip pool: work state, tip credit taken, contribution percent, roles with points
     (payroll.domain.tip_pools.PoolPolicy.to_dict())."""
