@@ -27,8 +27,7 @@ MAX_URL = 2048
 MAX_DESCRIPTION = 512
 RETRY_HORIZON = timedelta(days=3)   # a delivery still failing this long after its first try is dead-lettered
 
-# Public event type -> what it means. payroll.run.completed is reserved: payroll publishes no
-# run-level event yet; a subscription may name it and starts receiving it once payroll does.
+# Public event type -> what it means.
 EVENT_TYPES: dict[str, str] = {
     "orders.order.placed": "a check was opened (OrderPlaced)",
     "orders.order.updated": "lines added or voided, a course held or fired",
@@ -43,7 +42,7 @@ EVENT_TYPES: dict[str, str] = {
     "orders.order.voided": "the check was voided after the kitchen worked on it",
     "orders.menu.changed": "a menu item, category, modifier group, price or 86 changed",
     "payroll.paycheck.finalized": "a paycheck is final (the last four SSN digits are never sent)",
-    "payroll.run.completed": "reserved: a payroll run completed (no source event yet)",
+    "payroll.run.completed": "a pay run finalized every paycheck (PayrollRunCompleted)",
 }
 
 _ORDERS = "auraconnect.orders.v1."
@@ -68,7 +67,8 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
         "MenuItemCreated", "MenuItemChanged", "MenuItemDeleted", "MenuItemAvailabilityChanged",
         "MenuItemPriceOverridden", "ModifierOptionAvailabilityChanged", "MenuCategoryChanged",
         "ModifierGroupChanged")},
-    "payroll.paycheck.v1": {"auraconnect.payroll.v1.PaycheckFinalized": ("payroll.paycheck.finalized",)},
+    "payroll.paycheck.v1": {"auraconnect.payroll.v1.PaycheckFinalized": ("payroll.paycheck.finalized",),
+                            "auraconnect.payroll.v1.PayrollRunCompleted": ("payroll.run.completed",)},
 }
 SOURCE_TYPES: dict[str, tuple[str, ...]] = {t: p for types in TOPICS.values() for t, p in types.items()}
 # Fields never sent to an integrator, per CloudEvents type (the event's data is the rest).
