@@ -432,6 +432,9 @@ class FakeOrdersUnitOfWork(FakeUnitOfWork):
         self.menu = FakeMenuRepository()
         self.idempotency = FakeIdempotencyRepository()
         self.kitchen = FakeKitchenRepository()
+        from services.orders.tests.unit.fakes_risk import FakeRiskRepository  # it builds on this module
+
+        self.risk = FakeRiskRepository()   # payments ask it whether an order is held for review
         self.payments = FakePaymentsRepository()
         self.settlements = FakeSettlementRepository()
 

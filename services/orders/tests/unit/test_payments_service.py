@@ -129,6 +129,21 @@ def test_refund_one_line_with_its_tip_stages_order_refunded_and_caps_hold(uow, p
     assert uow.orders.saved[order.order_id].status == CLOSED  # a refund leaves the check closed
 
 
+def test_an_order_held_for_risk_review_gives_no_money_back_until_a_manager_decides(uow, peers):
+    order = served_check(uow, peers)
+    payment = pay(uow, peers, order, **CARD).body["payment"]
+    uow.risk.held = lambda tenant_id, order_id: order_id == order.order_id  # its case is flagged and held
+
+    def refund():
+        return payments.refund(lambda: uow, identity(permissions=REFUNDER), str(order.order_id),
+                               payment["payment_id"], "asked", peers=peers, amount_cents=100)
+    with pytest.raises(Conflict) as error:
+        refund()
+    assert error.value.field == "order_id" and not events(uow, events_pb2.OrderRefunded)
+    uow.risk.held = lambda tenant_id, order_id: False  # dismissed
+    assert refund().status == 201
+
+
 def test_record_payment_is_idempotent_by_external_reference(uow, peers):
     order = served_check(uow, peers)
     service = identity(permissions=frozenset({"orders:create", "orders:read"}))

@@ -27,6 +27,7 @@ from orders.domain import order as model
 from orders.domain import splits
 from orders.domain.order import IdempotencyKeyTaken, Order
 from orders.domain.payments import EXTERNAL, Ledger, LineCharge, Payment, PaymentRequest, RefundRequest
+from orders.service_layer import risk
 from orders.service_layer.checks import (
     NO_KEY,
     CheckPeers,
@@ -221,6 +222,9 @@ def refund(uow: UnitOfWorkFactory, identity: Identity, order_id: str, payment_id
 def _refund(u: UnitOfWork, identity: Identity, order_id: str, request: RefundRequest, peers: CheckPeers,
             now, day) -> Outcome:
     order = _visible_order(u, identity, order_id, for_update=True)
+    if risk.order_held(u, order.tenant_id, order.order_id):
+        # The tenant holds flagged orders (risk settings): no money leaves until a manager decides.
+        raise Conflict("the order is held for risk review: confirm or dismiss its case first", field="order_id")
     ledger = u.payments.ledger(order.tenant_id, order.order_id, order.total_cents)
     charges = [LineCharge(line.line_id, line.net_cents + line.tax_cents, line.active) for line in order.lines]
     refund_ = ledger.refund(request, charges, refund_id=peers.new_id(), tenant_id=order.tenant_id,
