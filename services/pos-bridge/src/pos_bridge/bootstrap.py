@@ -12,7 +12,7 @@ from chassis.uow import UnitOfWorkFactory
 
 from pos_bridge.adapters.unit_of_work import PosBridgeUnitOfWork
 from pos_bridge.config import SOURCE, Settings
-from pos_bridge.service_layer.ports import Orders, Providers, Sealer
+from pos_bridge.service_layer.ports import MenuReader, Orders, Providers, Sealer
 
 
 @dataclass
@@ -21,11 +21,12 @@ class PosBridgeContainer(Container):
     orders: Orders | None = None
     providers: Providers = field(default_factory=dict)   # "square" | "clover" | "toast" -> its PosProvider
     sealer: Sealer | None = None                         # None when POS_CREDENTIALS_KEY is unset
+    menu: MenuReader | None = None                       # orders' MenuService (menu pulls); None like orders
 
 
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
               new_id: IdGenerator | None = None, orders: Orders | None = None, providers: Providers | None = None,
-              sealer: Sealer | None = None) -> PosBridgeContainer:
+              sealer: Sealer | None = None, menu: MenuReader | None = None) -> PosBridgeContainer:
     if sealer is None and config.pos_credentials_key:
         from chassis.crypto import Sealer as AesGcmSealer
 
@@ -34,6 +35,10 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from pos_bridge.adapters.orders_client import OrdersClient
 
         orders = OrdersClient(config.orders_grpc_addr)
+    if menu is None and config.orders_grpc_addr:
+        from pos_bridge.adapters.orders_client import MenuClient
+
+        menu = MenuClient(config.orders_grpc_addr)
     if providers is None:
         from pos_bridge.adapters.clover.provider import CloverProvider
         from pos_bridge.adapters.square.provider import SquareProvider
@@ -42,4 +47,4 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         providers = {"square": SquareProvider(), "clover": CloverProvider(),
                      "toast": ToastProvider(signing=config.toast_signature_input)}
     return PosBridgeContainer(**base_parts(config, PosBridgeUnitOfWork, SOURCE, uow, clock, new_id),
-                              orders=orders, providers=providers, sealer=sealer)
+                              orders=orders, providers=providers, sealer=sealer, menu=menu)

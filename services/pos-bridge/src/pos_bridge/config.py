@@ -15,6 +15,8 @@ class Settings(ServiceSettings):
     inbound_poll_seconds: float = Field(0.2, description="how often the inbound worker looks for new events")
     reconcile_poll_seconds: float = Field(60.0, description="how often each Clover / Toast connection is polled "
                                           "for changed orders (reconciliation beside the webhooks)")
+    outbound_poll_seconds: float = Field(0.5, description="how often the outbound sender looks for due changes")
+    menu_pull_seconds: float = Field(900.0, description="how often each connection's POS menu is pulled")
     toast_signature_input: str = Field("body+timestamp", description="what Toast-Signature signs: "
                                        "'body+timestamp' (raw body + the payload's timestamp) or 'body'")
 

@@ -1,10 +1,17 @@
 """The orders service, as pos-bridge sees it (implements service_layer.ports.Orders)."""
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import grpc
-from auraconnect.orders.v1 import orders_pb2, orders_service_pb2, orders_service_pb2_grpc
+from auraconnect.orders.v1 import (
+    menu_service_pb2,
+    menu_service_pb2_grpc,
+    orders_pb2,
+    orders_service_pb2,
+    orders_service_pb2_grpc,
+)
 from chassis.grpc_client import call_metadata, peer_channel, peer_error
 from chassis.identity import Identity
 
@@ -34,6 +41,37 @@ class OrdersClient:
         except grpc.RpcError as error:
             raise peer_error("orders", error) from None
         return response.order.order_id
+
+
+    def update_status(self, identity: Identity, order_id: str, status: str, reason: str) -> None:
+        """orders' UpdateOrderStatus (no version check: the POS's newer version decides)."""
+        try:
+            self.stub.UpdateOrderStatus(orders_service_pb2.UpdateOrderStatusRequest(
+                order_id=order_id, status=status, reason=reason), metadata=call_metadata(identity),
+                timeout=self.timeout_s)
+        except grpc.RpcError as error:
+            raise peer_error("orders", error) from None
+
+
+class MenuClient:
+    """orders' MenuService, read-only (implements service_layer.ports.MenuReader)."""
+
+    def __init__(self, address: str, timeout_s: float = 5.0) -> None:
+        self.stub = menu_service_pb2_grpc.MenuServiceStub(peer_channel(address))
+        self.timeout_s = timeout_s
+
+    def list_items(self, identity: Identity, location_id: str) -> list[dict]:
+        try:
+            response = self.stub.ListMenuItems(menu_service_pb2.ListMenuItemsRequest(location_id=location_id),
+                                               metadata=call_metadata(identity), timeout=self.timeout_s)
+        except grpc.RpcError as error:
+            raise peer_error("orders", error) from None
+        return [{"item_id": i.item.item_id, "name": i.item.name, "price_cents": i.price_cents,
+                 "description": i.item.description, "available": i.available,
+                 "kitchen_tags": list(i.item.kitchen_tags), "prep_time_seconds": i.item.prep_time_seconds,
+                 "course": i.item.course,
+                 "updated_at": i.item.updated_at.ToDatetime(tzinfo=UTC) if i.item.HasField("updated_at") else None}
+                for i in response.items]
 
 
 def create_order_request(connection: ProviderConnection, order: Order) -> orders_service_pb2.CreateOrderRequest:

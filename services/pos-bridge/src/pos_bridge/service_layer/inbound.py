@@ -24,6 +24,7 @@ from pos_bridge.domain.retry import backoff_seconds
 from pos_bridge.service_layer.connections import open_connection, owned_connection, require_permission
 from pos_bridge.service_layer.credentials import with_credentials
 from pos_bridge.service_layer.ports import Orders, ProviderError, Providers, Sealer
+from pos_bridge.service_layer.pos_updates import apply_pos_update
 from pos_bridge.service_layer.views import InboundEventView, PosOrderView
 
 log = logging.getLogger(__name__)
@@ -143,9 +144,13 @@ def _process(uow: UnitOfWorkFactory, work, event: InboundEvent, sealer: Sealer, 
                         provider_order_id=order.provider_order_id, state=order.state.value,
                         order=order_to_json(order), status="fetched")
         work.pos_orders.add(held)
+    in_orders, previous = held.status == "created", dict(held.order)
     held.version, held.provider_updated_at = order.version, order.updated_at
     held.state, held.order = order.state.value, order_to_json(order)
     _create(event, held, connection, order, orders, now)
+    if in_orders and event.status == "created" and orders is not None:
+        # A newer version of an order orders has: its changes follow (two-way sync, pos_updates.py).
+        apply_pos_update(work, held, previous, order, orders)
 
 
 def _stale_or_create(event: InboundEvent, held: PosOrder, connection, orders: Orders | None,
