@@ -99,3 +99,28 @@ def test_line_changes_are_audited_as_not_applied_until_orders_can_take_them():
     assert audit["field"] == "lines" and audit["applied"] is False
     assert audit["new_value"] == {"added": ["L3"], "removed": ["L2"], "quantity_changed": []}
     assert world.orders.statuses == []
+
+
+def test_orders_unavailable_keeps_the_older_version_and_the_retry_applies_the_update():
+    from chassis.errors import DependencyUnavailable
+
+    world = World()
+    world.version(pos_order(1))
+    [held] = world.uow.pos_orders.rows
+    calls = []
+
+    def down(*args):
+        calls.append(args)
+        raise DependencyUnavailable("orders unavailable (UNAVAILABLE)")
+
+    healthy = world.orders.update_status
+    world.orders.update_status = down
+    world.version(pos_order(2, OrderState.CANCELED))
+    event = world.uow.inbound_events.rows[-1]
+    assert calls and event.status == "received" and event.attempts == 1 and "orders" in event.last_error
+    assert held.version == 1 and held.state == "OPEN"   # the update is not lost
+    world.orders.update_status = healthy
+    process_due_events(lambda: world.uow, world.sealer, {"square": world.provider}, world.orders,
+                       NOW + timedelta(minutes=10))
+    assert event.status == "created" and held.version == 2
+    assert world.orders.statuses == [(held.aura_order_id, "cancelled", "canceled on the POS")]

@@ -144,13 +144,20 @@ def _process(uow: UnitOfWorkFactory, work, event: InboundEvent, sealer: Sealer, 
                         provider_order_id=order.provider_order_id, state=order.state.value,
                         order=order_to_json(order), status="fetched")
         work.pos_orders.add(held)
-    in_orders, previous = held.status == "created", dict(held.order)
+    in_orders = held.status == "created"
+    previous = (held.version, held.provider_updated_at, held.state, dict(held.order))
     held.version, held.provider_updated_at = order.version, order.updated_at
     held.state, held.order = order.state.value, order_to_json(order)
     _create(event, held, connection, order, orders, now)
     if in_orders and event.status == "created" and orders is not None:
         # A newer version of an order orders has: its changes follow (two-way sync, pos_updates.py).
-        apply_pos_update(work, held, previous, order, orders)
+        try:
+            apply_pos_update(work, held, previous[3], order, orders)
+        except DependencyUnavailable as error:
+            # orders is down: keep the older version held so that the retry of this event applies it.
+            held.version, held.provider_updated_at, held.state, held.order = previous
+            event.status = "received"
+            _retry_or_fail(event, ProviderError("TRANSIENT", f"orders: {error}"), now)
 
 
 def _stale_or_create(event: InboundEvent, held: PosOrder, connection, orders: Orders | None,

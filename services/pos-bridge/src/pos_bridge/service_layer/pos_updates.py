@@ -12,12 +12,13 @@ compares it with the version held before and applies the difference:
 - payments settled on the POS: orders has no `RecordPayment` on main yet: POS payment events stay
   `ignored` (the seam: `Orders.record_payment`).
 
-Every change made (or refused) is a row of the sync audit trail (GET .../sync/audit)."""
+Every change made (or refused) is a row of the sync audit trail (GET .../sync/audit). orders being
+unavailable raises DependencyUnavailable: the worker keeps the older version and retries the event."""
 from __future__ import annotations
 
 import logging
 
-from chassis.errors import DomainError
+from chassis.errors import DependencyUnavailable, DomainError
 from chassis.identity import service_identity
 
 from pos_bridge.adapters.orm import PosOrder, SyncAudit
@@ -44,6 +45,8 @@ def apply_pos_update(work, held: PosOrder, previous: dict, order: Order, orders:
         applied, reason = True, f"POS state {before.state.value} -> {order.state.value}"
         try:
             orders.update_status(identity, held.aura_order_id, status, f"{order.state.value.lower()} on the POS")
+        except DependencyUnavailable:
+            raise   # orders is down: the inbound worker retries the event (nothing recorded yet)
         except DomainError as error:   # orders refuses the move (a check not served cannot close)
             applied, reason = False, f"{reason}; orders refused: {error}"
         _audit(work, held, "status", before.state.value, order.state.value, applied, reason)
