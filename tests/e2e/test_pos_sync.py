@@ -5,7 +5,7 @@
 - our status change (kitchen ready, cancel through the orders API) reaches the fake Square (its
   request log shows the UpdateOrder calls; the order's state there changes);
 - with the fake in outage (/_fake/faults 503) the changes queue (the sync status shows them and the
-  circuit open) and after the outage they replay, in order per order;
+  circuit open), survive a restart of the consumer, and after the outage they replay, in order per order;
 - a menu item 86'd in orders reaches the fake Square's catalog (absent at the location), after a menu
   pull linked it and audited the POS's price overwriting ours."""
 from __future__ import annotations
@@ -14,6 +14,7 @@ import uuid
 
 import httpx
 import pytest
+from devstack import procs
 from posfakes.square.server import DEFAULT_TOKEN, FakeSquare
 
 from tests.e2e.support import eventually, menu_items
@@ -105,7 +106,8 @@ def test_newer_pos_versions_update_our_order_and_older_ones_do_not(admin, square
     assert puts(square, square_id) == []
 
 
-def test_our_status_changes_reach_square_and_an_outage_queues_and_replays_in_order(admin, square, connection):
+def test_our_status_changes_reach_square_and_an_outage_queues_and_replays_in_order(admin, platform, square,
+                                                                                    connection):
     # Cancelled through the orders API: Square's order is cancelled (UpdateOrder in the fake's log).
     square_id, aura_id = square_order_in_orders(admin, square, connection)
     move(admin, aura_id, "cancelled")
@@ -123,6 +125,12 @@ def test_our_status_changes_reach_square_and_an_outage_queues_and_replays_in_ord
     assert status["lag_seconds"] > 0 and "503" in (status["outbound"]["last_error"] or "")
     assert square.orders[square_id]["state"] == "OPEN"
     assert all(r["status"] == 503 for r in puts(square, square_id)) or not puts(square, square_id)
+
+    # The consumer (the sender) is restarted meanwhile: the queue is in PostgreSQL, nothing is lost.
+    assert procs.stop(platform.layout.run_dir, "pos-bridge-consumer", timeout=15)
+    platform.stack.start_services()
+    assert procs.running_pid(platform.layout.run_dir, "pos-bridge-consumer")
+    assert sync(admin, connection)["outbound"]["queued"] >= 2
 
     # Square is back: the queued changes replay, READY (fulfillment PREPARED) before the cancel.
     assert httpx.delete(f"{square.url}/_fake/faults").status_code == 200
