@@ -113,6 +113,10 @@ def test_our_status_changes_reach_square_and_an_outage_queues_and_replays_in_ord
     move(admin, aura_id, "cancelled")
     eventually(lambda: square.orders[square_id]["state"] == "CANCELED", timeout=30)
     assert [r["status"] for r in puts(square, square_id)] == [200]
+    # Square notifies our own update (order.updated, version 2): taken in, but nothing to tell orders.
+    eventually(lambda: (o := held(admin, connection, square_id)) and o["version"] == 2, timeout=30)
+    audit = admin.get(f"{BRIDGE}/{connection}/sync/audit").json()["audit"]
+    assert not [a for a in audit if a["aura_ref"] == aura_id and a["field"] == "status"]
 
     # Square goes down (the fake's fault injection), the kitchen marks an order ready, then it is cancelled.
     square_id, aura_id = square_order_in_orders(admin, square, connection, fulfillment=True)

@@ -103,6 +103,6 @@ def test_menu_pulls_are_due_per_connection_and_a_pos_failure_is_recorded(world, 
     assert pull_due_menus(lambda: world.uow, world.sealer, {"square": world.adapter}, world.menu, NOW,
                           timedelta(minutes=15)) == 1
     state = world.uow.sync_state.rows[world.cid]
-    assert state.last_menu_pull_at == NOW and "503" in state.last_outbound_error
+    assert state.last_menu_pull_at == NOW and "503" in state.last_menu_error
     assert pull_due_menus(lambda: world.uow, world.sealer, {"square": world.adapter}, world.menu,
                           NOW + timedelta(minutes=1), timedelta(minutes=15)) == 0   # not due again yet

@@ -91,6 +91,9 @@ def test_a_cancel_of_a_pos_order_reaches_square(world):
     assert world.send() == 1
     assert world.square_state(square_id) == "CANCELED"
     assert [c.status for c in world.changes()] == ["sent"]
+    # noted on the order held, so Square's notification of our own update is not taken for a POS change
+    held = world.uow.pos_orders.rows[0]
+    assert held.state == "CANCELED" and held.order["state"] == "CANCELED"
     puts = [r for r in world.square.requests if r["method"] == "PUT"]
     assert len(puts) == 1 and puts[0]["status"] == 200
 

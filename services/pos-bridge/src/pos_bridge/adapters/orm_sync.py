@@ -51,6 +51,8 @@ class ConnectionSync(Base):
     last_outbound_failure_at: Mapped[datetime | None] = mapped_column(default=None)
     last_outbound_error: Mapped[str | None] = mapped_column(default=None)
     last_menu_pull_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_menu_error: Mapped[str | None] = mapped_column(default=None)
+    last_menu_unlinked: Mapped[int | None] = mapped_column(default=None)   # POS items with no item of ours
     conflict_policy: Mapped[dict | None] = mapped_column(Json, default=None)   # overrides of the default
 
 

@@ -135,6 +135,10 @@ def _send(uow: UnitOfWorkFactory, work, change: OutboundChange, sealer: Sealer, 
         change.next_attempt_at = max(change.next_attempt_at, circuit.retry_at)   # waits out the cool-down
         return
     change.attempts += 1
+    if change.change_type == rules.ORDER_STATUS:
+        # Hold the POS order's row while pushing: the POS's notification of this very update waits for
+        # our commit (the inbound worker locks the row too) and then finds the state noted below.
+        work.pos_orders.get(change.connection_id, change.object_ref, lock=True)
     try:
         with_credentials(uow, sealer, adapter, row.id, now, lambda connection: push(adapter, connection, change))
     except ProviderError as error:
@@ -143,7 +147,21 @@ def _send(uow: UnitOfWorkFactory, work, change: OutboundChange, sealer: Sealer, 
         record_success(circuit)
         state.last_outbound_success_at = now
         _finish(change, rules.SENT, now)
+        _note_pos_state(work, change)
     _store_circuit(state, circuit)
+
+
+def _note_pos_state(work, change: OutboundChange) -> None:
+    """The POS order is now in the state we sent: note it on the order we hold, so that the POS's own
+    notification of our change (Square sends order.updated for API updates too) is not taken for a
+    change on the POS and sent back to orders."""
+    status = (change.payload or {}).get("status")
+    if change.change_type != rules.ORDER_STATUS or status not in (StatusPush.COMPLETED, StatusPush.CANCELED):
+        return
+    held = work.pos_orders.get(change.connection_id, change.object_ref)
+    if held is not None:
+        held.state = status
+        held.order = {**(held.order or {}), "state": status}
 
 
 def push(adapter: PosProvider, connection, change: OutboundChange) -> None:

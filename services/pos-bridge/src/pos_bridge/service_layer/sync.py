@@ -118,7 +118,8 @@ def pull_menu(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu
                     reviews += 1
             link.pos_values, link.pos_version, link.updated_at = values, item.version, now
         state = work.sync_state.get(connection_id, lock=True)
-        state.last_menu_pull_at = now
+        state.last_menu_pull_at, state.last_menu_error = now, None
+        state.last_menu_unlinked = len(unlinked)
         work.commit()
     return PullResult(linked, tuple(unlinked), overwrites, reviews)
 
@@ -151,7 +152,7 @@ def pull_due_menus(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers,
         except Exception as error:  # noqa: BLE001 - one connection's failure never stops the others
             with uow() as work:
                 state = work.sync_state.get(connection_id, lock=True)
-                state.last_menu_pull_at, state.last_outbound_error = now, f"menu pull: {error}"[:500]
+                state.last_menu_pull_at, state.last_menu_error = now, str(error)[:500]
                 work.commit()
     return len(due)
 
@@ -269,7 +270,9 @@ def sync_status(uow: UnitOfWorkFactory, identity: Identity, connection_id: str, 
                         "consecutive_failures": state.consecutive_failures if state else 0,
                         "retry_at": _iso(state.circuit_retry_at) if state else None},
             "conflicts": {"open_reviews": reviews_open, "overwrites_audited": overwrites},
-            "menu": {"last_pull_at": _iso(state.last_menu_pull_at) if state else None},
+            "menu": {"last_pull_at": _iso(state.last_menu_pull_at) if state else None,
+                     "last_error": state.last_menu_error if state else None,
+                     "unlinked_pos_items": state.last_menu_unlinked if state else None},
         }
 
 

@@ -52,6 +52,8 @@ def upgrade() -> None:
         sa.Column("last_outbound_failure_at", UTC_TIME),
         sa.Column("last_outbound_error", sa.Text),
         sa.Column("last_menu_pull_at", UTC_TIME),
+        sa.Column("last_menu_error", sa.Text),
+        sa.Column("last_menu_unlinked", sa.Integer),
         sa.Column("conflict_policy", JSON),
     )
     op.create_table(
