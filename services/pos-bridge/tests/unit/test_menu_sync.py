@@ -106,3 +106,19 @@ def test_menu_pulls_are_due_per_connection_and_a_pos_failure_is_recorded(world, 
     assert state.last_menu_pull_at == NOW and "503" in state.last_menu_error
     assert pull_due_menus(lambda: world.uow, world.sealer, {"square": world.adapter}, world.menu,
                           NOW + timedelta(minutes=1), timedelta(minutes=15)) == 0   # not due again yet
+
+
+def test_a_connections_policy_overrides_the_default_and_bad_rules_are_refused(world):
+    from pos_bridge.service_layer.sync import get_policy, set_policy
+
+    cid = str(world.cid)
+    assert get_policy(lambda: world.uow, ADMIN, cid)["policy"]["price_cents"] == "pos"
+    with pytest.raises(InvalidInput) as bad:
+        set_policy(lambda: world.uow, ADMIN, cid, {"overrides": {"price_cents": "loudest"}})
+    assert bad.value.field == "policy.price_cents"
+    with pytest.raises(InvalidInput):
+        set_policy(lambda: world.uow, ADMIN, cid, {"overrides": ["price_cents"]})
+    answer = set_policy(lambda: world.uow, ADMIN, cid, {"overrides": {"price_cents": "aura"}})
+    assert answer["policy"]["price_cents"] == "aura" and answer["overrides"] == {"price_cents": "aura"}
+    result = world.pull()   # ours keeps its price now: nothing overwritten
+    assert result.overwrites == 0 and list_audit(lambda: world.uow, ADMIN, cid) == []

@@ -107,6 +107,17 @@ def build_app(container: PosBridgeContainer):
         """Decide a review: `{"choice": "pos"|"aura"}` (settings:update); audited."""
         return sync.resolve_review(uow, identity, connection_id, review_id, body, container.clock())
 
+    @app.get(f"{base}/connections/{{connection_id}}/sync/policy", tags=["sync"])
+    def sync_policy(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
+        """The conflict policy in force per field (pos | aura | lww | review) and the overrides (settings:read)."""
+        return sync.get_policy(uow, identity, connection_id)
+
+    @app.put(f"{base}/connections/{{connection_id}}/sync/policy", tags=["sync"])
+    def set_sync_policy(connection_id: str, body: dict = Body(..., examples=[{"overrides": {"description": "pos"}}]),
+                        identity: Identity = Depends(current_identity)) -> dict:
+        """Override the default conflict policy's rules for this connection (settings:update)."""
+        return sync.set_policy(uow, identity, connection_id, body)
+
     @app.post(f"{base}/connections/{{connection_id}}/sync/menu-pull", tags=["sync"], status_code=202)
     def menu_pull(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
         """Ask for a menu pull now (settings:update); the consumer process runs it within seconds."""

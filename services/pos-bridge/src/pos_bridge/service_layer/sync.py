@@ -167,6 +167,32 @@ def request_menu_pull(uow: UnitOfWorkFactory, identity: Identity, connection_id:
         work.commit()
 
 
+def get_policy(uow: UnitOfWorkFactory, identity: Identity, connection_id: str) -> dict:
+    """The connection's conflict policy in force: the default with its overrides (settings:read)."""
+    require_permission(identity, "settings:read")
+    with uow() as work:
+        row = owned_connection(work, identity, connection_id)
+        state = work.sync_state.get(row.id)
+        overrides = (state.conflict_policy if state else None) or {}
+        return {"policy": {k: v.value for k, v in parse_policy(overrides).items()}, "overrides": dict(overrides)}
+
+
+def set_policy(uow: UnitOfWorkFactory, identity: Identity, connection_id: str, body: dict) -> dict:
+    """Override rules of the default policy: `{"overrides": {"field": "pos"|"aura"|"lww"|"review"}}`
+    (settings:update; replaces the previous overrides; `{}` goes back to the default)."""
+    require_permission(identity, "settings:update")
+    overrides = body.get("overrides") if isinstance(body, dict) else None
+    if not isinstance(overrides, dict) or not all(isinstance(k, str) and 0 < len(k) <= 64 for k in overrides):
+        raise InvalidInput("must be an object of field -> rule", field="overrides")
+    parse_policy(overrides)   # names the bad field
+    with uow() as work:
+        row = owned_connection(work, identity, connection_id)
+        state = work.sync_state.get(row.id, lock=True)
+        state.conflict_policy = {k: str(v) for k, v in overrides.items()}
+        work.commit()
+    return get_policy(uow, identity, connection_id)
+
+
 # ------------------------------------------------------------------ reviews and audit (admin API)
 def list_reviews(uow: UnitOfWorkFactory, identity: Identity, connection_id: str, status: str | None) -> list[dict]:
     require_permission(identity, "settings:read")
