@@ -93,3 +93,27 @@ def test_orders_failures_become_ours():
         client(Stub(Failing(grpc.StatusCode.INVALID_ARGUMENT, "lines[0].name: is required"))).create_order(
             identity, connection(), order())
     assert refused.value.field == "lines[0].name"
+
+
+class StatusStub:
+    def __init__(self, error: grpc.RpcError | None = None) -> None:
+        self.error, self.calls = error, []
+
+    def UpdateOrderStatus(self, request, metadata, timeout):  # noqa: N802 - gRPC naming
+        self.calls.append(request)
+        if self.error:
+            raise self.error
+
+
+def test_update_status_refusals_are_conflicts_and_outages_are_unavailable():
+    from chassis.errors import Conflict
+
+    identity = service_identity("pos-bridge", str(uuid.uuid4()), frozenset({"orders:delete"}))
+    ok = StatusStub()
+    client(ok).update_status(identity, "A1", "cancelled", "canceled on the POS")
+    assert (ok.calls[0].order_id, ok.calls[0].status, ok.calls[0].expected_version) == ("A1", "cancelled", 0)
+    with pytest.raises(Conflict):   # orders' Conflict travels as ALREADY_EXISTS: a refusal, never retried
+        client(StatusStub(Failing(grpc.StatusCode.ALREADY_EXISTS, "the order is open: cannot go to closed"))
+               ).update_status(identity, "A1", "closed", "")
+    with pytest.raises(DependencyUnavailable):
+        client(StatusStub(Failing(grpc.StatusCode.UNAVAILABLE, "down"))).update_status(identity, "A1", "closed", "")

@@ -12,6 +12,7 @@ from auraconnect.orders.v1 import (
     orders_service_pb2,
     orders_service_pb2_grpc,
 )
+from chassis.errors import Conflict
 from chassis.grpc_client import call_metadata, peer_channel, peer_error
 from chassis.identity import Identity
 
@@ -50,7 +51,14 @@ class OrdersClient:
                 order_id=order_id, status=status, reason=reason), metadata=call_metadata(identity),
                 timeout=self.timeout_s)
         except grpc.RpcError as error:
+            if error.code() in REFUSALS:
+                # orders refuses the move itself (Conflict travels as ALREADY_EXISTS): not a peer outage,
+                # so not worth retrying (peer_error would call it unavailable).
+                raise Conflict(f"orders refused: {error.details() or error.code().name}", field="status") from None
             raise peer_error("orders", error) from None
+
+
+REFUSALS = (grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ABORTED)
 
 
 class MenuClient:
