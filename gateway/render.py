@@ -93,7 +93,11 @@ ROUTE_BLOCKS = {
     "grpc": """
               - match: {prefix: "/auraconnect.PKG.v1.", grpc: {}}
                 route: {cluster: PKG_grpc, timeout: 30s}""",
+    # Progress streams (Server-Sent Events, e.g. a pay run's) outlive the 30 s a request may take: no
+    # overall timeout, but the stream must say something (a keep-alive comment) at least every 60 s.
     "http": """
+              - match: {safe_regex: {regex: "^/api/NAME/v1/[^?]+/progress$$"}}
+                route: {cluster: PKG_http, timeout: 0s, idle_timeout: 60s}
               - match: {prefix: "/api/NAME/"}
                 route: {cluster: PKG_http, timeout: 30s}""",
 }

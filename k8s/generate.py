@@ -74,6 +74,8 @@ RESOURCES = {
     "grpc": ({"cpu": "100m", "memory": "256Mi"}, {"cpu": "1", "memory": "512Mi"}),
     "relay": ({"cpu": "50m", "memory": "128Mi"}, {"cpu": "500m", "memory": "256Mi"}),
     "consumer": ({"cpu": "100m", "memory": "192Mi"}, {"cpu": "500m", "memory": "384Mi"}),
+    # A 10,000-employee pay run holds the period's shifts and previews in memory (bench_payroll_run: peak RSS).
+    "worker": ({"cpu": "250m", "memory": "384Mi"}, {"cpu": "1", "memory": "1Gi"}),
     "migrate": ({"cpu": "50m", "memory": "128Mi"}, {"cpu": "500m", "memory": "256Mi"}),
     "rotate-keys": ({"cpu": "50m", "memory": "128Mi"}, {"cpu": "500m", "memory": "256Mi"}),
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the platform needs on a fresh Debian machine; quick no-op when all is there.
-#   Debian: PostgreSQL, Redis, Java 17 + Maven (Kafka), Node/npm (buf)
+#   Debian: PostgreSQL, Redis, Java 17 + Maven (Kafka), Node/npm (buf), Chromium (the KDS browser test)
 #   .venv: every service, the chassis, devstack and test tools (pip, editable)
 #   generated protobuf package, buf CLI (npm), grpcurl (Go module proxy, when Go is present),
 #   Kafka jars from Maven Central, promtool + prometheus (Debian's prometheus package, binaries only)
@@ -19,6 +19,8 @@ command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
 command -v npm >/dev/null || missing+=(npm)
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
+# The kitchen display's browser test (tests/e2e/test_kds_screen.py) drives Debian's Chromium with Playwright.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${missing[*]} (run: sudo apt-get install -y ${missing[*]})" >&2

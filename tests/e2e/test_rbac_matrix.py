@@ -62,6 +62,15 @@ class Ctx:
         assert response.status_code == 200, response.text
         return order_id
 
+    def paid_order(self) -> tuple[str, str]:
+        """(order id, payment id): a check the admin opened and took a card payment on."""
+        order_id = self.new_order()
+        response = self.admin.post(f"/api/orders/v1/orders/{order_id}/payments", json={
+            "tender": "card", "card_brand": "visa", "card_last4": "4242",
+            "processor_reference": f"ch_{uuid.uuid4().hex[:12]}"})
+        assert response.status_code == 201, response.text
+        return order_id, response.json()["payment"]["payment_id"]
+
     def manual_tip(self) -> str:
         response = self.admin.post("/api/payroll/v1/tips", json=_tip_entry(self))
         assert response.status_code == 201, response.text
@@ -112,6 +121,20 @@ def rpc(name: str, invoke: Callable[[grpc.Channel, Ctx, list], object], *granted
                 return error.code()
 
     return Probe(name, frozenset(granted_by), call, grpc=True)
+
+
+def _refund(ctx: Ctx) -> int:
+    order_id, payment_id = ctx.paid_order()
+    with ctx.me.http(ctx.gateway) as http:
+        return http.post(f"/api/orders/v1/orders/{order_id}/refunds",
+                         json={"payment_id": payment_id, "reason": "rbac probe", "amount_cents": 1}).status_code
+
+
+def _settlement(ctx: Ctx) -> int:
+    content = f"processor_reference,amount\nch_{uuid.uuid4().hex[:12]},1.00\n".encode()
+    with ctx.me.http(ctx.gateway) as http:
+        return http.post(f"/api/orders/v1/reconciliation/{ctx.location_id}/{date.today().isoformat()}/settlements",
+                         content=content, headers={"Content-Type": "text/csv"}).status_code
 
 
 def _order(ctx: Ctx) -> dict:
@@ -170,6 +193,8 @@ PROBES = [
     rest("GET tenant", "GET", "/api/auth/v1/tenant", None, None, "settings:read"),
     rest("GET audit", "GET", "/api/auth/v1/audit", None, None, "settings:read"),
     rest("GET pos-bridge connections", "GET", "/api/pos-bridge/v1/connections", None, None, "settings:read"),
+    rest("GET pos-bridge webhook-subscriptions", "GET", "/api/pos-bridge/v1/webhook-subscriptions", None, None,
+         "settings:read"),
     rest("PATCH roles/{name}", "PATCH", lambda c: f"/api/auth/v1/roles/{c.role()}", {"description": "x"}, None,
          "settings:update"),
     rest("PATCH tenant", "PATCH", "/api/auth/v1/tenant", {"name": "Demo Restaurant Group"}, None,
@@ -212,11 +237,31 @@ PROBES = [
          {"status": "in_kitchen"}, None, "orders:create", "orders:update"),
     rest("PATCH orders/{id} status ready", "PATCH", lambda c: f"/api/orders/v1/orders/{c.sent_order()}",
          {"status": "ready"}, None, "kitchen:update", "orders:update"),
+    # The kitchen display: cooks read tickets; managers configure stations and routing.
+    rest("GET kitchen/tickets", "GET", "/api/orders/v1/kitchen/tickets", None,
+         lambda c: {"location_id": c.location_id}, "kitchen:read"),
+    rest("POST kitchen/stations", "POST", "/api/orders/v1/kitchen/stations",
+         lambda c: {"location_id": c.location_id, "name": f"Grill {uuid.uuid4().hex[:6]}"}, None, "kitchen:configure"),
     rest("DELETE orders/{id}", "DELETE", lambda c: f"/api/orders/v1/orders/{c.new_order()}", None, None,
          "orders:delete"),
+    # ---- payments (issue 9): taking money is the server's, giving it back and reconciling a manager's ----
+    rest("POST orders/{id}/payments", "POST", lambda c: f"/api/orders/v1/orders/{c.new_order()}/payments",
+         {"tender": "cash", "tendered_cents": 100}, None, "orders:create", "orders:update"),
+    rest("GET orders/{id}/payments", "GET", lambda c: f"/api/orders/v1/orders/{c.order_id}/payments", None, None,
+         "orders:read", "orders:create", "orders:update"),
+    Probe("POST orders/{id}/refunds", frozenset({"orders:refund"}), _refund),
+    Probe("POST reconciliation settlements", frozenset({"orders:reconcile"}), _settlement),
+    rest("GET reconciliation", "GET", lambda c: f"/api/orders/v1/reconciliation/{c.location_id}/"
+         f"{date.today().isoformat()}", None, None, "orders:reconcile", "reports:read"),
     # ---- reports ----
     rest("GET reports/sales", "GET", "/api/orders/v1/reports/sales", None,
          lambda c: {"from": date.today().isoformat(), "to": date.today().isoformat()}, "reports:read"),
+    rest("GET reports/daily", "GET", "/api/orders/v1/reports/daily", None,
+         lambda c: {"location_id": c.location_id, "business_date": date.today().isoformat()}, "reports:read"),
+    # ---- risk review (the queue is the managers'; the rules' settings the admins') ----
+    rest("GET risk/reviews", "GET", "/api/orders/v1/risk/reviews", None, None, "orders:review_risk"),
+    rest("GET risk/settings", "GET", "/api/orders/v1/risk/settings", None, None, "orders:review_risk"),
+    rest("PUT risk/settings", "PUT", "/api/orders/v1/risk/settings", {"settings": {}}, None, "settings:update"),
     rpc("OrdersService.GetOrder", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch).GetOrder(
         orders_pb.GetOrderRequest(order_id=c.order_id), metadata=md, timeout=10), "orders:read", "kitchen:read"),
     rpc("OrdersService.ListOrders", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch).ListOrders(
@@ -226,6 +271,10 @@ PROBES = [
         orders_pb.CreateOrderRequest(location_id=c.location_id, channel="pos:square",
                                      external_id=f"sq-{uuid.uuid4().hex[:10]}", order_type="takeout",
                                      lines=[orders_pb.CreateOrderLine(name="Soup", unit_price_cents=500)]),
+        metadata=md, timeout=10), "orders:create"),
+    rpc("OrdersService.RecordPayment", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch).RecordPayment(
+        orders_pb.RecordPaymentRequest(order_id=c.new_order(), amount_cents=1,
+                                       external_reference=f"pos-{uuid.uuid4().hex[:10]}"),
         metadata=md, timeout=10), "orders:create"),
     rpc("OrdersService.UpdateOrderStatus(ready)", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch)
         .UpdateOrderStatus(orders_pb.UpdateOrderStatusRequest(order_id=c.sent_order(), status="ready"),

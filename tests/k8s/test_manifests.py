@@ -37,8 +37,9 @@ K8S_VERSIONS = ("1.30", kubernetes_validate.latest_version())
 # --------------------------------------------------------------------------- the contract
 PKG = {"auth": "auth", "orders": "orders", "payroll": "payroll", "tax": "tax", "pos-bridge": "pos_bridge"}
 FOUR = ("http", "grpc", "relay", "consumer")
-KINDS = {"auth": ("http", "grpc", "relay"), "orders": FOUR, "payroll": FOUR, "tax": FOUR, "pos-bridge": FOUR}
-MODULE = {"http": "http_api", "grpc": "grpc_server", "relay": "relay", "consumer": "consumer",
+KINDS = {"auth": ("http", "grpc", "relay"), "orders": FOUR, "payroll": (*FOUR, "worker"), "tax": FOUR,
+         "pos-bridge": FOUR}
+MODULE = {"http": "http_api", "grpc": "grpc_server", "relay": "relay", "consumer": "consumer", "worker": "worker",
           "migrate": "migrate"}
 PEERS = {"orders": {"TAX_GRPC_ADDR": "tax-grpc:50051", "AUTH_GRPC_ADDR": "auth-grpc:50051"},
          "payroll": {"TAX_GRPC_ADDR": "tax-grpc:50051", "AUTH_GRPC_ADDR": "auth-grpc:50051"},
@@ -335,7 +336,7 @@ def test_labels(docs):
                 problems.append(f"{ident(d)} {where} labels: {labels}")
     for svc, kind, d in service_workloads(docs):
         labels = pod_template(d)["metadata"]["labels"]
-        if labels[COMPONENT] not in (*FOUR, "migrate"):
+        if labels[COMPONENT] not in (*FOUR, "worker", "migrate"):
             problems.append(f"{ident(d)}: component {labels[COMPONENT]}")
     assert not problems
 
@@ -775,11 +776,19 @@ def test_envoy_routes_clusters_and_jwt():
               if "requires" not in r and "path" in r["match"]}
     get_only = [{"name": ":method", "string_match": {"exact": "GET"}}]
     # ... and POS webhooks (POST only, one regex; pos-bridge verifies each signature).
-    (webhooks,) = [r["match"] for r in jwt["rules"] if "requires" not in r and "path" not in r["match"]]
+    (webhooks,) = [r["match"] for r in jwt["rules"] if "requires" not in r and "safe_regex" in r["match"]]
     assert webhooks == {"safe_regex": {"regex": "/api/pos-bridge/v1/webhooks/(square|clover|toast)/[0-9a-f-]+"},
                         "headers": [{"name": ":method", "string_match": {"exact": "POST"}}]}
+    # ... and the kitchen display's static files (GET only), the one public prefix.
+    (kds,) = [r["match"] for r in jwt["rules"] if "requires" not in r and "prefix" in r["match"]]
+    assert kds == {"prefix": "/kds/", "headers": get_only}
     assert set(public) == {"/healthz", "/.well-known/jwks.json", "/api/auth/v1/login", "/api/auth/v1/refresh",
-                           *(f"/api/{svc}/v1/{doc}" for svc in PKG for doc in ("docs", "openapi.json"))}
+                           "/kds", *(f"/api/{svc}/v1/{doc}" for svc in PKG for doc in ("docs", "openapi.json"))}
+    assert public["/kds"] == get_only
+    # The kitchen stream (SSE) is long-lived: no route timeout, an idle timeout, and no public rule.
+    stream = by_prefix["/api/orders/v1/kitchen/stream"]["route"]
+    assert (stream["cluster"], stream["timeout"], stream["idle_timeout"]) == ("orders_http", "0s", "3600s")
+    assert routes.index(by_prefix["/api/orders/v1/kitchen/stream"]) < routes.index(by_prefix["/api/orders/"])
     assert all(public[f"/api/{svc}/v1/{doc}"] == get_only for svc in PKG for doc in ("docs", "openapi.json"))
 
 

@@ -235,11 +235,18 @@ def test_every_external_metric_is_used():
     assert not set(external_metrics()) - used
 
 
-def test_pending_payroll_metrics_are_not_defined_twice():
-    """When the pay-run worker defines these in the chassis, drop them from external_metrics.yaml."""
-    pending = {e["name"] for e in yaml.safe_load((OBS / "external_metrics.yaml").read_text())
-               if e["source"].startswith("PENDING")}
-    assert pending and not pending & set(chassis_metrics())
+def test_payroll_worker_metrics_are_defined_once_with_the_listed_labels():
+    """The pay-run worker defines these in its own module (not the chassis): external_metrics.yaml lists
+    them with the labels the worker really has, and the chassis does not define them a second time."""
+    from payroll.entrypoints import worker
+
+    listed = {e["name"]: set(e["labels"]) for e in yaml.safe_load((OBS / "external_metrics.yaml").read_text())
+              if e["name"].startswith("payroll_pay_run_")}
+    defined = {"payroll_pay_run_jobs_total": set(worker.JOBS._labelnames),
+               "payroll_pay_run_oldest_running_age_seconds": set(worker.OLDEST_RUNNING_AGE._labelnames)}
+    assert listed == defined == {"payroll_pay_run_jobs_total": {"result"},
+                                 "payroll_pay_run_oldest_running_age_seconds": set()}
+    assert not set(listed) & set(chassis_metrics())
 
 
 # ---- dashboards --------------------------------------------------------------------------------------------

@@ -42,12 +42,18 @@ class TimestampedMixin:
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
-def make_engine(database_url: str, schema: str, pool_size: int = 5) -> Engine:
+def make_engine(database_url: str, schema: str, pool_size: int = 5, max_overflow: int | None = None) -> Engine:
+    """No pre-ping: a `SELECT 1` round trip on every checkout cost a request about as much as one of
+    its queries. A connection PostgreSQL dropped (restart, failover, terminated backend) fails its
+    next statement instead: SQLAlchemy then invalidates every pooled connection older than the failure,
+    and chassis.unavailable answers that one request 503 with Retry-After, so the client retries on a
+    fresh connection. Connections are recycled hourly so none outlives an idle-timeout in between."""
     return create_engine(
         database_url,
         pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        pool_pre_ping=False,
+        pool_recycle=3600,
         connect_args={"options": f"-csearch_path={schema}"},
     )
 

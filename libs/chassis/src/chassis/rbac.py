@@ -12,16 +12,23 @@ from __future__ import annotations
 RESOURCES = ("orders", "kitchen", "staff", "payroll", "reports", "settings")
 ACTIONS = {"C": "create", "R": "read", "U": "update", "D": "delete"}
 # Actions beyond CRUD, per resource: orders:open_price (a line priced by hand, not from the menu),
-# orders:discount (a manager's discount with a reason).
-SPECIAL_ACTIONS: dict[str, tuple[str, ...]] = {"orders": ("open_price", "discount")}
+# orders:discount (a manager's discount with a reason), orders:refund (money given back: a manager's
+# call), orders:reconcile (import a settlement file and read the reconciliation of a business day),
+# orders:review_risk (read the risk review queue and confirm or dismiss its cases: a manager's job,
+# never the staff member the case is about); kitchen:configure (the kitchen display's stations and
+# routing rules: managers, not cooks).
+SPECIAL_ACTIONS: dict[str, tuple[str, ...]] = {"orders": ("open_price", "discount", "refund", "reconcile",
+                                                          "review_risk"),
+                                               "kitchen": ("configure",)}
 
 # role -> resource -> cell (see the module docstring). The kitchen resource is the kitchen display's:
-# kitchen:update moves a sent check to ready.
+# kitchen:read reads tickets and stations, kitchen:update bumps tickets (expo's bump moves a sent check
+# to ready), kitchen:configure sets up stations and routing rules.
 DEFAULT_MATRIX: dict[str, dict[str, str]] = {
-    "admin": {"orders": "CRUD +open_price +discount", "kitchen": "RU", "staff": "CRUD", "payroll": "CRUD",
-              "reports": "R", "settings": "CRUD"},
-    "manager": {"orders": "CRUD +open_price +discount", "kitchen": "RU", "staff": "CRU", "payroll": "R",
-                "reports": "R", "settings": "R"},
+    "admin": {"orders": "CRUD +open_price +discount +refund +reconcile +review_risk", "kitchen": "RU +configure",
+              "staff": "CRUD", "payroll": "CRUD", "reports": "R", "settings": "CRUD"},
+    "manager": {"orders": "CRUD +open_price +discount +refund +reconcile +review_risk", "kitchen": "RU +configure",
+                "staff": "CRU", "payroll": "R", "reports": "R", "settings": "R"},
     "staff": {"orders": "CR", "staff": "R own", "payroll": "R own"},
     "kitchen": {"orders": "R", "kitchen": "RU"},
 }

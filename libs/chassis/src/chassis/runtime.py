@@ -31,6 +31,95 @@ def run_http(service: str, settings: ServiceSettings, app) -> None:
         shutdown_tracing()
 
 
+def run_http_workers(service: str, settings: ServiceSettings, build_app, workers: int) -> None:
+    """`workers` processes serving one listening socket (the kernel spreads connections over them).
+
+    Python runs one thread at a time per process: one process of sync handlers held orders-http to
+    one core (bench/bench_orders.py). Each worker is forked before anything starts (no thread, no gRPC
+    channel, no pooled connection crosses a fork), then calls `start` and `build_app()` itself. The
+    parent only supervises: SIGTERM or SIGINT goes on to every worker, and each drains as a single
+    process does; a worker that dies takes the others down, so the process supervisor (devstack,
+    Kubernetes) restarts the whole. Workers die with the parent (PR_SET_PDEATHSIG). One worker: no fork."""
+    import os
+    import signal
+    import socket
+    import sys
+    import traceback
+
+    from chassis.http import run_http as serve_http
+
+    if workers <= 1:
+        start(service, "http", settings)
+        run_http(service, settings, build_app())
+        return
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((settings.bind_host, settings.http_port))
+    listener.listen(2048)
+    parent, children = os.getpid(), []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                _die_with(parent)
+                start(service, "http", settings)
+                try:
+                    serve_http(build_app(), settings.bind_host, settings.http_port, settings.shutdown_grace_seconds,
+                               sockets=[listener])
+                finally:
+                    shutdown_tracing()
+                code = 0
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else 1
+            except BaseException:  # noqa: BLE001 - a worker must never return into the parent's code
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        children.append(pid)
+    listener.close()
+    stopping, exit_code = False, 0
+
+    def stop_workers(signum=None, frame=None) -> None:
+        nonlocal stopping
+        stopping = True
+        for child in children:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop_workers)
+    signal.signal(signal.SIGINT, stop_workers)
+    running = set(children)
+    while running:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        running.discard(pid)
+        code = os.waitstatus_to_exitcode(status)
+        if not stopping:
+            print(f"{service} http worker {pid} exited ({code}): stopping the others", file=sys.stderr, flush=True)
+            exit_code = code or 1
+            stop_workers()
+    sys.exit(exit_code)
+
+
+def _die_with(parent: int) -> None:
+    """This process gets SIGTERM when `parent` ends (Linux), so no worker outlives its supervisor."""
+    import ctypes
+    import os
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent ended before prctl took effect
+        os._exit(1)
+
+
 def run_grpc(service: str, settings: ServiceSettings, register) -> None:
     from chassis.grpc_server import serve
 

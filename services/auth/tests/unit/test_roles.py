@@ -15,7 +15,10 @@ pytestmark = pytest.mark.unit
 
 
 KITCHEN_DISPLAY = {"kitchen:read", "kitchen:update"}
-MANAGER_ONLY = {"orders:open_price", "orders:discount"}  # issue 8: open-price lines, manager discounts
+# issue 8: open-price lines, manager discounts; issue 9: refunds, reconciliation, the risk review queue;
+# issue 10: kitchen stations and routing rules
+MANAGER_ONLY = {"orders:open_price", "orders:discount", "orders:refund", "orders:reconcile", "orders:review_risk",
+                "kitchen:configure"}
 
 
 def test_matrix_is_the_issue_text():
@@ -34,6 +37,7 @@ def test_special_actions_are_permissions_without_an_own_form():
     assert {"orders:open_price", "orders:discount"} <= ALL_PERMISSIONS
     assert "orders:open_price:own" not in ALL_PERMISSIONS
     assert permissions_for_cell("orders", "CR +discount") == {"orders:create", "orders:read", "orders:discount"}
+    assert "kitchen:configure" in ALL_PERMISSIONS and "kitchen:configure:own" not in ALL_PERMISSIONS
     for bad in ("CR +fly", "R mine", "R +discount"):
         resource = "kitchen" if bad == "R +discount" else "orders"
         with pytest.raises(ValueError):

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chassis.bootstrap import Clock, Container, IdGenerator, base_parts, sql_unit_of_work
+from chassis.bootstrap import Clock, Container, IdGenerator, base_parts
 from chassis.uow import UnitOfWorkFactory
 
 from orders.adapters.auth_client import AuthClient
+from orders.adapters.kitchen_feed import PostgresKitchenFeed
 from orders.adapters.tax_client import TaxClient
 from orders.adapters.unit_of_work import OrdersUnitOfWork
 from orders.config import SOURCE, Settings
 from orders.service_layer.checks import CheckPeers
 from orders.service_layer.menu import MenuFromUnitOfWork
 from orders.service_layer.ports import (
+    KitchenFeed,
     LocationDirectory,
     LocationTimeZones,
     MenuLookup,
@@ -41,6 +43,8 @@ class OrdersContainer(Container):
     # The menu prices lines by item; pricing rules discount them. Both over this service's own unit of work.
     menu: MenuLookup | None = None
     pricing: Pricing | None = None
+    # The kitchen change log for the live streams (asyncio; connects on the first stream). None with a fake unit of work.
+    kitchen_feed: KitchenFeed | None = None
 
     def peers(self) -> CheckPeers:
         return CheckPeers(clock=self.clock, new_id=self.new_id, tax=self.tax, directory=self.directory,
@@ -51,21 +55,19 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
               new_id: IdGenerator | None = None, tax: SalesTaxPort | None = None,
               directory: StaffDirectory | None = None, time_zones: LocationTimeZones | None = None,
               locations: LocationDirectory | None = None, menu: MenuLookup | None = None,
-              pricing: Pricing | None = None) -> OrdersContainer:
+              pricing: Pricing | None = None, kitchen_feed: KitchenFeed | None = None) -> OrdersContainer:
     if tax is None and config.tax_grpc_addr:
         tax = TaxClient(config.tax_grpc_addr)
     auth = AuthClient(config.auth_grpc_addr) if config.auth_grpc_addr else None
-    parts = base_parts(config, OrdersUnitOfWork, SOURCE, uow, clock, new_id)
+    parts = base_parts(config, OrdersUnitOfWork, SOURCE, uow, clock, new_id, config.db_pool_size)
     directory, time_zones, locations = directory or auth, time_zones or auth, locations or auth
-    # Adding lines reads menu prices and pricing rules while it holds the check's row lock and a
-    # connection: those reads get a pool of their own (lazy: no connection until first used), so they
-    # never wait for a connection the lock holders took. On one shared pool of 10, 16 concurrent
-    # add-lines requests held all 10 and waited for an 11th until the pool timeout (504 at the gateway).
-    lookups = parts["uow"]
-    if uow is None:
-        _, lookups = sql_unit_of_work(config, OrdersUnitOfWork, SOURCE)
-    menu = menu or MenuFromUnitOfWork(lookups)
+    # The checks read menu prices and pricing rules inside the order's own unit of work (`within`):
+    # one connection per request, so requests holding a check's lock never wait for a second one.
+    menu = menu or MenuFromUnitOfWork(parts["uow"])
     if pricing is None and time_zones is not None:
-        pricing = PricingFromUnitOfWork(lookups, time_zones)
+        pricing = PricingFromUnitOfWork(parts["uow"], time_zones)
+    if kitchen_feed is None and parts["engine"] is not None:
+        dsn = parts["engine"].url.set(drivername="postgresql").render_as_string(hide_password=False)
+        kitchen_feed = PostgresKitchenFeed(dsn, config.db_schema)
     return OrdersContainer(**parts, tax=tax, directory=directory, time_zones=time_zones, locations=locations,
-                           menu=menu, pricing=pricing)
+                           menu=menu, pricing=pricing, kitchen_feed=kitchen_feed)

@@ -14,6 +14,7 @@ from orders.domain.listing import OrderFilter
 from orders.domain.order import (
     CANCELLED,
     SENT,
+    AppliedDiscount,
     CheckDetails,
     IdempotencyKeyTaken,
     LineInput,
@@ -41,12 +42,13 @@ def new_order(tenant: uuid.UUID, location: uuid.UUID | None = None, key: str | N
               placed_at: datetime = NOW, tip: int = 100, details: CheckDetails | None = None) -> Order:
     burger = LineInput("Burger", 1, 1550, item_id=uuid.uuid4(), modifiers=(Modifier("m-1", "Cheddar", 150),),
                        seat=2, course="main", notes="no onions", kitchen_tags=("grill", "hot"),
-                       prep_time_seconds=600)
+                       prep_time_seconds=600, menu_category_id=uuid.UUID(int=7))
     order = Order.place(tenant_id=tenant, location_id=location or uuid.uuid4(), server_staff_id=uuid.uuid4(),
                         lines=[LineInput("Soup", 2, 500), LineInput("Lager", 1, 700, "alcohol", 100), burger],
                         tip_cents=tip, placed_at=placed_at, new_id=uuid.uuid4, idempotency_key=key,
                         details=details)
     order.apply_tax(SalesTax(1600, 140, {str(order.lines[0].line_id): 80, str(order.lines[1].line_id): 60}, "s-1"))
+    order.lines[1].discounts = (AppliedDiscount("rule-1", "Happy hour", 100),)
     return order
 
 
@@ -132,11 +134,13 @@ def test_a_check_lives_through_service_and_reads_back_with_its_history(uow):
     with uow() as u:
         loaded = u.orders.get(tenant, order.order_id)
     assert loaded == expected
-    assert (loaded.table, loaded.guest_count, loaded.version, loaded.status) == ("12", 2, 7, SENT)
+    assert (loaded.table, loaded.guest_count, loaded.version, loaded.status) == ("12", 2, 6, SENT)
     assert loaded.lines[2].modifiers == (Modifier("m-1", "Cheddar", 150),)
     assert loaded.lines[2].kitchen_tags == ("grill", "hot") and loaded.lines[3].addition is False
+    assert loaded.lines[1].discounts == (AppliedDiscount("rule-1", "Happy hour", 100),)
+    assert loaded.lines[2].menu_category_id == uuid.UUID(int=7) and loaded.lines[0].discounts == ()
     assert loaded.lines[0].void_reason == "wrong soup" and loaded.held_courses == set()
-    assert [h.kind for h in loaded.history] == ["status", "lines_added", "course_held", "lines_added",
+    assert [h.kind for h in loaded.history] == ["status", "course_held", "lines_added",
                                                 "line_voided", "status", "course_fired"]
 
 

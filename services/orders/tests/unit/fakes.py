@@ -13,8 +13,12 @@ from chassis.uow import FakeUnitOfWork
 from orders.domain.idempotency import StoredResponse
 from orders.domain.listing import OrderFilter
 from orders.domain.order import CANCELLED, VOIDED, IdempotencyKeyTaken, Order, SalesTax
+from orders.domain.payments import Ledger, Payment, Refund
 from orders.domain.pricing import PricingRule
+from orders.domain.reconciliation import SettlementImport, SettlementLine
 from orders.domain.reports import LocationSales
+
+from services.orders.tests.unit.kitchen_fakes import FakeKitchenRepository
 
 NOW = datetime(2026, 3, 14, 12, 30, tzinfo=UTC)
 TENANT = uuid.UUID("00000000-0000-4000-8000-00000000aaaa")
@@ -262,6 +266,21 @@ class FakeMenuRepository:
     def get_item(self, tenant_id, item_id, *, for_update=False):
         return self._get("items", tenant_id, item_id)
 
+    def items_for_pricing(self, tenant_id, item_ids):
+        found = {}
+        for item_id in item_ids:
+            item = self._get("items", tenant_id, item_id)
+            if item is not None:
+                category = self._get("categories", tenant_id, item.category_id)
+                found[item_id] = (item, bool(category and category.active))
+        return found
+
+    def groups_for_pricing(self, tenant_id, group_ids):
+        return self.list_groups(tenant_id, group_ids)
+
+    def overrides_for_pricing(self, tenant_id, location_id, target_ids):
+        return self.overrides_at(tenant_id, location_id, target_ids)
+
     def list_items(self, tenant_id, *, category_id=None, updated_since=None, group_id=None):
         return sorted((i for i in self._all("items", tenant_id)
                        if (category_id is None or i.category_id == category_id)
@@ -337,6 +356,74 @@ class FakeIdempotencyRepository:
                 self.saved[k] = v
 
 
+class FakePaymentsRepository:
+    """Ledgers in memory (payments, splits, refunds per order); kept only when the unit of work commits."""
+
+    def __init__(self) -> None:
+        self.saved: dict[uuid.UUID, Ledger] = {}
+        self._working: dict[uuid.UUID, Ledger] = {}
+
+    def ledger(self, tenant_id: uuid.UUID, order_id: uuid.UUID, total_cents: int) -> Ledger:
+        stored = copy.deepcopy(self.saved.get(order_id, Ledger(total_cents)))
+        stored.total_cents = total_cents
+        return stored
+
+    def save(self, tenant_id: uuid.UUID, order_id: uuid.UUID, ledger: Ledger, at: datetime) -> None:
+        for payment in ledger.payments:  # the unique index on (tenant, tender, external reference)
+            if payment.external_reference and any(
+                    p.external_reference == payment.external_reference and p.tender == payment.tender
+                    and p.payment_id != payment.payment_id for p in self._all()):
+                raise IdempotencyKeyTaken(payment.external_reference)
+        self._working[order_id] = copy.deepcopy(ledger)
+
+    def _all(self) -> list[Payment]:
+        return [p for ledger in {**self.saved, **self._working}.values() for p in ledger.payments]
+
+    def by_external_reference(self, tenant_id: uuid.UUID, tender: str, reference: str) -> Payment | None:
+        return next((copy.deepcopy(p) for ledger in self.saved.values() for p in ledger.payments
+                     if p.tenant_id == tenant_id and p.tender == tender and p.external_reference == reference), None)
+
+    def for_day(self, tenant_id: uuid.UUID, location_id: uuid.UUID, business_date) -> list[Payment]:
+        return [copy.deepcopy(p) for ledger in self.saved.values() for p in ledger.payments
+                if p.tenant_id == tenant_id and p.location_id == location_id and p.business_date == business_date]
+
+    def refunds_for_day(self, tenant_id, location_id, business_date) -> list[Refund]:
+        return [r for ledger in self.saved.values() for r in ledger.refunds
+                if r.tenant_id == tenant_id and r.location_id == location_id and r.business_date == business_date]
+
+    def begin(self) -> None:
+        self._working = {}
+
+    def commit(self) -> None:
+        self.saved.update(self._working)
+
+
+class FakeSettlementRepository:
+    def __init__(self) -> None:
+        self.saved: list[tuple[SettlementImport, list[SettlementLine]]] = []
+        self._working: list[tuple[SettlementImport, list[SettlementLine]]] = []
+
+    def find(self, tenant_id, location_id, business_date, file_sha256) -> SettlementImport | None:
+        return next((s for s, _ in self.saved if (s.tenant_id, s.location_id, s.business_date, s.file_sha256)
+                     == (tenant_id, location_id, business_date, file_sha256)), None)
+
+    def add(self, settlement: SettlementImport, lines: list[SettlementLine], new_id) -> None:
+        if self.find(settlement.tenant_id, settlement.location_id, settlement.business_date, settlement.file_sha256):
+            raise IdempotencyKeyTaken(settlement.file_sha256)
+        self._working.append((settlement, list(lines)))
+
+    def latest(self, tenant_id, location_id, business_date):
+        found = [(s, lines) for s, lines in self.saved
+                 if (s.tenant_id, s.location_id, s.business_date) == (tenant_id, location_id, business_date)]
+        return found[-1] if found else None
+
+    def begin(self) -> None:
+        self._working = []
+
+    def commit(self) -> None:
+        self.saved.extend(self._working)
+
+
 class FakeOrdersUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__(source="/auraconnect/orders")
@@ -344,6 +431,9 @@ class FakeOrdersUnitOfWork(FakeUnitOfWork):
         self.pricing_rules = FakePricingRuleRepository()
         self.menu = FakeMenuRepository()
         self.idempotency = FakeIdempotencyRepository()
+        self.kitchen = FakeKitchenRepository()
+        self.payments = FakePaymentsRepository()
+        self.settlements = FakeSettlementRepository()
 
     def _begin(self) -> None:
         super()._begin()
@@ -351,12 +441,18 @@ class FakeOrdersUnitOfWork(FakeUnitOfWork):
         self.pricing_rules.begin()
         self.menu.begin()
         self.idempotency.begin()
+        self.kitchen.begin()
+        self.payments.begin()
+        self.settlements.begin()
 
     def _commit(self) -> None:
         self.orders.commit()
         self.pricing_rules.commit()
         self.menu.commit()
         self.idempotency.commit()
+        self.kitchen.commit()
+        self.payments.commit()
+        self.settlements.commit()
         super()._commit()
 
 
@@ -399,6 +495,7 @@ class FakePricedItem:
     prep_time_seconds: int = 600
     course: str = "main"
     modifiers: tuple[FakeModifier, ...] = ()
+    category_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -424,7 +521,11 @@ class FakeMenu:
             chosen.append(self.modifiers[modifier_id])
         return FakePricedItem(item.item_id, item.name, item.unit_price_cents + sum(m.price_delta_cents for m in chosen),
                               item.tax_category, item.kitchen_tags, item.prep_time_seconds, item.course,
-                              tuple(chosen))
+                              tuple(chosen), item.category_id)
+
+    def priced_items(self, tenant_id, location_id, requests, at, *, within=None):
+        return [self.priced_item(tenant_id, location_id, r.item_id, list(r.modifier_ids), at,
+                                 field_prefix=r.field_prefix) for r in requests]
 
 
 @dataclass(frozen=True)
@@ -432,6 +533,7 @@ class FakeDiscount:
     line_ref: str
     amount_cents: int
     rule_id: str = "rule-10-percent"
+    rule_name: str = "10 % off"
 
 
 @dataclass
@@ -440,6 +542,6 @@ class FakePricing:
 
     percent: int = 10
 
-    def discounts(self, identity, location_id, lines, at):
+    def discounts(self, identity, location_id, lines, at, *, within=None):
         return [FakeDiscount(str(line.line_id), line.quantity * line.unit_price_cents * self.percent // 100)
                 for line in lines]

@@ -76,7 +76,7 @@ def test_writes_take_the_version_from_if_match_and_refuse_a_stale_one(client):
     order = client.post("/api/orders/v1/orders", json=BODY).json()
     path = f"/api/orders/v1/orders/{order['order_id']}"
     assert client.get(path).headers["ETag"] == f'"{order["version"]}"'
-    stale = client.patch(path, json={"status": "sent"}, headers={"If-Match": '"1"'})
+    stale = client.patch(path, json={"status": "sent"}, headers={"If-Match": f'"{order["version"] + 1}"'})
     assert stale.status_code == 412 and stale.json()["field"] == "version"
     bad = client.patch(path, json={"status": "sent"}, headers={"If-Match": "yesterday"})
     assert bad.status_code == 422 and bad.json()["field"] == "If-Match"

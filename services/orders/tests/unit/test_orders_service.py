@@ -86,7 +86,9 @@ def test_placing_stages_order_placed_with_the_totals_and_commits_once(uow, peers
         3200, 256, 325, 3781)
     assert event.order.tenant_id == str(TENANT) and event.order.status == orders_pb2.ORDER_STATUS_OPEN
     assert [line.tax_cents for line in event.order.lines] == [200, 56]
-    assert event.order.version == 2 and event.order.business_date == "2026-03-14"
+    # Opened with lines: one step, one history entry, one event (version 1).
+    assert event.order.version == 1 and event.order.business_date == "2026-03-14"
+    assert [h.kind for h in outcome.order.history] == ["status"]
 
 
 def test_an_empty_check_at_table_12_costs_nothing_and_asks_no_tax(uow, peers, tax):
@@ -206,6 +208,20 @@ def test_discounts_by_hand_need_orders_discount_and_rules_apply(uow, peers, menu
     assert error.value.field == "lines[0].discount_cents"
     order = opened(uow, replace(peers, menu=menu, pricing=FakePricing(10)), lines=discounted)
     assert order.lines[0].discount_cents == 100 + 140 and order.subtotal_cents == 1400 - 240
+    # The line says which rule gave how much (the rest was given by hand), in the answer and the event.
+    assert [(d.rule_id, d.rule_name, d.amount_cents) for d in order.lines[0].discounts] == [
+        ("rule-10-percent", "10 % off", 140)]
+    [placed] = [e.message for e in uow.events if e.message.order.order_id == str(order.order_id)]
+    assert [(d.rule_id, d.amount_cents) for d in placed.order.lines[0].discounts] == [("rule-10-percent", 140)]
+    body = checks.get_order(lambda: uow, identity(), str(order.order_id))
+    assert body.lines[0].discounts == order.lines[0].discounts
+
+
+def test_a_rule_never_takes_more_than_what_is_left_of_a_line(uow, peers, menu):
+    whole = [LineRequest(item_id=str(BURGER), discount_cents=1350)]
+    order = opened(uow, replace(peers, menu=menu, pricing=FakePricing(10)), lines=whole)
+    assert order.lines[0].discount_cents == 1400
+    assert [d.amount_cents for d in order.lines[0].discounts] == [50]
 
 
 # ---------------------------------------------------------------- idempotency
@@ -295,12 +311,14 @@ def test_lines_added_after_sending_are_additions(uow, peers):
 
 def test_a_stale_version_is_412_and_changes_nothing(uow, peers):
     order = opened(uow, peers)
+    checks.hold_course(lambda: uow, identity(), str(order.order_id), "main", peers=peers)  # version 2
+    order = checks.get_order(lambda: uow, identity(), str(order.order_id))
     commits = uow.commits
     for attempt in (
         lambda: checks.add_lines(lambda: uow, identity(), str(order.order_id), LINES, peers=peers, expected_version=1),
         lambda: checks.void_line(lambda: uow, identity(), str(order.order_id), str(order.lines[0].line_id), "x",
                                  peers=peers, expected_version=1),
-        lambda: checks.hold_course(lambda: uow, identity(), str(order.order_id), "main", peers=peers,
+        lambda: checks.fire_course(lambda: uow, identity(), str(order.order_id), "main", peers=peers,
                                    expected_version=1),
         lambda: checks.change_status(lambda: uow, identity(), str(order.order_id), SENT, peers=peers,
                                      expected_version=99),
@@ -415,10 +433,10 @@ def test_the_history_has_every_step_with_actor_and_reason(uow, peers):
     checks.change_status(lambda: uow, identity(), oid, "voided", peers=peers, reason="guest left")
     history = checks.get_order(lambda: uow, identity(), oid).history
     assert [(h.kind, h.to_status) for h in history] == [
-        ("status", OPEN), ("lines_added", None), ("course_held", None), ("course_fired", None), ("status", SENT),
+        ("status", OPEN), ("course_held", None), ("course_fired", None), ("status", SENT),
         ("status", READY), ("status", VOIDED)]
-    assert history[5].actor_id == str(cook) and history[6].reason == "guest left"
-    assert [h.version for h in history] == list(range(1, 8))
+    assert history[4].actor_id == str(cook) and history[5].reason == "guest left"
+    assert [h.version for h in history] == list(range(1, 7))
 
 
 def test_an_order_at_a_location_the_caller_may_not_access_is_not_found(uow, peers):

@@ -178,3 +178,33 @@ def test_discounts_for_is_what_the_checks_call(uow, ids):
     assert pricing.discounts_for(lambda: uow, TENANT, LOCATION, BASKET, local) == [
         LineDiscount("beer", happy.rule_id, "Happy hour", 280)]
     assert pricing.discounts_for(lambda: uow, uuid.UUID(int=99), LOCATION, BASKET, local) == []
+
+
+def test_category_targets_match_a_quote_and_a_check_line_alike(uow, ids):
+    """A rule's category is matched against the tax category and the menu category id, on a check line
+    as on a quoted line; a quoted menu item is matched with the menu's categories, not the client's."""
+    from orders.domain.order import LineInput, Order
+    from orders.service_layer import menu
+
+    who, clock = manager(), FixedClock()
+    drinks = menu.create_category(lambda: uow, who, name="Drinks", clock=clock, new_id=ids)
+    lager = menu.create_item(lambda: uow, who, menu.ItemSpec(category_id=drinks.category_id, name="Lager",
+                                                             price_cents=700, tax_category="alcohol"),
+                             clock=clock, new_id=ids)
+    by_menu = create(uow, ids, RuleInput("Drinks menu", {"type": "amount_off", "amount_cents": 100},
+                                         target={"categories": [str(drinks.category_id)]}))
+    by_tax = create(uow, ids, RuleInput("Alcohol", {"type": "percent_off", "percent": "10"},
+                                        target={"categories": ["alcohol"]}))
+    given = {(by_menu.rule_id, 100), (by_tax.rule_id, 60)}  # combinable: 10 % of what is left
+
+    quoted = pricing.quote(lambda: uow, who, str(LOCATION),
+                           [BasketLine("l", 1, 700, str(lager.item_id), "Lager", "whatever the client says")],
+                           MONDAY_7PM_NEW_YORK, time_zones=FakeTimeZones(), clock=clock)
+    assert {(d.rule_id, d.amount_cents) for d in quoted.discounts} == given
+
+    line = LineInput("Lager", 1, 700, "alcohol", item_id=lager.item_id, menu_category_id=drinks.category_id)
+    order = Order.place(tenant_id=TENANT, location_id=LOCATION, server_staff_id=uuid.uuid4(), lines=[line],
+                        tip_cents=0, placed_at=MONDAY_7PM_NEW_YORK, new_id=uuid.uuid4)
+    on_check = pricing.PricingFromUnitOfWork(lambda: uow, FakeTimeZones()).discounts(
+        who, LOCATION, order.lines, MONDAY_7PM_NEW_YORK)
+    assert {(d.rule_id, d.amount_cents) for d in on_check} == given

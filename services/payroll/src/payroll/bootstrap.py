@@ -11,7 +11,14 @@ from chassis.uow import UnitOfWorkFactory
 
 from payroll.adapters.unit_of_work import PayrollUnitOfWork
 from payroll.config import SOURCE, Settings
-from payroll.service_layer.ports import PinHasher, Sealer, StaffDirectory, StubRenderer, WithholdingCalculator
+from payroll.service_layer.ports import (
+    PinHasher,
+    ProgressBoard,
+    Sealer,
+    StaffDirectory,
+    StubRenderer,
+    WithholdingCalculator,
+)
 
 
 @dataclass
@@ -20,13 +27,15 @@ class PayrollContainer(Container):
     tax: WithholdingCalculator | None = None  # tax: withholding for paycheck previews and pay runs
     sealer: Sealer | None = None  # SSNs and bank accounts at rest (needs PII_ENCRYPTION_KEY)
     pins: PinHasher | None = None  # clock PINs
+    progress: ProgressBoard | None = None  # pay-run progress (Redis, REDIS_URL)
     stub_pdf: StubRenderer | None = None  # pay stubs as PDF
 
 
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
               new_id: IdGenerator | None = None, directory: StaffDirectory | None = None,
               tax: WithholdingCalculator | None = None, sealer: Sealer | None = None,
-              pins: PinHasher | None = None, stub_pdf: StubRenderer | None = None) -> PayrollContainer:
+              pins: PinHasher | None = None, progress: ProgressBoard | None = None,
+              stub_pdf: StubRenderer | None = None) -> PayrollContainer:
     if directory is None and config.auth_grpc_addr:
         from payroll.adapters.auth_client import AuthDirectory
 
@@ -43,9 +52,14 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from payroll.adapters.pin_hasher import Argon2PinHasher
 
         pins = Argon2PinHasher()
+    if progress is None and config.redis_url:
+        from payroll.adapters.progress import RedisProgressBoard
+
+        progress = RedisProgressBoard(config.redis_url)
     if stub_pdf is None:
         from payroll.adapters.stub_pdf import render_stub_pdf
 
         stub_pdf = render_stub_pdf
     return PayrollContainer(**base_parts(config, PayrollUnitOfWork, SOURCE, uow, clock, new_id),
-                            directory=directory, tax=tax, sealer=sealer, pins=pins, stub_pdf=stub_pdf)
+                            directory=directory, tax=tax, sealer=sealer, pins=pins, progress=progress,
+                            stub_pdf=stub_pdf)

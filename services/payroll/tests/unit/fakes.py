@@ -13,6 +13,10 @@ from chassis.identity import Identity
 from chassis.uow import FakeUnitOfWork
 from payroll.adapters.orm import (
     EmployerSettings,
+    Paycheck,
+    PayRun,
+    PayRunItem,
+    PayRunJob,
     PunchEdit,
     Shift,
     StaffMember,
@@ -20,6 +24,7 @@ from payroll.adapters.orm import (
     TipPoolPolicy,
     TipPoolRun,
     TipRecord,
+    TipRefund,
 )
 from payroll.domain.pay.taxes import EMPLOYEE_TAXES, EMPLOYER_TAXES, TAXABLE_WAGES, TaxLine, Withholding
 
@@ -27,10 +32,13 @@ from payroll.domain.pay.taxes import EMPLOYEE_TAXES, EMPLOYER_TAXES, TAXABLE_WAG
 class FakeTipRepository:
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, TipRecord] = {}
+        self.refunds: dict[uuid.UUID, TipRefund] = {}
 
     def add(self, record: TipRecord) -> None:
-        if record.order_id is not None and self.for_order(record.order_id) is not None:
-            raise AssertionError("unique order_id violated: the use case must check first")
+        if record.source == "order" and record.order_id is not None and self.for_order(record.order_id) is not None:
+            raise AssertionError("unique order tip violated: the use case must check first")
+        if record.payment_id is not None and self.for_payment(record.payment_id) is not None:
+            raise AssertionError("unique payment_id violated: the use case must check first")
         record.id = record.id or uuid.uuid4()
         record.deleted_at = None
         self.rows[record.id] = record
@@ -42,12 +50,27 @@ class FakeTipRepository:
         return record
 
     def for_order(self, order_id: uuid.UUID) -> TipRecord | None:
-        return next((r for r in self.rows.values() if r.order_id == order_id), None)
+        return next((r for r in self.rows.values() if r.order_id == order_id and r.source in (None, "order")), None)
+
+    def for_payment(self, payment_id: uuid.UUID, *, for_update: bool = False) -> TipRecord | None:
+        return next((r for r in self.rows.values() if r.payment_id == payment_id), None)
+
+    def refund_applied(self, refund_id: uuid.UUID) -> bool:
+        return refund_id in self.refunds
+
+    def add_refund(self, refund: TipRefund) -> None:
+        assert refund.refund_id not in self.refunds, "unique refund_id violated: the use case must check first"
+        self.refunds[refund.refund_id] = refund
 
     def for_staff(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> list[TipRecord]:
         return sorted((r for r in self.rows.values() if r.tenant_id == tenant_id and r.staff_id == staff_id
                        and r.deleted_at is None), key=lambda r: (r.earned_at, r.id))
 
+    def for_staff_between(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID], start: datetime,
+                          end: datetime) -> list[TipRecord]:
+        wanted = set(staff_ids)
+        return [r for r in self.rows.values() if r.tenant_id == tenant_id and r.staff_id in wanted
+                and r.deleted_at is None and start <= r.earned_at < end]
     def at_location(self, tenant_id: uuid.UUID, location_id: uuid.UUID, start: datetime, end: datetime,
                     sources: tuple[str, ...]) -> list[TipRecord]:
         return sorted((r for r in self.rows.values() if r.tenant_id == tenant_id and r.location_id == location_id
@@ -88,6 +111,12 @@ class FakeStaffRepository:
         return sorted((m for m in self.rows.values() if m.tenant_id == tenant_id and m.deleted_at is None),
                       key=lambda m: (m.display_name, m.id))
 
+    def by_ids(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID]) -> list[StaffMember]:
+        return [m for m in self.rows.values() if m.tenant_id == tenant_id and m.id in set(staff_ids)]
+
+    def at_locations(self, tenant_id: uuid.UUID, location_ids: list[uuid.UUID]) -> list[StaffMember]:
+        return [m for m in self.list(tenant_id) if m.home_location_id in set(location_ids)]
+
 
 class FakeShiftRepository:
     def __init__(self) -> None:
@@ -112,6 +141,9 @@ class FakeShiftRepository:
         return sorted((s for s in self.rows.values() if s.tenant_id == tenant_id and s.staff_id == staff_id
                        and s.deleted_at is None and start <= s.clock_in_at < end), key=lambda s: (s.clock_in_at, s.id))
 
+    def for_staff_between(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID], start: datetime,
+                          end: datetime) -> list[Shift]:
+        return [s for sid in staff_ids for s in self.between(tenant_id, sid, start, end)]
     def at_location(self, tenant_id: uuid.UUID, location_id: uuid.UUID, start: datetime, end: datetime) -> list[Shift]:
         return sorted((s for s in self.rows.values() if s.tenant_id == tenant_id and s.location_id == location_id
                        and s.deleted_at is None and start <= s.clock_in_at < end), key=lambda s: (s.clock_in_at, s.id))
@@ -133,6 +165,114 @@ class FakeTimesheetRepository:
     def get(self, tenant_id: uuid.UUID, staff_id: uuid.UUID, period_start, *, for_update: bool = False) -> Timesheet | None:
         return next((s for s in self.rows if s.tenant_id == tenant_id and s.staff_id == staff_id
                      and s.period_start == period_start), None)
+
+    def statuses_for_period(self, tenant_id: uuid.UUID, period_start) -> dict[uuid.UUID, str]:
+        return {s.staff_id: s.status for s in self.rows if s.tenant_id == tenant_id and s.period_start == period_start}
+
+
+class FakePayRunRepository:
+    """Runs, items, paychecks and jobs in memory. `add_paychecks` enforces the unique (run, employee)."""
+
+    def __init__(self) -> None:
+        self.runs: dict[uuid.UUID, PayRun] = {}
+        self.jobs: dict[uuid.UUID, PayRunJob] = {}
+        self.item_rows: list[PayRunItem] = []
+        self.paycheck_rows: list[Paycheck] = []
+
+    def add(self, run: PayRun) -> None:
+        run.deleted_at = None
+        run.created_at = run.created_at or datetime(2026, 3, 9, tzinfo=UTC)
+        self.runs[run.id] = run
+
+    def get(self, tenant_id: uuid.UUID | None, run_id: uuid.UUID, *, for_update: bool = False) -> PayRun | None:
+        run = self.runs.get(run_id)
+        return run if run is not None and (tenant_id is None or run.tenant_id == tenant_id) else None
+
+    def list(self, tenant_id: uuid.UUID, limit: int = 100) -> list[PayRun]:
+        return [r for r in self.runs.values() if r.tenant_id == tenant_id][:limit]
+
+    def active_for_period(self, tenant_id: uuid.UUID, period_start) -> list[PayRun]:
+        return [r for r in self.runs.values() if r.tenant_id == tenant_id and r.period_start == period_start
+                and r.status != "failed"]
+
+    def add_items(self, items: list[PayRunItem]) -> None:
+        for item in items:
+            if self.item(item.run_id, item.staff_id) is not None:
+                raise AssertionError("unique (run_id, staff_id) violated: an employee previewed twice")
+        self.item_rows.extend(items)
+
+    def items(self, run_id: uuid.UUID, status: str | None = None, *,
+              staff_ids: list[uuid.UUID] | None = None) -> list[PayRunItem]:
+        return sorted((i for i in self.item_rows if i.run_id == run_id and (status is None or i.status == status)
+                       and (staff_ids is None or i.staff_id in set(staff_ids))),
+                      key=lambda i: (i.display_name, i.staff_id))
+
+    def item(self, run_id: uuid.UUID, staff_id: uuid.UUID) -> PayRunItem | None:
+        return next((i for i in self.item_rows if i.run_id == run_id and i.staff_id == staff_id), None)
+
+    def item_counts(self, run_id: uuid.UUID) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for i in self.items(run_id):
+            counts[i.status] = counts.get(i.status, 0) + 1
+        return counts
+
+    def item_staff(self, run_id: uuid.UUID, status: str) -> list[uuid.UUID]:
+        return sorted(i.staff_id for i in self.items(run_id, status))
+
+    def item_sums(self, run_id: uuid.UUID, paths: dict[str, tuple[str, ...]]) -> dict[str, Decimal]:
+        out = dict.fromkeys(paths, Decimal(0))
+        for item in self.items(run_id):
+            if item.result is None:
+                continue
+            for name, path in paths.items():
+                value = item.result
+                for key in path:
+                    value = value[key]
+                out[name] += Decimal(value)
+        return out
+
+    def itemized_staff(self, run_id: uuid.UUID) -> set[uuid.UUID]:
+        return {i.staff_id for i in self.items(run_id)}
+
+    def add_paychecks(self, paychecks: list[Paycheck]) -> None:
+        for p in paychecks:
+            if p.staff_id in self.paid_staff(p.run_id):
+                raise AssertionError("unique (run_id, staff_id) violated: an employee paid twice")
+        self.paycheck_rows.extend(paychecks)
+
+    def paid_staff(self, run_id: uuid.UUID, staff_ids: list[uuid.UUID] | None = None) -> set[uuid.UUID]:
+        return {p.staff_id for p in self.paycheck_rows if p.run_id == run_id
+                and (staff_ids is None or p.staff_id in set(staff_ids))}
+
+    def earlier_paychecks(self, tenant_id: uuid.UUID, staff_id: uuid.UUID, year: int, until,
+                          other_than_run: uuid.UUID) -> list[Paycheck]:
+        return sorted((p for p in self.paycheck_rows if p.tenant_id == tenant_id and p.staff_id == staff_id
+                       and p.run_id != other_than_run and p.pay_date.year == year and p.pay_date <= until),
+                      key=lambda p: (p.pay_date, p.finalized_at))
+
+    def paychecks(self, run_id: uuid.UUID) -> list[Paycheck]:
+        return sorted((p for p in self.paycheck_rows if p.run_id == run_id), key=lambda p: p.staff_id)
+
+    def add_job(self, job: PayRunJob) -> None:
+        self.jobs[job.id] = job
+
+    def job(self, job_id: uuid.UUID, *, for_update: bool = False) -> PayRunJob | None:
+        return self.jobs.get(job_id)
+
+    def claimable_job(self, now: datetime) -> PayRunJob | None:
+        ready = [j for j in self.jobs.values() if j.status == "queued"
+                 or (j.status == "running" and j.lease_expires_at < now)]
+        return min(ready, key=lambda j: j.enqueued_at, default=None)
+
+    def renew_lease(self, job_id: uuid.UUID, owner: str, until: datetime) -> bool:
+        job = self.jobs.get(job_id)
+        if job is None or job.lease_owner != owner or job.status != "running":
+            return False
+        job.lease_expires_at = until
+        return True
+
+    def oldest_running_since(self) -> datetime | None:
+        return min((j.started_at for j in self.jobs.values() if j.status == "running"), default=None)
 
 
 class FakeTipPoolRepository:
@@ -167,6 +307,7 @@ class FakePayrollUnitOfWork(FakeUnitOfWork):
         self.staff = FakeStaffRepository()
         self.shifts = FakeShiftRepository()
         self.timesheets = FakeTimesheetRepository()
+        self.pay_runs = FakePayRunRepository()
         self.tip_pools = FakeTipPoolRepository()
 
 
@@ -174,14 +315,20 @@ class FakeDirectory:
     """A tenant's locations and staff, as auth would answer; records every question asked."""
 
     def __init__(self, locations: set[str] = frozenset(), staff: set[str] = frozenset(),
-                 time_zones: dict[str, str] | None = None) -> None:
+                 time_zones: dict[str, str] | None = None, states: dict[str, str] | None = None) -> None:
         self.locations, self.staff = set(locations), set(staff)
+        self.states = dict(states or {})  # location id -> state (default PA)
         self.time_zones = dict(time_zones or {})  # location id -> IANA zone (default America/New_York)
         self.asked: list[tuple[str, str]] = []
 
     def time_zone(self, identity: Identity, location_id: str, field: str = "location_id") -> str:
         self.check_location(identity, location_id, field)
         return self.time_zones.get(location_id, "America/New_York")
+
+    def location(self, identity: Identity, location_id: str, field: str = "location_id") -> dict[str, str]:
+        self.check_location(identity, location_id, field)
+        return {"time_zone": self.time_zones.get(location_id, "America/New_York"),
+                "state": self.states.get(location_id, "PA")}
 
     def check_location(self, identity: Identity, location_id: str, field: str = "location_id") -> None:
         self.asked.append(("location", location_id))
@@ -210,6 +357,21 @@ class FakePinHasher:
 
     def verify(self, pin_hash: str, pin: str) -> bool:
         return pin_hash == f"hash:{pin}"
+
+
+class FakeProgressBoard:
+    """Keeps every progress written, in order."""
+
+    def __init__(self) -> None:
+        self.history: list[dict] = []
+        self.latest: dict[str, dict] = {}
+
+    def publish(self, run_id: str, progress) -> None:
+        self.history.append(dict(progress))
+        self.latest[run_id] = dict(progress)
+
+    def read(self, run_id: str) -> dict | None:
+        return self.latest.get(run_id)
 
 
 D = Decimal

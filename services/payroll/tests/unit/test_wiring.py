@@ -46,9 +46,11 @@ def test_no_peer_is_wired_without_its_address():
     assert bootstrap(Settings(**DB), uow=FakePayrollUnitOfWork).directory is None
 
 
-def test_http_readiness_checks_postgres_and_auth_never_redis():
+def test_http_readiness_checks_postgres_auth_and_redis_when_configured():
     config = Settings(**DB, auth_grpc_addr="127.0.0.1:1", redis_url="redis://127.0.0.1:1/3")
     container = bootstrap(config, directory=FakeDirectory())  # real engine: created, not connected
+    assert set(readiness_checks(container)) == {"postgres", "auth", "redis"}  # redis: pay-run progress
+    container = bootstrap(Settings(**DB, auth_grpc_addr="127.0.0.1:1"), directory=FakeDirectory())
     assert set(readiness_checks(container)) == {"postgres", "auth"}
 
 

@@ -13,6 +13,7 @@ from chassis.uow import UnitOfWorkFactory
 from pos_bridge.adapters.unit_of_work import PosBridgeUnitOfWork
 from pos_bridge.config import SOURCE, Settings
 from pos_bridge.service_layer.ports import MenuReader, Orders, Providers, Sealer
+from pos_bridge.service_layer.webhook_ports import Resolver, WebhookPolicy, WebhookTransport
 
 
 @dataclass
@@ -22,11 +23,27 @@ class PosBridgeContainer(Container):
     providers: Providers = field(default_factory=dict)   # "square" | "clover" | "toast" -> its PosProvider
     sealer: Sealer | None = None                         # None when POS_CREDENTIALS_KEY is unset
     menu: MenuReader | None = None                       # orders' MenuService (menu pulls); None like orders
+    # Outbound webhooks for integrators: the sender's HTTP client, DNS, and the settings they run with.
+    webhook_transport: WebhookTransport | None = None
+    resolver: Resolver | None = None
+    webhook_policy: WebhookPolicy = field(default_factory=WebhookPolicy)
+
+
+def webhook_policy(config: Settings) -> WebhookPolicy:
+    from datetime import timedelta
+
+    return WebhookPolicy(
+        allow_private_targets=config.webhooks_allow_private_targets,
+        retry_base_seconds=config.webhooks_retry_base_seconds, retry_cap_seconds=config.webhooks_retry_cap_seconds,
+        retry_horizon=timedelta(hours=config.webhooks_retry_horizon_hours),
+        secret_overlap=timedelta(hours=config.webhooks_secret_overlap_hours),
+        timeout_seconds=config.webhooks_timeout_seconds)
 
 
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
               new_id: IdGenerator | None = None, orders: Orders | None = None, providers: Providers | None = None,
-              sealer: Sealer | None = None, menu: MenuReader | None = None) -> PosBridgeContainer:
+              sealer: Sealer | None = None, webhook_transport: WebhookTransport | None = None,
+              resolver: Resolver | None = None, menu: MenuReader | None = None) -> PosBridgeContainer:
     if sealer is None and config.pos_credentials_key:
         from chassis.crypto import Sealer as AesGcmSealer
 
@@ -46,5 +63,14 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
 
         providers = {"square": SquareProvider(), "clover": CloverProvider(),
                      "toast": ToastProvider(signing=config.toast_signature_input)}
+    if webhook_transport is None:
+        from pos_bridge.adapters.webhook_http import HttpxWebhookTransport
+
+        webhook_transport = HttpxWebhookTransport()
+    if resolver is None:
+        from pos_bridge.adapters.webhook_http import SystemResolver
+
+        resolver = SystemResolver()
     return PosBridgeContainer(**base_parts(config, PosBridgeUnitOfWork, SOURCE, uow, clock, new_id),
-                              orders=orders, providers=providers, sealer=sealer, menu=menu)
+                              orders=orders, providers=providers, sealer=sealer, webhook_transport=webhook_transport,
+                              resolver=resolver, webhook_policy=webhook_policy(config), menu=menu)

@@ -13,6 +13,17 @@ class Settings(ServiceSettings):
     pos_credentials_key: str | None = Field(None, description="base64 AES-256 key for POS credentials")
     webhook_max_bytes: int = Field(256 * 1024, description="largest inbound webhook body accepted (413 above)")
     inbound_poll_seconds: float = Field(0.2, description="how often the inbound worker looks for new events")
+    # Outbound webhooks for integrators (their secrets are sealed with pos_credentials_key too).
+    webhooks_allow_private_targets: bool = Field(
+        False, description="development only: allow targets on private/loopback addresses (the local stack sets it)")
+    webhooks_retry_base_seconds: float = Field(30.0, gt=0, description="first retry wait (doubles, full jitter)")
+    webhooks_retry_cap_seconds: float = Field(4 * 3600.0, gt=0, description="longest wait between two attempts")
+    webhooks_retry_horizon_hours: float = Field(72.0, gt=0, description="dead-lettered after this long failing")
+    webhooks_secret_overlap_hours: float = Field(24.0, ge=0, description="old secret stays valid after a rotation")
+    webhooks_timeout_seconds: float = Field(10.0, gt=0, description="per-attempt timeout of a target")
+    webhooks_senders: int = Field(2, ge=1, le=32, description="sender threads of the consumer process")
+    webhooks_poll_seconds: float = Field(0.2, gt=0, description="how often an idle sender looks for due deliveries")
+    webhooks_log_retention_days: float = Field(30.0, gt=0, description="finished deliveries are forgotten after this")
     reconcile_poll_seconds: float = Field(60.0, description="how often each Clover / Toast connection is polled "
                                           "for changed orders (reconciliation beside the webhooks)")
     outbound_poll_seconds: float = Field(0.5, description="how often the outbound sender looks for due changes")

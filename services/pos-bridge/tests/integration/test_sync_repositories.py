@@ -1,4 +1,4 @@
-"""The two-way sync's tables on the real PostgreSQL (migration 0004): the outbound queue hands out only
+"""The two-way sync's tables on the real PostgreSQL (migration 0005): the outbound queue hands out only
 the oldest queued change of each object, in seq order, to one sender at a time (SKIP LOCKED), stores
 each source event once; the sync status reads what is queued; the audit and review tables round-trip."""
 from __future__ import annotations

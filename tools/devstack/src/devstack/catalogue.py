@@ -20,8 +20,10 @@ REPO_ROOT = Path(__file__).resolve().parents[4]
 DEFAULT_PATH = REPO_ROOT / "services" / "catalogue.toml"
 ENV_VAR = "AURA_CATALOGUE"
 
-KINDS = ("http", "grpc", "relay", "consumer")  # long-running process kinds, in start order
-KIND_MODULES = {"http": "http_api", "grpc": "grpc_server", "relay": "relay", "consumer": "consumer"}
+KINDS = ("http", "grpc", "relay", "consumer", "worker")  # long-running process kinds, in start order
+# worker: a background job runner (payroll's pay runs), with /livez /readyz /metrics on the health port.
+KIND_MODULES = {"http": "http_api", "grpc": "grpc_server", "relay": "relay", "consumer": "consumer",
+                "worker": "worker"}
 INFRASTRUCTURE = ("envoy", "envoy_admin", "postgres", "redis", "kafka", "kafka_controller", "otel_collector",
                   "fake_square", "fake_clover", "fake_toast")   # fake_*: tools/posfakes, local stand-ins for the POS APIs
 CONTAINER_PORTS = ("http", "grpc", "health")
@@ -83,7 +85,7 @@ class Catalogue:
         return dict(self.infrastructure)[name]
 
     def container_port(self, kind: str) -> int:
-        """The in-pod port of a process kind: relay and consumer serve health on the health port."""
+        """The in-pod port of a process kind: relay, consumer and worker serve health on the health port."""
         ports = dict(self.container_ports)
         return ports[kind] if kind in ports else ports["health"]
 

@@ -15,7 +15,7 @@ from devstack.layout import SERVICES, Layout
 from devstack.stack import Stack
 
 
-def print_summary(layout: Layout, demo: dict, password: str) -> None:
+def print_summary(layout: Layout, demo: dict, password: str, kitchen_password: str | None = None) -> None:
     gw = layout.gateway_url
     print(f"""
 AuraConnect is up.
@@ -34,6 +34,7 @@ AuraConnect is up.
   Demo tenant             {demo['tenant_slug']}
   Demo admin              {demo['admin_email']}
   Demo password           {password}
+  Kitchen display         {gw}/kds/   (cook {demo.get('kitchen_email', '-')}, password {kitchen_password or "-"})
 
   Log in:
     curl -s -X POST {gw}/api/auth/v1/login -H 'content-type: application/json' \\
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             print("make up failed; logs are in", layout.logs_dir, file=sys.stderr)
             raise
         supervisor_pid = supervisor.start(layout.state_dir, cwd=layout.repo_root)
-        print_summary(layout, demo, stack.secrets["DEMO_ADMIN_PASSWORD"])
+        print_summary(layout, demo, stack.secrets["DEMO_ADMIN_PASSWORD"], stack.secrets["DEMO_KITCHEN_PASSWORD"])
         print(f"  Supervisor              pid {supervisor_pid}: restarts crashed processes (make status)")
     elif args.command == "down":
         stack.down()

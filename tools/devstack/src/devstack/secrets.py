@@ -11,7 +11,7 @@ from devstack.layout import SERVICES
 NAMES = (
     [f"DB_PASSWORD_{s.package.upper()}" for s in SERVICES]
     + [name for s in SERVICES for name in s.secrets]  # the catalogue's extra secrets per service
-    + ["POSTGRES_SUPERUSER_PASSWORD", "DEMO_ADMIN_PASSWORD"]
+    + ["POSTGRES_SUPERUSER_PASSWORD", "DEMO_ADMIN_PASSWORD", "DEMO_KITCHEN_PASSWORD"]
     # Signs the short-lived tokens services mint for each other (chassis.internal_token).
     + ["INTERNAL_TOKEN_KEY"]
 )
@@ -22,7 +22,7 @@ def _new(name: str) -> str:
         return base64.b64encode(os.urandom(32)).decode()  # AES-256-GCM key
     if name == "INTERNAL_TOKEN_KEY":
         return secrets.token_urlsafe(32)  # 43 characters, 256 bits for HS256
-    if name == "DEMO_ADMIN_PASSWORD":
+    if name in ("DEMO_ADMIN_PASSWORD", "DEMO_KITCHEN_PASSWORD"):
         return "Demo-" + secrets.token_urlsafe(9)
     return secrets.token_urlsafe(18)
 

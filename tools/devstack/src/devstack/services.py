@@ -8,6 +8,14 @@ from pathlib import Path
 from devstack import postgres
 from devstack.layout import KIND_MODULES, SERVICES_BY_NAME, Layout, ServiceSpec
 
+# Settings only a local stack (`make up`, the test stacks) gives a service, never production. pos-bridge:
+# integrators' webhook receivers run on 127.0.0.1 here (refused elsewhere), and retries come quickly
+# so a developer (or the e2e test) watches a failing receiver get its retries within seconds.
+LOCAL_ONLY_ENV: dict[str, dict[str, str]] = {
+    "pos-bridge": {"WEBHOOKS_ALLOW_PRIVATE_TARGETS": "1", "WEBHOOKS_RETRY_BASE_SECONDS": "0.5",
+                   "WEBHOOKS_RETRY_CAP_SECONDS": "5", "WEBHOOKS_TIMEOUT_SECONDS": "5"},
+}
+
 
 def service_env(layout: Layout, service: ServiceSpec, secrets: dict[str, str]) -> dict[str, str]:
     env = {
@@ -43,12 +51,13 @@ def service_env(layout: Layout, service: ServiceSpec, secrets: dict[str, str]) -
     env["JWT_ISSUER"] = "https://auth.auraconnect.local"
     env["JWT_AUDIENCE"] = "auraconnect"
     env["JWKS_CACHE_SECONDS"] = str(layout.jwks_cache_seconds)
+    env |= LOCAL_ONLY_ENV.get(service.name, {})
     return env
 
 
 def process_env(layout: Layout, service: ServiceSpec, kind: str, secrets: dict[str, str]) -> dict[str, str]:
     env = service_env(layout, service, secrets)
-    if kind in ("relay", "consumer"):
+    if kind in ("relay", "consumer", "worker"):
         env["HEALTH_PORT"] = str(layout.service_port(service, kind))
     return env
 

@@ -122,15 +122,20 @@ class Stack:
                     _wait(name, lambda u=health_url(self.layout, service, kind): _http_ok(u), 60)
                 self._assert_running(name)
 
-    def start_slice(self, processes: tuple[tuple[str, str], ...]) -> dict:
+    def start_slice(self, processes: tuple[tuple[str, str], ...], with_kafka: bool = False) -> dict:
         """A slice of the platform for a benchmark: PostgreSQL, Redis, the trace collector, the given
-        (service, kind) processes and Envoy; no Kafka (outbox rows just wait) and no supervisor. Migrates
-        the services named, seeds the demo tenant, waits until each process answers. Returns the demo."""
+        (service, kind) processes and Envoy; no supervisor, and no Kafka (outbox rows just wait) unless
+        `with_kafka` (for a slice with relays and consumers). Migrates the services named, seeds the demo
+        tenant, waits until each process answers. Returns the demo."""
         layout = self.layout
         postgres.start(layout, self.secrets["POSTGRES_SUPERUSER_PASSWORD"])
         postgres.wait_ready(layout, self.secrets["POSTGRES_SUPERUSER_PASSWORD"])
         postgres.provision(layout, self.secrets)
         redis_server.start(layout)
+        if with_kafka:
+            self._start_kafka()
+            kafka.wait_ready(layout.kafka_port, timeout=90)
+            kafka.create_topics(layout.kafka_bootstrap, list(TOPICS))
         procs.start(layout.run_dir, layout.logs_dir, "otel-collector",
                     [sys.executable, "-m", "devstack.otel_collector", "--port", str(layout.otel_port),
                      "--out", str(layout.traces_file)], env=_python_env(), cwd=layout.repo_root)
@@ -206,7 +211,7 @@ class Stack:
         """Tenant data a new restaurant group would enter through the API: done through the gateway."""
         from devstack.demo import configure
 
-        configure(self.layout, demo, self.secrets["DEMO_ADMIN_PASSWORD"])
+        configure(self.layout, demo, self.secrets["DEMO_ADMIN_PASSWORD"], self.secrets["DEMO_KITCHEN_PASSWORD"])
 
     def down(self) -> None:
         layout = self.layout

@@ -56,6 +56,56 @@ class MenuRepository:
         row = self._live(MenuItemRow, tenant_id, item_id, for_update)
         return _item(row) if row else None
 
+    # ---- pricing an order's lines: plain column selects on the session's connection (no ORM objects,
+    # no ORM execution), the hottest reads there are
+    def items_for_pricing(self, tenant_id: uuid.UUID, item_ids: Iterable[uuid.UUID]
+                          ) -> dict[uuid.UUID, tuple[MenuItem, bool]]:
+        """The live items among `item_ids` with whether their category is active, in ONE query
+        (pricing every line of an order at once)."""
+        item, category = MenuItemRow.__table__.c, MenuCategoryRow.__table__.c
+        active = (select(category.active).where(category.id == item.category_id, category.tenant_id == tenant_id,
+                                                 category.deleted_at.is_(None)).scalar_subquery())
+        query = select(item.id, item.tenant_id, item.category_id, item.name, item.price_cents, item.tax_category,
+                       item.kitchen_tags, item.prep_time_seconds, item.allergens, item.course, item.description,
+                       item.active, item.modifier_group_ids, item.updated_at, item.version, active.label("shown")
+                       ).where(item.id.in_(list(item_ids)), item.tenant_id == tenant_id, item.deleted_at.is_(None))
+        return {row.id: (MenuItem(row.id, row.tenant_id, row.category_id, row.name, row.price_cents, row.tax_category,
+                                  tuple(row.kitchen_tags), row.prep_time_seconds, tuple(row.allergens), row.course,
+                                  row.description, row.active, tuple(row.modifier_group_ids), row.updated_at,
+                                  row.version), bool(row.shown))
+                for row in self.session.connection().execute(query)}
+
+    def groups_for_pricing(self, tenant_id: uuid.UUID, group_ids: Iterable[uuid.UUID]) -> list[ModifierGroup]:
+        """The live groups among `group_ids` with their options, in ONE query (list_groups takes two)."""
+        group, option = ModifierGroupRow.__table__.c, ModifierOptionRow.__table__.c
+        query = (select(group.id, group.tenant_id, group.name, group.min_selections, group.max_selections,
+                        group.updated_at, group.version, option.id.label("option_id"), option.name.label("option_name"),
+                        option.price_delta_cents, option.is_default, option.opens_group_id)
+                 .select_from(ModifierGroupRow.__table__.outerjoin(ModifierOptionRow.__table__,
+                                                                    option.group_id == group.id))
+                 .where(group.id.in_(list(group_ids)), group.tenant_id == tenant_id, group.deleted_at.is_(None))
+                 .order_by(group.id, option.position))
+        found: dict[uuid.UUID, ModifierGroup] = {}
+        for row in self.session.connection().execute(query):
+            loaded = found.get(row.id)
+            if loaded is None:
+                loaded = found[row.id] = ModifierGroup(row.id, row.tenant_id, row.name, row.min_selections,
+                                                       row.max_selections, [], row.updated_at, row.version)
+            if row.option_id is not None:
+                loaded.options.append(ModifierOption(row.option_id, row.option_name, row.price_delta_cents,
+                                                     row.is_default, row.opens_group_id))
+        return list(found.values())
+
+    def overrides_for_pricing(self, tenant_id: uuid.UUID, location_id: uuid.UUID,
+                              target_ids: Iterable[uuid.UUID]) -> list[LocationOverride]:
+        """overrides_at for pricing: the same rows, without ORM objects."""
+        override = MenuOverrideRow.__table__.c
+        query = select(override.tenant_id, override.location_id, override.target_type, override.target_id,
+                       override.price_cents, override.available, override.updated_at, override.version).where(
+            override.tenant_id == tenant_id, override.location_id == location_id,
+            override.target_id.in_(list(target_ids)))
+        return [LocationOverride(*row) for row in self.session.connection().execute(query)]
+
     def list_items(self, tenant_id: uuid.UUID, *, category_id: uuid.UUID | None = None,
                    updated_since: datetime | None = None, group_id: uuid.UUID | None = None) -> list[MenuItem]:
         """The tenant's items by name; filtered by category, by last change, by a group they offer."""

@@ -66,6 +66,9 @@ class OrderLineRow(Base):
     void_reason: Mapped[str] = mapped_column(Text, default="")
     addition: Mapped[bool] = mapped_column(Boolean, default=False)
     held: Mapped[bool] = mapped_column(Boolean, default=False)
+    # migration 0008: which rule gave how much; the item's menu category
+    discounts: Mapped[list] = mapped_column(JSONB, default=list)
+    menu_category_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class OrderHistoryRow(Base):

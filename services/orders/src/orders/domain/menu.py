@@ -414,6 +414,16 @@ class PricedItem:
     allergens: tuple[str, ...]
     modifiers: tuple[PricedModifier, ...]
     available: bool = True
+    category_id: uuid.UUID | None = None  # the menu category (pricing rules may target it)
+
+
+@dataclass(frozen=True)
+class ItemRequest:
+    """One line to price: the item, the options chosen, where the line is in the request (errors name it)."""
+
+    item_id: uuid.UUID | str
+    modifier_ids: tuple[uuid.UUID | str, ...] = ()
+    field_prefix: str = ""
 
 
 def _prefixed(prefix: str, name: str) -> str:
@@ -476,7 +486,8 @@ def price(item: MenuItem, *, category_active: bool, groups: Mapping[uuid.UUID, M
                                "not offer", field=f"{ids_field}[{position[option_ids[0]]}]")
     unit = max(0, here.price_cents + sum(m.price_delta_cents for m in priced))
     return PricedItem(item.item_id, item.name, here.price_cents, unit, item.tax_category, item.kitchen_tags,
-                      item.prep_time_seconds, item.course, item.allergens, tuple(priced))
+                      item.prep_time_seconds, item.course, item.allergens, tuple(priced),
+                      category_id=item.category_id)
 
 
 def _selections(group: ModifierGroup) -> str:

@@ -90,6 +90,16 @@ class LineInput:
     open_price: bool = False
     kitchen_tags: tuple[str, ...] = ()
     prep_time_seconds: int = 0
+    menu_category_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class AppliedDiscount:
+    """What one pricing rule took off a line (`rule_id`, its name at the time, the cents)."""
+
+    rule_id: str
+    rule_name: str
+    amount_cents: int
 
 
 @dataclass
@@ -113,6 +123,9 @@ class OrderLine:
     void_reason: str = ""
     addition: bool = False  # added after the check was sent
     held: bool = False  # its course is held
+    menu_category_id: uuid.UUID | None = None
+    # Which pricing rules gave how much of `discount_cents` (the rest, if any, was given by hand).
+    discounts: tuple[AppliedDiscount, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -216,9 +229,9 @@ class Order:
                     idempotency_key=idempotency_key, order_type=details.order_type, channel=details.channel,
                     table=details.table, guest_count=details.guest_count, notes=details.notes,
                     external_id=details.external_id, business_date=business_date or placed_at.date())
+        # One step, one history entry, one event (OrderPlaced carries the lines): opening a check with
+        # lines is version 1 like an empty one, its lines are part of the opening.
         order._record(new_id, STATUS_ENTRY, actor_id or str(server_staff_id), placed_at, to_status=OPEN)
-        if built:
-            order._record(new_id, LINES_ADDED, actor_id or str(server_staff_id), placed_at)
         return order
 
     # ---- money ----
@@ -398,7 +411,8 @@ def _validated_line(index: int, line: LineInput, new_id: Callable[[], uuid.UUID]
                      item_id=line.item_id, modifiers=tuple(line.modifiers), seat=line.seat,
                      course=_text(line.course, f"{where}.course", 40),
                      notes=_text(line.notes, f"{where}.notes", MAX_NOTES), open_price=line.open_price,
-                     kitchen_tags=tuple(line.kitchen_tags), prep_time_seconds=max(0, line.prep_time_seconds))
+                     kitchen_tags=tuple(line.kitchen_tags), prep_time_seconds=max(0, line.prep_time_seconds),
+                     menu_category_id=line.menu_category_id)
 
 
 class IdempotencyKeyTaken(Exception):

@@ -108,6 +108,7 @@ class BasketLine:
     name: str = ""
     category: str = ""
     tags: frozenset[str] = frozenset()
+    menu_category: str = ""  # the menu category id of a menu item's line ("" for an open-price line)
 
     @property
     def amount_cents(self) -> int:
@@ -152,7 +153,8 @@ class TimeWindow:
 @dataclass(frozen=True)
 class Target:
     """The lines a rule is for: any line matching one of the item ids, categories or tags; a target
-    naming nothing is the whole basket."""
+    naming nothing is the whole basket. A category is matched against the line's tax category
+    (prepared_food, alcohol, ...) and its menu category id, on a check as in a quote."""
 
     item_ids: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
@@ -164,7 +166,8 @@ class Target:
 
     def matches(self, line: BasketLine) -> bool:
         return (self.whole_basket or (line.item_id is not None and line.item_id in self.item_ids)
-                or line.category in self.categories or bool(self.tags & line.tags))
+                or line.category in self.categories or (bool(line.menu_category) and line.menu_category in self.categories)
+                or bool(self.tags & line.tags))
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,16 @@ from auraconnect.orders.v1 import orders_service_pb2_grpc as pb_grpc
 from chassis.errors import InvalidInput
 from chassis.grpc_server import authorized, authorized_any, handle_errors
 from chassis.runtime import run_grpc, start
+from chassis.validation import parse_uuid
 
 from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
 from orders.domain.order import CheckDetails
+from orders.domain.payments import EXTERNAL, PaymentRequest
 from orders.entrypoints.grpc_menu import add_menu_service
-from orders.service_layer import checks
+from orders.service_layer import checks, payments
 from orders.service_layer.checks import MOVE_ANY, LineRequest, ListQuery
+from orders.service_layer.payment_views import payment_to_proto
 from orders.service_layer.views import order_to_proto
 
 
@@ -75,6 +78,22 @@ class OrdersService(pb_grpc.OrdersServiceServicer):
             peers=self.container.peers(), reason=request.reason,
             expected_version=request.expected_version or None)
         return pb.UpdateOrderStatusResponse(order=order_to_proto(order))
+
+    @handle_errors
+    async def RecordPayment(self, request, context):  # noqa: N802 - gRPC naming
+        """A payment settled on a POS: idempotent by (tender, external_reference)."""
+        identity = authorized(context, "orders:create")
+        for name in ("amount_cents", "tip_cents"):
+            if getattr(request, name) < 0:
+                raise InvalidInput("must not be negative", field=name)
+        payment = PaymentRequest(request.tender or EXTERNAL, request.amount_cents or None, request.tip_cents,
+                                 None, request.card_brand, request.card_last4, request.processor_reference,
+                                 request.external_reference,
+                                 parse_uuid(request.split_id, "split_id") if request.split_id else None)
+        recorded = await asyncio.to_thread(payments.record_external_payment, self.container.uow, identity,
+                                           request.order_id, payment, peers=self.container.peers())
+        return pb.RecordPaymentResponse(payment=payment_to_proto(recorded.payment), created=recorded.created,
+                                        balance_cents=recorded.balance_cents, order=order_to_proto(recorded.order))
 
 
 def register(container: OrdersContainer):

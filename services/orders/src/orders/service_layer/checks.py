@@ -41,6 +41,7 @@ from orders.domain import idempotency
 from orders.domain import order as model
 from orders.domain.idempotency import StoredResponse
 from orders.domain.listing import OrderFilter
+from orders.domain.menu import ItemRequest
 from orders.domain.order import CheckDetails, IdempotencyKeyTaken, LineInput, Modifier, Order, StatusChange
 from orders.service_layer.ports import MenuLookup, Pricing, SalesTaxPort, StaffDirectory
 from orders.service_layer.views import STATUS_PROTO, line_to_proto, order_to_json, order_to_proto
@@ -146,17 +147,21 @@ def place_order(uow: UnitOfWorkFactory, identity: Identity, *, location_id: str,
     if peers.directory is not None and not pos_server and (identity.is_service or str(server) != identity.subject):
         peers.directory.check_server(identity, str(server), str(location))
     now = peers.clock()
-    # A POS prices its own orders: its lines enter as open-price lines without orders:open_price.
-    inputs = _line_inputs(identity, location, lines, peers, now, trusted_prices=pos_prices)
-    order = Order.place(tenant_id=identity.tenant_uuid, location_id=location, server_staff_id=server,
-                        lines=inputs, tip_cents=tip_cents, placed_at=now, new_id=peers.new_id,
-                        details=details, business_date=_business_date(identity, location, now, peers),
-                        actor_id=identity.subject)
-    _discount(identity, order, order.lines, peers, now)
-    # Outside the transaction: no database connection or lock is held over a network call.
-    _tax(identity, order, peers)
+    # Before the transaction: the location's time zone comes from auth (cached; rarely a network call).
+    business_date = _business_date(identity, location, now, peers)
     try:
+        # One transaction for the whole placement: the menu, the pricing rules and the writes (an
+        # order used to cost four). The tax adapter remembers its answer for the same basket, location
+        # and day: the tax call is made on a miss only, with this connection held meanwhile (the pool
+        # is sized for one connection per request in flight).
         with uow() as u:
+            # A POS prices its own orders: its lines enter as open-price lines without orders:open_price.
+            inputs = _line_inputs(identity, location, lines, peers, now, trusted_prices=pos_prices, within=u)
+            order = Order.place(tenant_id=identity.tenant_uuid, location_id=location, server_staff_id=server,
+                                lines=inputs, tip_cents=tip_cents, placed_at=now, new_id=peers.new_id,
+                                details=details, business_date=business_date, actor_id=identity.subject)
+            _discount(identity, order, order.lines, peers, now, within=u)
+            _tax(identity, order, peers)
             u.orders.add(order)
             _stage(u, order, events_pb2.OrderPlaced(order=order_to_proto(order)))
             outcome = Outcome(201, order_to_json(order), order)
@@ -208,9 +213,9 @@ def add_lines(uow: UnitOfWorkFactory, identity: Identity, order_id: str, lines: 
         with uow() as u:
             order = _visible_order(u, identity, order_id, for_update=True)
             order.check_version(expected_version)
-            inputs = _line_inputs(identity, order.location_id, lines, peers, now)
+            inputs = _line_inputs(identity, order.location_id, lines, peers, now, within=u)
             added = order.add_lines(inputs, actor_id=identity.subject, at=now, new_id=peers.new_id)
-            _discount(identity, order, added, peers, now)
+            _discount(identity, order, added, peers, now, within=u)
             _tax(identity, order, peers)
             _stage(u, order, events_pb2.OrderLinesAdded(
                 tenant_id=str(order.tenant_id), order_id=str(order.order_id),
@@ -303,6 +308,12 @@ def change_status(uow: UnitOfWorkFactory, identity: Identity, order_id: str, sta
         order.check_version(expected_version)
         change = order.move_to(wanted, actor_id=identity.subject, at=now, new_id=peers.new_id, reason=reason)
         _stage(u, order, _status_event(order, change, identity, now))
+        if change.current == model.SERVED and u.payments.ledger(order.tenant_id, order.order_id,
+                                                                order.total_cents).paid_in_full:
+            # Paid before it was served (a counter order): serving it closes it.
+            closed = order.move_to(model.CLOSED, actor_id=identity.subject, at=now, new_id=peers.new_id,
+                                   reason="paid in full")
+            _stage(u, order, _status_event(order, closed, identity, now))
         u.commit()
         return order
 
@@ -311,6 +322,23 @@ def cancel_order(uow: UnitOfWorkFactory, identity: Identity, order_id: str, reas
                  peers: CheckPeers, expected_version: int | None = None) -> Order:
     return change_status(uow, identity, order_id, model.CANCELLED, peers=peers, reason=reason,
                          expected_version=expected_version)
+
+
+def ready_from_kitchen(u: UnitOfWork, identity: Identity, order_id: uuid.UUID, *, peers: CheckPeers) -> Order | None:
+    """Expo bumped the order out of the kitchen: sent -> ready inside the caller's (the kitchen's)
+    unit of work, with its status-history row and event. An order still open (a POS or online order
+    the kitchen took at once, without a send) is sent first; an order already ready or beyond,
+    cancelled or voided stays as it is. None when the order is not the caller's."""
+    _require_any(identity, *MOVE_PERMISSIONS[model.READY])
+    order = u.orders.get(identity.tenant_uuid, order_id, for_update=True)
+    if order is None or not identity.may_access_location(str(order.location_id)):
+        return None
+    now = peers.clock()
+    moves = {model.OPEN: (model.SENT, model.READY), model.SENT: (model.READY,)}.get(order.status, ())
+    for wanted in moves:
+        change = order.move_to(wanted, actor_id=identity.subject, at=now, new_id=peers.new_id, reason="expo bump")
+        _stage(u, order, _status_event(order, change, identity, now))
+    return order
 
 
 # ---------------------------------------------------------------- reading
@@ -423,17 +451,41 @@ def _visible_order(u: UnitOfWork, identity: Identity, order_id: str, for_update:
 
 
 def _line_inputs(identity: Identity, location: uuid.UUID, lines: Sequence[LineRequest], peers: CheckPeers,
-                 at: datetime, trusted_prices: bool = False) -> list[LineInput]:
-    return [_line_input(identity, location, index, line, peers, at, trusted_prices)
-            for index, line in enumerate(lines)]
+                 at: datetime, trusted_prices: bool = False, within: UnitOfWork | None = None) -> list[LineInput]:
+    """Every line checked, then all menu lines priced at once (in `within`, the caller's transaction)."""
+    checked = [_checked_line(identity, index, line, peers, trusted_prices) for index, line in enumerate(lines)]
+    requests = [request for _, request in checked if request is not None]
+    priced = iter(peers.menu.priced_items(identity.tenant_uuid, location, requests, at, within=within)
+                  if requests and peers.menu is not None else ())
+    inputs = []
+    for line, request in checked:
+        if request is None:
+            inputs.append(_open_price_input(line))
+            continue
+        item = next(priced)
+        inputs.append(LineInput(item.name, unit_price_cents=item.unit_price_cents, category=item.tax_category,
+                                item_id=item.item_id, course=line.course or item.course or "",
+                                modifiers=tuple(Modifier(str(m.option_id), m.name, m.price_delta_cents)
+                                                for m in item.modifiers),
+                                kitchen_tags=tuple(item.kitchen_tags), prep_time_seconds=item.prep_time_seconds,
+                                menu_category_id=item.category_id, **_common(line)))
+    return inputs
 
 
-def _line_input(identity: Identity, location: uuid.UUID, index: int, line: LineRequest, peers: CheckPeers,
-                at: datetime, trusted_prices: bool) -> LineInput:
-    """`trusted_prices`: the channel priced the line (a POS), no open-price permission needed."""
+def _common(line: LineRequest) -> dict:
+    return {"quantity": line.quantity, "discount_cents": line.discount_cents, "seat": line.seat, "notes": line.notes}
+
+
+def _open_price_input(line: LineRequest) -> LineInput:
+    return LineInput(line.name, unit_price_cents=line.unit_price_cents, category=line.category,
+                     course=line.course, open_price=True, **_common(line))
+
+
+def _checked_line(identity: Identity, index: int, line: LineRequest, peers: CheckPeers,
+                  trusted_prices: bool) -> tuple[LineRequest, ItemRequest | None]:
+    """The line's permissions and shape; with what to ask the menu for a menu line (None: open price).
+    `trusted_prices`: the channel priced the line (a POS), no open-price permission needed."""
     where = f"lines[{index}]"
-    common = {"quantity": line.quantity, "discount_cents": line.discount_cents, "seat": line.seat,
-              "notes": line.notes}
     legacy = line.item_id is None and (trusted_prices or (peers.menu is None and not line.open_price))
     if line.discount_cents and not legacy and not identity.has("orders:discount"):
         raise PermissionDenied("a discount by hand needs orders:discount", field=f"{where}.discount_cents")
@@ -443,15 +495,8 @@ def _line_input(identity: Identity, location: uuid.UUID, index: int, line: LineR
         if peers.menu is None:
             raise InvalidInput("the menu is not available yet: send an open-price line", field=f"{where}.item_id")
         item_id = parse_uuid(line.item_id, f"{where}.item_id")
-        modifier_ids = [parse_uuid(m, f"{where}.modifier_ids[{i}]") for i, m in enumerate(line.modifier_ids)]
-        priced = peers.menu.priced_item(identity.tenant_uuid, location, item_id, modifier_ids, at,
-                                        field_prefix=where)
-        return LineInput(priced.name, unit_price_cents=priced.unit_price_cents, category=priced.tax_category,
-                         item_id=priced.item_id, course=line.course or priced.course or "",
-                         modifiers=tuple(Modifier(str(m.option_id), m.name, m.price_delta_cents)
-                                         for m in priced.modifiers),
-                         kitchen_tags=tuple(priced.kitchen_tags), prep_time_seconds=priced.prep_time_seconds,
-                         **common)
+        modifier_ids = tuple(parse_uuid(m, f"{where}.modifier_ids[{i}]") for i, m in enumerate(line.modifier_ids))
+        return line, ItemRequest(item_id, modifier_ids, where)
     if line.name is None or line.unit_price_cents is None:
         raise InvalidInput("a line needs item_id, or name and unit_price_cents with open_price",
                            field=f"{where}.item_id")
@@ -459,21 +504,28 @@ def _line_input(identity: Identity, location: uuid.UUID, index: int, line: LineR
         raise InvalidInput("an open-price line has no menu modifiers", field=f"{where}.modifier_ids")
     if not legacy and not identity.has("orders:open_price"):
         raise PermissionDenied("an open-price line needs orders:open_price", field=f"{where}.open_price")
-    return LineInput(line.name, unit_price_cents=line.unit_price_cents, category=line.category,
-                     course=line.course, open_price=True, **common)
+    return line, None
 
 
 def _discount(identity: Identity, order: Order, lines: list[model.OrderLine], peers: CheckPeers,
-              at: datetime) -> None:
-    """The pricing rules' automatic discounts on new lines (none until pricing is wired)."""
+              at: datetime, within: UnitOfWork | None = None) -> None:
+    """The pricing rules' automatic discounts on new lines (none until pricing is wired); each line
+    keeps which rule gave how much (never more than what is left of the line after a hand discount)."""
     if peers.pricing is None or not lines:
         return
-    by_line: dict[str, int] = {}
-    for discount in peers.pricing.discounts(identity, order.location_id, lines, at):
-        by_line[discount.line_ref] = by_line.get(discount.line_ref, 0) + max(0, discount.amount_cents)
+    by_line: dict[str, list] = {}
+    for discount in peers.pricing.discounts(identity, order.location_id, lines, at, within=within):
+        by_line.setdefault(discount.line_ref, []).append(discount)
     for line in lines:
-        gross = line.quantity * line.unit_price_cents
-        line.discount_cents = min(gross, line.discount_cents + by_line.get(str(line.line_id), 0))
+        room = line.quantity * line.unit_price_cents - line.discount_cents
+        applied = []
+        for discount in by_line.get(str(line.line_id), ()):
+            amount = min(max(0, discount.amount_cents), room)
+            if amount:
+                applied.append(model.AppliedDiscount(discount.rule_id, discount.rule_name, amount))
+                room -= amount
+        line.discount_cents += sum(a.amount_cents for a in applied)
+        line.discounts = tuple(applied)
 
 
 def _tax(identity: Identity, order: Order, peers: CheckPeers) -> None:

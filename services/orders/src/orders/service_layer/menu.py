@@ -24,6 +24,7 @@ from orders.domain.menu import (
     OPTION,
     Category,
     ItemAtLocation,
+    ItemRequest,
     ItemSpec,
     LocationOverride,
     MenuItem,
@@ -377,33 +378,47 @@ def price_in(u: UnitOfWork, tenant_id: uuid.UUID, location_id: uuid.UUID, item_i
     """Like price_item inside an open unit of work (the checks part adding lines in its own
     transaction). `at` is when the line is added: the menu has no time-dependent rules yet (happy
     hours are pricing rules), it is there so scheduled availability needs no new signature."""
-    item_field = f"{field_prefix}.item_id" if field_prefix else "item_id"
-    ids_field = f"{field_prefix}.modifier_ids" if field_prefix else "modifier_ids"
-    # Strings are welcome too (a line as a client sent it); a malformed one names its place.
-    item_id = parse_uuid(item_id, item_field)
-    modifier_ids = [parse_uuid(value, f"{ids_field}[{index}]") for index, value in enumerate(modifier_ids)]
-    item = u.menu.get_item(tenant_id, item_id)
-    if item is None:
-        raise NotFound("no such menu item", field=item_field)
-    category = u.menu.get_category(tenant_id, item.category_id)
+    return price_all_in(u, tenant_id, location_id, [ItemRequest(item_id, tuple(modifier_ids), field_prefix)], at)[0]
+
+
+def price_all_in(u: UnitOfWork, tenant_id: uuid.UUID, location_id: uuid.UUID, requests: list[ItemRequest],
+                 at: datetime) -> list[PricedItem]:
+    """Every requested item priced at the location with the same queries whatever the number of
+    lines: the items with their categories, the groups one nesting level at a time, the overrides
+    (an order's menu lookup used to cost 5 queries and a transaction per line)."""
+    parsed = []
+    for request in requests:
+        prefix = request.field_prefix
+        item_field = f"{prefix}.item_id" if prefix else "item_id"
+        ids_field = f"{prefix}.modifier_ids" if prefix else "modifier_ids"
+        # Strings are welcome too (a line as a client sent it); a malformed one names its place.
+        parsed.append((parse_uuid(request.item_id, item_field),
+                       [parse_uuid(value, f"{ids_field}[{index}]") for index, value in enumerate(request.modifier_ids)],
+                       item_field, prefix))
+    found = u.menu.items_for_pricing(tenant_id, {item_id for item_id, *_ in parsed})
+    for item_id, _, item_field, _ in parsed:
+        if item_id not in found:
+            raise NotFound("no such menu item", field=item_field)
     groups: dict[uuid.UUID, ModifierGroup] = {}
-    wanted = set(item.modifier_group_ids)
+    wanted = {g for item, _ in found.values() for g in item.modifier_group_ids}
     for _ in range(model.MAX_NESTING):  # one query per level of nesting
         if not wanted:
             break
-        found = u.menu.list_groups(tenant_id, wanted)
-        groups.update((g.group_id, g) for g in found)
-        wanted = {o.opens_group_id for g in found for o in g.options if o.opens_group_id} - groups.keys()
+        loaded = u.menu.groups_for_pricing(tenant_id, wanted)
+        groups.update((g.group_id, g) for g in loaded)
+        wanted = {o.opens_group_id for g in loaded for o in g.options if o.opens_group_id} - groups.keys()
     # An option of a group the item does not offer must still be known, to say so (not "unknown").
-    strangers = set(modifier_ids) - {o.option_id for g in groups.values() for o in g.options}
+    offered = {o.option_id for g in groups.values() for o in g.options}
+    strangers = {m for _, modifier_ids, _, _ in parsed for m in modifier_ids} - offered
     for option_id in list(strangers)[:model.MAX_SELECTIONS]:
         group = u.menu.group_of_option(tenant_id, option_id)
         if group is not None:
             groups.setdefault(group.group_id, group)
-    targets = [item.item_id, *(o.option_id for g in groups.values() for o in g.options)]
-    overrides = Overrides.of(u.menu.overrides_at(tenant_id, location_id, targets))
-    return model.price(item, category_active=bool(category and category.active), groups=groups,
-                       overrides=overrides, modifier_ids=list(modifier_ids), field_prefix=field_prefix)
+    targets = [*found, *(o.option_id for g in groups.values() for o in g.options)]
+    overrides = Overrides.of(u.menu.overrides_for_pricing(tenant_id, location_id, targets))
+    return [model.price(found[item_id][0], category_active=found[item_id][1], groups=groups, overrides=overrides,
+                        modifier_ids=modifier_ids, field_prefix=prefix)
+            for item_id, modifier_ids, _, prefix in parsed]
 
 
 class MenuFromUnitOfWork:
@@ -415,6 +430,15 @@ class MenuFromUnitOfWork:
     def priced_item(self, tenant_id: uuid.UUID, location_id: uuid.UUID, item_id: uuid.UUID,
                     modifier_ids: list[uuid.UUID], at: datetime, *, field_prefix: str = "") -> PricedItem:
         return price_item(self.uow, tenant_id, location_id, item_id, modifier_ids, at, field_prefix=field_prefix)
+
+    def priced_items(self, tenant_id: uuid.UUID, location_id: uuid.UUID, requests: list[ItemRequest],
+                     at: datetime, *, within: UnitOfWork | None = None) -> list[PricedItem]:
+        """All of an order's menu lines at once, in the caller's unit of work when given (one
+        transaction for the whole placement), else in one of its own."""
+        if within is not None:
+            return price_all_in(within, tenant_id, location_id, requests, at)
+        with self.uow() as u:
+            return price_all_in(u, tenant_id, location_id, requests, at)
 
 
 # ---- helpers -----------------------------------------------------------------------------------

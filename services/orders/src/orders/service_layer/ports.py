@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Protocol
 
 from chassis.identity import Identity
+from chassis.uow import UnitOfWork
 
-from orders.domain.menu import PricedItem
+from orders.domain.menu import ItemRequest, PricedItem
 from orders.domain.order import Order, OrderLine, SalesTax
 
 
@@ -41,14 +42,16 @@ class LineDiscountLike(Protocol):
 
     line_ref: str  # the order line's id, as a string
     rule_id: str
+    rule_name: str
     amount_cents: int
 
 
 class Pricing(Protocol):
     def discounts(self, identity: Identity, location_id: uuid.UUID, lines: list[OrderLine],
-                  at: datetime) -> Sequence[LineDiscountLike]:
+                  at: datetime, *, within: UnitOfWork | None = None) -> Sequence[LineDiscountLike]:
         """The automatic discounts the location's pricing rules give these lines at `at` (one per
         line and rule; a line's discounts are summed), `at` read in the location's time zone.
+        `within`: the caller's open unit of work (the rules are read in the order's transaction).
         Implemented by orders.service_layer.pricing.PricingFromUnitOfWork."""
         ...
 
@@ -72,9 +75,42 @@ class MenuLookup(Protocol):
         Implemented by orders.service_layer.menu.MenuFromUnitOfWork."""
         ...
 
+    def priced_items(self, tenant_id: uuid.UUID, location_id: uuid.UUID, requests: list[ItemRequest],
+                     at: datetime, *, within: UnitOfWork | None = None) -> list[PricedItem]:
+        """`priced_item` for every request at once (same errors, naming each request's field_prefix),
+        in the caller's open unit of work `within` when given: one order, one transaction."""
+        ...
+
 
 class LocationDirectory(Protocol):
     def check_location(self, identity: Identity, location_id: uuid.UUID, field: str = "location_id") -> None:
         """Nothing when `location_id` is a location of the caller's tenant; NotFound naming `field`
         otherwise, DependencyUnavailable when auth cannot say."""
+        ...
+
+
+# ---- the kitchen's live stream (orders.adapters.kitchen_feed.PostgresKitchenFeed) ----
+class KitchenChange(Protocol):
+    sequence: int
+    tenant_id: uuid.UUID
+    ticket_id: uuid.UUID
+    station_id: uuid.UUID
+    payload: dict  # the ticket as the screens see it (service_layer.kitchen_views.ticket_to_json)
+
+
+class KitchenFeed(Protocol):
+    """A location's kitchen change log, for async streams: reads are short, waiting holds no
+    thread and no database connection of its own (one listener per process wakes every waiter)."""
+
+    async def changes(self, location_id: uuid.UUID, after: int) -> Sequence[KitchenChange]:
+        """The location's changes with a sequence above `after`, in order (at most a few hundred:
+        ask again from the last one)."""
+        ...
+
+    async def wait(self, location_id: uuid.UUID, after: int, timeout: float) -> bool:
+        """Returns True as soon as the location may have a change above `after`, False after `timeout`."""
+        ...
+
+    async def oldest(self, location_id: uuid.UUID) -> int | None:
+        """The lowest sequence the log still holds for the location (None: nothing logged)."""
         ...

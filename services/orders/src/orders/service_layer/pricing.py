@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chassis.bootstrap import Clock, IdGenerator
 from chassis.errors import DependencyUnavailable, InvalidInput, NotFound, PermissionDenied
 from chassis.identity import Identity
-from chassis.uow import UnitOfWorkFactory
+from chassis.uow import UnitOfWork, UnitOfWorkFactory
 from chassis.validation import parse_optional_uuid, parse_uuid
 
 from orders.domain.pricing import (
@@ -117,34 +118,67 @@ def quote(uow: UnitOfWorkFactory, identity: Identity, location_id: str, lines: S
         raise InvalidInput("is out of range", field="at") from None
     with uow() as u:
         rules = u.pricing_rules.active_at(identity.tenant_uuid, location)
+        lines = _as_on_a_check(u, identity.tenant_uuid, lines)
     return price_basket(lines, rules, local, zone_name, manager_discounts)
 
 
+def _as_on_a_check(u: UnitOfWork, tenant_id: uuid.UUID, lines: Sequence[BasketLine]) -> list[BasketLine]:
+    """A quoted line naming a menu item is matched as that item's check line would be: the menu's
+    tax category and menu category, whatever category the client sent (rules then give a quote what
+    they give the check). Other lines (open price, an id the menu does not know) keep theirs."""
+    ids = {}
+    for line in lines:
+        try:
+            ids[line.item_id] = uuid.UUID(line.item_id) if line.item_id else None
+        except ValueError:
+            ids[line.item_id] = None
+    wanted = {item_id for item_id in ids.values() if item_id is not None}
+    known = u.menu.items_for_pricing(tenant_id, wanted) if wanted else {}
+    out = []
+    for line in lines:
+        found = known.get(ids[line.item_id]) if ids[line.item_id] else None
+        if found is None:
+            out.append(line)
+            continue
+        item = found[0]
+        out.append(replace(line, item_id=str(item.item_id), category=item.tax_category,
+                           menu_category=str(item.category_id)))
+    return out
+
+
 def discounts_for(uow: UnitOfWorkFactory, tenant_id: uuid.UUID, location_id: uuid.UUID,
-                  lines: Sequence[BasketLine], local_time: datetime) -> list[LineDiscount]:
+                  lines: Sequence[BasketLine], local_time: datetime, *,
+                  within: UnitOfWork | None = None) -> list[LineDiscount]:
     """What the rules give `lines` at the location's wall-clock `local_time`: for the checks, when
-    lines are added (they already know the location's time zone and the caller's rights)."""
-    with uow() as u:
-        rules = u.pricing_rules.active_at(tenant_id, location_id)
+    lines are added (they already know the location's time zone and the caller's rights). `within`:
+    the caller's open unit of work (the order's own transaction), else one of its own."""
+    if within is not None:
+        rules = within.pricing_rules.active_at(tenant_id, location_id)
+    else:
+        with uow() as u:
+            rules = u.pricing_rules.active_at(tenant_id, location_id)
     return apply_rules(lines, rules, local_time)
 
 
 class PricingFromUnitOfWork:
     """The checks' Pricing port over this service's own pricing rules (what bootstrap wires).
 
-    A check line becomes a BasketLine: its id is the line_ref the discounts come back under, its kitchen
-    tags are the tags rules target; its category is the line's tax category (menu category names are
-    not on a check line yet, so category targets match tax categories there)."""
+    A check line becomes a BasketLine (`basket_line`): its id is the line_ref the discounts come back
+    under, its kitchen tags are the tags rules target, its tax category and its menu category are the
+    categories rules target, as in a quote."""
 
     def __init__(self, uow: UnitOfWorkFactory, time_zones: LocationTimeZones) -> None:
         self.uow, self.time_zones = uow, time_zones
 
-    def discounts(self, identity: Identity, location_id: uuid.UUID, lines, at: datetime) -> list[LineDiscount]:
+    def discounts(self, identity: Identity, location_id: uuid.UUID, lines, at: datetime, *,
+                  within: UnitOfWork | None = None) -> list[LineDiscount]:
         zone = _zone(self.time_zones.time_zone(identity, str(location_id)))
         basket = [BasketLine(line_ref=str(line.line_id), quantity=line.quantity, unit_price_cents=line.unit_price_cents,
                              item_id=str(line.item_id) if line.item_id else None, name=line.name,
-                             category=line.category, tags=frozenset(line.kitchen_tags)) for line in lines]
-        return discounts_for(self.uow, identity.tenant_uuid, location_id, basket, at.astimezone(zone))
+                             category=line.category, tags=frozenset(line.kitchen_tags),
+                             menu_category=str(line.menu_category_id) if line.menu_category_id else "")
+                  for line in lines]
+        return discounts_for(self.uow, identity.tenant_uuid, location_id, basket, at.astimezone(zone), within=within)
 
 
 # ---- helpers ---------------------------------------------------------------------------------------

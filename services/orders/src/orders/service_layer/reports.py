@@ -1,14 +1,17 @@
-"""Sales report: what each location sold over a span of whole UTC days."""
+"""Reports: what each location sold over a span of whole UTC days (`sales_summary`), and one
+location's business day in detail (`daily_report`: by category, server and tender; discounts, voids,
+refunds, tips), its tenders equal to the payments recorded that business day."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from chassis.errors import InvalidInput
+from chassis.errors import InvalidInput, NotFound
 from chassis.identity import Identity
 from chassis.uow import UnitOfWorkFactory
+from chassis.validation import parse_uuid
 
-from orders.domain.reports import LocationSales
+from orders.domain.reports import DailySales, LocationSales, daily_sales
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,17 @@ def sales_summary(uow: UnitOfWorkFactory, identity: Identity, first_day: str, la
     with uow() as u:
         rows = u.orders.sales_by_location(identity.tenant_uuid, period.start, period.end)
     return period, [row for row in rows if identity.may_access_location(str(row.location_id))]
+
+
+def daily_report(uow: UnitOfWorkFactory, identity: Identity, location_id: str, business_date: str) -> DailySales:
+    """The location's business day (its local date, as checks and payments carry it)."""
+    location = parse_uuid(location_id, "location_id")
+    if not identity.may_access_location(str(location)):
+        raise NotFound("no such location", field="location_id")
+    day = _day(business_date, "business_date")
+    with uow() as u:
+        rows = u.reports.day_rows(identity.tenant_uuid, location, day)
+    return daily_sales(location, day, rows)
 
 
 def _day(value: str, field: str) -> date:

@@ -27,7 +27,10 @@ def line_to_proto(line: OrderLine) -> orders_pb2.OrderLine:
         modifiers=[orders_pb2.LineModifier(modifier_id=m.modifier_id, name=m.name,
                                            price_delta_cents=m.price_delta_cents) for m in line.modifiers],
         kitchen_tags=list(line.kitchen_tags), prep_time_seconds=line.prep_time_seconds, open_price=line.open_price,
-        line_status=line.status, void_reason=line.void_reason, addition=line.addition, held=line.held)
+        line_status=line.status, void_reason=line.void_reason, addition=line.addition, held=line.held,
+        menu_category_id=str(line.menu_category_id or ""),
+        discounts=[orders_pb2.LineDiscount(rule_id=d.rule_id, rule_name=d.rule_name, amount_cents=d.amount_cents)
+                   for d in line.discounts])
 
 
 def order_to_proto(order: Order) -> orders_pb2.Order:
@@ -53,7 +56,10 @@ def line_to_json(line: OrderLine) -> dict:
                           for m in line.modifiers],
             "seat": line.seat, "course": line.course, "notes": line.notes, "open_price": line.open_price,
             "kitchen_tags": list(line.kitchen_tags), "prep_time_seconds": line.prep_time_seconds,
-            "status": line.status, "void_reason": line.void_reason, "addition": line.addition, "held": line.held}
+            "status": line.status, "void_reason": line.void_reason, "addition": line.addition, "held": line.held,
+            "menu_category_id": str(line.menu_category_id) if line.menu_category_id else None,
+            "discounts": [{"rule_id": d.rule_id, "rule_name": d.rule_name, "amount_cents": d.amount_cents}
+                          for d in line.discounts]}
 
 
 def order_to_json(order: Order) -> dict:

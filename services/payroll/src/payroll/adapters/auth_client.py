@@ -34,6 +34,12 @@ class AuthDirectory:
             self._zones[key] = (now + self.zone_ttl_s, zone)
         return zone
 
+    def location(self, identity: Identity, location_id: str, field: str = "location_id") -> dict[str, str]:
+        """Time zone and state of a location of the caller's tenant (a pay run asks once, at creation)."""
+        response = self._call(self.stub.GetLocation, auth_service_pb2.GetLocationRequest(location_id=location_id),
+                              identity, field, "no such location in this tenant")
+        return {"time_zone": response.location.time_zone, "state": response.location.state}
+
     def check_location(self, identity: Identity, location_id: str, field: str = "location_id") -> None:
         self._call(self.stub.GetLocation, auth_service_pb2.GetLocationRequest(location_id=location_id),
                    identity, field, "no such location in this tenant")

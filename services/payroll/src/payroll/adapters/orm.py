@@ -3,7 +3,7 @@ import uuid
 from datetime import date, datetime
 
 from chassis.db import TimestampedMixin, make_base
-from sqlalchemy import BigInteger, Boolean, Integer, LargeBinary, Text, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, Text, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,14 +19,30 @@ class TipRecord(TimestampedMixin, Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)  # one per order; none for manual
-    source: Mapped[str] = mapped_column(Text, default="order")  # order | manual | pool | pool_contribution
+    # The order's own tip: one per order (partial unique index, migration 0006); none for manual.
+    order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    source: Mapped[str] = mapped_column(Text, default="order")  # order | payment | manual | pool | pool_contribution
+    # A tip given with a payment: one per payment (migration 0006).
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     note: Mapped[str] = mapped_column(Text, default="")
     entered_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     location_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     tip_cents: Mapped[int] = mapped_column(BigInteger)  # negative only for a pool_contribution (paid in)
     earned_at: Mapped[datetime]
     pool_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)  # pool / pool_contribution rows
+
+
+class TipRefund(Base):
+    """A refunded tip taken off a payment's tip record: one per refund (the key of idempotency)."""
+
+    __tablename__ = "tip_refunds"
+
+    refund_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    tip_record_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tip_records.id"), index=True)
+    tip_cents: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    reversed_at: Mapped[datetime]
 
 
 class EmployerSettings(TimestampedMixin, Base):
@@ -113,6 +129,86 @@ class Timesheet(TimestampedMixin, Base):
     history: Mapped[list] = mapped_column(JSONB, default=list)  # [{action, by, at, reason}]
 
 
+class PayRun(TimestampedMixin, Base):
+    """One pay period's payroll for a group of locations: previewing -> previewed -> approved ->
+    finalizing -> completed (or failed). `locations`: {location_id: {state, time_zone}} as auth said at
+    creation; `totals`: {employees, errors, gross, net, ...} once previewed."""
+
+    __tablename__ = "pay_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    pay_date: Mapped[date]
+    pay_frequency: Mapped[str] = mapped_column(Text)
+    locations: Mapped[dict] = mapped_column(JSONB, default=dict)
+    status: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)
+    approved_by: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[datetime | None]
+    finalized_at: Mapped[datetime | None]
+    totals: Mapped[dict] = mapped_column(JSONB, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class PayRunJob(Base):
+    """The worker's queue: a phase of a run to execute. Claimed with FOR UPDATE SKIP LOCKED and held by a
+    lease the worker renews (heartbeat); a job whose lease expired (its worker died) is claimed again."""
+
+    __tablename__ = "pay_run_jobs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    run_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("pay_runs.id"), index=True)
+    kind: Mapped[str] = mapped_column(Text)  # preview | finalize
+    status: Mapped[str] = mapped_column(Text)  # queued | running | succeeded | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(Text)
+    lease_expires_at: Mapped[datetime | None]
+    enqueued_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class PayRunItem(Base):
+    """One employee in a run: the paycheck request built from timesheets, tips and the staff record (the
+    preview endpoint's JSON), and its result (the preview's answer) or the error naming the field."""
+
+    __tablename__ = "pay_run_items"
+    __table_args__ = (UniqueConstraint("run_id", "staff_id", name="one_item_per_run_and_employee"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    run_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("pay_runs.id"))
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    display_name: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)  # previewed | error | finalized
+    request: Mapped[dict] = mapped_column(JSONB)
+    result: Mapped[dict | None] = mapped_column(JSONB)
+    error: Mapped[dict | None] = mapped_column(JSONB)  # {field, message}
+    net_pay_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    gross_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Paycheck(Base):
+    """A finalized paycheck (never edited: a correction is another paycheck). One per run and employee."""
+
+    __tablename__ = "paychecks"
+    __table_args__ = (UniqueConstraint("run_id", "staff_id", name="one_paycheck_per_run_and_employee"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    run_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("pay_runs.id"))
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    pay_date: Mapped[date]
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    net_pay_cents: Mapped[int] = mapped_column(BigInteger)
+    gross_cents: Mapped[int] = mapped_column(BigInteger)
+    result: Mapped[dict] = mapped_column(JSONB)
+    finalized_at: Mapped[datetime]
 class TipPoolPolicy(TimestampedMixin, Base):
     """A location's tip pool: work state, tip credit taken, contribution percent, roles with points
     (payroll.domain.tip_pools.PoolPolicy.to_dict())."""

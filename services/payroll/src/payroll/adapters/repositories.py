@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Numeric, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from payroll.adapters.orm import (
     EmployerSettings,
+    Paycheck,
+    PayRun,
+    PayRunItem,
+    PayRunJob,
     PunchEdit,
     Shift,
     StaffMember,
@@ -18,6 +23,7 @@ from payroll.adapters.orm import (
     TipPoolPolicy,
     TipPoolRun,
     TipRecord,
+    TipRefund,
 )
 
 
@@ -37,8 +43,22 @@ class TipRepository:
         return self.session.scalars(query).first()
 
     def for_order(self, order_id: uuid.UUID) -> TipRecord | None:
-        """The tip credited for an order, voided or not (an order credits a tip once, ever)."""
-        return self.session.scalars(select(TipRecord).where(TipRecord.order_id == order_id)).first()
+        """The order's own tip (given when it was opened), voided or not (credited once, ever)."""
+        return self.session.scalars(select(TipRecord).where(TipRecord.order_id == order_id,
+                                                            TipRecord.source == "order")).first()
+
+    def for_payment(self, payment_id: uuid.UUID, *, for_update: bool = False) -> TipRecord | None:
+        """The tip given with a payment, voided or not (credited once, ever)."""
+        query = select(TipRecord).where(TipRecord.payment_id == payment_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def refund_applied(self, refund_id: uuid.UUID) -> bool:
+        return self.session.get(TipRefund, refund_id) is not None
+
+    def add_refund(self, refund: TipRefund) -> None:
+        self.session.add(refund)
 
     def for_staff(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> list[TipRecord]:
         """A staff member's live tips, oldest first."""
@@ -58,6 +78,13 @@ class TipRepository:
         """The live records a pool run wrote (locked: a re-run voids them)."""
         return list(self.session.scalars(select(TipRecord).where(
             TipRecord.pool_run_id == run_id, TipRecord.deleted_at.is_(None)).with_for_update()))
+
+    def for_staff_between(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID], start: datetime,
+                          end: datetime) -> list[TipRecord]:
+        """Live tips of many staff earned within [start, end)."""
+        return list(self.session.scalars(select(TipRecord).where(
+            TipRecord.tenant_id == tenant_id, TipRecord.staff_id.in_(staff_ids), TipRecord.deleted_at.is_(None),
+            TipRecord.earned_at >= start, TipRecord.earned_at < end)))
 
 
 class TipPoolRepository:
@@ -124,6 +151,17 @@ class StaffRepository:
             StaffMember.tenant_id == tenant_id, StaffMember.deleted_at.is_(None)).order_by(
             StaffMember.display_name, StaffMember.id)))
 
+    def by_ids(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID]) -> list[StaffMember]:
+        """Staff records by id, deleted ones included (a paycheck names whom it paid)."""
+        return list(self.session.scalars(select(StaffMember).where(
+            StaffMember.tenant_id == tenant_id, StaffMember.id.in_(staff_ids))))
+
+    def at_locations(self, tenant_id: uuid.UUID, location_ids: list[uuid.UUID]) -> list[StaffMember]:
+        """Live staff whose home location is one of `location_ids` (a pay run's location group)."""
+        return list(self.session.scalars(select(StaffMember).where(
+            StaffMember.tenant_id == tenant_id, StaffMember.deleted_at.is_(None),
+            StaffMember.home_location_id.in_(location_ids)).order_by(StaffMember.display_name, StaffMember.id)))
+
 
 class ShiftRepository:
     def __init__(self, session: Session) -> None:
@@ -149,6 +187,13 @@ class ShiftRepository:
         """Live shifts clocked in within [start, end), oldest first."""
         return list(self.session.scalars(select(Shift).where(
             Shift.tenant_id == tenant_id, Shift.staff_id == staff_id, Shift.deleted_at.is_(None),
+            Shift.clock_in_at >= start, Shift.clock_in_at < end).order_by(Shift.clock_in_at, Shift.id)))
+
+    def for_staff_between(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID], start: datetime,
+                          end: datetime) -> list[Shift]:
+        """Live shifts of many staff clocked in within [start, end) (a pay run reads them at once)."""
+        return list(self.session.scalars(select(Shift).where(
+            Shift.tenant_id == tenant_id, Shift.staff_id.in_(staff_ids), Shift.deleted_at.is_(None),
             Shift.clock_in_at >= start, Shift.clock_in_at < end).order_by(Shift.clock_in_at, Shift.id)))
 
     def at_location(self, tenant_id: uuid.UUID, location_id: uuid.UUID, start: datetime, end: datetime) -> list[Shift]:
@@ -180,3 +225,134 @@ class TimesheetRepository:
         if for_update:
             query = query.with_for_update()
         return self.session.scalars(query).first()
+
+    def statuses_for_period(self, tenant_id: uuid.UUID, period_start) -> dict[uuid.UUID, str]:
+        """staff id -> timesheet status (open | approved) of the period starting `period_start`."""
+        rows = self.session.execute(select(Timesheet.staff_id, Timesheet.status).where(
+            Timesheet.tenant_id == tenant_id, Timesheet.period_start == period_start))
+        return {staff_id: status for staff_id, status in rows}
+
+
+class PayRunRepository:
+    """Pay runs, their items and paychecks, and the worker's job queue (claimed FOR UPDATE SKIP LOCKED)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # ---- runs
+    def add(self, run: PayRun) -> None:
+        self.session.add(run)
+
+    def get(self, tenant_id: uuid.UUID | None, run_id: uuid.UUID, *, for_update: bool = False) -> PayRun | None:
+        """A run of the tenant (any tenant when None: the worker acts for the run's own tenant)."""
+        query = select(PayRun).where(PayRun.id == run_id, PayRun.deleted_at.is_(None))
+        if tenant_id is not None:
+            query = query.where(PayRun.tenant_id == tenant_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def list(self, tenant_id: uuid.UUID, limit: int = 100) -> list[PayRun]:
+        return list(self.session.scalars(select(PayRun).where(
+            PayRun.tenant_id == tenant_id, PayRun.deleted_at.is_(None)).order_by(
+            PayRun.created_at.desc(), PayRun.id).limit(limit)))
+
+    def active_for_period(self, tenant_id: uuid.UUID, period_start) -> list[PayRun]:
+        """Runs of the period that are not failed (a location is paid by one run a period)."""
+        return list(self.session.scalars(select(PayRun).where(
+            PayRun.tenant_id == tenant_id, PayRun.period_start == period_start, PayRun.deleted_at.is_(None),
+            PayRun.status != "failed")))
+
+    # ---- items
+    def add_items(self, items: list[PayRunItem]) -> None:
+        self.session.add_all(items)
+
+    def items(self, run_id: uuid.UUID, status: str | None = None, *,
+              staff_ids: list[uuid.UUID] | None = None) -> list[PayRunItem]:
+        query = select(PayRunItem).where(PayRunItem.run_id == run_id)
+        if status is not None:
+            query = query.where(PayRunItem.status == status)
+        if staff_ids is not None:
+            query = query.where(PayRunItem.staff_id.in_(staff_ids))
+        return list(self.session.scalars(query.order_by(PayRunItem.display_name, PayRunItem.staff_id)))
+
+    def item(self, run_id: uuid.UUID, staff_id: uuid.UUID) -> PayRunItem | None:
+        return self.session.scalars(select(PayRunItem).where(
+            PayRunItem.run_id == run_id, PayRunItem.staff_id == staff_id)).first()
+
+    def item_counts(self, run_id: uuid.UUID) -> dict[str, int]:
+        rows = self.session.execute(select(PayRunItem.status, func.count()).where(
+            PayRunItem.run_id == run_id).group_by(PayRunItem.status))
+        return {status: n for status, n in rows}
+
+    def item_staff(self, run_id: uuid.UUID, status: str) -> list[uuid.UUID]:
+        """Staff ids of the run's items in `status`, in a stable order (chunks are cut from it)."""
+        return list(self.session.scalars(select(PayRunItem.staff_id).where(
+            PayRunItem.run_id == run_id, PayRunItem.status == status).order_by(PayRunItem.staff_id)))
+
+    def item_sums(self, run_id: uuid.UUID, paths: dict[str, tuple[str, ...]]) -> dict[str, Decimal]:
+        """Sums over the run's previewed paychecks (`result` JSON), in the database: {name: sum of the
+        amount at each path}, e.g. {"net_pay": ("net_pay",)}; a name may sum several paths."""
+        columns = []
+        for name, path in paths.items():
+            expr = PayRunItem.result
+            for key in path[:-1]:
+                expr = expr[key]
+            columns.append(func.coalesce(func.sum(expr[path[-1]].astext.cast(Numeric)), 0).label(name))
+        row = self.session.execute(select(*columns).where(PayRunItem.run_id == run_id,
+                                                          PayRunItem.result.is_not(None))).one()
+        return {name: Decimal(row._mapping[name]) for name in paths}
+
+    def itemized_staff(self, run_id: uuid.UUID) -> set[uuid.UUID]:
+        return set(self.session.scalars(select(PayRunItem.staff_id).where(PayRunItem.run_id == run_id)))
+
+    # ---- paychecks
+    def add_paychecks(self, paychecks: list[Paycheck]) -> None:
+        self.session.add_all(paychecks)
+
+    def paid_staff(self, run_id: uuid.UUID, staff_ids: list[uuid.UUID] | None = None) -> set[uuid.UUID]:
+        query = select(Paycheck.staff_id).where(Paycheck.run_id == run_id)
+        if staff_ids is not None:
+            query = query.where(Paycheck.staff_id.in_(staff_ids))
+        return set(self.session.scalars(query))
+
+    def earlier_paychecks(self, tenant_id: uuid.UUID, staff_id: uuid.UUID, year: int, until: date,
+                          other_than_run: uuid.UUID) -> list[Paycheck]:
+        """The employee's paychecks paid in `year` up to `until` by other runs (a stub's year to date)."""
+        return list(self.session.scalars(select(Paycheck).where(
+            Paycheck.tenant_id == tenant_id, Paycheck.staff_id == staff_id, Paycheck.run_id != other_than_run,
+            Paycheck.pay_date >= date(year, 1, 1), Paycheck.pay_date <= until).order_by(
+            Paycheck.pay_date, Paycheck.finalized_at)))
+
+    def paychecks(self, run_id: uuid.UUID) -> list[Paycheck]:
+        return list(self.session.scalars(select(Paycheck).where(Paycheck.run_id == run_id).order_by(
+            Paycheck.staff_id)))
+
+    # ---- jobs
+    def add_job(self, job: PayRunJob) -> None:
+        self.session.add(job)
+
+    def job(self, job_id: uuid.UUID, *, for_update: bool = False) -> PayRunJob | None:
+        query = select(PayRunJob).where(PayRunJob.id == job_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def claimable_job(self, now: datetime) -> PayRunJob | None:
+        """The oldest job no live worker holds, locked for this transaction; SKIP LOCKED lets several
+        workers claim at once without waiting on each other (nor taking the same job)."""
+        return self.session.scalars(select(PayRunJob).where(
+            or_(PayRunJob.status == "queued",
+                and_(PayRunJob.status == "running", PayRunJob.lease_expires_at < now))).order_by(
+            PayRunJob.enqueued_at).limit(1).with_for_update(skip_locked=True)).first()
+
+    def renew_lease(self, job_id: uuid.UUID, owner: str, until: datetime) -> bool:
+        """Extends the lease if `owner` still holds it (False: another worker took the job over)."""
+        result = self.session.execute(update(PayRunJob).where(
+            PayRunJob.id == job_id, PayRunJob.lease_owner == owner, PayRunJob.status == "running").values(
+            lease_expires_at=until))
+        return result.rowcount == 1
+
+    def oldest_running_since(self) -> datetime | None:
+        return self.session.scalar(select(func.min(PayRunJob.started_at)).where(PayRunJob.status == "running"))
+

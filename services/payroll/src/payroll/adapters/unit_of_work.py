@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from payroll.adapters.repositories import (
     EmployerSettingsRepository,
+    PayRunRepository,
     ShiftRepository,
     StaffRepository,
     TimesheetRepository,
@@ -20,6 +21,7 @@ class PayrollUnitOfWork(SqlUnitOfWork):
     staff: StaffRepository
     shifts: ShiftRepository
     timesheets: TimesheetRepository
+    pay_runs: PayRunRepository
     tip_pools: TipPoolRepository
 
     def _open(self, session: Session) -> None:
@@ -28,4 +30,5 @@ class PayrollUnitOfWork(SqlUnitOfWork):
         self.staff = StaffRepository(session)
         self.shifts = ShiftRepository(session)
         self.timesheets = TimesheetRepository(session)
+        self.pay_runs = PayRunRepository(session)
         self.tip_pools = TipPoolRepository(session)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from chassis.errors import Conflict, InvalidInput
 
 ORDER = "order"  # credited from a placed order; follows its order
+PAYMENT = "payment"  # given with a payment of an order; a refunded tip is taken off it
 MANUAL = "manual"  # entered by hand: declared cash tips, corrections
 
 MAX_TIP_CENTS = 10**8  # one million dollars: anything above is a typo, not a tip

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from payroll.bootstrap import PayrollContainer, bootstrap
 from payroll.config import SERVICE, settings
 from payroll.domain.tips import MAX_TIP_CENTS
-from payroll.entrypoints import routes_paychecks, routes_staff, routes_tip_pools
+from payroll.entrypoints import routes_pay_runs, routes_paychecks, routes_staff, routes_tip_pools
 from payroll.service_layer import tips
 from payroll.service_layer.views import tips_json
 
@@ -32,8 +32,8 @@ class TipAdjustBody(BaseModel):
 
 
 def readiness_checks(container: PayrollContainer) -> dict[str, readiness.Check]:
-    """What requests here use: PostgreSQL, auth (entering a tip asks it about ids) and tax (a paycheck
-    preview asks it for the taxes). Not Redis."""
+    """What requests here use: PostgreSQL, auth (entering a tip asks it about ids), tax (a paycheck
+    preview asks it for the taxes) and Redis (pay-run progress)."""
     checks = {}
     if container.engine is not None:
         checks["postgres"] = readiness.postgres(container.engine)
@@ -41,6 +41,8 @@ def readiness_checks(container: PayrollContainer) -> dict[str, readiness.Check]:
         checks["auth"] = readiness.grpc_peer(container.config.auth_grpc_addr)
     if container.config.tax_grpc_addr:
         checks["tax"] = readiness.grpc_peer(container.config.tax_grpc_addr)
+    if container.config.redis_url:
+        checks["redis"] = readiness.redis(container.config.redis_url)
     return checks
 
 
@@ -71,6 +73,7 @@ def build_app(container: PayrollContainer):
         return tips.void_tip(uow, identity, tip_record_id, clock=container.clock).as_json()
 
     routes_paychecks.add_routes(app, container)
+    routes_pay_runs.add_routes(app, container)
     routes_staff.add_routes(app, container)
     routes_tip_pools.add_routes(app, container)
     return app

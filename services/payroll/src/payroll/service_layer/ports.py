@@ -23,6 +23,10 @@ class StaffDirectory(Protocol):
         """The location's IANA time zone (InvalidInput naming `field` when not the tenant's); cached briefly."""
         ...
 
+    def location(self, identity: Identity, location_id: str, field: str = "location_id") -> dict[str, str]:
+        """`{"time_zone": IANA name, "state": two-letter code}` of a location of the caller's tenant."""
+        ...
+
 
 class PinHasher(Protocol):
     """Clock PINs of staff without a login (`payroll.adapters.pin_hasher.Argon2PinHasher`: argon2id)."""
@@ -52,6 +56,14 @@ class WithholdingCalculator(Protocol):
     def calculate(self, identity: Identity, requests: Sequence[Mapping[str, Any]]) -> list[Withholding]: ...
 
 
+class ProgressBoard(Protocol):
+    """Where a pay run's progress is kept for the API and the CLI to follow (Redis:
+    `payroll.adapters.progress.RedisProgressBoard`). `progress`: {run_id, status, phase, done, total,
+    updated_at}. Best effort: losing it loses no money (the database is the truth)."""
+
+    def publish(self, run_id: str, progress: Mapping[str, Any]) -> None: ...
+
+    def read(self, run_id: str) -> dict[str, Any] | None: ...
 class StubRenderer(Protocol):
     """A pay stub as a document (`payroll.adapters.stub_pdf.render_stub_pdf`: PDF bytes)."""
 

@@ -43,7 +43,7 @@ from payroll.service_layer.timeclock import _domain_shift
 TOPIC = "payroll.tip.v1"
 POOL, POOL_CONTRIBUTION = "pool", "pool_contribution"
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # payroll dates outside these are typos (and date arithmetic overflows)
-POOLED_SOURCES = (tip_rules.ORDER, tip_rules.MANUAL)  # what goes into a pool (never earlier pool rows)
+POOLED_SOURCES = (tip_rules.ORDER, tip_rules.PAYMENT, tip_rules.MANUAL)  # never earlier pool rows
 
 
 def _location(identity: Identity, location_id: str) -> uuid.UUID:

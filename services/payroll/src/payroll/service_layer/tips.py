@@ -1,5 +1,6 @@
-"""Tips: credited from placed orders (and reversed when the order is cancelled or voided), entered by hand (declared cash tips, corrections), read back
-for tip reporting. One unit of work per use case; TipRecorded is staged with the change."""
+"""Tips: credited from placed orders (and reversed when the order is cancelled or voided), from the
+payments of orders (a tip given with a payment; a refunded tip is taken off it), entered by hand
+(declared cash tips, corrections), read back for tip reporting. One unit of work per use case; TipRecorded is staged with the change."""
 from __future__ import annotations
 
 import uuid
@@ -16,7 +17,7 @@ from chassis.timestamps import from_timestamp, to_timestamp
 from chassis.uow import UnitOfWork, UnitOfWorkFactory
 from chassis.validation import parse_uuid
 
-from payroll.adapters.orm import TipRecord
+from payroll.adapters.orm import TipRecord, TipRefund
 from payroll.domain import tips as rules
 from payroll.service_layer.ports import StaffDirectory
 from payroll.service_layer.views import Tip
@@ -75,6 +76,65 @@ def reverse_tip_of_order(uow: UnitOfWork, event: order_events.OrderCancelled | o
         tenant_id=str(record.tenant_id), tip_record_id=str(record.id), staff_id=str(record.staff_id),
         order_id=str(order_id), tip_cents=record.tip_cents, order_status=status, reason=event.reason,
         reversed_at=to_timestamp(record.deleted_at)), subject=str(record.id))
+
+
+NO_SERVER = uuid.UUID(int=0)  # a POS order placed by pos-bridge: no AuraConnect server to credit
+
+
+def record_tip_from_payment(uow: UnitOfWork, event: order_events.OrderPaymentRecorded, envelope: EventEnvelope,
+                            *, new_id: IdGenerator = uuid.uuid4) -> None:
+    """Consumer handler for OrderPaymentRecorded: a tip given with a payment is credited to the
+    check's server, once per payment (a redelivery, or the same payment under a new event id,
+    changes nothing)."""
+    payment = event.payment
+    if payment.tip_cents <= 0:
+        return
+    try:
+        tenant_id, staff_id = uuid.UUID(payment.tenant_id), uuid.UUID(payment.server_staff_id)
+        order_id, payment_id = uuid.UUID(payment.order_id), uuid.UUID(payment.payment_id)
+        location_id = uuid.UUID(payment.location_id)
+    except ValueError as error:
+        raise PermanentEventError(f"malformed ids in {envelope.event_id}: {error}") from None
+    if staff_id == NO_SERVER or uow.tips.for_payment(payment_id) is not None:
+        return
+    record = TipRecord(id=new_id(), tenant_id=tenant_id, staff_id=staff_id, order_id=order_id,
+                       payment_id=payment_id, location_id=location_id, source=rules.PAYMENT, note="",
+                       entered_by=None, tip_cents=payment.tip_cents, earned_at=from_timestamp(payment.paid_at))
+    uow.tips.add(record)
+    uow.flush()  # the unique payment_id is checked here, before the event is staged
+    _stage_recorded(uow, record)
+
+
+def reverse_refunded_tip(uow: UnitOfWork, event: order_events.OrderRefunded, envelope: EventEnvelope, *,
+                         clock: Clock = utc_now) -> None:
+    """Consumer handler for OrderRefunded: the refunded tip is taken off the payment's tip record
+    (voided when nothing is left) and TipReversed is staged, once per refund id. A refund without
+    a tip, or of a payment whose tip was never credited, changes nothing."""
+    if event.tip_cents <= 0:
+        return
+    try:
+        refund_id, payment_id = uuid.UUID(event.refund_id), uuid.UUID(event.payment_id)
+    except ValueError:
+        raise PermanentEventError(f"malformed refund or payment id in {envelope.event_id}") from None
+    if uow.tips.refund_applied(refund_id):
+        return
+    record = uow.tips.for_payment(payment_id, for_update=True)
+    if record is None or record.deleted_at is not None or str(record.tenant_id) != event.tenant_id:
+        return
+    taken = min(event.tip_cents, record.tip_cents)
+    now = clock()
+    record.tip_cents -= taken
+    note = "refunded" + (f" ({event.reason})" if event.reason else "")
+    record.note = (record.note + "; " if record.note else "") + f"{note}: -{taken}"
+    if record.tip_cents == 0:
+        record.deleted_at = now
+    uow.tips.add_refund(TipRefund(refund_id=refund_id, tenant_id=record.tenant_id, tip_record_id=record.id,
+                                  tip_cents=taken, reason=event.reason, reversed_at=now))
+    uow.flush()  # the refund id is the key: a concurrent redelivery fails here and is retried
+    uow.add_event(TOPIC, str(record.staff_id), events_pb2.TipReversed(
+        tenant_id=str(record.tenant_id), tip_record_id=str(record.id), staff_id=str(record.staff_id),
+        order_id=str(record.order_id or ""), tip_cents=taken, order_status="refunded", reason=event.reason,
+        reversed_at=to_timestamp(now)), subject=str(record.id))
 
 
 def list_tips(uow: UnitOfWorkFactory, identity: Identity, staff_id: str) -> list[Tip]:

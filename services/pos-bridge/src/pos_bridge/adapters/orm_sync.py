@@ -1,4 +1,4 @@
-"""Tables of the two-way sync (migration 0004): the outbound queue, each connection's sync state
+"""Tables of the two-way sync (migration 0005): the outbound queue, each connection's sync state
 (circuit breaker, last success), the menu links, the conflict audit trail and the review queue."""
 import uuid
 from datetime import datetime

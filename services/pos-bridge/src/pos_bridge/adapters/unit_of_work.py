@@ -13,6 +13,7 @@ from pos_bridge.adapters.repositories_sync import (
     SyncAuditRepository,
     SyncReviewRepository,
 )
+from pos_bridge.adapters.webhook_repositories import WebhookDeliveryRepository, WebhookSubscriptionRepository
 
 
 class PosBridgeUnitOfWork(SqlUnitOfWork):
@@ -25,6 +26,8 @@ class PosBridgeUnitOfWork(SqlUnitOfWork):
     sync_audit: SyncAuditRepository
     sync_reviews: SyncReviewRepository
     pos_order_links: PosOrderLinkRepository
+    webhook_subscriptions: WebhookSubscriptionRepository
+    webhook_deliveries: WebhookDeliveryRepository
 
     def _open(self, session: Session) -> None:
         self.connections = ConnectionRepository(session)
@@ -36,3 +39,5 @@ class PosBridgeUnitOfWork(SqlUnitOfWork):
         self.sync_audit = SyncAuditRepository(session)
         self.sync_reviews = SyncReviewRepository(session)
         self.pos_order_links = PosOrderLinkRepository(session)
+        self.webhook_subscriptions = WebhookSubscriptionRepository(session)
+        self.webhook_deliveries = WebhookDeliveryRepository(session)

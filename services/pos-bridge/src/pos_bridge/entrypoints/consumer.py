@@ -22,6 +22,7 @@ from chassis.worker import run_worker
 
 from pos_bridge.bootstrap import PosBridgeContainer, bootstrap
 from pos_bridge.config import SERVICE, settings
+from pos_bridge.entrypoints.webhook_worker import start_webhook_threads
 from pos_bridge.service_layer.inbound import process_due_events
 from pos_bridge.service_layer.outbound import queue_menu_availability, queue_order_status, send_due_changes
 from pos_bridge.service_layer.reconcile import poll_due_connections
@@ -104,9 +105,10 @@ def main() -> None:
                    threading.Thread(target=menu_loop, args=(container, stop), name="menu", daemon=True)]
         for worker in workers:
             worker.start()
+        webhooks = start_webhook_threads(container, stop)   # outbound webhooks: their own group and senders
         consumer.run(stop)
-        for worker in workers:
-            worker.join(timeout=10)
+        for thread in [*workers, *webhooks]:
+            thread.join(timeout=10)
 
     try:
         run_worker(both, config.bind_host, config.health_port, {

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from pos_bridge.bootstrap import PosBridgeContainer, bootstrap
 from pos_bridge.config import SERVICE, settings
+from pos_bridge.entrypoints.routes_subscriptions import register_subscription_routes
 from pos_bridge.service_layer import connections, inbound, sync
 
 
@@ -154,6 +155,7 @@ def build_app(container: PosBridgeContainer):
             return JSONResponse({"verification": "received"})
         return JSONResponse({"stored": received.stored, "duplicates": received.duplicates})
 
+    register_subscription_routes(app, container, base)
     return app
 
 

@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"  # after the pay runs (merged beside each other, both written on 0003)
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """two-way sync: the outbound queue, each connection's sync state (circuit breaker), menu links, the
 conflict audit trail and the manual review queue
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

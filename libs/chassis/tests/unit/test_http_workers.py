@@ -1,0 +1,95 @@
+"""run_http_workers: N processes serve one port; SIGTERM drains them all and the parent exits 0; a
+worker that dies takes the others down (the supervisor restarts the whole)."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.unit
+
+SCRIPT = textwrap.dedent("""
+    import sys
+    from chassis.config import ServiceSettings
+    from chassis.http import create_app
+    from chassis.runtime import run_http_workers
+
+    def build():
+        return create_app("probe", {})
+
+    settings = ServiceSettings(database_url="postgresql://x@127.0.0.1/x", db_schema="probe",
+                               http_port=int(sys.argv[1]), shutdown_grace_seconds=2)
+    run_http_workers("probe", settings, build, 2)
+""")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+@pytest.fixture
+def served(tmp_path):
+    port = free_port()
+    env = os.environ | {"INTERNAL_TOKEN_KEY": "k" * 40, "AUTH_JWKS_URL": "http://127.0.0.1:1/jwks",
+                        "OTEL_EXPORTER_OTLP_ENDPOINT": ""}
+    process = subprocess.Popen([sys.executable, "-c", SCRIPT, str(port)], env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/livez", timeout=1).status_code == 200 and \
+                    len(children(process.pid)) == 2:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("the workers did not start")
+    yield process, port
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_two_workers_serve_one_port_and_sigterm_stops_all_with_exit_0(served):
+    process, port = served
+    workers = children(process.pid)
+    seen = set()
+    for _ in range(40):
+        with httpx.Client() as fresh:  # a new connection each time: the kernel picks a worker
+            seen.add(fresh.get(f"http://127.0.0.1:{port}/livez").status_code)
+    assert seen == {200} and len(workers) == 2
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")]  # drained, reaped, gone
+
+
+def test_a_dead_worker_takes_the_others_down(served):
+    process, _ = served
+    first, second = children(process.pid)
+    os.kill(first, signal.SIGKILL)
+    assert process.wait(timeout=20) != 0
+    time.sleep(0.5)
+    assert not os.path.exists(f"/proc/{second}") or open(f"/proc/{second}/stat").read().split()[2] == "Z"
