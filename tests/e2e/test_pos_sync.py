@@ -180,3 +180,26 @@ def test_a_menu_item_86d_in_orders_reaches_square(admin, platform, square, conne
     assert upserts and upserts[-1]["status"] == 200
     status = sync(admin, connection)
     assert status["menu"]["last_pull_at"] and status["conflicts"]["overwrites_audited"] >= 1
+
+
+def test_a_payment_settled_on_square_is_recorded_in_orders(admin, square, connection):
+    square_id, aura_id = square_order_in_orders(admin, square, connection)
+    payment_id = f"PAY{uuid.uuid4().hex[:20].upper()}"
+    event = {"merchant_id": "MSYNC", "type": "payment.updated", "event_id": str(uuid.uuid4()),
+             "created_at": "2026-11-29T12:00:00Z", "data": {"type": "payment", "id": payment_id, "object": {"payment": {
+                 "id": payment_id, "order_id": square_id, "location_id": SQUARE_LOCATION, "status": "COMPLETED",
+                 "source_type": "CARD", "amount_money": {"amount": 500, "currency": "USD"},
+                 "tip_money": {"amount": 100, "currency": "USD"},
+                 "card_details": {"card": {"card_brand": "VISA", "last_4": "1111"}}}}}}
+    assert square.send(event, times=3) == [200, 200, 200]   # redelivered: recorded once
+
+    def processed():
+        found = [e for e in admin.get(f"{BRIDGE}/{connection}/events").json()["events"]
+                 if e["provider_event_id"] == event["event_id"]]
+        return found and (found[0]["status"] != "received" or found[0]["last_error"]) and found[0]
+
+    stored = eventually(processed, timeout=30)
+    assert stored["status"] == "created", stored["last_error"]
+    money = eventually(lambda: (m := admin.get(f"{ORDERS}/{aura_id}/payments")).status_code == 200
+                       and payment_id in m.text and m.json(), timeout=30)
+    assert money["paid_cents"] == 500   # three deliveries, one payment (RecordPayment by the POS payment id)

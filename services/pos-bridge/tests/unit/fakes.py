@@ -243,6 +243,7 @@ class FakeOrders:
         self.identities: list = []
         self.failures: list[Exception] = []   # raised, one per call, before anything is created
         self.statuses: list[tuple[str, str, str]] = []   # update_status calls
+        self.payments: dict[str, tuple[str, dict]] = {}   # record_payment: POS payment id -> (order, payment)
 
     def create_order(self, identity, connection, order) -> str:
         self.calls += 1
@@ -251,6 +252,12 @@ class FakeOrders:
             raise self.failures.pop(0)
         key = (f"pos:{connection.provider}", order.provider_order_id)
         return self.created.setdefault(key, str(uuid.uuid4()))
+
+    def record_payment(self, identity, order_id: str, payment: dict) -> None:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        self.payments.setdefault(payment["payment_id"], (order_id, payment))   # idempotent by the POS id
 
     def update_status(self, identity, order_id: str, status: str, reason: str) -> None:
         self.calls += 1

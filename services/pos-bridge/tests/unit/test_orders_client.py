@@ -117,3 +117,19 @@ def test_update_status_refusals_are_conflicts_and_outages_are_unavailable():
                ).update_status(identity, "A1", "closed", "")
     with pytest.raises(DependencyUnavailable):
         client(StatusStub(Failing(grpc.StatusCode.UNAVAILABLE, "down"))).update_status(identity, "A1", "closed", "")
+
+
+def test_record_payment_sends_the_pos_payment_id_as_the_external_reference():
+    class PaymentStub:
+        calls: list = []
+
+        def RecordPayment(self, request, metadata, timeout):  # noqa: N802 - gRPC naming
+            self.calls.append(request)
+
+    identity = service_identity("pos-bridge", str(uuid.uuid4()), frozenset({"orders:create"}))
+    stub = PaymentStub()
+    client(stub).record_payment(identity, "A1", {"payment_id": "P1", "amount_cents": 1500, "tip_cents": 300,
+                                                 "tender": "card", "card_brand": "VISA", "card_last4": "4111111111"})
+    [sent] = stub.calls
+    assert (sent.order_id, sent.external_reference, sent.tender, sent.amount_cents, sent.tip_cents,
+            sent.card_brand, sent.card_last4) == ("A1", "P1", "card", 1500, 300, "VISA", "1111")

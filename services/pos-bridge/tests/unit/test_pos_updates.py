@@ -124,3 +124,39 @@ def test_orders_unavailable_keeps_the_older_version_and_the_retry_applies_the_up
                        NOW + timedelta(minutes=10))
     assert event.status == "created" and held.version == 2
     assert world.orders.statuses == [(held.aura_order_id, "cancelled", "canceled on the POS")]
+
+
+def payment_event(payment_id: str, status: str = "COMPLETED", order_id: str = "O1") -> bytes:
+    return json.dumps({"merchant_id": "M1", "type": "payment.updated", "event_id": str(uuid.uuid4()),
+                       "created_at": "2026-11-29T12:00:00Z", "data": {"type": "payment", "id": payment_id, "object": {
+                           "payment": {"id": payment_id, "order_id": order_id, "status": status,
+                                       "source_type": "CARD", "amount_money": {"amount": 1500, "currency": "USD"},
+                                       "tip_money": {"amount": 300, "currency": "USD"},
+                                       "card_details": {"card": {"card_brand": "VISA", "last_4": "1111"}}}}}}
+                      ).encode()
+
+
+def test_a_payment_settled_on_square_is_recorded_in_orders_once():
+    world = World()
+
+    def deliver(body: bytes, now=NOW) -> None:
+        receive_webhook(lambda: world.uow, world.sealer, {"square": world.provider}, "square", world.cid,
+                        {"x-test-signature": "good"}, body)
+        process_due_events(lambda: world.uow, world.sealer, {"square": world.provider}, world.orders, now)
+
+    deliver(payment_event("P1"))   # its order has not reached orders yet: waits
+    waiting = world.uow.inbound_events.rows[-1]
+    assert waiting.status == "received" and "not reached orders" in waiting.last_error
+    world.version(pos_order(1))
+    [held] = world.uow.pos_orders.rows
+    process_due_events(lambda: world.uow, world.sealer, {"square": world.provider}, world.orders,
+                       NOW + timedelta(minutes=10))
+    assert waiting.status == "created"
+    (order_id, payment), = world.orders.payments.values()
+    assert order_id == held.aura_order_id
+    assert (payment["amount_cents"], payment["tip_cents"], payment["tender"], payment["card_brand"],
+            payment["card_last4"]) == (1500, 300, "card", "VISA", "1111")
+    deliver(payment_event("P2", status="APPROVED"))   # not settled yet
+    assert world.uow.inbound_events.rows[-1].status == "ignored" and len(world.orders.payments) == 1
+    audit = [a for a in list_audit(lambda: world.uow, ADMIN, world.cid) if a["field"] == "payment"]
+    assert audit and audit[0]["new_value"]["payment_id"] == "P1"

@@ -58,6 +58,22 @@ class OrdersClient:
             raise peer_error("orders", error) from None
 
 
+    def record_payment(self, identity: Identity, order_id: str, payment: dict) -> None:
+        """orders' RecordPayment: tender, amount excluding the tip, tip, the POS payment id as the
+        external reference (its idempotency key), card brand and last four only."""
+        request = orders_service_pb2.RecordPaymentRequest(
+            order_id=order_id, tender=payment.get("tender") or "external", amount_cents=int(payment["amount_cents"]),
+            tip_cents=int(payment.get("tip_cents") or 0), external_reference=payment["payment_id"],
+            card_brand=payment.get("card_brand") or "", card_last4=(payment.get("card_last4") or "")[-4:],
+            processor_reference=payment.get("processor_reference") or "")
+        try:
+            self.stub.RecordPayment(request, metadata=call_metadata(identity), timeout=self.timeout_s)
+        except grpc.RpcError as error:
+            if error.code() in REFUSALS:
+                raise Conflict(f"orders refused: {error.details() or error.code().name}", field="payment") from None
+            raise peer_error("orders", error) from None
+
+
 REFUSALS = (grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ABORTED)
 
 

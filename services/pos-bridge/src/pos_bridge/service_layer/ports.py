@@ -70,6 +70,11 @@ class Orders(Protocol):
     def update_status(self, identity: Identity, order_id: str, status: str, reason: str) -> None:
         """Move our order (orders `UpdateOrderStatus`): a POS update cancelling or completing it."""
 
+    def record_payment(self, identity: Identity, order_id: str, payment: dict) -> None:
+        """A payment settled on the POS (orders `RecordPayment`, idempotent by the POS payment id):
+        `payment` is the common payment JSON (payment_id, amount_cents, tip_cents, tender, card_brand,
+        card_last4)."""
+
 
 class MenuReader(Protocol):
     """orders' MenuService (ListMenuItems), as the menu pull needs it."""

@@ -9,8 +9,9 @@ compares it with the version held before and applies the difference:
 - lines added or removed, quantities changed: orders has no gRPC to add or void lines yet (only REST
   for staff), so the difference is recorded in the audit trail as not applied: the seam is
   `Orders.add_lines` / `Orders.void_line` when orders grows them;
-- payments settled on the POS: orders has no `RecordPayment` on main yet: POS payment events stay
-  `ignored` (the seam: `Orders.record_payment`).
+- payments settled on the POS (Square's payment.* events carry the whole Payment): a COMPLETED one
+  is recorded against our order through orders `RecordPayment` (idempotent by the POS payment id);
+  `record_pos_payment` below.
 
 Every change made (or refused) is a row of the sync audit trail (GET .../sync/audit). orders being
 unavailable raises DependencyUnavailable: the worker keeps the older version and retries the event."""
@@ -74,3 +75,22 @@ def _audit(work, held: PosOrder, field: str, old, new, applied: bool, reason: st
         tenant_id=held.tenant_id, connection_id=held.connection_id, object_kind="order",
         object_ref=held.provider_order_id, aura_ref=held.aura_order_id, field=field, old_value={"value": old},
         new_value={"value": new}, winner="pos", rule="pos", reason=reason[:500], applied=applied))
+
+
+def record_pos_payment(work, held: PosOrder | None, payment: dict, orders: Orders) -> str:
+    """A payment settled on the POS, recorded in orders. Returns the event's outcome: `created`,
+    `ignored` (not completed: Square sends APPROVED / PENDING first), or `waiting` (its order has not
+    reached orders yet: the caller retries the event later). orders refusing it raises
+    InvalidInput / Conflict (the event fails); orders unavailable raises DependencyUnavailable."""
+    if payment.get("status") not in ("COMPLETED", None):
+        return "ignored"
+    if held is None or not held.aura_order_id:
+        return "waiting"
+    identity = service_identity(SERVICE, str(held.tenant_id), PERMISSIONS)
+    orders.record_payment(identity, held.aura_order_id, payment)
+    work.sync_audit.add(SyncAudit(
+        tenant_id=held.tenant_id, connection_id=held.connection_id, object_kind="order",
+        object_ref=held.provider_order_id, aura_ref=held.aura_order_id, field="payment", old_value=None,
+        new_value={"value": {k: payment.get(k) for k in ("payment_id", "amount_cents", "tip_cents", "tender")}},
+        winner="pos", rule="pos", reason="payment settled on the POS", applied=True))
+    return "created"
