@@ -16,6 +16,8 @@ OPERATIONS = {  # path -> methods the fake implements
     "/v2/orders/batch-retrieve": ["post"],
     "/v2/orders/search": ["post"],
     "/v2/catalog/list": ["get"],
+    "/v2/catalog/object": ["post"],              # UpsertCatalogObject (a price, an 86 at a location)
+    "/v2/catalog/object/{object_id}": ["get"],   # RetrieveCatalogObject (the version to write against)
 }
 EXTRA_SCHEMAS = ["OrderCreatedEvent", "OrderUpdatedEvent", "ErrorCode", "ErrorCategory", "Error"]
 OUT = Path(__file__).parent / "src" / "posfakes" / "square" / "openapi-subset.json"

@@ -12,7 +12,7 @@ from chassis.uow import UnitOfWorkFactory
 
 from pos_bridge.adapters.unit_of_work import PosBridgeUnitOfWork
 from pos_bridge.config import SOURCE, Settings
-from pos_bridge.service_layer.ports import Orders, Providers, Sealer
+from pos_bridge.service_layer.ports import MenuReader, Orders, Providers, Sealer
 from pos_bridge.service_layer.webhook_ports import Resolver, WebhookPolicy, WebhookTransport
 
 
@@ -22,6 +22,7 @@ class PosBridgeContainer(Container):
     orders: Orders | None = None
     providers: Providers = field(default_factory=dict)   # "square" | "clover" | "toast" -> its PosProvider
     sealer: Sealer | None = None                         # None when POS_CREDENTIALS_KEY is unset
+    menu: MenuReader | None = None                       # orders' MenuService (menu pulls); None like orders
     # Outbound webhooks for integrators: the sender's HTTP client, DNS, and the settings they run with.
     webhook_transport: WebhookTransport | None = None
     resolver: Resolver | None = None
@@ -42,7 +43,7 @@ def webhook_policy(config: Settings) -> WebhookPolicy:
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
               new_id: IdGenerator | None = None, orders: Orders | None = None, providers: Providers | None = None,
               sealer: Sealer | None = None, webhook_transport: WebhookTransport | None = None,
-              resolver: Resolver | None = None) -> PosBridgeContainer:
+              resolver: Resolver | None = None, menu: MenuReader | None = None) -> PosBridgeContainer:
     if sealer is None and config.pos_credentials_key:
         from chassis.crypto import Sealer as AesGcmSealer
 
@@ -51,6 +52,10 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from pos_bridge.adapters.orders_client import OrdersClient
 
         orders = OrdersClient(config.orders_grpc_addr)
+    if menu is None and config.orders_grpc_addr:
+        from pos_bridge.adapters.orders_client import MenuClient
+
+        menu = MenuClient(config.orders_grpc_addr)
     if providers is None:
         from pos_bridge.adapters.clover.provider import CloverProvider
         from pos_bridge.adapters.square.provider import SquareProvider
@@ -68,4 +73,4 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         resolver = SystemResolver()
     return PosBridgeContainer(**base_parts(config, PosBridgeUnitOfWork, SOURCE, uow, clock, new_id),
                               orders=orders, providers=providers, sealer=sealer, webhook_transport=webhook_transport,
-                              resolver=resolver, webhook_policy=webhook_policy(config))
+                              resolver=resolver, webhook_policy=webhook_policy(config), menu=menu)

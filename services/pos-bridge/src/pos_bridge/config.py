@@ -26,6 +26,8 @@ class Settings(ServiceSettings):
     webhooks_log_retention_days: float = Field(30.0, gt=0, description="finished deliveries are forgotten after this")
     reconcile_poll_seconds: float = Field(60.0, description="how often each Clover / Toast connection is polled "
                                           "for changed orders (reconciliation beside the webhooks)")
+    outbound_poll_seconds: float = Field(0.5, description="how often the outbound sender looks for due changes")
+    menu_pull_seconds: float = Field(900.0, description="how often each connection's POS menu is pulled")
     toast_signature_input: str = Field("body+timestamp", description="what Toast-Signature signs: "
                                        "'body+timestamp' (raw body + the payload's timestamp) or 'body'")
 

@@ -8,7 +8,16 @@ import uuid
 from datetime import UTC, datetime
 
 from chassis.uow import FakeUnitOfWork
-from pos_bridge.adapters.orm import InboundEvent, PosConnection, PosOrder
+from pos_bridge.adapters.orm import (
+    ConnectionSync,
+    InboundEvent,
+    MenuLink,
+    OutboundChange,
+    PosConnection,
+    PosOrder,
+    SyncAudit,
+    SyncReview,
+)
 from pos_bridge.domain.errors import ProviderError
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -80,6 +89,122 @@ class FakePosOrderRepository:
         return [o for o in self.rows if o.connection_id == connection_id]
 
 
+class FakeOutboundChangeRepository:
+    def __init__(self) -> None:
+        self.rows: list[OutboundChange] = []
+
+    def add_if_new(self, change: OutboundChange) -> bool:
+        if any(c.connection_id == change.connection_id and c.source_event_id == change.source_event_id
+               for c in self.rows):
+            return False
+        change.id = change.id or uuid.uuid4()
+        change.seq = len(self.rows) + 1
+        change.status = change.status or "queued"
+        change.attempts = change.attempts or 0
+        change.next_attempt_at = change.next_attempt_at or EPOCH
+        change.created_at = change.created_at or datetime.now(UTC)
+        self.rows.append(change)
+        return True
+
+    def due_heads(self, now: datetime, limit: int) -> list[OutboundChange]:
+        heads: dict[tuple, OutboundChange] = {}
+        for change in sorted(self.rows, key=lambda c: c.seq):
+            if change.status == "queued":
+                heads.setdefault((change.connection_id, change.object_ref), change)
+        return sorted((c for c in heads.values() if c.next_attempt_at <= now), key=lambda c: c.seq)[:limit]
+
+    def for_connection(self, connection_id: uuid.UUID, limit: int = 200) -> list[OutboundChange]:
+        return sorted((c for c in self.rows if c.connection_id == connection_id), key=lambda c: -c.seq)[:limit]
+
+    def counts(self, connection_id: uuid.UUID) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for change in self.rows:
+            if change.connection_id == connection_id:
+                counts[change.status] = counts.get(change.status, 0) + 1
+        return counts
+
+    def oldest_queued_at(self, connection_id: uuid.UUID) -> datetime | None:
+        return min((c.created_at for c in self.rows if c.connection_id == connection_id and c.status == "queued"),
+                   default=None)
+
+
+class FakeConnectionSyncRepository:
+    def __init__(self, connections: FakeConnectionRepository) -> None:
+        self.rows: dict[uuid.UUID, ConnectionSync] = {}
+        self.connections = connections
+
+    def get(self, connection_id: uuid.UUID, *, lock: bool = False) -> ConnectionSync | None:
+        if lock and connection_id not in self.rows:
+            self.rows[connection_id] = ConnectionSync(connection_id=connection_id, circuit_state="closed",
+                                                      consecutive_failures=0, circuit_openings=0)
+        return self.rows.get(connection_id)
+
+    def due_menu_pulls(self, pulled_before: datetime, limit: int) -> list[uuid.UUID]:
+        due = []
+        for c in self.connections.rows:
+            state = self.rows.get(c.id)
+            if c.active and c.deleted_at is None and (
+                    state is None or state.last_menu_pull_at is None or state.last_menu_pull_at < pulled_before):
+                due.append(c.id)
+        return due[:limit]
+
+
+class FakeMenuLinkRepository:
+    def __init__(self) -> None:
+        self.rows: list[MenuLink] = []
+
+    def get(self, connection_id: uuid.UUID, pos_item_id: str) -> MenuLink | None:
+        return next((m for m in self.rows if m.connection_id == connection_id and m.pos_item_id == pos_item_id), None)
+
+    def for_aura_item(self, tenant_id: uuid.UUID, aura_item_id: str) -> list[MenuLink]:
+        return [m for m in self.rows if m.tenant_id == tenant_id and m.aura_item_id == aura_item_id]
+
+    def add(self, link: MenuLink) -> None:
+        link.id = link.id or uuid.uuid4()
+        self.rows.append(link)
+
+
+class FakeSyncAuditRepository:
+    def __init__(self) -> None:
+        self.rows: list[SyncAudit] = []
+
+    def add(self, entry: SyncAudit) -> None:
+        entry.id = entry.id or uuid.uuid4()
+        entry.at = entry.at or datetime.now(UTC)
+        self.rows.append(entry)
+
+    def for_connection(self, connection_id: uuid.UUID, limit: int = 500) -> list[SyncAudit]:
+        return [a for a in reversed(self.rows) if a.connection_id == connection_id][:limit]
+
+
+class FakeSyncReviewRepository:
+    def __init__(self) -> None:
+        self.rows: list[SyncReview] = []
+
+    def add(self, review: SyncReview) -> None:
+        review.id = review.id or uuid.uuid4()
+        review.status = review.status or "open"
+        self.rows.append(review)
+
+    def get(self, review_id: uuid.UUID, *, lock: bool = False) -> SyncReview | None:
+        return next((r for r in self.rows if r.id == review_id), None)
+
+    def open_for(self, connection_id: uuid.UUID, object_ref: str, field: str) -> SyncReview | None:
+        return next((r for r in self.rows if r.connection_id == connection_id and r.object_ref == object_ref
+                     and r.field == field and r.status == "open"), None)
+
+    def for_connection(self, connection_id: uuid.UUID, status: str | None = None) -> list[SyncReview]:
+        return [r for r in self.rows if r.connection_id == connection_id and (status is None or r.status == status)]
+
+
+class FakePosOrderLinkRepository:
+    def __init__(self, orders: FakePosOrderRepository) -> None:
+        self.orders = orders
+
+    def by_aura_order(self, aura_order_id: str):
+        return next((o for o in self.orders.rows if o.aura_order_id == aura_order_id), None)
+
+
 class FakePosBridgeUnitOfWork(FakeUnitOfWork):
     """One instance plays every transaction of a test (pass `lambda: uow` as the factory)."""
 
@@ -88,6 +213,12 @@ class FakePosBridgeUnitOfWork(FakeUnitOfWork):
         self.connections = FakeConnectionRepository()
         self.inbound_events = FakeInboundEventRepository()
         self.pos_orders = FakePosOrderRepository()
+        self.outbound = FakeOutboundChangeRepository()
+        self.sync_state = FakeConnectionSyncRepository(self.connections)
+        self.menu_links = FakeMenuLinkRepository()
+        self.sync_audit = FakeSyncAuditRepository()
+        self.sync_reviews = FakeSyncReviewRepository()
+        self.pos_order_links = FakePosOrderLinkRepository(self.pos_orders)
 
 
 class PlainSealer:
@@ -111,6 +242,8 @@ class FakeOrders:
         self.calls = 0
         self.identities: list = []
         self.failures: list[Exception] = []   # raised, one per call, before anything is created
+        self.statuses: list[tuple[str, str, str]] = []   # update_status calls
+        self.payments: dict[str, tuple[str, dict]] = {}   # record_payment: POS payment id -> (order, payment)
 
     def create_order(self, identity, connection, order) -> str:
         self.calls += 1
@@ -119,6 +252,18 @@ class FakeOrders:
             raise self.failures.pop(0)
         key = (f"pos:{connection.provider}", order.provider_order_id)
         return self.created.setdefault(key, str(uuid.uuid4()))
+
+    def record_payment(self, identity, order_id: str, payment: dict) -> None:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        self.payments.setdefault(payment["payment_id"], (order_id, payment))   # idempotent by the POS id
+
+    def update_status(self, identity, order_id: str, status: str, reason: str) -> None:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        self.statuses.append((order_id, status, reason))
 
 
 class FakeProvider:

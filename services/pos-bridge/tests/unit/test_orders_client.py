@@ -93,3 +93,43 @@ def test_orders_failures_become_ours():
         client(Stub(Failing(grpc.StatusCode.INVALID_ARGUMENT, "lines[0].name: is required"))).create_order(
             identity, connection(), order())
     assert refused.value.field == "lines[0].name"
+
+
+class StatusStub:
+    def __init__(self, error: grpc.RpcError | None = None) -> None:
+        self.error, self.calls = error, []
+
+    def UpdateOrderStatus(self, request, metadata, timeout):  # noqa: N802 - gRPC naming
+        self.calls.append(request)
+        if self.error:
+            raise self.error
+
+
+def test_update_status_refusals_are_conflicts_and_outages_are_unavailable():
+    from chassis.errors import Conflict
+
+    identity = service_identity("pos-bridge", str(uuid.uuid4()), frozenset({"orders:delete"}))
+    ok = StatusStub()
+    client(ok).update_status(identity, "A1", "cancelled", "canceled on the POS")
+    assert (ok.calls[0].order_id, ok.calls[0].status, ok.calls[0].expected_version) == ("A1", "cancelled", 0)
+    with pytest.raises(Conflict):   # orders' Conflict travels as ALREADY_EXISTS: a refusal, never retried
+        client(StatusStub(Failing(grpc.StatusCode.ALREADY_EXISTS, "the order is open: cannot go to closed"))
+               ).update_status(identity, "A1", "closed", "")
+    with pytest.raises(DependencyUnavailable):
+        client(StatusStub(Failing(grpc.StatusCode.UNAVAILABLE, "down"))).update_status(identity, "A1", "closed", "")
+
+
+def test_record_payment_sends_the_pos_payment_id_as_the_external_reference():
+    class PaymentStub:
+        calls: list = []
+
+        def RecordPayment(self, request, metadata, timeout):  # noqa: N802 - gRPC naming
+            self.calls.append(request)
+
+    identity = service_identity("pos-bridge", str(uuid.uuid4()), frozenset({"orders:create"}))
+    stub = PaymentStub()
+    client(stub).record_payment(identity, "A1", {"payment_id": "P1", "amount_cents": 1500, "tip_cents": 300,
+                                                 "tender": "card", "card_brand": "VISA", "card_last4": "4111111111"})
+    [sent] = stub.calls
+    assert (sent.order_id, sent.external_reference, sent.tender, sent.amount_cents, sent.tip_cents,
+            sent.card_brand, sent.card_last4) == ("A1", "P1", "card", 1500, 300, "VISA", "1111")

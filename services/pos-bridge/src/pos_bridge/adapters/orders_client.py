@@ -1,10 +1,18 @@
 """The orders service, as pos-bridge sees it (implements service_layer.ports.Orders)."""
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import grpc
-from auraconnect.orders.v1 import orders_pb2, orders_service_pb2, orders_service_pb2_grpc
+from auraconnect.orders.v1 import (
+    menu_service_pb2,
+    menu_service_pb2_grpc,
+    orders_pb2,
+    orders_service_pb2,
+    orders_service_pb2_grpc,
+)
+from chassis.errors import Conflict
 from chassis.grpc_client import call_metadata, peer_channel, peer_error
 from chassis.identity import Identity
 
@@ -34,6 +42,60 @@ class OrdersClient:
         except grpc.RpcError as error:
             raise peer_error("orders", error) from None
         return response.order.order_id
+
+
+    def update_status(self, identity: Identity, order_id: str, status: str, reason: str) -> None:
+        """orders' UpdateOrderStatus (no version check: the POS's newer version decides)."""
+        try:
+            self.stub.UpdateOrderStatus(orders_service_pb2.UpdateOrderStatusRequest(
+                order_id=order_id, status=status, reason=reason), metadata=call_metadata(identity),
+                timeout=self.timeout_s)
+        except grpc.RpcError as error:
+            if error.code() in REFUSALS:
+                # orders refuses the move itself (Conflict travels as ALREADY_EXISTS): not a peer outage,
+                # so not worth retrying (peer_error would call it unavailable).
+                raise Conflict(f"orders refused: {error.details() or error.code().name}", field="status") from None
+            raise peer_error("orders", error) from None
+
+
+    def record_payment(self, identity: Identity, order_id: str, payment: dict) -> None:
+        """orders' RecordPayment: tender, amount excluding the tip, tip, the POS payment id as the
+        external reference (its idempotency key), card brand and last four only."""
+        request = orders_service_pb2.RecordPaymentRequest(
+            order_id=order_id, tender=payment.get("tender") or "external", amount_cents=int(payment["amount_cents"]),
+            tip_cents=int(payment.get("tip_cents") or 0), external_reference=payment["payment_id"],
+            card_brand=payment.get("card_brand") or "", card_last4=(payment.get("card_last4") or "")[-4:],
+            processor_reference=payment.get("processor_reference") or "")
+        try:
+            self.stub.RecordPayment(request, metadata=call_metadata(identity), timeout=self.timeout_s)
+        except grpc.RpcError as error:
+            if error.code() in REFUSALS:
+                raise Conflict(f"orders refused: {error.details() or error.code().name}", field="payment") from None
+            raise peer_error("orders", error) from None
+
+
+REFUSALS = (grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ABORTED)
+
+
+class MenuClient:
+    """orders' MenuService, read-only (implements service_layer.ports.MenuReader)."""
+
+    def __init__(self, address: str, timeout_s: float = 5.0) -> None:
+        self.stub = menu_service_pb2_grpc.MenuServiceStub(peer_channel(address))
+        self.timeout_s = timeout_s
+
+    def list_items(self, identity: Identity, location_id: str) -> list[dict]:
+        try:
+            response = self.stub.ListMenuItems(menu_service_pb2.ListMenuItemsRequest(location_id=location_id),
+                                               metadata=call_metadata(identity), timeout=self.timeout_s)
+        except grpc.RpcError as error:
+            raise peer_error("orders", error) from None
+        return [{"item_id": i.item.item_id, "name": i.item.name, "price_cents": i.price_cents,
+                 "description": i.item.description, "available": i.available,
+                 "kitchen_tags": list(i.item.kitchen_tags), "prep_time_seconds": i.item.prep_time_seconds,
+                 "course": i.item.course,
+                 "updated_at": i.item.updated_at.ToDatetime(tzinfo=UTC) if i.item.HasField("updated_at") else None}
+                for i in response.items]
 
 
 def create_order_request(connection: ProviderConnection, order: Order) -> orders_service_pb2.CreateOrderRequest:

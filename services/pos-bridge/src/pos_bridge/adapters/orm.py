@@ -83,3 +83,14 @@ class PosOrder(TimestampedMixin, Base):
     order: Mapped[dict] = mapped_column(Json)
     aura_order_id: Mapped[str | None] = mapped_column(default=None)
     status: Mapped[str] = mapped_column(default="fetched")   # fetched | created (in the orders service)
+
+
+# The two-way sync's tables live in their own module; imported here so that the metadata (alembic's
+# env, the tests' create_all) and the service layer (which may import adapters.orm only) see them.
+from pos_bridge.adapters.orm_sync import (  # noqa: E402, F401 - re-exported
+    ConnectionSync,
+    MenuLink,
+    OutboundChange,
+    SyncAudit,
+    SyncReview,
+)

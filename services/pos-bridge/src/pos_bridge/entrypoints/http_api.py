@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from pos_bridge.bootstrap import PosBridgeContainer, bootstrap
 from pos_bridge.config import SERVICE, settings
 from pos_bridge.entrypoints.routes_subscriptions import register_subscription_routes
-from pos_bridge.service_layer import connections, inbound
+from pos_bridge.service_layer import connections, inbound, sync
 
 
 def readiness_checks(container: PosBridgeContainer) -> dict[str, readiness.Check]:
@@ -79,15 +79,51 @@ def build_app(container: PosBridgeContainer):
 
     @app.get(f"{base}/connections/{{connection_id}}/sync", tags=["connections"])
     def sync_status(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
-        """Inbound so far: events by status, POS orders held, recent failures, the reconciliation poll
-        (Clover, Toast: last poll, next, last error) (settings:read)."""
+        """Sync status (settings:read): last successful sync, lag, queued outbound changes, failures,
+        conflicts, the circuit breaker, inbound events by status, POS orders held, the reconciliation
+        poll (Clover, Toast)."""
         events, orders = inbound.list_inbound(uow, identity, connection_id)
         by_status: dict[str, int] = {}
         for event in events:
             by_status[event.status] = by_status.get(event.status, 0) + 1
         polling = connections.get_connection(uow, identity, connection_id).as_json()["polling"]
         return {"connection_id": connection_id, "events": by_status, "orders": len(orders),
-                "failures": [e.as_json() for e in events if e.status == "failed"][-20:], "polling": polling}
+                "failures": [e.as_json() for e in events if e.status == "failed"][-20:], "polling": polling,
+                **sync.sync_status(uow, identity, connection_id, container.clock())}
+
+    @app.get(f"{base}/connections/{{connection_id}}/sync/audit", tags=["sync"])
+    def sync_audit(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
+        """Every overwrite the sync made, newest first (settings:read)."""
+        return {"audit": sync.list_audit(uow, identity, connection_id)}
+
+    @app.get(f"{base}/connections/{{connection_id}}/sync/reviews", tags=["sync"])
+    def sync_reviews(connection_id: str, status: str | None = Query(None, description="open | resolved"),
+                     identity: Identity = Depends(current_identity)) -> dict:
+        """The manual review queue: fields the conflict policy could not decide (settings:read)."""
+        return {"reviews": sync.list_reviews(uow, identity, connection_id, status)}
+
+    @app.post(f"{base}/connections/{{connection_id}}/sync/reviews/{{review_id}}/resolve", tags=["sync"])
+    def resolve_review(connection_id: str, review_id: str, body: dict = Body(..., examples=[{"choice": "pos"}]),
+                       identity: Identity = Depends(current_identity)) -> dict:
+        """Decide a review: `{"choice": "pos"|"aura"}` (settings:update); audited."""
+        return sync.resolve_review(uow, identity, connection_id, review_id, body, container.clock())
+
+    @app.get(f"{base}/connections/{{connection_id}}/sync/policy", tags=["sync"])
+    def sync_policy(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
+        """The conflict policy in force per field (pos | aura | lww | review) and the overrides (settings:read)."""
+        return sync.get_policy(uow, identity, connection_id)
+
+    @app.put(f"{base}/connections/{{connection_id}}/sync/policy", tags=["sync"])
+    def set_sync_policy(connection_id: str, body: dict = Body(..., examples=[{"overrides": {"description": "pos"}}]),
+                        identity: Identity = Depends(current_identity)) -> dict:
+        """Override the default conflict policy's rules for this connection (settings:update)."""
+        return sync.set_policy(uow, identity, connection_id, body)
+
+    @app.post(f"{base}/connections/{{connection_id}}/sync/menu-pull", tags=["sync"], status_code=202)
+    def menu_pull(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:
+        """Ask for a menu pull now (settings:update); the consumer process runs it within seconds."""
+        sync.request_menu_pull(uow, identity, connection_id)
+        return {"requested": True}
 
     @app.get(f"{base}/connections/{{connection_id}}/events", tags=["connections"])
     def events(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:

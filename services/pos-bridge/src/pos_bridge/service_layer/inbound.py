@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from chassis.errors import DependencyUnavailable, InvalidInput, NotFound, Unauthenticated
+from chassis.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound, Unauthenticated
 from chassis.identity import service_identity
 from chassis.uow import UnitOfWorkFactory
 
@@ -24,6 +24,7 @@ from pos_bridge.domain.retry import backoff_seconds
 from pos_bridge.service_layer.connections import open_connection, owned_connection, require_permission
 from pos_bridge.service_layer.credentials import with_credentials
 from pos_bridge.service_layer.ports import Orders, ProviderError, Providers, Sealer
+from pos_bridge.service_layer.pos_updates import apply_pos_update, record_pos_payment
 from pos_bridge.service_layer.views import InboundEventView, PosOrderView
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,12 @@ def _process(uow: UnitOfWorkFactory, work, event: InboundEvent, sealer: Sealer, 
         event.attempts -= 1
         event.next_attempt_at = now + PAUSED_RETRY   # waits for resume, nothing lost
         return
+    if event.kind == EventKind.PAYMENT.value and orders is not None and \
+            ((event.payload or {}).get("embedded") or {}).get("common_payment"):
+        _payment(work, event, row, orders, now)
+        return
     if event.kind != EventKind.ORDER.value or not event.object_id:
-        _finish(event, "ignored", now)   # payments, catalog and others come with the two-way sync
+        _finish(event, "ignored", now)   # catalog and others: the menu pull reads the catalog itself
         return
     held = work.pos_orders.get(row.id, event.object_id, lock=True)
     connection = open_connection(row, sealer)
@@ -143,9 +148,39 @@ def _process(uow: UnitOfWorkFactory, work, event: InboundEvent, sealer: Sealer, 
                         provider_order_id=order.provider_order_id, state=order.state.value,
                         order=order_to_json(order), status="fetched")
         work.pos_orders.add(held)
+    in_orders = held.status == "created"
+    previous = (held.version, held.provider_updated_at, held.state, dict(held.order))
     held.version, held.provider_updated_at = order.version, order.updated_at
     held.state, held.order = order.state.value, order_to_json(order)
     _create(event, held, connection, order, orders, now)
+    if in_orders and event.status == "created" and orders is not None:
+        # A newer version of an order orders has: its changes follow (two-way sync, pos_updates.py).
+        try:
+            apply_pos_update(work, held, previous[3], order, orders)
+        except DependencyUnavailable as error:
+            # orders is down: keep the older version held so that the retry of this event applies it.
+            held.version, held.provider_updated_at, held.state, held.order = previous
+            event.status = "received"
+            _retry_or_fail(event, ProviderError("TRANSIENT", f"orders: {error}"), now)
+
+
+def _payment(work, event: InboundEvent, row, orders: Orders, now: datetime) -> None:
+    """A payment settled on the POS into orders (pos_updates.record_pos_payment); its order may not
+    have reached orders yet: the event waits with the usual backoff."""
+    payment = event.payload["embedded"]["common_payment"]
+    held = work.pos_orders.get(row.id, payment["order_id"])
+    try:
+        outcome = record_pos_payment(work, held, payment, orders)
+    except (InvalidInput, NotFound, Conflict) as error:
+        _retry_or_fail(event, ProviderError("VALIDATION", f"orders: {error}"), now)
+        return
+    except Exception as error:  # noqa: BLE001 - a peer failure: retry the event later
+        _retry_or_fail(event, ProviderError("TRANSIENT", f"orders: {error!r}"), now)
+        return
+    if outcome == "waiting":
+        _retry_or_fail(event, ProviderError("TRANSIENT", "its order has not reached orders yet"), now)
+        return
+    _finish(event, outcome, now)
 
 
 def _stale_or_create(event: InboundEvent, held: PosOrder, connection, orders: Orders | None,

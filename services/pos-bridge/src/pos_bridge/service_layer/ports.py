@@ -39,9 +39,11 @@ class PosProvider(Protocol):
     def fetch_order(self, connection: ProviderConnection, order_id: str) -> Order:
         """The full order (after a thin webhook event)."""
 
-    def push_order_status(self, connection: ProviderConnection, order_id: str, state: OrderState,
+    def push_order_status(self, connection: ProviderConnection, order_id: str, state: OrderState | str,
                           expected_version: int | None, idempotency_key: str) -> Order:
-        """Our status change (kitchen done, closed) back to the POS."""
+        """Our status change back to the POS: domain.outbound.StatusPush READY (kitchen done),
+        COMPLETED, CANCELED. Without `expected_version` the adapter reads the current one. A
+        provider that has no place for it raises ProviderError NOT_SUPPORTED."""
 
     def list_changes(self, connection: ProviderConnection, since_cursor: str | None) -> ChangePage:
         """Orders changed since a cursor (polling reconciliation)."""
@@ -65,6 +67,28 @@ class Orders(Protocol):
     def create_order(self, identity: Identity, connection: ProviderConnection, order: Order) -> str:
         """The AuraConnect order id of `order` (the same id when called again for the same POS order)."""
 
+    def update_status(self, identity: Identity, order_id: str, status: str, reason: str) -> None:
+        """Move our order (orders `UpdateOrderStatus`): a POS update cancelling or completing it."""
+
+    def record_payment(self, identity: Identity, order_id: str, payment: dict) -> None:
+        """A payment settled on the POS (orders `RecordPayment`, idempotent by the POS payment id):
+        `payment` is the common payment JSON (payment_id, amount_cents, tip_cents, tender, card_brand,
+        card_last4)."""
+
+
+class MenuReader(Protocol):
+    """orders' MenuService (ListMenuItems), as the menu pull needs it."""
+
+    def list_items(self, identity: Identity, location_id: str) -> list[dict]:
+        """The location's items: item_id, name, price_cents, description, available, kitchen_tags,
+        prep_time_seconds, course, updated_at (aware UTC)."""
+
+
+class MenuWriter(Protocol):
+    """The seam for writing a POS's value into our menu: orders has no menu write over gRPC yet."""
+
+    def update_item(self, identity: Identity, item_id: str, fields: dict) -> None: ...
+
 
 class Sealer(Protocol):
     """Encryption at rest (chassis.crypto.Sealer): AES-256-GCM bound to a row and column."""
@@ -76,4 +100,4 @@ class Sealer(Protocol):
 
 Providers = Mapping[str, PosProvider]
 
-__all__ = ["Orders", "PosProvider", "ProviderError", "Providers", "Sealer"]
+__all__ = ["MenuReader", "MenuWriter", "Orders", "PosProvider", "ProviderError", "Providers", "Sealer"]

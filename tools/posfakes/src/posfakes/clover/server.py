@@ -21,6 +21,8 @@ Clover API:
     and 16 per second (429, X-RateLimit-tokenLimit).
 
 Control API (JSON, under /_fake/, no auth; the same operations are methods):
+    (also POST /v3/merchants/{mId}/items/{itemId} {available?, hidden?, price?, name?} and
+     POST /v3/merchants/{mId}/orders/{orderId} {state?, note?, title?}: the outbound sync's writes)
     POST /_fake/tokens {access_token, merchant_id?, expires_in?}     accept a token
     POST /_fake/refresh_tokens {refresh_token, client_id, merchant_id?}
     POST /_fake/orders {merchant_id?, line_items: [{name, price, quantity?, item_id?, modifications?}],
@@ -149,6 +151,19 @@ class FakeClover(FakePos):
             order["modifiedTime"] = max(now_ms(), order["modifiedTime"] + 1)   # strictly later
             return copy.deepcopy(order)
 
+    def _update_item(self, item_id: str, changes: dict) -> dict:
+        """POST /v3/merchants/{mId}/items/{itemId}: the item's fields sent (available, hidden, price, name)."""
+        allowed = {"available", "hidden", "price", "name"}
+        if set(changes) - allowed:
+            raise error(400, f"fields the fake does not update: {sorted(set(changes) - allowed)}")
+        with self.lock:
+            item = next((i for i in self.items if i["id"] == item_id), None)
+            if item is None:
+                raise error(404, f"item {item_id} not found")
+            item.update(changes)
+            item["modifiedTime"] = max(now_ms(), int(item.get("modifiedTime", 0)) + 1)
+            return copy.deepcopy(item)
+
     def subscribe(self, url: str, auth_code: str | None = None) -> dict:
         """Register the app's webhook URL: Clover POSTs a one-time verificationCode (no auth header);
         afterwards every notification carries the app's static X-Clover-Auth code."""
@@ -238,6 +253,14 @@ class FakeClover(FakePos):
             with self.lock:
                 items = [_item_view(i, expand, self.tax_rates, self.modifier_groups) for i in self.items]
             return 200, {"elements": items[offset:offset + limit]}, {}
+        if method == "POST" and (i := re.fullmatch(r"/items/([0-9A-Z]+)", rest)):
+            return 200, self._update_item(i.group(1), _json_body(body, headers, ())), {}
+        if method == "POST" and (o := re.fullmatch(r"/orders/([0-9A-Z]+)", rest)):
+            changes = _json_body(body, headers, ())
+            if set(changes) - {"state", "note", "title"}:
+                raise error(400, f"fields the fake does not update: {sorted(set(changes) - {'state', 'note', 'title'})}")
+            self._order(merchant, o.group(1), set())   # 404 when unknown
+            return 200, self.update_order(o.group(1), changes.get("state"), changes.get("note")), {}
         if method == "GET" and rest == "/tax_rates":
             with self.lock:
                 return 200, {"elements": copy.deepcopy(self.tax_rates)[offset:offset + limit]}, {}

@@ -5,6 +5,8 @@ Square API (validated against the official OpenAPI schemas, see contract.py):
     GET  /v2/orders/{order_id}        POST /v2/orders/batch-retrieve     POST /v2/orders/search
     POST /v2/orders (idempotency_key)  PUT  /v2/orders/{order_id} (version must match: 409 VERSION_MISMATCH)
     GET  /v2/catalog/list?types=&cursor=
+    GET  /v2/catalog/object/{object_id}    POST /v2/catalog/object (UpsertCatalogObject: version must match,
+                                           409 VERSION_MISMATCH; the object's version moves on)
     Every call needs `Authorization: Bearer <token>` (401 UNAUTHORIZED otherwise); `Square-Version`,
     when sent, must be YYYY-MM-DD (400 INVALID_SQUARE_VERSION_FORMAT).
 
@@ -158,6 +160,10 @@ class FakeSquare(FakePos):
             return self._idempotent(payload, lambda: self._update(m.group(1), payload))
         if method == "GET" and path == "/v2/catalog/list":
             return 200, self._catalog_page(query), {}
+        if method == "GET" and (m := re.fullmatch(r"/v2/catalog/object/([^/]+)", path)):
+            return 200, {"object": self._catalog_object(m.group(1))}, {}
+        if method == "POST" and path == "/v2/catalog/object":
+            return self._idempotent(payload, lambda: self._upsert_catalog_object(payload["object"]))
         raise SquareError(404, "INVALID_REQUEST_ERROR", "NOT_FOUND", f"{method} {path} is not served by the fake.")
 
     def _check_auth(self, headers: dict[str, str]) -> None:
@@ -240,6 +246,36 @@ class FakeSquare(FakePos):
         if self.subscriptions:   # Square notifies an update made through the API too
             threading.Thread(target=self.notify, args=(order_id, "order.updated"), daemon=True).start()
         return {"order": updated}
+
+    def _catalog_object(self, object_id: str) -> dict:
+        with self.lock:
+            found = next((o for o in self.catalog if o["id"] == object_id), None)
+        if found is None:
+            raise SquareError(404, "INVALID_REQUEST_ERROR", "NOT_FOUND", f"Object {object_id} not found.", "object_id")
+        return copy.deepcopy(found)
+
+    def _upsert_catalog_object(self, sent: dict) -> dict:
+        """An existing object replaced (its version must be the current one); ids starting with '#' are new."""
+        with self.lock:
+            index = next((i for i, o in enumerate(self.catalog) if o["id"] == sent["id"]), None)
+            stored = copy.deepcopy(sent)
+            if index is None:
+                if not sent["id"].startswith("#"):
+                    raise SquareError(404, "INVALID_REQUEST_ERROR", "NOT_FOUND", f"Object {sent['id']} not found.",
+                                      "object.id")
+                stored["id"] = new_id(24)
+            elif sent.get("version") != self.catalog[index].get("version"):
+                raise SquareError(409, "INVALID_REQUEST_ERROR", "VERSION_MISMATCH",
+                                  f"Object version {sent.get('version')} is not the current "
+                                  f"{self.catalog[index].get('version')}.", "object.version")
+            stored["version"] = (self.catalog[index].get("version", 0) if index is not None else 0) + 1
+            stored["updated_at"] = now_rfc3339()
+            stored.setdefault("is_deleted", False)
+            if index is None:
+                self.catalog.append(stored)
+            else:
+                self.catalog[index] = stored
+            return {"catalog_object": copy.deepcopy(stored)}
 
     def _catalog_page(self, query: dict[str, str]) -> dict:
         types = {t.strip().upper() for t in query.get("types", "").split(",") if t.strip()}

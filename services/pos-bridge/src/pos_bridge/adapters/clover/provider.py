@@ -110,16 +110,34 @@ class CloverProvider:
         return menu_from_clover(items, taxes, str(offset + PAGE) if len(items) == PAGE else None)
 
     def push_menu_change(self, connection: ProviderConnection, change: MenuChange) -> None:
-        raise ProviderError("VALIDATION", "menu writes to Clover are not built yet")
+        """An 86 (or back) and / or a price: `POST /v3/merchants/{mId}/items/{itemId}` with the item's
+        `available` flag and `price` (long cents). Clover items are merchant-wide: a merchant is one
+        location, so that is the location's availability."""
+        body: dict = {}
+        if change.available is not None:
+            body["available"] = change.available
+        if change.price is not None:
+            body["price"] = change.price.minor
+        if body:
+            self._request(connection, "POST", f"{self._merchant(connection)}/items/{change.item_id}", json=body)
 
     def fetch_order(self, connection: ProviderConnection, order_id: str) -> Order:
         data = self._request(connection, "GET", f"{self._merchant(connection)}/orders/{order_id}",
                              params={"expand": ORDER_EXPAND})
         return order_from_clover(data, connection.external_merchant_id)
 
-    def push_order_status(self, connection: ProviderConnection, order_id: str, state: OrderState,
+    def push_order_status(self, connection: ProviderConnection, order_id: str, state: OrderState | str,
                           expected_version: int | None, idempotency_key: str) -> Order:
-        raise ProviderError("VALIDATION", "order status pushes to Clover are not built yet")
+        """Clover orders know `open` and `locked` (closed for edits: paid) and nothing of a kitchen:
+        COMPLETED locks the order (`POST .../orders/{id}` `{"state": "locked"}`); READY and CANCELED
+        have no place in Clover's order (a cancel there is deleting the order or refunding its
+        payments, not ours to decide): NOT_SUPPORTED."""
+        target = str(getattr(state, "value", state))
+        if target != "COMPLETED":
+            raise ProviderError("NOT_SUPPORTED", f"Clover orders have no state for {target}")
+        self._request(connection, "POST", f"{self._merchant(connection)}/orders/{order_id}",
+                      json={"state": "locked"})
+        return self.fetch_order(connection, order_id)
 
     def list_changes(self, connection: ProviderConnection, since_cursor: str | None) -> ChangePage:
         """Orders with modifiedTime >= the cursor (epoch ms), oldest first, up to MAX_PAGES pages. The

@@ -211,8 +211,26 @@ def event_from_square(envelope: dict) -> WebhookEvent:
         object_id=inner.get("order_id") or data.get("id"),
         object_version=version if isinstance(version, int) and not isinstance(version, bool) else None,
         occurred_at=parse_rfc3339(inner.get("updated_at") or envelope.get("created_at"), "created_at"),
-        embedded=inner if kind is EventKind.PAYMENT else None,
+        embedded={"common_payment": payment_from_square(inner)} if kind is EventKind.PAYMENT else None,
     )
+
+
+def payment_from_square(payment: dict) -> dict | None:
+    """A Square Payment (the full object a payment.* event carries) as the common payment JSON the
+    inbound worker records in orders (`RecordPayment`): amounts in cents, `amount_money` excluding the
+    tip (Square's rule), the card's brand and last four only. None when it names no order."""
+    if not isinstance(payment, dict) or not payment.get("id") or not payment.get("order_id"):
+        return None
+    amount = money_in(payment.get("amount_money"), "amount_money")
+    tip = money_in(payment.get("tip_money"), "tip_money")
+    card = ((payment.get("card_details") or {}).get("card") or {})
+    return {"payment_id": payment["id"], "order_id": payment["order_id"], "status": payment.get("status"),
+            "amount_cents": amount.minor if amount else 0, "tip_cents": tip.minor if tip else 0,
+            "tender": "card" if payment.get("source_type") == "CARD" else
+                      "cash" if payment.get("source_type") == "CASH" else "external",
+            "card_brand": card.get("card_brand") or "", "card_last4": (card.get("last_4") or "")[-4:],
+            # Square processed the charge: its payment id is the processor's reference
+            "processor_reference": payment["id"]}
 
 
 # ---------------------------------------------------------------------------------------- catalog

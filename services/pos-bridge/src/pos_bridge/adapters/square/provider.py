@@ -17,7 +17,7 @@ from pos_bridge.adapters.square.mapping import event_from_square, menu_from_squa
 from pos_bridge.adapters.square.webhooks import SIGNATURE_HEADER, verify_square_signature
 from pos_bridge.domain.connection import ProviderConnection
 from pos_bridge.domain.errors import ProviderError
-from pos_bridge.domain.model import ChangePage, Menu, MenuChange, Order, OrderState, WebhookEvent
+from pos_bridge.domain.model import ChangePage, Menu, MenuChange, Order, WebhookEvent
 
 SQUARE_VERSION = "2025-08-20"   # the version of the pinned spec the mapping follows
 
@@ -67,18 +67,54 @@ class SquareProvider:
         return menu_from_square(page.get("objects", []), page.get("cursor"))
 
     def push_menu_change(self, connection: ProviderConnection, change: MenuChange) -> None:
-        raise ProviderError("VALIDATION", "menu writes to Square (batch-upsert) are not built yet")
+        """An 86 (or back) and / or a price, by UpsertCatalogObject on the ITEM at its current version.
+        Square ignores an application setting `sold_out` (spec: ItemVariationLocationOverrides), so an
+        86 at a location is the item's `absent_at_location_ids` naming the connection's location; back
+        is leaving it out again. A version race (409 VERSION_MISMATCH) is re-read and retried once."""
+        for attempt in (1, 2):
+            item = self._request(connection, "GET", f"/v2/catalog/object/{change.item_id}")["object"]
+            updated = apply_menu_change(item, change, connection.external_location_id)
+            if updated is None:
+                return   # Square holds this already
+            key = f"aura-menu-{change.item_id}-{item.get('version')}-{change.available}-{change.price}"[:128]
+            try:
+                self._request(connection, "POST", "/v2/catalog/object", json={"idempotency_key": key,
+                                                                              "object": updated})
+                return
+            except ProviderError as error:
+                if error.kind != "CONFLICT" or attempt == 2:
+                    raise
 
     def fetch_order(self, connection: ProviderConnection, order_id: str) -> Order:
         answer = self._request(connection, "GET", f"/v2/orders/{order_id}")
         return order_from_square(answer["order"])
 
-    def push_order_status(self, connection: ProviderConnection, order_id: str, state: OrderState,
+    def push_order_status(self, connection: ProviderConnection, order_id: str, state: str,
                           expected_version: int | None, idempotency_key: str) -> Order:
-        body = {"idempotency_key": idempotency_key,
-                "order": {"location_id": connection.external_location_id, "version": expected_version,
-                          "state": state.value}}
-        return order_from_square(self._request(connection, "PUT", f"/v2/orders/{order_id}", json=body)["order"])
+        """UpdateOrder (sparse, at the order's version): COMPLETED / CANCELED as the order's state, READY
+        (the kitchen is done) as its fulfillments' state PREPARED. Without `expected_version` the
+        current order is read first (and once more after a version race); an order already there is
+        left alone. Square refuses changes to COMPLETED / CANCELED orders (VALIDATION) and READY on an
+        order without fulfillments has nowhere to go (NOT_SUPPORTED)."""
+        target = str(getattr(state, "value", state))
+        if expected_version is not None:
+            body = {"idempotency_key": idempotency_key, "order": {
+                "location_id": connection.external_location_id, "version": expected_version, "state": target}}
+            return order_from_square(self._request(connection, "PUT", f"/v2/orders/{order_id}", json=body)["order"])
+        for attempt in (1, 2):
+            current = self._request(connection, "GET", f"/v2/orders/{order_id}")["order"]
+            sparse = status_update(current, target)
+            if sparse is None:
+                return order_from_square(current)   # already there
+            sparse.update(location_id=connection.external_location_id, version=current.get("version"))
+            body = {"idempotency_key": f"{idempotency_key}:{current.get('version')}"[:192], "order": sparse}
+            try:
+                return order_from_square(self._request(connection, "PUT", f"/v2/orders/{order_id}",
+                                                       json=body)["order"])
+            except ProviderError as error:
+                if error.kind != "CONFLICT" or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def list_changes(self, connection: ProviderConnection, since_cursor: str | None) -> ChangePage:
         body: dict = {"location_ids": [connection.external_location_id], "limit": 100,
@@ -105,3 +141,53 @@ class SquareProvider:
 
     def webhook_handshake(self, headers: Mapping[str, str], raw_body: bytes) -> str | None:
         return None   # Square verifies a subscription by its signed events alone
+
+
+def status_update(order: dict, target: str) -> dict | None:
+    """The sparse order that moves a Square order to `target` (COMPLETED, CANCELED, READY), or None
+    when it is there already. Raises ProviderError when Square cannot take it."""
+    state = order.get("state")
+    fulfillments = order.get("fulfillments") or []
+    if target == "READY":
+        if state in ("COMPLETED", "CANCELED"):
+            return None   # past ready already
+        if not fulfillments:
+            raise ProviderError("NOT_SUPPORTED", "the Square order has no fulfillment to mark PREPARED")
+        if all(f.get("state") in ("PREPARED", "COMPLETED") for f in fulfillments):
+            return None
+        return {"fulfillments": [{"uid": f["uid"], "state": "PREPARED"} for f in fulfillments if f.get("uid")]}
+    if state == target:
+        return None
+    if state in ("COMPLETED", "CANCELED"):
+        raise ProviderError("VALIDATION", f"the Square order is {state}: it cannot become {target}")
+    if target not in ("COMPLETED", "CANCELED"):
+        raise ProviderError("NOT_SUPPORTED", f"Square has no order state for {target}")
+    return {"state": target}
+
+
+def apply_menu_change(item: dict, change: MenuChange, location_id: str) -> dict | None:
+    """The catalog ITEM to upsert for `change` at `location_id`, or None when Square holds it already."""
+    import copy
+
+    updated = copy.deepcopy(item)
+    changed = False
+    if change.available is not None:
+        absent = list(updated.get("absent_at_location_ids") or [])
+        if change.available and location_id in absent:
+            absent, changed = [x for x in absent if x != location_id], True
+        elif not change.available and location_id not in absent:
+            absent, changed = absent + [location_id], True
+            if updated.get("present_at_location_ids"):
+                updated["present_at_location_ids"] = [x for x in updated["present_at_location_ids"] if x != location_id]
+        updated["absent_at_location_ids"] = absent
+    if change.price is not None:
+        for variation in (updated.get("item_data") or {}).get("variations") or []:
+            if change.variation_id in (None, variation.get("id")):
+                data = variation.setdefault("item_variation_data", {})
+                money = {"amount": change.price.minor, "currency": change.price.currency}
+                if data.get("price_money") != money:
+                    data["pricing_type"], data["price_money"], changed = "FIXED_PRICING", money, True
+    if not changed:
+        return None
+    updated.pop("updated_at", None)   # read-only: Square sets it
+    return updated

@@ -117,7 +117,8 @@ class ToastProvider:
         return menu_from_toast(restaurant)
 
     def push_menu_change(self, connection: ProviderConnection, change: MenuChange) -> None:
-        raise ProviderError("VALIDATION", "Toast's menus API is read-only")
+        # The menus API is read-only (menus/v3 GET only); Toast's stock API (86 by item) is not built.
+        raise ProviderError("NOT_SUPPORTED", "Toast's menus API is read-only")
 
     def fetch_order(self, connection: ProviderConnection, order_id: str) -> Order:
         data = self._request(connection, "GET", f"/orders/v2/orders/{order_id}")
@@ -125,7 +126,9 @@ class ToastProvider:
 
     def push_order_status(self, connection: ProviderConnection, order_id: str, state: OrderState,
                           expected_version: int | None, idempotency_key: str) -> Order:
-        raise ProviderError("VALIDATION", "order status pushes to Toast are not built yet")
+        # Toast's orders API adds to an order (selections, payments) but has no kitchen-ready or
+        # closed state a partner can set: the change is recorded as not supported, never faked.
+        raise ProviderError("NOT_SUPPORTED", f"Toast's orders API cannot set {getattr(state, 'value', state)}")
 
     def list_changes(self, connection: ProviderConnection, since_cursor: str | None) -> ChangePage:
         """ordersBulk: orders modified in [cursor, now) (the cursor is epoch ms), page by page. The next
