@@ -71,6 +71,7 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from pos_bridge.adapters.webhook_http import SystemResolver
 
         resolver = SystemResolver()
-    return PosBridgeContainer(**base_parts(config, PosBridgeUnitOfWork, SOURCE, uow, clock, new_id),
+    # pool: the consumer process runs the Kafka consumer, inbound, outbound, menu, poller and sender threads
+    return PosBridgeContainer(**base_parts(config, PosBridgeUnitOfWork, SOURCE, uow, clock, new_id, 12),
                               orders=orders, providers=providers, sealer=sealer, webhook_transport=webhook_transport,
                               resolver=resolver, webhook_policy=webhook_policy(config), menu=menu)

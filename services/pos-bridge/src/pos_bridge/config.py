@@ -13,6 +13,10 @@ class Settings(ServiceSettings):
     pos_credentials_key: str | None = Field(None, description="base64 AES-256 key for POS credentials")
     webhook_max_bytes: int = Field(256 * 1024, description="largest inbound webhook body accepted (413 above)")
     inbound_poll_seconds: float = Field(0.2, description="how often the inbound worker looks for new events")
+    inbound_workers: int = Field(4, ge=1, le=32, description="threads processing stored webhooks (fetch + CreateOrder)")
+    # HTTP worker processes on one port (chassis.runtime.run_http_workers): a burst of webhooks is
+    # HMAC checks and inserts in sync handlers, one core per process.
+    http_workers: int = Field(2, ge=1, le=32)
     # Outbound webhooks for integrators (their secrets are sealed with pos_credentials_key too).
     webhooks_allow_private_targets: bool = Field(
         False, description="development only: allow targets on private/loopback addresses (the local stack sets it)")

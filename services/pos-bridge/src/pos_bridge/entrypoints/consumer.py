@@ -99,7 +99,11 @@ def main() -> None:
                                   topics=TOPICS, subscriptions=SUBSCRIPTIONS)
 
     def both(stop: threading.Event) -> None:
-        workers = [threading.Thread(target=inbound_loop, args=(container, stop), name="inbound", daemon=True),
+        # Inbound processing waits on the POS (fetch) and on orders (CreateOrder): several threads
+        # overlap those waits; SKIP LOCKED hands each event to one of them.
+        inbound = [threading.Thread(target=inbound_loop, args=(container, stop), name=f"inbound-{i}", daemon=True)
+                   for i in range(config.inbound_workers)]
+        workers = [*inbound,
                    threading.Thread(target=reconcile_loop, args=(container, stop), name="reconcile", daemon=True),
                    threading.Thread(target=outbound_loop, args=(container, stop), name="outbound", daemon=True),
                    threading.Thread(target=menu_loop, args=(container, stop), name="menu", daemon=True)]

@@ -8,7 +8,7 @@ from chassis import readiness
 from chassis.errors import InvalidInput
 from chassis.http import create_app, current_identity
 from chassis.identity import Identity
-from chassis.runtime import run_http, start
+from chassis.runtime import run_http_workers
 from fastapi import Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -161,5 +161,4 @@ def build_app(container: PosBridgeContainer):
 
 if __name__ == "__main__":
     config = settings("pos_credentials_key")
-    start(SERVICE, "http", config)
-    run_http(SERVICE, config, build_app(bootstrap(config)))
+    run_http_workers(SERVICE, config, lambda: build_app(bootstrap(config)), config.http_workers)
