@@ -124,6 +124,15 @@ HTTP2_OPTIONS = """typed_extension_protocol_options:
         "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
         explicit_http_config: {http2_protocol_options: {}}"""
 
+# HTTP/1.1 upstreams: Envoy drops an idle connection after 30 s, before the service would (uvicorn keeps
+# it 75 s, chassis.http.run_http). Otherwise the service may close a connection just as Envoy sends a
+# request on it, and that request fails with 503 "upstream connect error ... connection termination".
+HTTP1_OPTIONS = """typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        common_http_protocol_options: {idle_timeout: 30s}
+        explicit_http_config: {http_protocol_options: {}}"""
+
 API_KINDS = ("grpc", "http")    # what the gateway routes; relays and consumers are never exposed
 
 
@@ -139,7 +148,7 @@ def _service_blocks(catalogue) -> tuple[str, str, str]:
         kinds = [k for k in API_KINDS if k in svc.kinds]
         routes += [ROUTE_BLOCKS[k].replace("PKG", svc.package).replace("NAME", svc.name) for k in kinds]
         for kind in reversed(kinds):
-            block = CLUSTER_BLOCK.replace("HTTP2_OPTIONS", HTTP2_OPTIONS if kind == "grpc" else "")
+            block = CLUSTER_BLOCK.replace("HTTP2_OPTIONS", HTTP2_OPTIONS if kind == "grpc" else HTTP1_OPTIONS)
             clusters.append(block.replace("PKG", svc.package).replace("KIND", kind)
                             .replace("VAR", _var(svc.package, kind)))
         if "http" in svc.kinds:

@@ -275,7 +275,9 @@ def run_http(app: FastAPI, host: str, port: int, grace_seconds: float, sockets: 
                 getattr(self, "_captured_signals", []).clear()
 
     internal_token.require_configured()
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
+    # Keep-alive longer than the gateway's upstream idle timeout (30 s, gateway/render.py): the gateway
+    # closes idle connections first, so it never sends a request on one we are closing.
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, timeout_keep_alive=75,
                             timeout_graceful_shutdown=int(grace_seconds) or None)
     DrainingServer(config).run(sockets=sockets)
 
