@@ -45,12 +45,13 @@ from pathlib import Path
 
 import httpx
 from devstack import postgres, procs
-from devstack.layout import REPO_ROOT, Layout
+from devstack.layout import Layout
 from devstack.stack import Stack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_orders import _parent, build_menu, cpu_by_pid, cpu_used, percentile  # noqa: E402
-from bench_tax_api import free_port_base, login  # noqa: E402
+from bench_tax_api import login  # noqa: E402
+from slice_runner import add_slice_options, run_on_slice  # noqa: E402
 
 KITCHEN = "/api/orders/v1/kitchen"
 ORDERS = "/api/orders/v1/orders"
@@ -234,25 +235,10 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=20.0, help="orders per second")
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--screens", type=int, default=4)
-    ap.add_argument("--port-base", type=int, default=int(os.environ.get("AURA_BENCH_KDS_PORT_BASE", 0)),
-                    help="first port of the stack's block (default: the first free block from 25000)")
-    ap.add_argument("--state-dir", default=os.environ.get("AURA_BENCH_KDS_STATE_DIR",
-                                                          str(REPO_ROOT / ".stack-test-bench-kds")))
-    ap.add_argument("--keep", action="store_true", help="leave the stack running afterwards")
+    add_slice_options(ap, "kds")
     args, _ = ap.parse_known_args()
 
-    layout = Layout(state_dir=Path(args.state_dir).resolve(), port_base=args.port_base or free_port_base(25_000))
-    stack = Stack(layout)
-    started = time.monotonic()
-    try:
-        print(f"starting a small stack in {layout.state_dir} on ports {layout.port_base}+ ...", flush=True)
-        demo = stack.start_slice(PROCESSES, with_kafka=True)
-        stack.configure_demo(demo)  # tax area, the demo cook
-        print(f"stack up in {time.monotonic() - started:.1f}s", flush=True)
-        return run(args, layout, stack, demo)
-    finally:
-        if not args.keep:
-            stack.down()
+    return run_on_slice(args, PROCESSES, run, with_kafka=True)
 
 
 if __name__ == "__main__":

@@ -82,11 +82,12 @@ from pathlib import Path
 
 import httpx
 from devstack import postgres, procs
-from devstack.layout import REPO_ROOT, Layout
+from devstack.layout import Layout
 from devstack.stack import Stack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tax_api import cpu_seconds, free_port_base, login  # noqa: E402
+from bench_tax_api import cpu_seconds, login  # noqa: E402
+from slice_runner import add_slice_options, run_on_slice  # noqa: E402
 
 ORDERS = "/api/orders/v1/orders"
 MENU = "/api/orders/v1/menu"
@@ -293,25 +294,10 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=15.0, help="seconds of orders at --clients")
     ap.add_argument("--solo-seconds", type=float, default=8.0, help="seconds of orders at one client")
     ap.add_argument("--clients", type=int, default=16)
-    ap.add_argument("--port-base", type=int, default=int(os.environ.get("AURA_BENCH_ORDERS_PORT_BASE", 0)),
-                    help="first port of the stack's block (default: the first free block from 25000)")
-    ap.add_argument("--state-dir", default=os.environ.get("AURA_BENCH_ORDERS_STATE_DIR",
-                                                          str(REPO_ROOT / ".stack-test-bench-orders")))
-    ap.add_argument("--keep", action="store_true", help="leave the stack running afterwards")
+    add_slice_options(ap, "orders")
     args, _ = ap.parse_known_args()
 
-    layout = Layout(state_dir=Path(args.state_dir).resolve(), port_base=args.port_base or free_port_base(25_000))
-    stack = Stack(layout)
-    started = time.monotonic()
-    try:
-        print(f"starting a small stack in {layout.state_dir} on ports {layout.port_base}+ ...", flush=True)
-        demo = stack.start_slice(PROCESSES)
-        stack.configure_demo(demo)  # the demo location's tax area (through the gateway, as an operator does)
-        print(f"stack up in {time.monotonic() - started:.1f}s", flush=True)
-        return run(args, layout, stack, demo)
-    finally:
-        if not args.keep:
-            stack.down()
+    return run_on_slice(args, PROCESSES, run)
 
 
 if __name__ == "__main__":

@@ -28,14 +28,15 @@ from pathlib import Path
 import httpx
 import psycopg
 from devstack import postgres
-from devstack.layout import REPO_ROOT, Layout
+from devstack.layout import Layout
 from devstack.stack import Stack
 from posfakes.square.server import DEFAULT_TOKEN, FakeSquare
 from posfakes.square.signing import SIGNATURE_HEADER, sign
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_orders import percentile  # noqa: E402
-from bench_tax_api import free_port_base, login  # noqa: E402
+from bench_tax_api import login  # noqa: E402
+from slice_runner import add_slice_options, run_on_slice  # noqa: E402
 
 ACK_P99_TARGET_MS = 100.0
 PROCESSED_TARGET_S = 5.0
@@ -153,25 +154,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rate", type=float, default=200.0, help="webhooks per second")
     ap.add_argument("--seconds", type=float, default=2.0, help="length of the burst")
-    ap.add_argument("--port-base", type=int, default=int(os.environ.get("AURA_BENCH_POS_PORT_BASE", 0)),
-                    help="first port of the stack's block (default: the first free block from 25000)")
-    ap.add_argument("--state-dir", default=os.environ.get("AURA_BENCH_POS_STATE_DIR",
-                                                          str(REPO_ROOT / ".stack-test-bench-pos")))
-    ap.add_argument("--keep", action="store_true", help="leave the stack running afterwards")
+    add_slice_options(ap, "pos")
     args, _ = ap.parse_known_args()
 
-    layout = Layout(state_dir=Path(args.state_dir).resolve(), port_base=args.port_base or free_port_base(25_000))
-    stack = Stack(layout)
-    started = time.monotonic()
-    try:
-        print(f"starting a small stack in {layout.state_dir} on ports {layout.port_base}+ ...", flush=True)
-        demo = stack.start_slice(PROCESSES, with_kafka=True)
-        stack.configure_demo(demo)
-        print(f"stack up in {time.monotonic() - started:.1f}s", flush=True)
-        return run(args, layout, stack, demo)
-    finally:
-        if not args.keep:
-            stack.down()
+    return run_on_slice(args, PROCESSES, run, with_kafka=True)
 
 
 if __name__ == "__main__":
