@@ -44,12 +44,11 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
-from devstack import postgres, procs
 from devstack.layout import Layout
 from devstack.stack import Stack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_orders import _parent, build_menu, cpu_by_pid, cpu_used, percentile  # noqa: E402
+from bench_orders import build_menu, cpu_by_pid, cpu_used, percentile, process_pids  # noqa: E402
 from bench_tax_api import login  # noqa: E402
 from slice_runner import add_slice_options, run_on_slice  # noqa: E402
 
@@ -155,14 +154,10 @@ def screens_for(http: httpx.Client, location_id: str, count: int) -> list[tuple[
     return [(f"screen {i + 1}: {kinds[i % 2][0]}", kinds[i % 2][1]) for i in range(count)]
 
 
-def process_pids(layout: Layout) -> dict[str, list[int]]:
-    """The processes an order and its tickets cross (PostgreSQL: the postmaster and all its backends)."""
-    pids = {name: [procs.running_pid(layout.run_dir, name)] for name in
-            ("envoy", "orders-http", "orders-relay", "orders-consumer", "tax-grpc", "kafka")}
-    master = postgres.pid(layout)
-    children = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(int(p.name)) == master]
-    pids["postgres"] = [master, *children]
-    return {name: [p for p in found if p] for name, found in pids.items()}
+def kitchen_pids(layout: Layout) -> dict[str, list[int]]:
+    """The processes an order and its tickets cross, each with its children (orders-http's workers,
+    PostgreSQL's backends)."""
+    return process_pids(layout, ("envoy", "orders-http", "orders-relay", "orders-consumer", "tax-grpc", "kafka"))
 
 
 def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
@@ -188,7 +183,7 @@ def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
     time.sleep(3)
 
     load0 = os.getloadavg()[0]
-    cpu0 = cpu_by_pid(process_pids(layout))
+    cpu0 = cpu_by_pid(kitchen_pids(layout))
     began = time.perf_counter()
     sent = place_orders(layout.gateway_url, token, body, args.rate, args.seconds)
     achieved = len(sent) / (time.perf_counter() - began - 0.5)
@@ -197,7 +192,7 @@ def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
         time.sleep(0.2)
     for screen in screens:
         screen.stopping.set()
-    cpu = {name: seconds / len(sent) * 1000 for name, seconds in cpu_used(cpu0, cpu_by_pid(process_pids(layout))).items()}
+    cpu = {name: seconds / len(sent) * 1000 for name, seconds in cpu_used(cpu0, cpu_by_pid(kitchen_pids(layout))).items()}
 
     print(f"\norder placed through Envoy -> first ticket event on a connected screen; {args.rate:g} orders/s for "
           f"{args.seconds:g} s ({len(sent)} orders, achieved {achieved:.1f}/s), {len(screens)} screens; "

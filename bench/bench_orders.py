@@ -210,11 +210,13 @@ def place_orders(url: str, token: str, body: dict, clients: int, seconds: float)
     return [x for r in results for x in r], time.perf_counter() - began
 
 
-def process_pids(layout: Layout) -> dict[str, list[int]]:
-    """The processes an order crosses, each with its children (orders-http's workers; PostgreSQL:
-    the postmaster and all its backends)."""
-    pids = {name: procs.running_pid(layout.run_dir, name) for name in
-            ("envoy", "orders-http", "tax-grpc", "auth-grpc", "auth-http")}
+ORDER_PROCESSES = ("envoy", "orders-http", "tax-grpc", "auth-grpc", "auth-http")
+
+
+def process_pids(layout: Layout, names: tuple[str, ...] = ORDER_PROCESSES) -> dict[str, list[int]]:
+    """The named processes (an order crosses these by default) and PostgreSQL, each with its children
+    (orders-http's workers; the postmaster's backends)."""
+    pids = {name: procs.running_pid(layout.run_dir, name) for name in names}
     pids["postgres"] = postgres.pid(layout)
     parents = {int(p.name): _parent(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit()}
     return {name: [pid, *(child for child, parent in parents.items() if parent == pid)] if pid else []
