@@ -13,7 +13,7 @@ from chassis.validation import parse_uuid
 from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
 from orders.domain.order import CheckDetails
-from orders.domain.payments import EXTERNAL, PaymentRequest
+from orders.domain.payments import CASH, EXTERNAL, PaymentRequest
 from orders.entrypoints.grpc_menu import add_menu_service
 from orders.service_layer import checks, external_changes, payments
 from orders.service_layer.checks import MOVE_ANY, LineRequest, ListQuery
@@ -97,8 +97,10 @@ class OrdersService(pb_grpc.OrdersServiceServicer):
         for name in ("amount_cents", "tip_cents"):
             if getattr(request, name) < 0:
                 raise InvalidInput("must not be negative", field=name)
+        # Cash taken at a POS: its drawer got exactly the amount and the tip (any change was given there).
+        tendered = request.amount_cents + request.tip_cents if request.tender == CASH else None
         payment = PaymentRequest(request.tender or EXTERNAL, request.amount_cents or None, request.tip_cents,
-                                 None, request.card_brand, request.card_last4, request.processor_reference,
+                                 tendered, request.card_brand, request.card_last4, request.processor_reference,
                                  request.external_reference,
                                  parse_uuid(request.split_id, "split_id") if request.split_id else None)
         recorded = await asyncio.to_thread(payments.record_external_payment, self.container.uow, identity,
