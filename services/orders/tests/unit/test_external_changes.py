@@ -105,6 +105,9 @@ def test_only_pos_orders_change_by_external_line_id(uow, peers):
     ([], [" "], "void_external_line_ids[0]"),
     ([LineRequest(name="Pie", unit_price_cents=-1, external_line_id="A")], [], "lines[0].unit_price_cents"),
     ([LineRequest(name="Pie", unit_price_cents=1, quantity=0, external_line_id="A")], [], "lines[0].quantity"),
+    # the second line is the only one that changes: still named as the request's lines[1]
+    ([POS_LINES[0], LineRequest(name="Pie", unit_price_cents=1, category="food", external_line_id="A")], [],
+     "lines[1].category"),
 ])
 def test_bad_input_names_the_field_and_commits_nothing(uow, peers, lines, voids, field):
     order = pos_order(uow, peers)
@@ -112,3 +115,13 @@ def test_bad_input_names_the_field_and_commits_nothing(uow, peers, lines, voids,
     with pytest.raises(InvalidInput) as error:
         apply(uow, peers, order, lines, voids)
     assert error.value.field == field and uow.commits == commits
+
+
+def test_a_pos_order_placed_before_line_ids_were_kept_is_refused_not_duplicated(uow, peers):
+    old = [LineRequest(name="Burger", unit_price_cents=1000)]   # no external_line_id: an order of before
+    order, _ = checks.create_external_order(lambda: uow, BRIDGE, location_id=str(LOCATION), lines=old,
+                                            details=CheckDetails("dine_in", "pos:toast", external_id="T-1"),
+                                            peers=peers)
+    with pytest.raises(PreconditionFailed) as error:
+        apply(uow, peers, order, [LineRequest(name="Burger", quantity=2, unit_price_cents=1000, external_line_id="L1")])
+    assert error.value.field == "order_id" and len(uow.orders.saved[order.order_id].lines) == 1

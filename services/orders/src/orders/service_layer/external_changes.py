@@ -25,7 +25,16 @@ from chassis.identity import Identity
 from chassis.timestamps import to_timestamp
 from chassis.uow import UnitOfWorkFactory
 
-from orders.domain.order import MAX_TEXT, Order, OrderLine, PreconditionFailed
+from orders.domain.order import (
+    CATEGORIES,
+    MAX_CENTS,
+    MAX_NOTES,
+    MAX_QUANTITY,
+    MAX_TEXT,
+    Order,
+    OrderLine,
+    PreconditionFailed,
+)
 from orders.service_layer.checks import (
     CheckPeers,
     LineRequest,
@@ -60,6 +69,10 @@ def apply_external_change(uow: UnitOfWorkFactory, identity: Identity, order_id: 
         if not order.channel.startswith("pos:"):
             raise PreconditionFailed(f"the order came from {order.channel}, not a POS: its lines change "
                                      "through the orders API", field="order_id")
+        if order.lines and not any(line.external_line_id for line in order.lines):
+            # Placed before CreateOrder kept the POS's line ids: matching by id would add duplicates.
+            raise PreconditionFailed("the order's lines carry no POS line ids (placed before they were kept): "
+                                     "change it through the orders API", field="order_id")
         to_void: list[OrderLine] = []
         to_add: list[LineRequest] = []
         unmatched: list[str] = []
@@ -105,6 +118,22 @@ def _same(line: OrderLine, request: LineRequest) -> bool:
         (request.name or "").strip(), request.unit_price_cents, request.quantity, (request.notes or "").strip())
 
 
+def _check_line(index: int, line: LineRequest) -> None:
+    """The domain's line rules, checked up front so the field names the request's own line (only the
+    lines that change reach the domain, renumbered)."""
+    where = f"lines[{index}]"
+    if not (line.name or "").strip() or len(line.name.strip()) > MAX_TEXT:
+        raise InvalidInput(f"must be 1 to {MAX_TEXT} characters", field=f"{where}.name")
+    if line.category not in CATEGORIES:
+        raise InvalidInput(f"must be one of {', '.join(CATEGORIES)}", field=f"{where}.category")
+    if not 0 < line.quantity <= MAX_QUANTITY:
+        raise InvalidInput(f"must be between 1 and {MAX_QUANTITY}", field=f"{where}.quantity")
+    if not 0 <= line.unit_price_cents <= MAX_CENTS or line.quantity * line.unit_price_cents > MAX_CENTS:
+        raise InvalidInput(f"must be between 0 and {MAX_CENTS} for the line", field=f"{where}.unit_price_cents")
+    if len((line.notes or "").strip()) > MAX_NOTES:
+        raise InvalidInput(f"at most {MAX_NOTES} characters", field=f"{where}.notes")
+
+
 def _check_request(lines: Sequence[LineRequest], void_ids: Sequence[str]) -> None:
     if not lines and not void_ids:
         raise InvalidInput("at least one line or void", field="lines")
@@ -120,6 +149,7 @@ def _check_request(lines: Sequence[LineRequest], void_ids: Sequence[str]) -> Non
         seen.add(external_id)
         if line.item_id is not None or line.name is None or line.unit_price_cents is None:
             raise InvalidInput("a POS line carries its name and unit_price_cents", field=f"lines[{index}].name")
+        _check_line(index, line)
     for index, external_id in enumerate(void_ids):
         if not external_id.strip():
             raise InvalidInput("must not be empty", field=f"void_external_line_ids[{index}]")
