@@ -154,11 +154,11 @@ def test_clover_lines_and_a_payment_follow_into_orders(admin, platform, gateway,
         aura_id = eventually(lambda: (h := held(admin, connection, sale["id"])) and h["aura_order_id"], 30)
         assert active(ours(admin, aura_id)) == [("Cheeseburger", 1, 1099), ("Onion rings", 1, 499)]
 
-        # On the device: the rings taken off, a shake added, then paid by card with a tip.
+        # On the device: the rings taken off, a shake added, then paid in cash with a tip (the drawer took it).
         rings = sale["lineItems"]["elements"][1]["id"]
         clover.remove_line(sale["id"], rings)
         clover.add_line(sale["id"], {"name": "Shake", "price": 550})
-        payment = clover.pay(sale["id"], amount=1649, tip_amount=300)
+        payment = clover.pay(sale["id"], amount=1649, tip_amount=300, tender="cash")
         assert clover.notify(sale["id"], "UPDATE")["deliveries"] == [200]
         changed = eventually(lambda: (o := ours(admin, aura_id)) and ("Shake", 1, 550) in active(o) and o, 30)
         assert active(changed) == [("Cheeseburger", 1, 1099), ("Shake", 1, 550)]
@@ -167,6 +167,6 @@ def test_clover_lines_and_a_payment_follow_into_orders(admin, platform, gateway,
         ledger = eventually(lambda: paid(admin, aura_id, payment["id"]), 30)
         assert ledger["paid_cents"] == 1649 and len(ledger["payments"]) == 1
         [recorded] = ledger["payments"]
-        assert recorded["tip_cents"] == 300 and recorded["tender"] == "card"
+        assert recorded["tip_cents"] == 300 and recorded["tender"] == "cash" and recorded["change_cents"] == 0
     finally:
         admin.delete(f"{BRIDGE}/{connection}")
