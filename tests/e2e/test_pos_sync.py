@@ -111,7 +111,8 @@ def test_our_status_changes_reach_square_and_an_outage_queues_and_replays_in_ord
     # Cancelled through the orders API: Square's order is cancelled (UpdateOrder in the fake's log).
     square_id, aura_id = square_order_in_orders(admin, square, connection)
     move(admin, aura_id, "cancelled")
-    eventually(lambda: square.orders[square_id]["state"] == "CANCELED", timeout=30)
+    # (the fake logs a request once it has answered it: wait for the log too, not only the state)
+    eventually(lambda: square.orders[square_id]["state"] == "CANCELED" and puts(square, square_id), timeout=30)
     assert [r["status"] for r in puts(square, square_id)] == [200]
     # Square notifies our own update (order.updated, version 2): taken in, but nothing to tell orders.
     eventually(lambda: (o := held(admin, connection, square_id)) and o["version"] == 2, timeout=30)

@@ -276,6 +276,14 @@ PROBES = [
         orders_pb.RecordPaymentRequest(order_id=c.new_order(), amount_cents=1,
                                        external_reference=f"pos-{uuid.uuid4().hex[:10]}"),
         metadata=md, timeout=10), "orders:create"),
+    rpc("OrdersService.ApplyExternalOrderChange", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch)
+        .ApplyExternalOrderChange(orders_pb.ApplyExternalOrderChangeRequest(
+            order_id=orders_grpc.OrdersServiceStub(ch).CreateOrder(orders_pb.CreateOrderRequest(
+                location_id=c.location_id, channel="pos:toast", external_id=f"tt-{uuid.uuid4().hex[:10]}",
+                lines=[orders_pb.CreateOrderLine(name="Soup", unit_price_cents=500, external_line_id="L1")]),
+                metadata=md, timeout=10).order.order_id,
+            lines=[orders_pb.ExternalOrderLine(external_line_id="L2", name="Bread", unit_price_cents=100)]),
+            metadata=md, timeout=10), "orders:create"),
     rpc("OrdersService.UpdateOrderStatus(ready)", lambda ch, c, md: orders_grpc.OrdersServiceStub(ch)
         .UpdateOrderStatus(orders_pb.UpdateOrderStatusRequest(order_id=c.sent_order(), status="ready"),
                            metadata=md, timeout=10), "kitchen:update", "orders:update"),

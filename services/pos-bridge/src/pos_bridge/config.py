@@ -12,6 +12,9 @@ class Settings(ServiceSettings):
     # processes that read or write connections (http, consumer); a bad value fails at boot.
     pos_credentials_key: str | None = Field(None, description="base64 AES-256 key for POS credentials")
     webhook_max_bytes: int = Field(256 * 1024, description="largest inbound webhook body accepted (413 above)")
+    # Toast's webhooks carry the whole order (every check, selection, payment, modifier): a large party's
+    # order passes 256 KiB. The gateway's API body cap (MAX_API_BODY_BYTES, 1 MiB) still applies above it.
+    webhook_max_bytes_toast: int = Field(1024 * 1024, description="largest Toast webhook body accepted (413 above)")
     inbound_poll_seconds: float = Field(0.2, description="how often the inbound worker looks for new events")
     inbound_workers: int = Field(4, ge=1, le=32, description="threads processing stored webhooks (fetch + CreateOrder)")
     # HTTP worker processes on one port (chassis.runtime.run_http_workers): a burst of webhooks is

@@ -244,6 +244,8 @@ class FakeOrders:
         self.failures: list[Exception] = []   # raised, one per call, before anything is created
         self.statuses: list[tuple[str, str, str]] = []   # update_status calls
         self.payments: dict[str, tuple[str, dict]] = {}   # record_payment: POS payment id -> (order, payment)
+        self.lines: dict[str, dict[str, object]] = {}   # apply_line_changes: order -> POS line id -> active line
+        self.line_calls: list[tuple[str, list[str], list[str]]] = []   # (order, line ids, void ids)
 
     def create_order(self, identity, connection, order) -> str:
         self.calls += 1
@@ -258,6 +260,24 @@ class FakeOrders:
         if self.failures:
             raise self.failures.pop(0)
         self.payments.setdefault(payment["payment_id"], (order_id, payment))   # idempotent by the POS id
+
+    def apply_line_changes(self, identity, order_id: str, lines, void_ids: list[str], reason: str) -> dict:
+        """Like ApplyExternalOrderChange: idempotent by the POS line ids (equal lines change nothing)."""
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        self.line_calls.append((order_id, [line.id for line in lines], list(void_ids)))
+        active = self.lines.setdefault(order_id, {})
+        voided = [i for i in void_ids if active.pop(i, None) is not None]
+        unmatched = [i for i in void_ids if i not in voided]
+        added = []
+        for line in lines:
+            if active.get(line.id) != line:
+                if line.id in active:
+                    voided.append(line.id)
+                active[line.id] = line
+                added.append(line.id)
+        return {"added": added, "voided": voided, "unmatched": unmatched}
 
     def update_status(self, identity, order_id: str, status: str, reason: str) -> None:
         self.calls += 1

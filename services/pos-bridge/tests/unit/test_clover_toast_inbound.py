@@ -213,3 +213,47 @@ def test_a_failed_poll_is_recorded_and_retried_later(clover):
     row = world.uow.connections.rows[0]
     assert "TRANSIENT" in row.last_poll_error and row.poll_cursor is None
     assert get_connection(lambda: world.uow, ADMIN, world.cid).as_json()["polling"]["last_error"]
+
+
+def test_clover_lines_and_payments_follow_into_orders(clover):
+    world = clover_world(clover)
+    world.hook(AUTH_CODE)
+    made = clover.create_order([{"name": "Fries", "price": 399, "quantity": 2}, {"name": "Shake", "price": 550}])
+    world.receive({"X-Clover-Auth": AUTH_CODE}, clover_body(made["id"], made["modifiedTime"], kind="CREATE"))
+    world.process()
+    aura = world.held(made["id"]).aura_order_id
+    fries, _, shake = made["lineItems"]["elements"]
+    clover.add_line(made["id"], {"name": "Pie", "price": 425})
+    clover.remove_line(made["id"], shake["id"])
+    paid = clover.pay(made["id"], amount=1223, tip_amount=200)
+    world.receive({"X-Clover-Auth": AUTH_CODE}, clover_body(made["id"], clover.orders[made["id"]]["modifiedTime"]))
+    world.process()
+    [(order_id, lines, voids)] = world.orders.line_calls
+    assert order_id == aura and voids == [shake["id"]] and len(lines) == 1   # Pie (a new Clover line id)
+    assert world.orders.lines[aura][lines[0]].name == "Pie" and fries["id"] not in lines
+    (recorded_for, payment), = world.orders.payments.values()
+    assert recorded_for == aura and payment["payment_id"] == paid["id"]
+    assert (payment["amount_cents"], payment["tip_cents"], payment["tender"], payment["card_last4"]) == (
+        1223, 200, "card", "1111")
+
+
+def test_a_toast_order_paid_before_it_reaches_us_brings_its_payment_and_voids_follow(toast):
+    world = toast_world(toast)
+    made = toast.create_order([{"name": "Crab cakes", "price": 5.0, "quantity": 2}, {"name": "Soda", "price": 2.5}])
+    toast.pay(made["guid"], amount=12.5, tip_amount=2.0, payment_type="CASH")
+    world.receive(*toast_delivery(toast, made["guid"]))
+    world.process()
+    held = world.held(made["guid"])
+    [(recorded_for, payment)] = world.orders.payments.values()
+    assert recorded_for == held.aura_order_id and (payment["amount_cents"], payment["tip_cents"],
+                                                   payment["tender"]) == (1250, 200, "cash")
+    soda = made["checks"][0]["selections"][1]["guid"]
+    toast.void_selection(made["guid"], soda)
+    added = toast.add_selection(made["guid"], {"name": "Key lime pie", "price": 6.0})
+    world.receive(*toast_delivery(toast, made["guid"]))
+    world.process()
+    pie = added["checks"][0]["selections"][-1]["guid"]
+    assert world.orders.line_calls == [(held.aura_order_id, [pie], [soda])]
+    world.receive(*toast_delivery(toast, made["guid"]))   # the same version again: nothing more
+    world.process()
+    assert len(world.orders.line_calls) == 1 and len(world.orders.payments) == 1

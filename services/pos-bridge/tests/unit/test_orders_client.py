@@ -133,3 +133,38 @@ def test_record_payment_sends_the_pos_payment_id_as_the_external_reference():
     [sent] = stub.calls
     assert (sent.order_id, sent.external_reference, sent.tender, sent.amount_cents, sent.tip_cents,
             sent.card_brand, sent.card_last4) == ("A1", "P1", "card", 1500, 300, "VISA", "1111")
+
+
+def test_line_changes_go_by_the_pos_line_ids_priced_like_create_order():
+    from auraconnect.orders.v1 import orders_service_pb2
+    from chassis.errors import Conflict
+
+    class LinesStub:
+        def __init__(self, failure=None) -> None:
+            self.calls, self.failure = [], failure
+
+        def ApplyExternalOrderChange(self, request, metadata, timeout):  # noqa: N802 - gRPC naming
+            self.calls.append(request)
+            if self.failure:
+                raise self.failure
+            return orders_service_pb2.ApplyExternalOrderChangeResponse(
+                added_external_line_ids=["l1"], voided_external_line_ids=[], unmatched_external_line_ids=["gone"])
+
+    identity = service_identity("pos-bridge", str(uuid.uuid4()), frozenset({"orders:create", "orders:update"}))
+    stub = LinesStub()
+    done = client(stub).apply_line_changes(identity, "A1", [order().line_items[0]], ["gone"], "changed on the POS")
+    assert done == {"added": ["l1"], "voided": [], "unmatched": ["gone"]}
+    [sent] = stub.calls
+    [line] = sent.lines
+    created = create_order_request(connection(), order()).lines[0]
+    assert (line.external_line_id, line.name, line.unit_price_cents, line.quantity, line.notes) == (
+        "l1", created.name, created.unit_price_cents, created.quantity, created.notes)
+    assert created.external_line_id == "l1" and list(sent.void_external_line_ids) == ["gone"]
+    with pytest.raises(Conflict):
+        client(LinesStub(Failing(grpc.StatusCode.FAILED_PRECONDITION, "order_id: not a POS order"))
+               ).apply_line_changes(identity, "A1", [], ["x"], "")
+    with pytest.raises(InvalidInput):
+        client(LinesStub(Failing(grpc.StatusCode.INVALID_ARGUMENT, "lines[0].name: is required"))
+               ).apply_line_changes(identity, "A1", [], ["x"], "")
+    with pytest.raises(DependencyUnavailable):
+        client(LinesStub(Failing(grpc.StatusCode.UNAVAILABLE, "down"))).apply_line_changes(identity, "A1", [], ["x"], "")

@@ -1,10 +1,12 @@
 """Updates following POS orders: a newer POS version of an order orders already has changes it (cancel,
-close through orders' UpdateOrderStatus; line changes audited until orders can take them); an older
-or repeated version changes nothing."""
+close through orders' UpdateOrderStatus; lines added, changed and removed through orders'
+ApplyExternalOrderChange; payments the POS order carries through RecordPayment); an older or repeated
+version changes nothing."""
 from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -91,14 +93,41 @@ def test_a_completed_pos_order_closes_ours_and_a_refusal_is_audited_not_lost():
     assert world2.uow.inbound_events.rows[-1].status == "created"
 
 
-def test_line_changes_are_audited_as_not_applied_until_orders_can_take_them():
+def test_line_changes_reach_orders_by_the_pos_line_ids_and_are_audited_applied():
     world = World()
     world.version(pos_order(1, lines=("L1", "L2")))
+    [held] = world.uow.pos_orders.rows
     world.version(pos_order(2, lines=("L1", "L3")))
+    assert world.orders.line_calls == [(held.aura_order_id, ["L3"], ["L2"])]
     [audit] = list_audit(lambda: world.uow, ADMIN, world.cid)
-    assert audit["field"] == "lines" and audit["applied"] is False
-    assert audit["new_value"] == {"added": ["L3"], "removed": ["L2"], "quantity_changed": []}
+    assert audit["field"] == "lines" and audit["applied"] is True
+    assert audit["new_value"] == {"added": ["L3"], "removed": ["L2"], "changed": [],
+                                  "orders": {"added": ["L3"], "voided": [], "unmatched": ["L2"]}}
     assert world.orders.statuses == []
+
+
+def test_a_quantity_change_sends_the_new_line_and_a_replay_sends_nothing():
+    world = World()
+    world.version(pos_order(1, lines=("L1",)))
+    bigger = replace(pos_order(2), line_items=(line("L1", quantity=3),))
+    world.version(bigger)
+    [held] = world.uow.pos_orders.rows
+    assert world.orders.line_calls == [(held.aura_order_id, ["L1"], [])]
+    world.version(bigger)   # the same version again: stale, nothing sent
+    assert len(world.orders.line_calls) == 1
+
+
+def test_orders_refusing_the_lines_is_audited_not_applied_and_the_event_completes():
+    world = World()
+    world.version(pos_order(1, lines=("L1",)))
+    def refuse(*args):
+        raise Conflict("orders refused: the order is closed", field="lines")
+
+    world.orders.apply_line_changes = refuse
+    world.version(pos_order(2, lines=("L1", "L2")))
+    [audit] = list_audit(lambda: world.uow, ADMIN, world.cid)
+    assert audit["applied"] is False and "closed" in audit["reason"]
+    assert world.uow.inbound_events.rows[-1].status == "created"
 
 
 def test_orders_unavailable_keeps_the_older_version_and_the_retry_applies_the_update():

@@ -170,3 +170,20 @@ def test_clovers_verification_handshake_over_rest():
     client.put(f"/api/pos-bridge/v1/connections/{cid}/webhook",
                json={"notification_url": f"https://aura.example{hook}", "signature_key": "app-code"})
     assert public.post(hook, content=events, headers={"x-clover-auth": "app-code"}).json() == {"stored": 1, "duplicates": 0}
+
+
+def test_webhook_body_limits_are_per_provider():
+    """Toast's webhooks carry the whole order: 1 MiB by default, the others 256 KiB; the 413 names it."""
+    uow, provider = FakePosBridgeUnitOfWork(), FakeProvider()
+    container = bootstrap(Settings(**DB), uow=lambda: uow, providers={"square": provider, "toast": provider},
+                          sealer=PlainSealer())
+    public = rest_client(build_app(container))
+    cid = uuid.uuid4()
+    big = b"x" * (300 * 1024)
+    square = public.post(f"/api/pos-bridge/v1/webhooks/square/{cid}", content=big)
+    assert square.status_code == 413 and str(256 * 1024) in square.json()["message"]
+    assert "square" in square.json()["message"] and square.json()["field"] == "body"
+    # Past the size check (then refused as unsigned: 401, nothing stored).
+    assert public.post(f"/api/pos-bridge/v1/webhooks/toast/{cid}", content=big).status_code == 401
+    toast = public.post(f"/api/pos-bridge/v1/webhooks/toast/{cid}", content=b"x" * (1024 * 1024 + 1))
+    assert toast.status_code == 413 and str(1024 * 1024) in toast.json()["message"]

@@ -69,6 +69,8 @@ class OrderLineRow(Base):
     # migration 0008: which rule gave how much; the item's menu category
     discounts: Mapped[list] = mapped_column(JSONB, default=list)
     menu_category_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # migration 0010: the POS's own line id (a POS order's lines), "" otherwise
+    external_line_id: Mapped[str] = mapped_column(Text, default="")
 
 
 class OrderHistoryRow(Base):

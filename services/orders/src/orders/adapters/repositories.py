@@ -176,7 +176,7 @@ def _to_order(row: OrderRow) -> Order:
                        seat=line.seat, course=line.course, notes=line.notes, open_price=line.open_price,
                        kitchen_tags=tuple(line.kitchen_tags or ()), prep_time_seconds=line.prep_time_seconds,
                        status=line.status, void_reason=line.void_reason, addition=line.addition, held=line.held,
-                       menu_category_id=line.menu_category_id,
+                       menu_category_id=line.menu_category_id, external_line_id=line.external_line_id or "",
                        discounts=tuple(AppliedDiscount(d["rule_id"], d.get("rule_name", ""), d["amount_cents"])
                                        for d in line.discounts or ()))
              for line in row.lines]
@@ -225,7 +225,7 @@ def _write(order: Order, row: OrderRow) -> None:
             line.notes, line.open_price, line.prep_time_seconds)
         line_row.status, line_row.void_reason = line.status, line.void_reason
         line_row.addition, line_row.held = line.addition, line.held
-        line_row.menu_category_id = line.menu_category_id
+        line_row.menu_category_id, line_row.external_line_id = line.menu_category_id, line.external_line_id
         discounts = [{"rule_id": d.rule_id, "rule_name": d.rule_name, "amount_cents": d.amount_cents}
                      for d in line.discounts]
         if line_row.discounts != discounts:

@@ -91,6 +91,7 @@ class LineInput:
     kitchen_tags: tuple[str, ...] = ()
     prep_time_seconds: int = 0
     menu_category_id: uuid.UUID | None = None
+    external_line_id: str = ""   # the POS's id of the line (a POS order's lines)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class OrderLine:
     menu_category_id: uuid.UUID | None = None
     # Which pricing rules gave how much of `discount_cents` (the rest, if any, was given by hand).
     discounts: tuple[AppliedDiscount, ...] = ()
+    external_line_id: str = ""   # the POS's id of the line: a POS's later changes name it
 
     @property
     def active(self) -> bool:
@@ -278,6 +280,11 @@ class Order:
                 return line
         raise InvalidInput("no such line on this order", field="line_id")
 
+    def active_line_of(self, external_line_id: str) -> OrderLine | None:
+        """The active line carrying the POS's line id (a voided one stays voided: None)."""
+        return next((line for line in self.lines if line.active and line.external_line_id == external_line_id
+                     and external_line_id), None)
+
     def void_line(self, line_id: uuid.UUID, *, reason: str, actor_id: str, at: datetime,
                   new_id: Callable[[], uuid.UUID]) -> OrderLine:
         self._not_final("void a line of")
@@ -412,7 +419,8 @@ def _validated_line(index: int, line: LineInput, new_id: Callable[[], uuid.UUID]
                      course=_text(line.course, f"{where}.course", 40),
                      notes=_text(line.notes, f"{where}.notes", MAX_NOTES), open_price=line.open_price,
                      kitchen_tags=tuple(line.kitchen_tags), prep_time_seconds=max(0, line.prep_time_seconds),
-                     menu_category_id=line.menu_category_id)
+                     menu_category_id=line.menu_category_id,
+                     external_line_id=_text(line.external_line_id, f"{where}.external_line_id", MAX_TEXT))
 
 
 class IdempotencyKeyTaken(Exception):

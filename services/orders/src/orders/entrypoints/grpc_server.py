@@ -13,9 +13,9 @@ from chassis.validation import parse_uuid
 from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
 from orders.domain.order import CheckDetails
-from orders.domain.payments import EXTERNAL, PaymentRequest
+from orders.domain.payments import CASH, EXTERNAL, PaymentRequest
 from orders.entrypoints.grpc_menu import add_menu_service
-from orders.service_layer import checks, payments
+from orders.service_layer import checks, external_changes, payments
 from orders.service_layer.checks import MOVE_ANY, LineRequest, ListQuery
 from orders.service_layer.payment_views import payment_to_proto
 from orders.service_layer.views import order_to_proto
@@ -29,7 +29,18 @@ def _line(index: int, line: pb.CreateOrderLine) -> LineRequest:
     return LineRequest(item_id=line.item_id or None, modifier_ids=tuple(line.modifier_ids),
                        name=line.name or None, unit_price_cents=None if line.item_id else line.unit_price_cents,
                        category=line.category or "prepared_food", quantity=line.quantity or 1,
-                       seat=line.seat or None, course=line.course, notes=line.notes)
+                       seat=line.seat or None, course=line.course, notes=line.notes,
+                       external_line_id=line.external_line_id)
+
+
+def _external_line(index: int, line: pb.ExternalOrderLine) -> LineRequest:
+    if not line.name:
+        raise InvalidInput("is required", field=f"lines[{index}].name")
+    if line.quantity < 0:
+        raise InvalidInput("must not be negative", field=f"lines[{index}].quantity")
+    return LineRequest(name=line.name, unit_price_cents=line.unit_price_cents,
+                       category=line.category or "prepared_food", quantity=line.quantity or 1, notes=line.notes,
+                       external_line_id=line.external_line_id)
 
 
 class OrdersService(pb_grpc.OrdersServiceServicer):
@@ -86,14 +97,28 @@ class OrdersService(pb_grpc.OrdersServiceServicer):
         for name in ("amount_cents", "tip_cents"):
             if getattr(request, name) < 0:
                 raise InvalidInput("must not be negative", field=name)
+        # Cash taken at a POS: its drawer got exactly the amount and the tip (any change was given there).
+        tendered = request.amount_cents + request.tip_cents if request.tender == CASH else None
         payment = PaymentRequest(request.tender or EXTERNAL, request.amount_cents or None, request.tip_cents,
-                                 None, request.card_brand, request.card_last4, request.processor_reference,
+                                 tendered, request.card_brand, request.card_last4, request.processor_reference,
                                  request.external_reference,
                                  parse_uuid(request.split_id, "split_id") if request.split_id else None)
         recorded = await asyncio.to_thread(payments.record_external_payment, self.container.uow, identity,
                                            request.order_id, payment, peers=self.container.peers())
         return pb.RecordPaymentResponse(payment=payment_to_proto(recorded.payment), created=recorded.created,
                                         balance_cents=recorded.balance_cents, order=order_to_proto(recorded.order))
+
+    @handle_errors
+    async def ApplyExternalOrderChange(self, request, context):  # noqa: N802 - gRPC naming
+        """A POS's line changes on the order it placed, idempotent by the POS's line ids."""
+        identity = authorized(context, "orders:create")
+        lines = [_external_line(index, line) for index, line in enumerate(request.lines)]
+        change = await asyncio.to_thread(
+            external_changes.apply_external_change, self.container.uow, identity, request.order_id, lines,
+            list(request.void_external_line_ids), peers=self.container.peers(), reason=request.reason)
+        return pb.ApplyExternalOrderChangeResponse(
+            order=order_to_proto(change.order), added_external_line_ids=change.added,
+            voided_external_line_ids=change.voided, unmatched_external_line_ids=change.unmatched)
 
 
 def register(container: OrdersContainer):

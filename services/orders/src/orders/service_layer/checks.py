@@ -78,6 +78,7 @@ class LineRequest:
     course: str = ""
     notes: str = ""
     open_price: bool = False
+    external_line_id: str = ""   # the POS's id of the line (CreateOrder, ApplyExternalOrderChange)
 
 
 @dataclass(frozen=True)
@@ -473,7 +474,8 @@ def _line_inputs(identity: Identity, location: uuid.UUID, lines: Sequence[LineRe
 
 
 def _common(line: LineRequest) -> dict:
-    return {"quantity": line.quantity, "discount_cents": line.discount_cents, "seat": line.seat, "notes": line.notes}
+    return {"quantity": line.quantity, "discount_cents": line.discount_cents, "seat": line.seat, "notes": line.notes,
+            "external_line_id": line.external_line_id}
 
 
 def _open_price_input(line: LineRequest) -> LineInput:

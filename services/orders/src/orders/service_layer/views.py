@@ -28,7 +28,7 @@ def line_to_proto(line: OrderLine) -> orders_pb2.OrderLine:
                                            price_delta_cents=m.price_delta_cents) for m in line.modifiers],
         kitchen_tags=list(line.kitchen_tags), prep_time_seconds=line.prep_time_seconds, open_price=line.open_price,
         line_status=line.status, void_reason=line.void_reason, addition=line.addition, held=line.held,
-        menu_category_id=str(line.menu_category_id or ""),
+        menu_category_id=str(line.menu_category_id or ""), external_line_id=line.external_line_id,
         discounts=[orders_pb2.LineDiscount(rule_id=d.rule_id, rule_name=d.rule_name, amount_cents=d.amount_cents)
                    for d in line.discounts])
 
@@ -58,6 +58,7 @@ def line_to_json(line: OrderLine) -> dict:
             "kitchen_tags": list(line.kitchen_tags), "prep_time_seconds": line.prep_time_seconds,
             "status": line.status, "void_reason": line.void_reason, "addition": line.addition, "held": line.held,
             "menu_category_id": str(line.menu_category_id) if line.menu_category_id else None,
+            "external_line_id": line.external_line_id or None,
             "discounts": [{"rule_id": d.rule_id, "rule_name": d.rule_name, "amount_cents": d.amount_cents}
                           for d in line.discounts]}
 

@@ -73,6 +73,23 @@ class OrdersClient:
                 raise Conflict(f"orders refused: {error.details() or error.code().name}", field="payment") from None
             raise peer_error("orders", error) from None
 
+    def apply_line_changes(self, identity: Identity, order_id: str, lines: list[LineItem], void_ids: list[str],
+                           reason: str) -> dict:
+        """orders' ApplyExternalOrderChange: `lines` (added or changed on the POS) and `void_ids` (removed
+        there), by the POS's line ids. Returns what orders did: added, voided, unmatched (line ids)."""
+        request = orders_service_pb2.ApplyExternalOrderChangeRequest(
+            order_id=order_id, lines=[external_line(line) for line in lines], void_external_line_ids=void_ids,
+            reason=reason)
+        try:
+            response = self.stub.ApplyExternalOrderChange(request, metadata=call_metadata(identity),
+                                                          timeout=self.timeout_s)
+        except grpc.RpcError as error:
+            if error.code() in REFUSALS:
+                raise Conflict(f"orders refused: {error.details() or error.code().name}", field="lines") from None
+            raise peer_error("orders", error) from None
+        return {"added": list(response.added_external_line_ids), "voided": list(response.voided_external_line_ids),
+                "unmatched": list(response.unmatched_external_line_ids)}
+
 
 REFUSALS = (grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ABORTED)
 
@@ -120,4 +137,12 @@ def pos_line(line: LineItem) -> orders_service_pb2.CreateOrderLine:
         name, unit, quantity = f"{line.name} ({quantity.normalize()})", unit * quantity, Decimal(1)
     return orders_service_pb2.CreateOrderLine(
         name=name, unit_price_cents=int(unit.to_integral_value(rounding=ROUND_HALF_EVEN)),
-        quantity=int(quantity), notes=notes)
+        quantity=int(quantity), notes=notes, external_line_id=line.id)
+
+
+def external_line(line: LineItem) -> orders_service_pb2.ExternalOrderLine:
+    """A POS line as ApplyExternalOrderChange takes it: priced and named exactly like CreateOrder's."""
+    made = pos_line(line)
+    return orders_service_pb2.ExternalOrderLine(
+        external_line_id=line.id, name=made.name, unit_price_cents=made.unit_price_cents, quantity=made.quantity,
+        notes=made.notes)

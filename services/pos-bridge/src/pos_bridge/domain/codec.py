@@ -4,7 +4,18 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pos_bridge.domain.model import AppliedTax, Discount, LineItem, Modifier, Money, Order, OrderState, Tax, Totals
+from pos_bridge.domain.model import (
+    AppliedTax,
+    Discount,
+    LineItem,
+    Modifier,
+    Money,
+    Order,
+    OrderState,
+    Payment,
+    Tax,
+    Totals,
+)
 
 
 def _money(value: Money | None) -> dict | None:
@@ -40,7 +51,18 @@ def order_to_json(order: Order) -> dict:
         "discounts": [{"id": d.id, "name": d.name, "amount": _money(d.amount)} for d in order.discounts],
         "totals": None if order.totals is None else {
             k: _money(getattr(order.totals, k)) for k in ("total", "tax", "discount", "tip", "service_charge")},
+        "payments": [{"id": p.id, "status": p.status, "amount": _money(p.amount), "tip": _money(p.tip),
+                      "tender": p.tender, "card_brand": p.card_brand, "card_last4": p.card_last4,
+                      "refunded": p.refunded} for p in order.payments],
     }
+
+
+def payment_to_json(payment: Payment, order_id: str) -> dict:
+    """The common payment JSON the inbound worker records in orders (as Square's payment events give it)."""
+    return {"payment_id": payment.id, "order_id": order_id, "status": payment.status,
+            "amount_cents": payment.amount.minor, "tip_cents": payment.tip.minor if payment.tip else 0,
+            "tender": payment.tender, "card_brand": payment.card_brand, "card_last4": payment.card_last4,
+            "processor_reference": payment.id if payment.tender == "card" else ""}
 
 
 def order_from_json(data: dict) -> Order:
@@ -60,4 +82,7 @@ def order_from_json(data: dict) -> Order:
                     for t in data["taxes"]),
         discounts=tuple(Discount(d["id"], d["name"], _money_in(d["amount"])) for d in data["discounts"]),
         totals=None if data["totals"] is None else Totals(**{k: _money_in(v) for k, v in data["totals"].items()}),
+        payments=tuple(Payment(p["id"], p["status"], _money_in(p["amount"]), _money_in(p["tip"]), p["tender"],
+                               p["card_brand"], p["card_last4"], p["refunded"])
+                       for p in data.get("payments") or ()),   # orders held before payments were kept: none
     )

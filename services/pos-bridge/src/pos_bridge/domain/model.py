@@ -109,6 +109,24 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class Payment:
+    """A payment taken on the POS against the order (Clover's and Toast's orders carry them; Square's
+    arrive as payment events). Read-only: we follow them into orders, never write them back."""
+
+    id: str                        # the POS's payment id: orders' RecordPayment is idempotent by it
+    status: str                    # PAYMENT_STATES
+    amount: Money                  # excluding the tip
+    tip: Money | None = None
+    tender: str = "external"       # card | cash | gift_card | external (orders' tenders)
+    card_brand: str = ""
+    card_last4: str = ""
+    refunded: bool = False         # the POS refunded part or all of it (not followed into orders yet)
+
+
+PAYMENT_STATES = ("COMPLETED", "PENDING", "FAILED", "VOIDED")
+
+
+@dataclass(frozen=True)
 class Order:
     provider: str
     provider_order_id: str
@@ -123,6 +141,8 @@ class Order:
     taxes: tuple[Tax, ...] = ()
     discounts: tuple[Discount, ...] = ()
     totals: Totals | None = None
+    # Payments taken on the POS, read in only (not part of the in-and-out mapping, hence not compared).
+    payments: tuple[Payment, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:

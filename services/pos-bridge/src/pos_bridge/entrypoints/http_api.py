@@ -27,7 +27,8 @@ def build_app(container: PosBridgeContainer):
     app = create_app(SERVICE, readiness_checks(container))
     uow = container.uow
     base = "/api/pos-bridge/v1"
-    max_bytes = container.config.webhook_max_bytes
+    # Per provider: Toast's webhooks carry the whole order, the others a thin event or a payment.
+    limits = {"toast": container.config.webhook_max_bytes_toast}
 
     def sealer():
         if container.sealer is None:
@@ -139,12 +140,15 @@ def build_app(container: PosBridgeContainer):
     async def webhook(provider: str, connection_id: str, request: Request) -> JSONResponse:
         """A POS notification: verified against the connection's signature key (401 otherwise, nothing
         stored), stored once per provider event id, acknowledged; processed asynchronously."""
+        max_bytes = limits.get(provider, container.config.webhook_max_bytes)
+        too_large = JSONResponse({"error": "PayloadTooLarge", "field": "body",
+                                  "message": f"a {provider} webhook body is at most {max_bytes} bytes"}, 413)
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-            return JSONResponse({"error": "PayloadTooLarge", "message": f"body over {max_bytes} bytes"}, 413)
+            return too_large
         raw = await request.body()
         if len(raw) > max_bytes:
-            return JSONResponse({"error": "PayloadTooLarge", "message": f"body over {max_bytes} bytes"}, 413)
+            return too_large
         if provider not in container.providers:
             raise InvalidInput("unknown provider", field="provider")
         from starlette.concurrency import run_in_threadpool

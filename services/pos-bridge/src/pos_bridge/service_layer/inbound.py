@@ -24,7 +24,7 @@ from pos_bridge.domain.retry import backoff_seconds
 from pos_bridge.service_layer.connections import open_connection, owned_connection, require_permission
 from pos_bridge.service_layer.credentials import with_credentials
 from pos_bridge.service_layer.ports import Orders, ProviderError, Providers, Sealer
-from pos_bridge.service_layer.pos_updates import apply_pos_update, record_pos_payment
+from pos_bridge.service_layer.pos_updates import apply_pos_update, follow_payments, record_pos_payment
 from pos_bridge.service_layer.views import InboundEventView, PosOrderView
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def _process(uow: UnitOfWorkFactory, work, event: InboundEvent, sealer: Sealer, 
     if held is not None and event.object_version is not None and not is_newer(
             (event.object_version, event.occurred_at), (held.version, held.provider_updated_at)):
         # An older (or repeated) update: no need to ask the POS, unless orders has yet to get it.
-        _stale_or_create(event, held, connection, orders, now)
+        _stale_or_create(work, event, held, connection, orders, now)
         return
     embedded = (event.payload or {}).get("embedded") or {}
     if embedded.get("common_order"):
@@ -141,7 +141,7 @@ def _process(uow: UnitOfWorkFactory, work, event: InboundEvent, sealer: Sealer, 
             _retry_or_fail(event, error, now)
             return
     if held is not None and not is_newer((order.version, order.updated_at), (held.version, held.provider_updated_at)):
-        _stale_or_create(event, held, connection, orders, now)
+        _stale_or_create(work, event, held, connection, orders, now)
         return
     if held is None:
         held = PosOrder(tenant_id=row.tenant_id, connection_id=row.id, provider=row.provider,
@@ -152,7 +152,7 @@ def _process(uow: UnitOfWorkFactory, work, event: InboundEvent, sealer: Sealer, 
     previous = (held.version, held.provider_updated_at, held.state, dict(held.order))
     held.version, held.provider_updated_at = order.version, order.updated_at
     held.state, held.order = order.state.value, order_to_json(order)
-    _create(event, held, connection, order, orders, now)
+    _create(work, event, held, connection, order, orders, now)
     if in_orders and event.status == "created" and orders is not None:
         # A newer version of an order orders has: its changes follow (two-way sync, pos_updates.py).
         try:
@@ -183,17 +183,18 @@ def _payment(work, event: InboundEvent, row, orders: Orders, now: datetime) -> N
     _finish(event, outcome, now)
 
 
-def _stale_or_create(event: InboundEvent, held: PosOrder, connection, orders: Orders | None,
+def _stale_or_create(work, event: InboundEvent, held: PosOrder, connection, orders: Orders | None,
                      now: datetime) -> None:
     """Nothing newer than what we hold. If orders has it already that is all (`stale`); if an earlier
     attempt fetched it but orders failed (the retry of that very event), hand what we hold to orders."""
     if held.status == "created" or orders is None:
         _finish(event, "stale", now)
         return
-    _create(event, held, connection, order_from_json(held.order), orders, now)
+    _create(work, event, held, connection, order_from_json(held.order), orders, now)
 
 
-def _create(event: InboundEvent, held: PosOrder, connection, order, orders: Orders | None, now: datetime) -> None:
+def _create(work, event: InboundEvent, held: PosOrder, connection, order, orders: Orders | None,
+            now: datetime) -> None:
     if orders is None:
         _finish(event, "fetched", now)   # no orders client wired (tests): the order waits here
         return
@@ -208,7 +209,16 @@ def _create(event: InboundEvent, held: PosOrder, connection, order, orders: Orde
     except Exception as error:  # noqa: BLE001 - a peer failure: retry the event later, keep the fetch
         _retry_or_fail(event, ProviderError("TRANSIENT", f"orders: {error!r}"), now)
         return
+    first = held.status != "created"
     held.status = "created"
+    if first:
+        # The payments the POS took before the order reached us (a Toast order closed at once).
+        try:
+            follow_payments(work, held, None, order, orders)
+        except Exception as error:  # noqa: BLE001 - orders unavailable: retry the event; create is idempotent
+            held.status = "fetched"
+            _retry_or_fail(event, ProviderError("TRANSIENT", f"orders: {error!r}"), now)
+            return
     _finish(event, "created", now)
 
 

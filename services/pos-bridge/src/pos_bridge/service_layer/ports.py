@@ -9,7 +9,7 @@ from chassis.identity import Identity
 
 from pos_bridge.domain.connection import ProviderConnection
 from pos_bridge.domain.errors import ProviderError
-from pos_bridge.domain.model import ChangePage, Menu, MenuChange, Order, OrderState, WebhookEvent
+from pos_bridge.domain.model import ChangePage, LineItem, Menu, MenuChange, Order, OrderState, WebhookEvent
 
 
 class PosProvider(Protocol):
@@ -69,6 +69,12 @@ class Orders(Protocol):
 
     def update_status(self, identity: Identity, order_id: str, status: str, reason: str) -> None:
         """Move our order (orders `UpdateOrderStatus`): a POS update cancelling or completing it."""
+
+    def apply_line_changes(self, identity: Identity, order_id: str, lines: list[LineItem], void_ids: list[str],
+                           reason: str) -> dict:
+        """Lines added or changed (`lines`) and removed (`void_ids`) on the POS, by the POS's line ids
+        (orders `ApplyExternalOrderChange`, idempotent by them). Returns {"added", "voided",
+        "unmatched"}: the line ids orders added, voided, and voids it found no active line for."""
 
     def record_payment(self, identity: Identity, order_id: str, payment: dict) -> None:
         """A payment settled on the POS (orders `RecordPayment`, idempotent by the POS payment id):

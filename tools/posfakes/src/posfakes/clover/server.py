@@ -28,6 +28,10 @@ Control API (JSON, under /_fake/, no auth; the same operations are methods):
     POST /_fake/orders {merchant_id?, line_items: [{name, price, quantity?, item_id?, modifications?}],
                         external_reference_id?}                      -> the order (a sale on the POS)
     POST /_fake/orders/{id}/update {state?}                          -> the order, modifiedTime later
+    POST /_fake/orders/{id}/line_items {name, price, quantity?, item_id?}   -> the order (units added)
+    DELETE /_fake/orders/{id}/line_items/{lineItemId}                -> the order (a unit removed)
+    POST /_fake/orders/{id}/payments {amount, tip_amount?, tender?: cash|credit_card, card_type?, last4?,
+                                      result?}                       -> the payment (taken on the device)
     POST /_fake/subscriptions {url, auth_code?}  -> sends the verificationCode POST; {"verification_code"}
     POST /_fake/orders/{id}/notify {type?, ts?, times?, bad_auth?}   -> {"deliveries": [...]}
     POST /_fake/faults {status, count?, retry_after?, delay_s?, path_prefix?} ; DELETE /_fake/faults
@@ -107,26 +111,7 @@ class FakeClover(FakePos):
         """A sale rung up on the Clover device: one line item per unit, as Clover records it."""
         stamp = now_ms()
         order_id = clover_id()
-        lines = []
-        for spec in line_items:
-            for _ in range(int(spec.get("quantity", 1))):
-                line = {"id": clover_id(), "orderRef": {"id": order_id}, "name": spec["name"],
-                        "price": int(spec["price"]), "printed": False, "createdTime": stamp,
-                        "orderClientCreatedTime": stamp, "exchanged": False, "refunded": False, "isRevenue": True}
-                if spec.get("item_id"):
-                    line["item"] = {"id": spec["item_id"]}
-                if spec.get("note"):
-                    line["note"] = spec["note"]
-                if spec.get("modifications"):
-                    line["modifications"] = {"elements": [
-                        {"id": clover_id(), "name": m["name"], "amount": int(m.get("amount", 0)),
-                         **({"modifier": {"id": m["modifier_id"]}} if m.get("modifier_id") else {})}
-                        for m in spec["modifications"]]}
-                taxes = [t for t in self.tax_rates if t["id"] in spec.get("tax_rate_ids", [])]
-                if taxes:
-                    line["taxRates"] = {"elements": [{"id": t["id"], "name": t["name"], "rate": t["rate"]}
-                                                     for t in taxes]}
-                lines.append(line)
+        lines = [line for spec in line_items for line in self._units(order_id, spec, stamp)]
         subtotal = sum(line["price"] + sum(m["amount"] for m in (line.get("modifications") or {}).get("elements", []))
                        for line in lines)
         tax = sum(round(line["price"] * t["rate"] / 10_000_000)
@@ -140,6 +125,74 @@ class FakeClover(FakePos):
         with self.lock:
             self.orders[order_id] = order
         return copy.deepcopy(order)
+
+    def _units(self, order_id: str, spec: dict, stamp: int) -> list[dict]:
+        """One line item per unit of `spec`, as Clover records a sale."""
+        lines = []
+        for _ in range(int(spec.get("quantity", 1))):
+            line = {"id": clover_id(), "orderRef": {"id": order_id}, "name": spec["name"],
+                    "price": int(spec["price"]), "printed": False, "createdTime": stamp,
+                    "orderClientCreatedTime": stamp, "exchanged": False, "refunded": False, "isRevenue": True}
+            if spec.get("item_id"):
+                line["item"] = {"id": spec["item_id"]}
+            if spec.get("note"):
+                line["note"] = spec["note"]
+            if spec.get("modifications"):
+                line["modifications"] = {"elements": [
+                    {"id": clover_id(), "name": m["name"], "amount": int(m.get("amount", 0)),
+                     **({"modifier": {"id": m["modifier_id"]}} if m.get("modifier_id") else {})}
+                    for m in spec["modifications"]]}
+            taxes = [t for t in self.tax_rates if t["id"] in spec.get("tax_rate_ids", [])]
+            if taxes:
+                line["taxRates"] = {"elements": [{"id": t["id"], "name": t["name"], "rate": t["rate"]}
+                                                 for t in taxes]}
+            lines.append(line)
+        return lines
+
+    def _changed(self, order: dict) -> dict:
+        """The order's total recomputed and its modifiedTime strictly later (under the lock)."""
+        lines = order.get("lineItems", {}).get("elements", [])
+        subtotal = sum(line["price"] + sum(m["amount"] for m in (line.get("modifications") or {}).get("elements", []))
+                       for line in lines)
+        tax = sum(round(line["price"] * t["rate"] / 10_000_000)
+                  for line in lines for t in (line.get("taxRates") or {}).get("elements", []))
+        order["total"] = subtotal + tax
+        order["modifiedTime"] = max(now_ms(), order["modifiedTime"] + 1)
+        return copy.deepcopy(order)
+
+    def add_line(self, order_id: str, spec: dict) -> dict:
+        """Units added to the order on the device (each its own line item)."""
+        with self.lock:
+            order = self.orders[order_id]
+            order.setdefault("lineItems", {"elements": []})["elements"] += self._units(order_id, spec, now_ms())
+            return self._changed(order)
+
+    def remove_line(self, order_id: str, line_item_id: str) -> dict:
+        with self.lock:
+            order = self.orders[order_id]
+            elements = order.get("lineItems", {}).get("elements", [])
+            if not any(line["id"] == line_item_id for line in elements):
+                raise error(404, f"line item {line_item_id} not found")
+            order["lineItems"]["elements"] = [line for line in elements if line["id"] != line_item_id]
+            return self._changed(order)
+
+    def pay(self, order_id: str, amount: int, tip_amount: int = 0, tender: str = "credit_card",
+            card_type: str = "VISA", last4: str = "1111", result: str = "SUCCESS") -> dict:
+        """A payment taken on the device: Clover's Payment (`amount` without the tip), on the order."""
+        stamp = now_ms()
+        payment = {"id": clover_id(), "order": {"id": order_id}, "amount": int(amount), "tipAmount": int(tip_amount),
+                   "taxAmount": 0, "result": result, "createdTime": stamp, "clientCreatedTime": stamp,
+                   "tender": {"id": clover_id(), "labelKey": f"com.clover.tender.{tender}",
+                              "label": "Cash" if tender == "cash" else "Credit Card"}}
+        if tender != "cash":
+            payment["cardTransaction"] = {"cardType": card_type, "last4": last4, "type": "AUTH", "state": "CLOSED"}
+        with self.lock:
+            order = self.orders[order_id]
+            order.setdefault("payments", {"elements": []})["elements"].append(payment)
+            order["paymentState"] = "PAID" if sum(p["amount"] for p in order["payments"]["elements"]
+                                                   if p["result"] == "SUCCESS") >= order["total"] else "PARTIALLY_PAID"
+            self._changed(order)
+        return copy.deepcopy(payment)
 
     def update_order(self, order_id: str, state: str | None = None, note: str | None = None) -> dict:
         with self.lock:
@@ -344,6 +397,14 @@ class FakeClover(FakePos):
                                           payload.get("external_reference_id"))
         if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/update", path)):
             return 200, self.update_order(m.group(1), payload.get("state"), payload.get("note"))
+        if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/line_items", path)):
+            return 200, self.add_line(m.group(1), payload)
+        if method == "DELETE" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/line_items/([^/]+)", path)):
+            return 200, self.remove_line(m.group(1), m.group(2))
+        if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/payments", path)):
+            return 200, self.pay(m.group(1), int(payload["amount"]), int(payload.get("tip_amount", 0)),
+                                 payload.get("tender", "credit_card"), payload.get("card_type", "VISA"),
+                                 payload.get("last4", "1111"), payload.get("result", "SUCCESS"))
         if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/notify", path)):
             return 200, self.notify(m.group(1), payload.get("type", "UPDATE"), payload.get("ts"),
                                     int(payload.get("times", 1)), bool(payload.get("bad_auth")))
@@ -389,6 +450,8 @@ def _expand(query: dict, allowed: set[str]) -> set[str]:
 def _order_view(order: dict, expand: set[str]) -> dict:
     view = copy.deepcopy(order)
     view["href"] = f"/v3/merchants/{order['merchant']['id']}/orders/{order['id']}"
+    if "payments" not in expand:
+        view.pop("payments", None)
     if "lineItems" not in expand:
         view.pop("lineItems", None)
         return view

@@ -14,7 +14,8 @@ Control API (JSON, under /_fake/, no auth; the same operations are methods on Fa
     POST /_fake/tokens {access_token}                       accept another token
     POST /_fake/subscriptions {notification_url, signature_key, deliver_to?}
     POST /_fake/orders {location_id, reference_id?, line_items?}   -> the order (a POS sale)
-    POST /_fake/orders/{id}/update {state?}                 -> the order, version + 1
+    POST /_fake/orders/{id}/update {state?, line_items?}    -> the order, version + 1 (line_items: the
+                                                            whole new list: lines added, removed, changed)
     POST /_fake/orders/{id}/notify {type?, version?, times?, bad_signature?, event_id?}
                                                             -> {"event": ..., "deliveries": [status...]}
     POST /_fake/faults {status, count?, retry_after?, delay_s?, path_prefix?}   429 / 5xx / slow answers
@@ -307,7 +308,7 @@ class FakeSquare(FakePos):
             return 200, self.create_order(payload["location_id"], payload.get("reference_id"),
                                           payload.get("line_items"))
         if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/update", path)):
-            return 200, self.update_order(m.group(1), state=payload.get("state"))
+            return 200, self.update_order(m.group(1), state=payload.get("state"), line_items=payload.get("line_items"))
         if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/notify", path)):
             return 200, self.notify(m.group(1), payload.get("type", "order.created"), payload.get("version"),
                                     int(payload.get("times", 1)), bool(payload.get("bad_signature")),

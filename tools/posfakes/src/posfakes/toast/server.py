@@ -23,6 +23,10 @@ Control API (JSON, under /_fake/, no auth; the same operations are methods):
     POST /_fake/tokens/expire                               every issued token stops working (401)
     POST /_fake/orders {restaurant_guid?, line_items: [{name, price, quantity?, item_guid?}], external_id?}
     POST /_fake/orders/{guid}/update {voided?, closed?}     -> the order, modifiedDate later
+    POST /_fake/orders/{guid}/selections {name, price, quantity?}   -> the order (an item added)
+    POST /_fake/orders/{guid}/selections/{selectionGuid}/void      -> the order (the selection voided)
+    POST /_fake/orders/{guid}/payments {amount, tip_amount?, type?: CREDIT|CASH|OTHER, card_type?, last4?}
+                                                            -> the order (a payment on its check)
     POST /_fake/subscriptions {url, secret}
     POST /_fake/orders/{guid}/notify {revision?, times?, bad_signature?, event_guid?}
          revision: which stored version to send (0 = the first; default the newest): an older one
@@ -140,6 +144,61 @@ class FakeToast(FakePos):
                 order["checks"][0]["paymentStatus"] = "CLOSED"
             self.history[guid].append(order)
             return copy.deepcopy(order)
+
+    def _new_version(self, guid: str, change) -> dict:
+        """The next version of the order: `change(order)` applied, modifiedDate strictly later."""
+        with self.lock:
+            order = copy.deepcopy(self.history[guid][-1])
+            previous = parse_toast_time(order["modifiedDate"])
+            order["modifiedDate"] = toast_time(max(datetime.now(UTC), previous + timedelta(milliseconds=1)))
+            change(order)
+            check = order["checks"][0]
+            amount = sum(Decimal(str(s["price"])) for s in check["selections"] if not s.get("voided"))
+            check.update(amount=float(amount), totalAmount=float(amount), modifiedDate=order["modifiedDate"])
+            self.history[guid].append(order)
+            return copy.deepcopy(order)
+
+    def add_selection(self, guid: str, spec: dict) -> dict:
+        """An item added to the order's check on the POS (a new selection guid)."""
+        def change(order: dict) -> None:
+            quantity, price = spec.get("quantity", 1), Decimal(str(spec["price"]))
+            template = order["checks"][0]["selections"][0] if order["checks"][0]["selections"] else \
+                example_order_response()["checks"][0]["selections"][0]
+            selection = copy.deepcopy(template)
+            selection.update(guid=str(uuid.uuid4()), displayName=spec["name"], quantity=quantity,
+                             receiptLinePrice=float(price), price=float(price * Decimal(str(quantity))),
+                             preDiscountPrice=float(price * Decimal(str(quantity))), createdDate=order["modifiedDate"],
+                             modifiedDate=order["modifiedDate"], modifiers=[], appliedTaxes=[], tax=0, voided=False,
+                             item={"guid": spec.get("item_guid") or str(uuid.uuid4()), "entityType": "MenuItem",
+                                   "externalId": None})
+            order["checks"][0]["selections"].append(selection)
+        return self._new_version(guid, change)
+
+    def void_selection(self, guid: str, selection_guid: str) -> dict:
+        """A selection voided on the POS: Toast keeps it on the check with `voided: true`."""
+        def change(order: dict) -> None:
+            selection = next((s for s in order["checks"][0]["selections"] if s["guid"] == selection_guid), None)
+            if selection is None:
+                raise toast_error(404, f"selection {selection_guid} not found")
+            selection.update(voided=True, voidDate=order["modifiedDate"])
+        return self._new_version(guid, change)
+
+    def pay(self, guid: str, amount: float, tip_amount: float = 0, payment_type: str = "CREDIT",
+            card_type: str | None = "VISA", last4: str | None = "1111") -> dict:
+        """A payment on the order's check (the spec's payment example, re-identified)."""
+        def change(order: dict) -> None:
+            check = order["checks"][0]
+            payment = copy.deepcopy(example_order_response()["checks"][0]["payments"][0])
+            credit = payment_type == "CREDIT"
+            payment.update(guid=str(uuid.uuid4()), checkGuid=check["guid"], orderGuid=order["guid"],
+                           paidDate=order["modifiedDate"], type=payment_type, amount=float(amount),
+                           tipAmount=float(tip_amount), paymentStatus="CAPTURED" if credit else None,
+                           cardType=card_type if credit else None, last4Digits=last4 if credit else None,
+                           otherPayment=payment["otherPayment"] if payment_type == "OTHER" else None)
+            check.setdefault("payments", []).append(payment)
+            paid = sum(Decimal(str(p["amount"])) for p in check["payments"])
+            check["paymentStatus"] = "PAID" if paid >= Decimal(str(check["totalAmount"])) else "OPEN"
+        return self._new_version(guid, change)
 
     def subscribe(self, url: str, secret: str) -> dict:
         with self.lock:
@@ -282,6 +341,14 @@ class FakeToast(FakePos):
                                           payload.get("external_id"))
         if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/update", path)):
             return 200, self.update_order(m.group(1), payload.get("voided"), payload.get("closed"))
+        if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/selections", path)):
+            return 200, self.add_selection(m.group(1), payload)
+        if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/selections/([^/]+)/void", path)):
+            return 200, self.void_selection(m.group(1), m.group(2))
+        if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/payments", path)):
+            return 200, self.pay(m.group(1), payload["amount"], payload.get("tip_amount", 0),
+                                 payload.get("type", "CREDIT"), payload.get("card_type", "VISA"),
+                                 payload.get("last4", "1111"))
         if method == "POST" and path == "/_fake/subscriptions":
             return 200, self.subscribe(payload["url"], payload["secret"])
         if method == "POST" and (m := re.fullmatch(r"/_fake/orders/([^/]+)/notify", path)):

@@ -33,6 +33,7 @@ from pos_bridge.domain.model import (
     Money,
     Order,
     OrderState,
+    Payment,
     Tax,
     Totals,
 )
@@ -109,7 +110,30 @@ def order_from_clover(data: dict, merchant_id: str | None = None) -> Order:
         line_items=tuple(lines), taxes=tuple(taxes.values()),
         discounts=tuple(Discount(d["id"], d.get("name", ""), Money(-_cents(d.get("amount", 0), "discounts.amount"), currency))
                         for d in _elements(data.get("discounts"))),
-        totals=None if data.get("total") is None else Totals(Money(_cents(data["total"], "total"), currency)))
+        totals=None if data.get("total") is None else Totals(Money(_cents(data["total"], "total"), currency)),
+        payments=tuple(payment_from_clover(p, currency, f"payments[{i}]")
+                       for i, p in enumerate(_elements(data.get("payments")))))
+
+
+# Clover's payment `result` -> the common payment state (SUCCESS is money taken).
+PAYMENT_RESULTS = {"SUCCESS": "COMPLETED", "AUTH_COMPLETED": "COMPLETED", "FAIL": "FAILED", "VOIDED": "VOIDED",
+                   "VOID_FAILED": "COMPLETED"}
+TENDERS = {"com.clover.tender.cash": "cash", "com.clover.tender.credit_card": "card",
+           "com.clover.tender.debit_card": "card"}
+
+
+def payment_from_clover(data: dict, currency: str, field: str = "payment") -> Payment:
+    """A Clover Payment (an order expanded with `payments`): `amount` excludes the tip (`tipAmount`);
+    the tender by its `labelKey`; the card's type and last four only."""
+    card = data.get("cardTransaction") or {}
+    tip = data.get("tipAmount")
+    return Payment(
+        id=str(data.get("id") or ""), status=PAYMENT_RESULTS.get(str(data.get("result") or ""), "PENDING"),
+        amount=Money(_cents(data.get("amount", 0), f"{field}.amount"), currency),
+        tip=None if tip is None else Money(_cents(tip, f"{field}.tipAmount"), currency),
+        tender=TENDERS.get((data.get("tender") or {}).get("labelKey") or "", "external"),
+        card_brand=str(card.get("cardType") or ""), card_last4=str(card.get("last4") or "")[-4:],
+        refunded=bool(_elements(data.get("refunds"))))
 
 
 def _same_modifier(a: Modifier, b: Modifier) -> bool:

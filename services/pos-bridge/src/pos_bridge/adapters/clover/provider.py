@@ -24,7 +24,7 @@ from pos_bridge.domain.errors import ProviderError
 from pos_bridge.domain.model import ChangePage, Menu, MenuChange, Order, OrderState, WebhookEvent
 
 USER_AGENT = "AuraConnect-pos-bridge/0.1"
-ORDER_EXPAND = "lineItems,lineItems.modifications,lineItems.taxRates,discounts"
+ORDER_EXPAND = "lineItems,lineItems.modifications,lineItems.taxRates,discounts,payments"
 PAGE = 100
 MAX_PAGES = 5                    # per list_changes call; the cursor resumes the rest next poll
 FIRST_LOOKBACK_MS = 86_400_000   # a connection's first poll looks back one day

@@ -229,8 +229,9 @@ def payment_from_square(payment: dict) -> dict | None:
             "tender": "card" if payment.get("source_type") == "CARD" else
                       "cash" if payment.get("source_type") == "CASH" else "external",
             "card_brand": card.get("card_brand") or "", "card_last4": (card.get("last_4") or "")[-4:],
-            # Square processed the charge: its payment id is the processor's reference
-            "processor_reference": payment["id"]}
+            # Square processed a card charge: its payment id is the processor's reference (cash has none:
+            # orders refuses a processor reference on cash)
+            "processor_reference": payment["id"] if payment.get("source_type") == "CARD" else ""}
 
 
 # ---------------------------------------------------------------------------------------- catalog

@@ -30,6 +30,7 @@ from pos_bridge.domain.model import (
     Money,
     Order,
     OrderState,
+    Payment,
     Tax,
     Totals,
 )
@@ -76,8 +77,11 @@ def order_from_toast(data: dict, restaurant_guid: str, currency: str = "USD") ->
     lines: list[LineItem] = []
     discounts: list[Discount] = []
     total = tax_total = tip = None
+    payments: list[Payment] = []
     for c, check in enumerate(data.get("checks") or []):
         for s, selection in enumerate(check.get("selections") or []):
+            if selection.get("voided"):   # voided on the POS: Toast keeps it on the check, it is not sold
+                continue
             lines.append(_line_in(selection, f"checks[{c}].selections[{s}]", currency, taxes))
         for d, discount in enumerate(check.get("appliedDiscounts") or []):
             discounts.append(Discount(discount["guid"], discount.get("name", ""),
@@ -87,6 +91,8 @@ def order_from_toast(data: dict, restaurant_guid: str, currency: str = "USD") ->
         tax_total = _add(tax_total, money_in(check.get("taxAmount"), f"checks[{c}].taxAmount", currency))
         for p, payment in enumerate(check.get("payments") or []):
             tip = _add(tip, money_in(payment.get("tipAmount"), f"checks[{c}].payments[{p}].tipAmount", currency))
+            if payment.get("guid"):   # a payment without a guid is not one Toast took (our own tip carrier)
+                payments.append(payment_from_toast(payment, currency, f"checks[{c}].payments[{p}]"))
     if data.get("voided"):
         state = OrderState.CANCELED
     elif data.get("closedDate"):
@@ -100,7 +106,27 @@ def order_from_toast(data: dict, restaurant_guid: str, currency: str = "USD") ->
         closed_at=parse_rfc3339(data.get("closedDate"), "closedDate"), version=to_epoch_ms(modified),
         external_ref=data.get("externalId"), line_items=tuple(lines), taxes=tuple(taxes.values()),
         discounts=tuple(discounts),
-        totals=None if total is None else Totals(total, tax=tax_total, tip=tip))
+        totals=None if total is None else Totals(total, tax=tax_total, tip=tip), payments=tuple(payments))
+
+
+# Toast's paymentStatus (set for CREDIT; cash and other payments often have none: taken when recorded).
+PAYMENT_STATES = {None: "COMPLETED", "CAPTURED": "COMPLETED", "AUTHORIZED": "COMPLETED",
+                  "CAPTURE_IN_PROGRESS": "COMPLETED", "VOIDED": "VOIDED", "VOIDED_AT_RISK": "VOIDED",
+                  "CANCELLED": "VOIDED", "PROCESSING_VOID": "VOIDED", "ERROR": "FAILED", "ERROR_NETWORK": "FAILED",
+                  "DENIED": "FAILED"}
+TENDERS = {"CASH": "cash", "CREDIT": "card", "GIFTCARD": "gift_card"}
+
+
+def payment_from_toast(data: dict, currency: str, field: str = "payment") -> Payment:
+    """A Toast check payment: `amount` excludes the tip (`tipAmount`), a `voidInfo` voids it."""
+    status = "VOIDED" if data.get("voidInfo") else PAYMENT_STATES.get(data.get("paymentStatus"), "PENDING")
+    return Payment(
+        id=str(data["guid"]), status=status,
+        amount=money_in(data.get("amount") or 0, f"{field}.amount", currency),
+        tip=money_in(data.get("tipAmount"), f"{field}.tipAmount", currency),
+        tender=TENDERS.get(str(data.get("type") or ""), "external"), card_brand=str(data.get("cardType") or ""),
+        card_last4=str(data.get("last4Digits") or "")[-4:],
+        refunded=(data.get("refundStatus") or "NONE") != "NONE")
 
 
 def _add(a: Money | None, b: Money | None) -> Money | None:
