@@ -11,6 +11,7 @@ import pytest
 from posfakes.clover.server import DEFAULT_MERCHANT, FakeClover
 from posfakes.clover.server import DEFAULT_TOKEN as CLOVER_TOKEN
 from posfakes.square.server import DEFAULT_TOKEN, FakeSquare
+from posfakes.toast.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_RESTAURANT, FakeToast
 
 from tests.e2e.support import eventually, menu_items
 
@@ -32,6 +33,14 @@ def square():
 @pytest.fixture
 def clover():
     fake = FakeClover()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def toast():
+    fake = FakeToast()
     fake.start()
     yield fake
     fake.stop()
@@ -92,9 +101,8 @@ def test_a_square_menu_syncs_in_and_a_second_pull_follows_the_pos(admin, platfor
         assert categories[burger["category_id"]] == category
         steak = item_named(admin, platform, steak_name)
         assert steak["item_id"] == ours and steak["price_cents"] == 2400 and steak["kitchen_tags"] == ["grill"]
-        first = audit_of(admin, connection)
-        assert {(a["aura_ref"], a["field"], a["new_value"], a["applied"]) for a in first if a["rule"] != "create"} \
-            >= {(ours, "price_cents", 2400, True)}
+        first = eventually(lambda: (rows := audit_of(admin, connection)) and (ours, "price_cents", 2400, True) in [
+            (a["aura_ref"], a["field"], a["new_value"], a["applied"]) for a in rows] and rows, timeout=20)
         assert [a["applied"] for a in first if a["rule"] == "create" and a["object_ref"] == burger_id] == [True]
 
         # On the POS: the burger's price goes up, the steak is 86'd at our location. Ours: kitchen routing
@@ -114,9 +122,11 @@ def test_a_square_menu_syncs_in_and_a_second_pull_follows_the_pos(admin, platfor
                            timeout=40)
         assert steak["kitchen_tags"] == ["grill"] and steak["price_cents"] == 2400
         assert [i["name"] for i in location_menu(admin, platform)["items"]].count(burger_name) == 1   # no duplicate
-        audit = audit_of(admin, connection)
-        second = {(a["object_ref"], a["field"], a["new_value"]) for a in audit if a["applied"] and a["rule"] != "create"}
-        assert {(burger_id, "price_cents", 1400), (steak_id, "available", False)} <= second
+        # (orders is written before the pull's own transaction commits its audit rows: wait for them)
+        audit = eventually(lambda: (rows := audit_of(admin, connection)) and {
+            (burger_id, "price_cents", 1400), (steak_id, "available", False)} <= {
+            (a["object_ref"], a["field"], a["new_value"]) for a in rows if a["applied"] and a["rule"] != "create"}
+            and rows, timeout=20)
         assert not [a for a in audit if a["field"] == "kitchen_tags"]
         status = admin.get(f"{BRIDGE}/{connection}/sync").json()
         assert status["menu"]["last_error"] is None and status["menu"]["unlinked_pos_items"] == 0
@@ -140,7 +150,34 @@ def test_a_clover_menu_syncs_in_with_its_prices_and_86s(admin, platform, clover)
         assert admin.post(f"{BRIDGE}/{connection}/sync/menu-pull").status_code == 202
         eventually(lambda: (b := item_named(admin, platform, "Cheeseburger")) and b["price_cents"] == 1199
                    and b["available"] is False, timeout=40)
-        applied = {(a["field"], a["new_value"]) for a in audit_of(admin, connection) if a["applied"] and a["rule"] != "create"}
-        assert {("price_cents", 1199), ("available", False)} <= applied
+        eventually(lambda: {("price_cents", 1199), ("available", False)} <= {
+            (a["field"], a["new_value"]) for a in audit_of(admin, connection) if a["applied"] and a["rule"] != "create"},
+            timeout=20)
+    finally:
+        admin.delete(f"{BRIDGE}/{connection}")
+
+
+def test_a_toast_menu_syncs_in_and_its_silence_on_86s_keeps_ours(admin, platform, toast):
+    connection = connect(admin, platform, {
+        "provider": "toast", "external_merchant_id": "e2e-menu-group", "external_location_id": DEFAULT_RESTAURANT,
+        "api_base_url": toast.url, "credentials": {"client_id": DEFAULT_CLIENT_ID,
+                                                    "client_secret": DEFAULT_CLIENT_SECRET}})
+    try:
+        assert admin.post(f"{BRIDGE}/{connection}/sync/menu-pull").status_code == 202
+        # Toast prices are decimals in major units: 24.5 -> 2450 cents; its menu group is the category
+        lobster = eventually(lambda: (i := item_named(admin, platform, "Lobster roll")) and i["price_cents"] == 2450
+                             and i, timeout=40)
+        categories = {c["category_id"]: c["name"] for c in location_menu(admin, platform)["categories"]}
+        assert categories[lobster["category_id"]] == "Mains"
+        # 86'd here: Toast's menus API says nothing of 86s, so the next pull leaves ours alone
+        off = admin.post(f"{MENU}/items/{lobster['item_id']}/availability",
+                         json={"location_id": platform.demo["location_id"], "available": False})
+        assert off.status_code == 200, off.text
+        before = admin.get(f"{BRIDGE}/{connection}/sync").json()["menu"]["last_pull_at"]
+        assert admin.post(f"{BRIDGE}/{connection}/sync/menu-pull").status_code == 202
+        eventually(lambda: admin.get(f"{BRIDGE}/{connection}/sync").json()["menu"]["last_pull_at"] != before,
+                   timeout=40)
+        assert item_named(admin, platform, "Lobster roll")["available"] is False
+        assert not [a for a in audit_of(admin, connection) if a["field"] == "available"]
     finally:
         admin.delete(f"{BRIDGE}/{connection}")
