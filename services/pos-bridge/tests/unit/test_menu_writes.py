@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from chassis.errors import InvalidInput
 from chassis.identity import Identity
 from chassis.rbac import role_permissions
 from pos_bridge.adapters.clover.provider import CloverProvider
@@ -192,6 +193,24 @@ def test_without_orders_nothing_is_written_or_applied(world):
     assert [a["applied"] for a in list_audit(lambda: world.uow, ADMIN, str(world.cid))] == [False]
 
 
+def test_an_item_orders_refuses_is_left_out_and_the_rest_written(world):
+    steak = world.menu.add("New York Steak", 2000)
+    accept = world.menu.upsert_items
+
+    def refusing(identity, location_id, source, items):
+        for index, item in enumerate(items):
+            if "Strip" in (item.get("name") or ""):
+                raise InvalidInput("must be at most 10 characters", field=f"items[{index}].name")
+        return accept(identity, location_id, source, items)
+
+    world.menu.upsert_items = refusing
+    result = world.pull()
+    assert result.unlinked == (STRIP,) and result.created == 0 and world.menu.items[steak]["price_cents"] == 2200
+    [audit] = list_audit(lambda: world.uow, ADMIN, str(world.cid))
+    assert audit["applied"] is True and audit["field"] == "price_cents"
+    assert world.uow.sync_state.rows[world.cid].last_menu_unlinked == 1
+
+
 def test_clover_prices_86s_and_categories_map_through():
     clover = FakeClover()
     clover.start()
@@ -238,3 +257,38 @@ def test_the_grpc_request_carries_only_the_fields_given():
     message = upsert_message({"external_ref": "X", "item_id": "A", "price_cents": 0, "available": False})
     assert message.HasField("price_cents") and message.price_cents == 0 and message.HasField("available")
     assert not message.HasField("name") and not message.HasField("category_name")
+
+
+class Refusing:
+    """MenuService's stub answering INVALID_ARGUMENT as orders does (field: message)."""
+
+    def __init__(self, details: str) -> None:
+        self.details_text = details
+
+    def UpsertMenuItems(self, request, metadata, timeout):  # noqa: N802 - gRPC naming
+        import grpc
+
+        class Error(grpc.RpcError):
+            def code(inner):  # noqa: N805
+                return grpc.StatusCode.INVALID_ARGUMENT
+
+            def details(inner):  # noqa: N805
+                return self.details_text
+
+        raise Error()
+
+
+@pytest.mark.parametrize(("details", "field"), [
+    ("items[3].name: must be at most 200 characters", "items[3].name"),
+    ("source: is required", "menu"),
+])
+def test_orders_refusals_keep_the_field_of_the_item(details, field):
+    from chassis.identity import service_identity
+    from pos_bridge.adapters.menu_writer import MenuWriterClient
+
+    client = MenuWriterClient("127.0.0.1:1")
+    client.stub = Refusing(details)
+    with pytest.raises(InvalidInput) as refused:
+        client.upsert_items(service_identity("pos-bridge", str(TENANT)), str(uuid.uuid4()), "pos:square:c",
+                            [{"external_ref": "X", "name": "x" * 300}])
+    assert refused.value.field == field

@@ -2,6 +2,7 @@
 service_layer.ports.MenuWriter)."""
 from __future__ import annotations
 
+import re
 from datetime import UTC
 
 import grpc
@@ -10,6 +11,7 @@ from chassis.errors import InvalidInput, NotFound
 from chassis.grpc_client import call_metadata, peer_channel, peer_error
 from chassis.identity import Identity
 
+REFUSED = re.compile(r"^(items\[\d+\](?:\.[a-z_]+)?): (.*)$", re.DOTALL)
 FIELDS = ("name", "price_cents", "category_name", "description", "available", "tax_category")
 
 
@@ -26,6 +28,10 @@ class MenuWriterClient:
         except grpc.RpcError as error:
             # orders refusing a value (a POS name too long, ...) is not an outage: say what it refused
             if error.code() is grpc.StatusCode.INVALID_ARGUMENT:
+                # "items[3].name: must be ...": keep orders' field, so the pull can leave that item out
+                found = REFUSED.match(error.details() or "")
+                if found:
+                    raise InvalidInput(f"orders refused it: {found.group(2)}", field=found.group(1)) from None
                 raise InvalidInput(f"orders refused the menu: {error.details()}", field="menu") from None
             if error.code() is grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"orders: {error.details()}", field="menu") from None

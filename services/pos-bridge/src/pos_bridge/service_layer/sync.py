@@ -11,6 +11,7 @@ person. The overwrites of a pull are written to orders in one call (MenuService.
 with no orders address) overwrites are recorded `applied: false`."""
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,8 @@ from pos_bridge.service_layer.credentials import with_credentials
 from pos_bridge.service_layer.ports import MenuReader, MenuWriter, Providers, Sealer
 
 MAX_PAGES = 20
+MAX_REFUSALS = 10   # items orders refuses before a pull gives up (each one costs a call)
+REFUSED_ITEM = re.compile(r"^items\[(\d+)\]")
 WRITER_PERMISSIONS = frozenset({"orders:read", "orders:update"})
 WRITABLE = frozenset({"name", "price_cents", "description", "available"})   # what UpsertMenuItems takes
 FALLBACK_CATEGORY = {"square": "Square", "clover": "Clover", "toast": "Toast"}
@@ -142,11 +145,14 @@ def pull_menu(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu
             link.pos_values, link.pos_version, link.updated_at = values, item.version, now
             links[item.id] = link
         if writer is not None and (writes or to_create):
-            new_items = [_new_item(item, category_names, row.provider) for item in to_create]
-            written = {w["external_ref"]: w for w in writer.upsert_items(
-                identity, str(location), menu_source(row.provider, connection_id), [*writes.values(), *new_items])}
+            batch = [*writes.values(), *(_new_item(item, category_names, row.provider) for item in to_create)]
+            written, refused = _write(writer, identity, str(location), menu_source(row.provider, connection_id), batch)
             for audit in audits:
-                audit.applied = True
+                audit.applied = audit.object_ref in written
+                if audit.object_ref in refused:
+                    audit.reason = f"{audit.reason}; {refused[audit.object_ref]}"[:500]
+            unlinked += [item.id for item in to_create if item.id in refused]
+            to_create = [item for item in to_create if item.id in written]
             for item_id, link in links.items():
                 # our own write moved the item's modification time: not a change of ours for the next pull
                 stamp = (written.get(item_id) or {}).get("updated_at")
@@ -171,6 +177,26 @@ def pull_menu(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu
         state.last_menu_unlinked = len(unlinked)
         work.commit()
     return PullResult(linked, tuple(unlinked), sum(a.rule != "create" for a in audits), reviews, len(to_create))
+
+
+def _write(writer: MenuWriter, identity: Identity, location: str, source: str, batch: list[dict]
+           ) -> tuple[dict[str, dict], dict[str, str]]:
+    """The batch written to orders in one call. An item orders refuses (a POS name too long for our
+    menu, ...) is left out and the rest written again, so one odd POS item never stops a location's
+    sync: (written by POS item id, refused POS item id -> why)."""
+    refused: dict[str, str] = {}
+    for _ in range(MAX_REFUSALS + 1):
+        try:
+            return {w["external_ref"]: w for w in writer.upsert_items(identity, location, source, batch)}, refused
+        except InvalidInput as error:
+            found = REFUSED_ITEM.match(error.field or "")
+            if not found or int(found.group(1)) >= len(batch):
+                raise
+            dropped = batch.pop(int(found.group(1)))
+            refused[dropped["external_ref"]] = f"orders refused {error.field}: {error.message}"
+            if not batch:
+                return {}, refused
+    raise InvalidInput(f"orders refused more than {MAX_REFUSALS} items", field="menu")
 
 
 def _creatable(item: MenuItem) -> bool:
