@@ -154,6 +154,8 @@ def test_our_status_changes_reach_square_and_an_outage_queues_and_replays_in_ord
 def test_a_menu_item_86d_in_orders_reaches_square(admin, platform, square, connection):
     name = f"E2E Sync Steak {uuid.uuid4().hex[:8]}"
     item_id = f"XE2E{uuid.uuid4().hex[:20].upper()}"
+    # ours first: a pull seeing the POS item with no item of ours would create one (menu sync creates)
+    aura_item = menu_items(admin, {name: 2000}, category="e2e sync")[name]
     with square.lock:
         square.catalog.append({"type": "ITEM", "id": item_id, "version": 1, "updated_at": "2026-01-01T00:00:00Z",
                                "is_deleted": False, "present_at_all_locations": True, "item_data": {
@@ -163,7 +165,6 @@ def test_a_menu_item_86d_in_orders_reaches_square(admin, platform, square, conne
                                                                      "pricing_type": "FIXED_PRICING",
                                                                      "price_money": {"amount": 2400,
                                                                                      "currency": "USD"}}}]}})
-    aura_item = menu_items(admin, {name: 2000}, category="e2e sync")[name]
     assert admin.post(f"{BRIDGE}/{connection}/sync/menu-pull").status_code == 202
     # The pull links the items by name; the POS's price wins by policy: audited.
     audit = eventually(lambda: [a for a in admin.get(f"{BRIDGE}/{connection}/sync/audit").json()["audit"]

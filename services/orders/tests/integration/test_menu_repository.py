@@ -123,3 +123,23 @@ def test_soft_deleted_records_are_gone(uow):
         assert u.menu.get_item(tenant, item.item_id) is None and u.menu.list_items(tenant) == []
         assert u.menu.list_groups(tenant) == [] and u.menu.list_categories(tenant) == []
         assert u.menu.group_of_option(tenant, side.options[0].option_id) is None
+
+
+def test_external_references_link_per_tenant_and_source_and_move_on_relink(uow):
+    tenant = uuid.uuid4()
+    _, _, burger = build(uow, tenant)
+    _, _, other = build(uow, tenant)
+    with uow() as u:
+        u.menu.lock_source(tenant, "pos:square:c1")
+        u.menu.link_external_ref(tenant, "pos:square:c1", "SQ-1", burger.item_id, NOW)
+        u.menu.link_external_ref(tenant, "pos:square:c2", "SQ-1", other.item_id, NOW)
+        u.commit()
+    with uow() as u:
+        assert u.menu.external_refs(tenant, "pos:square:c1", ["SQ-1", "SQ-2"], for_update=True) == {
+            "SQ-1": burger.item_id}
+        assert u.menu.external_refs(uuid.uuid4(), "pos:square:c1", ["SQ-1"]) == {}   # another tenant's
+        u.menu.link_external_ref(tenant, "pos:square:c1", "SQ-1", other.item_id, NOW + timedelta(minutes=1))
+        u.commit()
+    with uow() as u:
+        assert u.menu.external_refs(tenant, "pos:square:c1", ["SQ-1"]) == {"SQ-1": other.item_id}
+        assert u.menu.external_refs(tenant, "pos:square:c2", ["SQ-1"]) == {"SQ-1": other.item_id}

@@ -222,7 +222,7 @@ class FakeMenuRepository:
     """The menu in memory: each unit of work edits a copy, kept only when it commits."""
 
     def __init__(self) -> None:
-        self.saved: dict[str, dict] = {"categories": {}, "items": {}, "groups": {}, "overrides": {}}
+        self.saved: dict[str, dict] = {"categories": {}, "items": {}, "groups": {}, "overrides": {}, "refs": {}}
         self._work = copy.deepcopy(self.saved)
 
     def begin(self) -> None:
@@ -321,6 +321,16 @@ class FakeMenuRepository:
     def save_override(self, override) -> None:
         key = (override.tenant_id, override.location_id, override.target_type, override.target_id)
         self._work["overrides"][key] = copy.deepcopy(override)
+
+    def lock_source(self, tenant_id, source) -> None:
+        pass
+
+    def external_refs(self, tenant_id, source, refs, *, for_update=False):
+        return {ref: self._work["refs"][(tenant_id, source, ref)] for ref in refs
+                if (tenant_id, source, ref) in self._work["refs"]}
+
+    def link_external_ref(self, tenant_id, source, ref, item_id, at) -> None:
+        self._work["refs"][(tenant_id, source, ref)] = item_id
 
 
 class FakeIdempotencyRepository:

@@ -12,7 +12,7 @@ from chassis.uow import UnitOfWorkFactory
 
 from pos_bridge.adapters.unit_of_work import PosBridgeUnitOfWork
 from pos_bridge.config import SOURCE, Settings
-from pos_bridge.service_layer.ports import MenuReader, Orders, Providers, Sealer
+from pos_bridge.service_layer.ports import MenuReader, MenuWriter, Orders, Providers, Sealer
 from pos_bridge.service_layer.webhook_ports import Resolver, WebhookPolicy, WebhookTransport
 
 
@@ -23,6 +23,7 @@ class PosBridgeContainer(Container):
     providers: Providers = field(default_factory=dict)   # "square" | "clover" | "toast" -> its PosProvider
     sealer: Sealer | None = None                         # None when POS_CREDENTIALS_KEY is unset
     menu: MenuReader | None = None                       # orders' MenuService (menu pulls); None like orders
+    menu_writer: MenuWriter | None = None                # orders' UpsertMenuItems (menu pulls write); None like orders
     # Outbound webhooks for integrators: the sender's HTTP client, DNS, and the settings they run with.
     webhook_transport: WebhookTransport | None = None
     resolver: Resolver | None = None
@@ -43,7 +44,8 @@ def webhook_policy(config: Settings) -> WebhookPolicy:
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
               new_id: IdGenerator | None = None, orders: Orders | None = None, providers: Providers | None = None,
               sealer: Sealer | None = None, webhook_transport: WebhookTransport | None = None,
-              resolver: Resolver | None = None, menu: MenuReader | None = None) -> PosBridgeContainer:
+              resolver: Resolver | None = None, menu: MenuReader | None = None,
+              menu_writer: MenuWriter | None = None) -> PosBridgeContainer:
     if sealer is None and config.pos_credentials_key:
         from chassis.crypto import Sealer as AesGcmSealer
 
@@ -56,6 +58,10 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from pos_bridge.adapters.orders_client import MenuClient
 
         menu = MenuClient(config.orders_grpc_addr)
+    if menu_writer is None and config.orders_grpc_addr:
+        from pos_bridge.adapters.menu_writer import MenuWriterClient
+
+        menu_writer = MenuWriterClient(config.orders_grpc_addr)
     if providers is None:
         from pos_bridge.adapters.clover.provider import CloverProvider
         from pos_bridge.adapters.square.provider import SquareProvider
@@ -74,4 +80,5 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
     # pool: the consumer process runs the Kafka consumer, inbound, outbound, menu, poller and sender threads
     return PosBridgeContainer(**base_parts(config, PosBridgeUnitOfWork, SOURCE, uow, clock, new_id, 12),
                               orders=orders, providers=providers, sealer=sealer, webhook_transport=webhook_transport,
-                              resolver=resolver, webhook_policy=webhook_policy(config), menu=menu)
+                              resolver=resolver, webhook_policy=webhook_policy(config), menu=menu,
+                              menu_writer=menu_writer)

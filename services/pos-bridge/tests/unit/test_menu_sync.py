@@ -66,7 +66,7 @@ def test_pos_wins_the_price_links_by_name_and_audits_the_overwrite(world):
     [audit] = list_audit(lambda: world.uow, ADMIN, str(world.cid))
     assert (audit["field"], audit["old_value"], audit["new_value"], audit["winner"], audit["rule"]) == (
         "price_cents", 2000, 2200, "pos", "pos")
-    assert audit["applied"] is False   # orders' MenuService has no write RPC yet: recorded, not applied
+    assert audit["applied"] is False   # no MenuWriter given: recorded, not applied (test_menu_writes.py writes)
     assert world.uow.sync_state.rows[world.cid].last_menu_pull_at == NOW
 
 

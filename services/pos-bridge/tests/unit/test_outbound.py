@@ -203,6 +203,18 @@ def test_an_86_reaches_squares_catalog_as_absent_at_the_location_and_back(world)
     assert item["absent_at_location_ids"] == [] and item["version"] == 3
 
 
+def test_an_86_our_menu_pull_wrote_from_the_pos_is_not_sent_back(world):
+    world.uow.menu_links.add(MenuLink(tenant_id=TENANT, connection_id=world.cid, pos_item_id="XSTEAK",
+                                      aura_item_id="aura-steak", pos_values={"available": False}, updated_at=NOW))
+    event = dict(tenant_id=str(TENANT), location_id=str(world.location), item_id="aura-steak", available=False)
+    queue_menu_availability(world.uow, menu_events.MenuItemAvailabilityChanged(
+        **event, changed_by="service:pos-bridge"), envelope())
+    assert world.changes() == []   # the POS said so itself: an echo
+    queue_menu_availability(world.uow, menu_events.MenuItemAvailabilityChanged(**event, changed_by="manager-1"),
+                            envelope())
+    assert len(world.changes()) == 1   # a person's 86 goes out even when it matches
+
+
 def test_a_provider_that_cannot_take_a_change_records_it_as_not_supported(world):
     class ReadOnly:
         name = "square"

@@ -9,12 +9,13 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from orders.adapters.orm_menu import (
     MenuCategoryRow,
+    MenuExternalRefRow,
     MenuItemRow,
     MenuOverrideRow,
     ModifierGroupRow,
@@ -185,6 +186,34 @@ class MenuRepository:
         self.session.execute(statement.on_conflict_do_update(
             index_elements=["tenant_id", "location_id", "target_type", "target_id"],
             set_={key: statement.excluded[key] for key in ("price_cents", "available", "version", "updated_at")}))
+
+    # ---- external references (a POS catalog item -> our item)
+    def lock_source(self, tenant_id: uuid.UUID, source: str) -> None:
+        """Serializes upserts of one source until the transaction ends: two first syncs of the same
+        catalog at once would otherwise both create the items they do not find."""
+        self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                             {"key": f"menu-source:{tenant_id}:{source}"})
+
+    def external_refs(self, tenant_id: uuid.UUID, source: str, refs: Iterable[str], *, for_update: bool = False
+                      ) -> dict[str, uuid.UUID]:
+        """The items linked to `refs` of `source`, by reference (locked when asked: two upserts of the
+        same references queue up instead of both creating an item)."""
+        query = select(MenuExternalRefRow).where(MenuExternalRefRow.tenant_id == tenant_id,
+                                                 MenuExternalRefRow.source == source,
+                                                 MenuExternalRefRow.external_ref.in_(list(refs)))
+        if for_update:
+            query = query.with_for_update()
+        return {row.external_ref: row.item_id for row in self.session.scalars(query)}
+
+    def link_external_ref(self, tenant_id: uuid.UUID, source: str, ref: str, item_id: uuid.UUID,
+                          at: datetime) -> None:
+        """Points the reference at the item (inserted, or moved from another item)."""
+        values = {"tenant_id": tenant_id, "source": source, "external_ref": ref, "item_id": item_id,
+                  "updated_at": at}
+        statement = insert(MenuExternalRefRow).values(values)
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=["tenant_id", "source", "external_ref"],
+            set_={"item_id": statement.excluded.item_id, "updated_at": statement.excluded.updated_at}))
 
     def _live(self, row_class, tenant_id: uuid.UUID, record_id: uuid.UUID, for_update: bool):
         query = select(row_class).where(row_class.id == record_id, row_class.tenant_id == tenant_id,

@@ -78,3 +78,16 @@ class MenuOverrideRow(Base):
     available: Mapped[bool] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
+
+
+class MenuExternalRefRow(Base):
+    """An item's reference in another system (a POS catalog item): UpsertMenuItems finds items by it.
+    One item per (tenant, source, reference); a source is e.g. "pos:square:<connection id>"."""
+
+    __tablename__ = "menu_external_refs"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    source: Mapped[str] = mapped_column(Text, primary_key=True)
+    external_ref: Mapped[str] = mapped_column(Text, primary_key=True)
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("menu_items.id"), index=True)
+    updated_at: Mapped[datetime]

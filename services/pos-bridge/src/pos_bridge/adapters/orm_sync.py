@@ -54,6 +54,8 @@ class ConnectionSync(Base):
     last_menu_error: Mapped[str | None] = mapped_column(default=None)
     last_menu_unlinked: Mapped[int | None] = mapped_column(default=None)   # POS items with no item of ours
     conflict_policy: Mapped[dict | None] = mapped_column(Json, default=None)   # overrides of the default
+    # Menu pulls create our item for a POS item with none (False: listed as unlinked; None: the default, True)
+    menu_create_items: Mapped[bool | None] = mapped_column(default=None)
 
 
 class MenuLink(Base):

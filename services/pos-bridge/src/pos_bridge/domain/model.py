@@ -197,8 +197,9 @@ class MenuItem:
     category_ids: tuple[str, ...] = ()
     modifier_group_ids: tuple[str, ...] = ()
     tax_ids: tuple[str, ...] = ()
-    available: bool = True
+    available: bool | None = True    # None: the POS's catalog does not say (Toast's menus API has no 86)
     version: int | None = None
+    category_name: str | None = None   # the first category's name, when the catalog names it
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,9 @@ class Menu:
     items: tuple[MenuItem, ...] = ()
     taxes: tuple[MenuTax, ...] = ()
     cursor: str | None = None        # the next page, when the POS pages its catalog
+    # (category id, name) of the categories on this page (Square lists CATEGORY objects apart from
+    # its items, maybe on another page: the menu pull resolves item.category_ids with all pages')
+    categories: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

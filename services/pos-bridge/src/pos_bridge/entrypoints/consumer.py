@@ -85,7 +85,7 @@ def menu_loop(container: PosBridgeContainer, stop: threading.Event) -> None:
         if container.menu is not None:
             try:
                 pull_due_menus(container.uow, container.sealer, container.providers, container.menu,
-                               container.clock(), interval)
+                               container.clock(), interval, writer=container.menu_writer)
             except Exception:  # noqa: BLE001
                 log.exception("menu pull failed")
         stop.wait(2.0)

@@ -107,7 +107,8 @@ def build_app(container: PosBridgeContainer):
     def resolve_review(connection_id: str, review_id: str, body: dict = Body(..., examples=[{"choice": "pos"}]),
                        identity: Identity = Depends(current_identity)) -> dict:
         """Decide a review: `{"choice": "pos"|"aura"}` (settings:update); audited."""
-        return sync.resolve_review(uow, identity, connection_id, review_id, body, container.clock())
+        return sync.resolve_review(uow, identity, connection_id, review_id, body, container.clock(),
+                                   container.menu_writer)
 
     @app.get(f"{base}/connections/{{connection_id}}/sync/policy", tags=["sync"])
     def sync_policy(connection_id: str, identity: Identity = Depends(current_identity)) -> dict:

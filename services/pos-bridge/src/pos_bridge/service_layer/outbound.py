@@ -83,6 +83,8 @@ def queue_menu_availability(work, message: menu_events.MenuItemAvailabilityChang
         row = work.connections.get(link.connection_id)
         if row is None or str(row.location_id) != message.location_id:
             continue
+        if message.changed_by == OUR_ACTOR and (link.pos_values or {}).get("available") == bool(message.available):
+            continue   # our menu pull wrote the POS's own value: sending it back would only echo
         work.outbound.add_if_new(OutboundChange(
             tenant_id=tenant, connection_id=link.connection_id, object_kind="menu_item", object_ref=link.pos_item_id,
             aura_ref=message.item_id, change_type=rules.MENU_AVAILABILITY,

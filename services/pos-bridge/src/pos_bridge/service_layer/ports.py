@@ -91,9 +91,13 @@ class MenuReader(Protocol):
 
 
 class MenuWriter(Protocol):
-    """The seam for writing a POS's value into our menu: orders has no menu write over gRPC yet."""
+    """orders' MenuService.UpsertMenuItems: the POS's values written into our menu, in one call."""
 
-    def update_item(self, identity: Identity, item_id: str, fields: dict) -> None: ...
+    def upsert_items(self, identity: Identity, location_id: str, source: str, items: list[dict]) -> list[dict]:
+        """Each item: `external_ref` (the POS item id), optional `item_id` (our item it is linked to), and
+        the fields to set: name, price_cents, description, available (at the location), category_name,
+        tax_category. Answers per item: external_ref, item_id, created, changed, updated_at (aware UTC).
+        Creates the items it does not know by reference; idempotent."""
 
 
 class Sealer(Protocol):

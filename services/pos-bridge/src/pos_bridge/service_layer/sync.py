@@ -4,11 +4,14 @@ A menu pull reads the POS catalog (every page) and the location's AuraConnect me
 MenuService), links each POS item to our item (kept in `menu_links`; found by name the first time),
 and decides each field both sides hold by the connection's conflict policy (domain/conflict_policy.py):
 the POS's value overwriting ours is an audit row; what the policy cannot decide is a review for a
-person. orders' MenuService is read-only over gRPC (GetMenu, ListMenuItems): an overwrite is
-recorded with `applied: false` until orders offers a write (the `MenuWriter` seam); when a writer
-is given, it is applied and recorded `applied: true`."""
+person. The overwrites of a pull are written to orders in one call (MenuService.UpsertMenuItems, the
+`MenuWriter` port) and audited `applied: true`; a POS item with no item of ours is created there
+(category by the POS's category name, linked in `menu_links`) unless the connection says
+`create_missing_items: false`, when it is only listed as unlinked. Without a writer (tests, a process
+with no orders address) overwrites are recorded `applied: false`."""
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,19 +30,28 @@ from pos_bridge.service_layer.credentials import with_credentials
 from pos_bridge.service_layer.ports import MenuReader, MenuWriter, Providers, Sealer
 
 MAX_PAGES = 20
+MAX_REFUSALS = 10   # items orders refuses before a pull gives up (each one costs a call)
+REFUSED_ITEM = re.compile(r"^items\[(\d+)\]")
+WRITER_PERMISSIONS = frozenset({"orders:read", "orders:update"})
+WRITABLE = frozenset({"name", "price_cents", "description", "available"})   # what UpsertMenuItems takes
+FALLBACK_CATEGORY = {"square": "Square", "clover": "Clover", "toast": "Toast"}
 
 
 @dataclass(frozen=True)
 class PullResult:
     linked: int = 0
-    unlinked: tuple[str, ...] = ()     # POS items with no AuraConnect item of that name
+    unlinked: tuple[str, ...] = ()     # POS items with no AuraConnect item (and none created)
     overwrites: int = 0
     reviews: int = 0
+    created: int = 0                   # our items made for POS items
 
 
 def pos_values(item: MenuItem) -> dict:
-    """The fields of a POS item the policy compares (those our menu has too)."""
-    values: dict = {"name": item.name, "available": item.available}
+    """The fields of a POS item the policy compares (those our menu has too; a field the POS does
+    not say, like Toast's availability, is left out: never a conflict, never written)."""
+    values: dict = {"name": item.name}
+    if item.available is not None:
+        values["available"] = item.available
     if item.description is not None:
         values["description"] = item.description
     price = next((v.price for v in item.variations if v.price is not None), None)
@@ -48,9 +60,16 @@ def pos_values(item: MenuItem) -> dict:
     return values
 
 
+def menu_source(provider: str, connection_id: uuid.UUID) -> str:
+    """Whose references our POS item ids are, for orders (UpsertMenuItems' `source`)."""
+    return f"pos:{provider}:{connection_id}"
+
+
 def pull_menu(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu: MenuReader,
               connection_id: uuid.UUID, now: datetime, writer: MenuWriter | None = None) -> PullResult:
-    """One menu pull of a connection (see the module doc). Raises ProviderError when the POS fails."""
+    """One menu pull of a connection (see the module doc). Raises ProviderError when the POS fails,
+    and the peer's error when orders refuses or is down (nothing is recorded then: the next pull
+    decides again, and the write is idempotent)."""
     with uow() as work:
         row = work.connections.get(connection_id)
         if row is None:
@@ -58,26 +77,36 @@ def pull_menu(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu
         adapter, tenant, location = providers[row.provider], row.tenant_id, row.location_id
         state = work.sync_state.get(row.id, lock=True)
         policy = parse_policy(state.conflict_policy)
+        create_missing = state.menu_create_items is not False
         work.commit()
     items: list[MenuItem] = []
+    category_names: dict[str, str] = {}
     cursor: str | None = None
     for _ in range(MAX_PAGES):
         page = with_credentials(uow, sealer, adapter, connection_id, now,
                                 lambda connection, c=cursor: adapter.pull_menu(connection, c))
         items.extend(page.items)
+        category_names.update(page.categories)
         cursor = page.cursor
         if not cursor:
             break
-    identity = service_identity(SERVICE, str(tenant), frozenset({"orders:read"}))
+    identity = service_identity(SERVICE, str(tenant), WRITER_PERMISSIONS)
     ours = {i["item_id"]: i for i in menu.list_items(identity, str(location))}
     by_name = {i["name"].strip().lower(): i for i in ours.values()}
-    linked, unlinked, overwrites, reviews = 0, [], 0, 0
+    linked, unlinked, reviews = 0, [], 0
+    writes: dict[str, dict] = {}          # POS item id -> the fields the POS wins, for orders
+    audits: list[SyncAudit] = []
+    links: dict[str, MenuLink] = {}
+    to_create: list[MenuItem] = []
     with uow() as work:
         for item in items:
             link = work.menu_links.get(connection_id, item.id)
             aura = ours.get(link.aura_item_id) if link else by_name.get(item.name.strip().lower())
             if aura is None:
-                unlinked.append(item.id)
+                if writer is not None and create_missing and link is None and _creatable(item):
+                    to_create.append(item)
+                else:
+                    unlinked.append(item.id)
                 continue
             linked += 1
             values = pos_values(item)
@@ -94,16 +123,13 @@ def pull_menu(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu
                 pos_at = _pos_modified_at(field, values, link, seen_before, aura.get("updated_at"), now)
                 decision = decide(field, values[field], aura_values[field], pos_at, aura.get("updated_at"), policy)
                 if decision.outcome is Outcome.TAKE_POS:
-                    applied = False
-                    if writer is not None:
-                        writer.update_item(identity, aura["item_id"], {decision.field: decision.pos_value})
-                        applied = True
-                    work.sync_audit.add(SyncAudit(
+                    writes.setdefault(item.id, {"external_ref": item.id, "item_id": aura["item_id"]})[
+                        decision.field] = decision.pos_value
+                    audits.append(SyncAudit(
                         tenant_id=tenant, connection_id=connection_id, object_kind="menu_item", object_ref=item.id,
                         aura_ref=aura["item_id"], field=decision.field, old_value={"value": decision.aura_value},
                         new_value={"value": decision.pos_value}, winner="pos", rule=decision.rule.value,
-                        reason=decision.reason, applied=applied, at=now))
-                    overwrites += 1
+                        reason=decision.reason, applied=False, at=now))
                 elif decision.outcome is Outcome.REVIEW:
                     open_review = work.sync_reviews.open_for(connection_id, item.id, decision.field)
                     if open_review is None:
@@ -117,11 +143,72 @@ def pull_menu(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu
                         open_review.aura_value = {"value": decision.aura_value}
                     reviews += 1
             link.pos_values, link.pos_version, link.updated_at = values, item.version, now
+            links[item.id] = link
+        if writer is not None and (writes or to_create):
+            batch = [*writes.values(), *(_new_item(item, category_names, row.provider) for item in to_create)]
+            written, refused = _write(writer, identity, str(location), menu_source(row.provider, connection_id), batch)
+            for audit in audits:
+                audit.applied = audit.object_ref in written
+                if audit.object_ref in refused:
+                    audit.reason = f"{audit.reason}; {refused[audit.object_ref]}"[:500]
+            unlinked += [item.id for item in to_create if item.id in refused]
+            to_create = [item for item in to_create if item.id in written]
+            for item_id, link in links.items():
+                # our own write moved the item's modification time: not a change of ours for the next pull
+                stamp = (written.get(item_id) or {}).get("updated_at")
+                if stamp is not None and stamp > link.updated_at:
+                    link.updated_at = stamp
+            for item in to_create:
+                made = written[item.id]
+                work.menu_links.add(MenuLink(
+                    tenant_id=tenant, connection_id=connection_id, pos_item_id=item.id,
+                    pos_variation_id=item.variations[0].id if item.variations else None, aura_item_id=made["item_id"],
+                    pos_values=pos_values(item), pos_version=item.version,
+                    updated_at=max(now, made.get("updated_at") or now)))
+                audits.append(SyncAudit(
+                    tenant_id=tenant, connection_id=connection_id, object_kind="menu_item", object_ref=item.id,
+                    aura_ref=made["item_id"], field="item", old_value=None, new_value={"value": pos_values(item)},
+                    winner="pos", rule="create", reason="a POS item with no AuraConnect item: created",
+                    applied=True, at=now))
+        for audit in audits:
+            work.sync_audit.add(audit)
         state = work.sync_state.get(connection_id, lock=True)
         state.last_menu_pull_at, state.last_menu_error = now, None
         state.last_menu_unlinked = len(unlinked)
         work.commit()
-    return PullResult(linked, tuple(unlinked), overwrites, reviews)
+    return PullResult(linked, tuple(unlinked), sum(a.rule != "create" for a in audits), reviews, len(to_create))
+
+
+def _write(writer: MenuWriter, identity: Identity, location: str, source: str, batch: list[dict]
+           ) -> tuple[dict[str, dict], dict[str, str]]:
+    """The batch written to orders in one call. An item orders refuses (a POS name too long for our
+    menu, ...) is left out and the rest written again, so one odd POS item never stops a location's
+    sync: (written by POS item id, refused POS item id -> why)."""
+    refused: dict[str, str] = {}
+    for _ in range(MAX_REFUSALS + 1):
+        try:
+            return {w["external_ref"]: w for w in writer.upsert_items(identity, location, source, batch)}, refused
+        except InvalidInput as error:
+            found = REFUSED_ITEM.match(error.field or "")
+            if not found or int(found.group(1)) >= len(batch):
+                raise
+            dropped = batch.pop(int(found.group(1)))
+            refused[dropped["external_ref"]] = f"orders refused {error.field}: {error.message}"
+            if not batch:
+                return {}, refused
+    raise InvalidInput(f"orders refused more than {MAX_REFUSALS} items", field="menu")
+
+
+def _creatable(item: MenuItem) -> bool:
+    """A POS item we can make an item of: named and with a fixed price (a price rung up at the POS,
+    e.g. Clover VARIABLE or Toast OPEN_PRICE, has no menu price of ours)."""
+    return bool(item.name.strip()) and "price_cents" in pos_values(item)
+
+
+def _new_item(item: MenuItem, category_names: dict[str, str], provider: str) -> dict:
+    category = item.category_name or next((category_names[c] for c in item.category_ids if c in category_names),
+                                          None) or FALLBACK_CATEGORY.get(provider, provider)
+    return {"external_ref": item.id, **pos_values(item), "category_name": category}
 
 
 def _pos_modified_at(field: str, values: dict, link: MenuLink, seen_before: datetime | None,
@@ -141,14 +228,14 @@ def _pos_modified_at(field: str, values: dict, link: MenuLink, seen_before: date
 
 
 def pull_due_menus(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu: MenuReader,
-                   now: datetime, interval, limit: int = 5) -> int:
+                   now: datetime, interval, limit: int = 5, writer: MenuWriter | None = None) -> int:
     """Menu pulls of the connections not pulled for `interval` (or asked for: request_menu_pull).
     A POS failure is recorded on the connection's sync state and tried again after the interval."""
     with uow() as work:
         due = work.sync_state.due_menu_pulls(now - interval, limit)
     for connection_id in due:
         try:
-            pull_menu(uow, sealer, providers, menu, connection_id, now)
+            pull_menu(uow, sealer, providers, menu, connection_id, now, writer)
         except Exception as error:  # noqa: BLE001 - one connection's failure never stops the others
             with uow() as work:
                 state = work.sync_state.get(connection_id, lock=True)
@@ -168,27 +255,35 @@ def request_menu_pull(uow: UnitOfWorkFactory, identity: Identity, connection_id:
 
 
 def get_policy(uow: UnitOfWorkFactory, identity: Identity, connection_id: str) -> dict:
-    """The connection's conflict policy in force: the default with its overrides (settings:read)."""
+    """The connection's conflict policy in force: the default with its overrides, and whether menu
+    pulls create our items for POS items we lack (settings:read)."""
     require_permission(identity, "settings:read")
     with uow() as work:
         row = owned_connection(work, identity, connection_id)
         state = work.sync_state.get(row.id)
         overrides = (state.conflict_policy if state else None) or {}
-        return {"policy": {k: v.value for k, v in parse_policy(overrides).items()}, "overrides": dict(overrides)}
+        return {"policy": {k: v.value for k, v in parse_policy(overrides).items()}, "overrides": dict(overrides),
+                "create_missing_items": not (state and state.menu_create_items is False)}
 
 
 def set_policy(uow: UnitOfWorkFactory, identity: Identity, connection_id: str, body: dict) -> dict:
     """Override rules of the default policy: `{"overrides": {"field": "pos"|"aura"|"lww"|"review"}}`
-    (settings:update; replaces the previous overrides; `{}` goes back to the default)."""
+    (settings:update; replaces the previous overrides; `{}` goes back to the default), and optionally
+    `"create_missing_items": false` (menu pulls then only link by name; default true)."""
     require_permission(identity, "settings:update")
     overrides = body.get("overrides") if isinstance(body, dict) else None
     if not isinstance(overrides, dict) or not all(isinstance(k, str) and 0 < len(k) <= 64 for k in overrides):
         raise InvalidInput("must be an object of field -> rule", field="overrides")
     parse_policy(overrides)   # names the bad field
+    create = body.get("create_missing_items")
+    if create is not None and not isinstance(create, bool):
+        raise InvalidInput("must be true or false", field="create_missing_items")
     with uow() as work:
         row = owned_connection(work, identity, connection_id)
         state = work.sync_state.get(row.id, lock=True)
         state.conflict_policy = {k: str(v) for k, v in overrides.items()}
+        if create is not None:
+            state.menu_create_items = create
         work.commit()
     return get_policy(uow, identity, connection_id)
 
@@ -223,8 +318,11 @@ def resolve_review(uow: UnitOfWorkFactory, identity: Identity, connection_id: st
             raise Conflict(f"the review is {review.status} already", field="review_id")
         value = (review.pos_value or {}).get("value")
         applied = False
-        if choice == "pos" and writer is not None and review.aura_ref:
-            writer.update_item(identity, review.aura_ref, {review.field: value})
+        if choice == "pos" and writer is not None and review.aura_ref and review.field in WRITABLE:
+            # written as the bridge (orders takes menu upserts from its identity only); the person is audited
+            writer.upsert_items(service_identity(SERVICE, str(row.tenant_id), WRITER_PERMISSIONS), str(row.location_id),
+                                menu_source(row.provider, row.id),
+                                [{"external_ref": review.object_ref, "item_id": review.aura_ref, review.field: value}])
             applied = True
         review.status, review.choice, review.resolved_by, review.resolved_at = "resolved", choice, identity.subject, now
         work.sync_audit.add(SyncAudit(

@@ -232,6 +232,7 @@ def menu_from_clover(items: list[dict], tax_rates: list[dict], cursor: str | Non
             modifier_group_ids=tuple(g["id"] for g in _elements(item.get("modifierGroups"))),
             tax_ids=tuple(t["id"] for t in _elements(item.get("taxRates"))),
             available=bool(item.get("available", True)) and not item.get("hidden", False),
-            version=item.get("modifiedTime")))
+            version=item.get("modifiedTime"),
+            category_name=next((c.get("name") for c in _elements(item.get("categories")) if c.get("name")), None)))
     taxes = tuple(MenuTax(t["id"], t.get("name", ""), rate_in(t.get("rate", 0))) for t in tax_rates)
     return Menu(items=tuple(menu_items), taxes=taxes, cursor=cursor)

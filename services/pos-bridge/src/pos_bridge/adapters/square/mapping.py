@@ -236,9 +236,13 @@ def payment_from_square(payment: dict) -> dict | None:
 
 # ---------------------------------------------------------------------------------------- catalog
 
-def menu_from_square(objects: list[dict], cursor: str | None = None) -> Menu:
-    """ListCatalog objects (ITEM with ITEM_VARIATIONs, TAX) as a menu; other types are skipped."""
-    items, taxes = [], []
+def menu_from_square(objects: list[dict], cursor: str | None = None, location_id: str | None = None) -> Menu:
+    """ListCatalog objects (ITEM with ITEM_VARIATIONs, TAX, CATEGORY) as a menu; other types are
+    skipped. With the connection's `location_id`, an item is available only where Square sells it:
+    not archived, present at the location (`present_at_all_locations` less `absent_at_location_ids`,
+    or `present_at_location_ids`; our 86 is the location in `absent_at_location_ids`), and not every
+    variation `sold_out` there (its `location_overrides`)."""
+    items, taxes, categories = [], [], []
     for obj in objects:
         if obj.get("is_deleted"):
             continue
@@ -251,14 +255,35 @@ def menu_from_square(objects: list[dict], cursor: str | None = None) -> Menu:
                 for v in item.get("variations", []))
             items.append(MenuItem(
                 id=obj["id"], name=item.get("name", ""), variations=variations, description=item.get("description"),
-                category_ids=tuple(c["id"] for c in item.get("categories", []) if "id" in c),
+                category_ids=tuple(c["id"] for c in item.get("categories", []) if "id" in c)
+                or ((item["category_id"],) if item.get("category_id") else ()),
                 modifier_group_ids=tuple(m["modifier_list_id"] for m in item.get("modifier_list_info", [])
                                          if "modifier_list_id" in m),
                 tax_ids=tuple(item.get("tax_ids", [])),
-                available=not item.get("is_archived", False), version=obj.get("version")))
+                available=_sold_at(obj, item, location_id), version=obj.get("version")))
         elif obj.get("type") == "TAX":
             tax = obj.get("tax_data") or {}
             taxes.append(MenuTax(id=obj["id"], name=tax.get("name", ""),
                                  rate_percent=Decimal(tax.get("percentage") or "0"),
                                  inclusive=tax.get("inclusion_type") == "INCLUSIVE"))
-    return Menu(items=tuple(items), taxes=tuple(taxes), cursor=cursor)
+        elif obj.get("type") == "CATEGORY" and (obj.get("category_data") or {}).get("name"):
+            categories.append((obj["id"], obj["category_data"]["name"]))
+    return Menu(items=tuple(items), taxes=tuple(taxes), cursor=cursor, categories=tuple(categories))
+
+
+def _sold_at(obj: dict, item: dict, location_id: str | None) -> bool:
+    if item.get("is_archived"):
+        return False
+    if location_id is None:
+        return True
+    if obj.get("present_at_all_locations", True):
+        present = location_id not in (obj.get("absent_at_location_ids") or [])
+    else:
+        present = location_id in (obj.get("present_at_location_ids") or [])
+    if not present:
+        return False
+    variations = item.get("variations") or []
+    sold_out = [any(o.get("location_id") == location_id and o.get("sold_out")
+                    for o in (v.get("item_variation_data") or {}).get("location_overrides") or [])
+                for v in variations]
+    return not (variations and all(sold_out))

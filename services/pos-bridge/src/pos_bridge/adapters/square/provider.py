@@ -62,9 +62,9 @@ class SquareProvider:
         return dict(connection.credentials)
 
     def pull_menu(self, connection: ProviderConnection, cursor: str | None = None) -> Menu:
-        params = {"types": "ITEM,TAX"} | ({"cursor": cursor} if cursor else {})
+        params = {"types": "ITEM,TAX,CATEGORY"} | ({"cursor": cursor} if cursor else {})
         page = self._request(connection, "GET", "/v2/catalog/list", params=params)
-        return menu_from_square(page.get("objects", []), page.get("cursor"))
+        return menu_from_square(page.get("objects", []), page.get("cursor"), connection.external_location_id)
 
     def push_menu_change(self, connection: ProviderConnection, change: MenuChange) -> None:
         """An 86 (or back) and / or a price, by UpsertCatalogObject on the ITEM at its current version.

@@ -224,7 +224,9 @@ def menu_from_toast(restaurant: dict, currency: str = "USD") -> Menu:
                 category_ids=(group["guid"],) if group.get("guid") else (),
                 modifier_group_ids=tuple((groups.get(str(ref)) or {}).get("guid", str(ref))
                                          for ref in item.get("modifierGroupReferences") or []),
-                tax_ids=tuple(item.get("taxInfo") or ()))
+                tax_ids=tuple(item.get("taxInfo") or ()),
+                # menus v3 says nothing of an 86 (that is Toast's stock API): availability stays ours
+                available=None, category_name=group.get("name") or None)
         for j, child in enumerate(group.get("menuGroups") or []):
             walk(child, f"{field}.menuGroups[{j}]")
 
