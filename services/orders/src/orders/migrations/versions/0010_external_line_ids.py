@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"   # the lead renumbers at merge if another branch adds 0009
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
