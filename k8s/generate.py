@@ -57,6 +57,8 @@ UID = 10001
 
 # Fixed in-pod ports (one process per pod), from the catalogue's [container_ports].
 HTTP_PORT, GRPC_PORT, HEALTH_PORT = (CATALOGUE.container_port(k) for k in ("http", "grpc", "health"))
+# A gRPC process serves Prometheus /metrics on a second port (chassis.runtime.run_grpc, METRICS_PORT).
+METRICS_PORT = CATALOGUE.container_metrics_port("grpc")
 GATEWAY_PORT, GATEWAY_ADMIN_PORT = 8080, 9901   # Envoy's own pod: k8s/base/gateway/{deployment,service}.yaml
 MODULES = {**RENDER.catalogue_module().KIND_MODULES, "migrate": "migrate", "rotate-keys": "rotate_keys"}
 ONE_OFF_KINDS = ("migrate", "rotate-keys")  # run to completion: no ports, no probes
@@ -141,7 +143,8 @@ def probes(kind: str) -> dict:
 def ports(kind: str) -> list[dict]:
     return {
         "http": [{"name": "http", "containerPort": HTTP_PORT, "protocol": "TCP"}],
-        "grpc": [{"name": "grpc", "containerPort": GRPC_PORT, "protocol": "TCP"}],
+        "grpc": [{"name": "grpc", "containerPort": GRPC_PORT, "protocol": "TCP"},
+                 {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"}],
     }.get(kind, [{"name": "health", "containerPort": HEALTH_PORT, "protocol": "TCP"}])
 
 
@@ -356,6 +359,7 @@ def config_env(svc) -> str:
         "HTTP_PORT": str(HTTP_PORT),
         "GRPC_PORT": str(GRPC_PORT),
         "HEALTH_PORT": str(HEALTH_PORT),
+        "METRICS_PORT": str(METRICS_PORT),
         "DB_SCHEMA": svc.package,
         "REDIS_URL": f"redis://redis:6379/{svc.redis_db}",
         "KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
@@ -518,7 +522,7 @@ def dockerfile() -> str:
     kind_modules = {k: MODULES[k] for k in (*RENDER.catalogue_module().KIND_MODULES, "migrate")}
     lines = {  # a pattern matching exactly one whole line -> that line as the catalogue has it
         r"^KIND_MODULES = .*$": f"KIND_MODULES = {json.dumps(kind_modules)}",
-        r"^EXPOSE .*$": f"EXPOSE {HTTP_PORT} {GRPC_PORT} {HEALTH_PORT}",
+        r"^EXPOSE .*$": f"EXPOSE {HTTP_PORT} {GRPC_PORT} {HEALTH_PORT} {METRICS_PORT}",
     }
     text = (ROOT / DOCKERFILE).read_text()
     for pattern, line in lines.items():

@@ -299,6 +299,10 @@ def service_workloads(docs):
             yield labels[NAME], labels[COMPONENT], d
 
 
+def kind_port(kind: str) -> str:
+    return kind if kind in ("http", "grpc") else "health"
+
+
 def test_commands_ports_and_probes_follow_the_contract(docs):
     problems = []
     for svc, kind, d in service_workloads(docs):
@@ -310,7 +314,9 @@ def test_commands_ports_and_probes_follow_the_contract(docs):
         if kind == "migrate":
             continue
         port = {"http": 8080, "grpc": 50051}.get(kind, 8081)
-        if [p["containerPort"] for p in c.get("ports", [])] != [port]:
+        # a gRPC process serves Prometheus /metrics on a second port (chassis.runtime.run_grpc)
+        declared = [(p["name"], p["containerPort"]) for p in c.get("ports", [])]
+        if declared != ([("grpc", 50051), ("metrics", 9464)] if kind == "grpc" else [(kind_port(kind), port)]):
             problems.append(f"{ident(d)}: ports {c.get('ports')}")
         for probe, path in (("livenessProbe", "/livez"), ("readinessProbe", "/readyz")):
             p = c.get(probe, {})
@@ -448,8 +454,8 @@ def test_config_maps_follow_the_contract(docs):
         assert CONFIG_KEYS <= set(data), f"{svc}: missing {CONFIG_KEYS - set(data)}"
         assert data["DB_SCHEMA"] == PKG[svc] and data["OTEL_SERVICE_NAME"] == svc
         assert data["REDIS_URL"] == f"redis://redis:6379/{REDIS_DB[svc]}"
-        assert (data["BIND_HOST"], data["HTTP_PORT"], data["GRPC_PORT"], data["HEALTH_PORT"]) == (
-            "0.0.0.0", "8080", "50051", "8081")
+        assert (data["BIND_HOST"], data["HTTP_PORT"], data["GRPC_PORT"], data["HEALTH_PORT"], data["METRICS_PORT"]) == (
+            "0.0.0.0", "8080", "50051", "8081", "9464")
         assert not {k for k in data if "PASSWORD" in k or k == "DATABASE_URL" or k.endswith("_KEY")}
         peers = {k: v for k, v in data.items() if k.endswith("_GRPC_ADDR")}
         assert peers == PEERS.get(svc, {}), svc
@@ -907,8 +913,8 @@ def lint_dockerfile(text: str) -> list[str]:
     if not copies or not all(c.startswith("--from=") for c in copies):
         problems.append("runtime stage copies more than the build output")
     exposed = {int(p.split("/")[0]) for e in final.args("EXPOSE") for p in e.split()}
-    if exposed != {8080, 50051, 8081}:
-        problems.append(f"EXPOSE {sorted(exposed)}, not the catalogue's container ports 8080 50051 8081")
+    if exposed != {8080, 50051, 8081, 9464}:
+        problems.append(f"EXPOSE {sorted(exposed)}, not the catalogue's container ports 8080 50051 8081 9464")
     earlier = " ".join(i.rest for s in stages[:-1] for i in s.instructions)
     if "libs/contracts/generate.py" not in earlier:
         problems.append("protos not generated")
@@ -1035,7 +1041,7 @@ def test_lint_catches_a_broken_dockerfile():
     assert any("final USER" in p for p in lint_dockerfile(root))
     unsafe = text.replace("PYTHONSAFEPATH=1", "PYTHONSAFEPATH=")
     assert any("PYTHONSAFEPATH=1" in p for p in lint_dockerfile(unsafe))
-    ports = text.replace("EXPOSE 8080 50051 8081", "EXPOSE 8080")
+    ports = text.replace("EXPOSE 8080 50051 8081 9464", "EXPOSE 8080")
     assert any("EXPOSE [8080]" in p for p in lint_dockerfile(ports))
     assert dockerignored("services/orders/tests") and not dockerignored("services/orders/")
 

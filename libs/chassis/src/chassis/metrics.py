@@ -3,7 +3,12 @@ from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["method", "route"])
-GRPC_REQUESTS = Counter("grpc_requests_total", "gRPC requests", ["method", "code"])
+# gRPC server calls (chassis.grpc_server.MetricsInterceptor), named and labelled like go-grpc-prometheus /
+# grpc-ecosystem so the usual gRPC dashboards and alerts read them unchanged.
+GRPC_HANDLED = Counter("grpc_server_handled_total", "gRPC calls completed on the server, by method and status code",
+                       ["grpc_service", "grpc_method", "grpc_code"])
+GRPC_LATENCY = Histogram("grpc_server_handling_seconds", "gRPC call latency on the server, until the status is sent",
+                         ["grpc_service", "grpc_method"])
 OUTBOX_PUBLISHED = Counter("outbox_events_published_total", "Outbox events acknowledged by Kafka")
 OUTBOX_FAILED = Counter("outbox_events_failed_total", "Outbox sends that failed for the row itself (retried)")
 OUTBOX_PARKED_TOTAL = Counter("outbox_events_parked_total", "Outbox events parked after max attempts")

@@ -121,12 +121,26 @@ def _die_with(parent: int) -> None:
 
 
 def run_grpc(service: str, settings: ServiceSettings, register) -> None:
+    """The gRPC API on GRPC_PORT, and its Prometheus /metrics on METRICS_PORT (0: none)."""
     from chassis.grpc_server import serve
 
+    if settings.metrics_port:
+        start_metrics_server(settings.bind_host, settings.metrics_port)
     try:
         asyncio.run(serve(register, settings.bind_host, settings.grpc_port, settings.shutdown_grace_seconds))
     finally:
         shutdown_tracing()
+
+
+def start_metrics_server(host: str, port: int) -> None:
+    """Prometheus' plain-HTTP exposition on `port` (a daemon thread; it ends with the process)."""
+    from prometheus_client import start_http_server
+
+    try:
+        start_http_server(port, addr=host)
+    except OSError as error:
+        raise SystemExit(f"cannot bind metrics port {host}:{port}: {error}") from None
+    log.info("metrics on http://%s:%d/metrics", host, port)
 
 
 def run_relay(service: str, settings: ServiceSettings, *, relay_settings=None) -> None:

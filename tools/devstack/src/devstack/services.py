@@ -59,6 +59,8 @@ def process_env(layout: Layout, service: ServiceSpec, kind: str, secrets: dict[s
     env = service_env(layout, service, secrets)
     if kind in ("relay", "consumer", "worker"):
         env["HEALTH_PORT"] = str(layout.service_port(service, kind))
+    if kind == "grpc":
+        env["METRICS_PORT"] = str(layout.metrics_port(service, kind))
     return env
 
 
