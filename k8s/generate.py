@@ -70,9 +70,33 @@ OTEL_ENDPOINT = "http://otel-collector.observability.svc.cluster.local:4317"
 OTEL_NAMESPACE = "observability"
 OTEL_COLLECTOR_LABEL = "opentelemetry-collector"
 
+# HTTP worker processes per pod (chassis.runtime.run_http_workers, the service's HTTP_WORKERS setting, whose
+# default this mirrors; tests/k8s compares the two). Services not listed run one process.
+HTTP_WORKERS = {"orders": 2, "pos-bridge": 2}
+
+
+def http_resources(workers: int) -> tuple[dict, dict]:
+    """Requests and limits of an http container running `workers` uvicorn worker processes.
+
+    The workers are forked by one supervising parent and all count against the pod's one cgroup.
+    Measured on the local stack after a load (RSS, MiB; bench/bench_orders.py 1,500 orders, and
+    bench/bench_pos_webhooks.py 400 webhooks): the parent 77-101, each worker 126-132, i.e. ~340-355 for
+    two workers (PSS ~210-216: the workers share the parent's pages until they write them), against
+    ~130 for a single-process API (auth-http). So, per worker on top of a base for the parent:
+    * memory: request 128Mi + 128Mi per worker (two workers: 384Mi, the working set measured above);
+      limit 256Mi + 256Mi per worker (768Mi), the same 2x headroom a single process has (256/512Mi) for
+      caches filling, pools and request bodies: one worker killed for memory takes the pod down with it.
+    * CPU: request 100m per worker (the HPA's 70 % target stays 70m per worker); limit one core per
+      worker: the workers exist because sync handlers held one process to one core (bench_orders), and a
+      1-core limit would throttle two workers back to one core's worth.
+    With one worker this gives the values every other http container has (100m/256Mi, 1/512Mi)."""
+    return ({"cpu": f"{100 * workers}m", "memory": f"{128 + 128 * workers}Mi"},
+            {"cpu": str(workers), "memory": f"{256 + 256 * workers}Mi"})
+
+
 RESOURCES = {
-    # kind: (requests, limits)
-    "http": ({"cpu": "100m", "memory": "256Mi"}, {"cpu": "1", "memory": "512Mi"}),
+    # kind: (requests, limits); http: see http_resources and HTTP_WORKERS
+    "http": http_resources(1),
     "grpc": ({"cpu": "100m", "memory": "256Mi"}, {"cpu": "1", "memory": "512Mi"}),
     "relay": ({"cpu": "50m", "memory": "128Mi"}, {"cpu": "500m", "memory": "256Mi"}),
     "consumer": ({"cpu": "100m", "memory": "192Mi"}, {"cpu": "500m", "memory": "384Mi"}),
@@ -148,8 +172,14 @@ def ports(kind: str) -> list[dict]:
     }.get(kind, [{"name": "health", "containerPort": HEALTH_PORT, "protocol": "TCP"}])
 
 
+def resources(svc, kind: str) -> tuple[dict, dict]:
+    if kind == "http":
+        return http_resources(HTTP_WORKERS.get(svc.name, 1))
+    return RESOURCES[kind]
+
+
 def container(svc, kind: str) -> dict:
-    requests, limits = RESOURCES[kind]
+    requests, limits = resources(svc, kind)
     c: dict = {
         "name": kind,
         "image": f"{IMAGE_REPO}/{svc.name}:{IMAGE_TAG}",
@@ -370,6 +400,8 @@ def config_env(svc) -> str:
         "OTEL_EXPORTER_OTLP_ENDPOINT": OTEL_ENDPOINT,
         "LOG_LEVEL": "INFO",
     }
+    if svc.name in HTTP_WORKERS:    # stated, so the pod runs the worker count its resources are sized for
+        values["HTTP_WORKERS"] = str(HTTP_WORKERS[svc.name])
     for peer in svc.peers:
         values[BY_NAME[peer].grpc_addr_var] = f"{peer}-grpc:{GRPC_PORT}"
     body = "".join(f"{k}={v}\n" for k, v in values.items())

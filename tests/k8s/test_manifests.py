@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib
 import importlib.util
 import ipaddress
 import os
@@ -329,6 +330,26 @@ def test_commands_ports_and_probes_follow_the_contract(docs):
                 if got.get("path") != path or named.get(got.get("port"), got.get("port")) != port:
                     problems.append(f"{ident(d)}: {probe} is not GET {path} on {port}")
     assert not problems
+
+
+def test_http_resources_fit_the_worker_count(dev):
+    """orders-http and pos-bridge-http fork HTTP_WORKERS uvicorn workers into one pod: the ConfigMap states
+    the count, and the container's memory and CPU grow with it (k8s/generate.py http_resources)."""
+    cms = config_maps(dev)
+    deployments = {d["metadata"]["name"]: d for d in of_kind(dev, "Deployment")}
+    for svc in KINDS:
+        workers = int(cms[f"{svc}-config"].get("HTTP_WORKERS", 1))
+        try:   # the service's own default, when the package is installed: the manifest must not drift from it
+            settings = importlib.import_module(f"{PKG[svc]}.config").Settings
+            default = settings.model_fields["http_workers"].default if "http_workers" in settings.model_fields else 1
+            assert workers == default, f"{svc}: ConfigMap HTTP_WORKERS={workers}, the service defaults to {default}"
+        except ModuleNotFoundError:
+            pass
+        resources = pod_template(deployments[f"{svc}-http"])["spec"]["containers"][0]["resources"]
+        limits, requests = resources["limits"], resources["requests"]
+        assert limits["cpu"] == str(workers), f"{svc}: {workers} workers need {workers} cores, limit {limits['cpu']}"
+        assert limits["memory"] == f"{256 + 256 * workers}Mi" and requests["memory"] == f"{128 + 128 * workers}Mi", svc
+    assert {svc for svc in KINDS if "HTTP_WORKERS" in cms[f"{svc}-config"]} == {"orders", "pos-bridge"}
 
 
 def test_labels(docs):
