@@ -39,7 +39,11 @@ def run_http_workers(service: str, settings: ServiceSettings, build_app, workers
     channel, no pooled connection crosses a fork), then calls `start` and `build_app()` itself. The
     parent only supervises: SIGTERM or SIGINT goes on to every worker, and each drains as a single
     process does; a worker that dies takes the others down, so the process supervisor (devstack,
-    Kubernetes) restarts the whole. Workers die with the parent (PR_SET_PDEATHSIG). One worker: no fork."""
+    Kubernetes) restarts the whole. Workers die with the parent (PR_SET_PDEATHSIG). One worker: no fork.
+
+    Metrics: the workers keep their values in files of one fresh directory (PROMETHEUS_MULTIPROC_DIR,
+    under TMPDIR: the pod's /tmp emptyDir), so /metrics, answered by whichever worker the kernel picks,
+    reports the requests of all of them (chassis.metrics.share_between_workers). The parent removes it."""
     import os
     import signal
     import socket
@@ -52,6 +56,13 @@ def run_http_workers(service: str, settings: ServiceSettings, build_app, workers
         start(service, "http", settings)
         run_http(service, settings, build_app())
         return
+    import shutil
+    import tempfile
+
+    from chassis import metrics
+
+    metrics_dir = tempfile.mkdtemp(prefix=f"{service}-http-metrics-")
+    os.environ[metrics.MULTIPROC_DIR_ENV] = metrics_dir
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((settings.bind_host, settings.http_port))
@@ -63,6 +74,7 @@ def run_http_workers(service: str, settings: ServiceSettings, build_app, workers
             code = 1
             try:
                 _die_with(parent)
+                metrics.share_between_workers()
                 start(service, "http", settings)
                 try:
                     serve_http(build_app(), settings.bind_host, settings.http_port, settings.shutdown_grace_seconds,
@@ -103,6 +115,7 @@ def run_http_workers(service: str, settings: ServiceSettings, build_app, workers
             print(f"{service} http worker {pid} exited ({code}): stopping the others", file=sys.stderr, flush=True)
             exit_code = code or 1
             stop_workers()
+    shutil.rmtree(metrics_dir, ignore_errors=True)
     sys.exit(exit_code)
 
 

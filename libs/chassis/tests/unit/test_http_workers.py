@@ -93,3 +93,28 @@ def test_a_dead_worker_takes_the_others_down(served):
     assert process.wait(timeout=20) != 0
     time.sleep(0.5)
     assert not os.path.exists(f"/proc/{second}") or open(f"/proc/{second}/stat").read().split()[2] == "Z"
+
+
+def livez_count(text: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(s.value for family in text_string_to_metric_families(text) for s in family.samples
+               if s.name == "http_requests_total" and s.labels.get("route") == "/livez")
+
+
+def test_metrics_count_the_requests_of_every_worker(served):
+    """Whichever worker answers the scrape reports the requests all workers served (prometheus_client's
+    multiprocess mode): with a registry per worker each scrape would see about half of them."""
+    _, port = served
+    with httpx.Client() as first:
+        before = livez_count(first.get(f"http://127.0.0.1:{port}/metrics").text)
+    for _ in range(40):
+        with httpx.Client() as fresh:
+            assert fresh.get(f"http://127.0.0.1:{port}/livez").status_code == 200
+    counts = set()
+    for _ in range(8):
+        with httpx.Client() as fresh:  # a new connection each time: the kernel picks a worker
+            response = fresh.get(f"http://127.0.0.1:{port}/metrics")
+            assert response.status_code == 200
+            counts.add(livez_count(response.text) - before)
+    assert counts == {40.0}
