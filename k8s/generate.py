@@ -133,13 +133,20 @@ def tmp_volume() -> dict:
     return {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}
 
 
-# Every service verifies and mints internal tokens (chassis.internal_token) with this one key: the same
-# value in each service's Secret (the secret manager holds it once and projects it into each).
-INTERNAL_TOKEN_KEY = "INTERNAL_TOKEN_KEY"  # noqa: S105 - the variable's name, not a value
+# Service-to-service tokens (chassis.internal_token): each service signs with its OWN Ed25519 key and
+# accepts the public keys of the services the catalogue lets call it (its callers). Both come from the
+# service's Secret (the secret manager holds each private key once and projects the public halves into
+# the callees' Secrets); services no peer calls (no callers) get no INTERNAL_TOKEN_PEER_KEYS.
+SIGNING_KEY = "INTERNAL_TOKEN_SIGNING_KEY"  # noqa: S105 - the variable's name, not a value
+PEER_KEYS = "INTERNAL_TOKEN_PEER_KEYS"
+
+
+def internal_token_keys(svc) -> tuple[str, ...]:
+    return (SIGNING_KEY, PEER_KEYS) if CATALOGUE.callers(svc.name) else (SIGNING_KEY,)
 
 
 def secret_env(svc) -> list[dict]:
-    keys = ("DATABASE_URL", *svc.secrets, INTERNAL_TOKEN_KEY)
+    keys = ("DATABASE_URL", *svc.secrets, *internal_token_keys(svc))
     return [{"name": k, "valueFrom": {"secretKeyRef": {"name": f"{svc.name}-secrets", "key": k}}}
             for k in keys]
 
@@ -504,12 +511,31 @@ def dev_key(name: str) -> str:
     return base64.b64encode(hashlib.sha256(f"auraconnect-dev-{name}".encode()).digest()).decode()
 
 
+def dev_signing_key(name: str) -> str:
+    """A service's dev Ed25519 seed (base64url), deterministic like the other dev values."""
+    seed = hashlib.sha256(f"auraconnect-dev-internal-token-{name}".encode()).digest()
+    return base64.urlsafe_b64encode(seed).decode().rstrip("=")
+
+
+def dev_public_key(name: str) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    seed = hashlib.sha256(f"auraconnect-dev-internal-token-{name}".encode()).digest()
+    raw = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 def dev_secret_env(svc) -> str:
     lines = [GENERATED_HEADER.rstrip("\n"),
              "# DEV ONLY: throwaway credentials for the dev overlay (secretGenerator). Real clusters get",
              "# this Secret from their secret manager; the base never contains one.",
              f"DATABASE_URL=postgresql+psycopg://{svc.package}_svc:{dev_password(svc.package)}@postgres:5432/aura"]
-    lines += [f"{k}={dev_key(k)}" for k in (*svc.secrets, INTERNAL_TOKEN_KEY)]
+    lines += [f"{k}={dev_key(k)}" for k in svc.secrets]
+    lines.append(f"{SIGNING_KEY}={dev_signing_key(svc.name)}")
+    if CATALOGUE.callers(svc.name):
+        lines.append(f"{PEER_KEYS}=" + ",".join(f"{c}={dev_public_key(c)}" for c in CATALOGUE.callers(svc.name)))
     return "\n".join(lines) + "\n"
 
 

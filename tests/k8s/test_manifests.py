@@ -450,7 +450,8 @@ def lint_database_url(docs) -> list[str]:
     problems = []
     for svc, kind, d in service_workloads(docs):
         env = env_of(pod_template(d)["spec"]["containers"][0])
-        for key in {"DATABASE_URL"} | EXTRA_SECRETS.get(svc, set()):
+        internal = {"INTERNAL_TOKEN_SIGNING_KEY"} | ({"INTERNAL_TOKEN_PEER_KEYS"} if svc in CALLERS else set())
+        for key in {"DATABASE_URL"} | EXTRA_SECRETS.get(svc, set()) | internal:
             ref = (env.get(key, {}).get("valueFrom") or {}).get("secretKeyRef") or {}
             if base_name(ref.get("name", "")) != f"{svc}-secrets" or ref.get("key") != key:
                 problems.append(f"{ident(d)}: {key} does not come from Secret {svc}-secrets")
@@ -534,6 +535,20 @@ def test_dev_secrets_are_well_formed(dev):
         assert secrets["postgres-secrets"][f"{pkg.upper()}_SVC_PASSWORD"] == password
         for key in EXTRA_SECRETS.get(svc, ()):
             assert len(base64.b64decode(data[key], validate=True)) == 32, key
+    # internal tokens: a key per service; each callee lists exactly its callers' public halves
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    def public(svc: str) -> str:
+        seed = secrets[f"{svc}-secrets"]["INTERNAL_TOKEN_SIGNING_KEY"]
+        key = Ed25519PrivateKey.from_private_bytes(base64.urlsafe_b64decode(seed + "=" * (-len(seed) % 4)))
+        raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    assert len({secrets[f"{svc}-secrets"]["INTERNAL_TOKEN_SIGNING_KEY"] for svc in PKG}) == len(PKG)
+    for svc in PKG:
+        listed = secrets[f"{svc}-secrets"].get("INTERNAL_TOKEN_PEER_KEYS", "")
+        assert sorted(filter(None, listed.split(","))) == sorted(f"{c}={public(c)}" for c in CALLERS.get(svc, ())), svc
 
 
 @pytest.mark.parametrize("svc", sorted(KINDS))

@@ -91,7 +91,7 @@ repo = Path(sys.argv[1])
 layout = Layout(state_dir=Path("/nonexistent"), port_base=31000)
 secrets = {f"DB_PASSWORD_{s.package.upper()}": "x" for s in SERVICES_BY_NAME.values()}
 secrets |= {k: "x" for s in SERVICES_BY_NAME.values() for k in s.secrets}
-secrets["INTERNAL_TOKEN_KEY"] = "x"
+secrets |= {f"INTERNAL_TOKEN_SIGNING_KEY_{s.package.upper()}": "A" * 43 for s in SERVICES_BY_NAME.values()}
 devstack = {
     "envoy": layout.envoy_port,
     "ports": {s.name: {k: layout.service_port(s, k) for k in s.kinds} for s in SERVICES_BY_NAME.values()},

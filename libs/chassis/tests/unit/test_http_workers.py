@@ -52,7 +52,8 @@ def children(pid: int) -> list[int]:
 @pytest.fixture
 def served(tmp_path):
     port = free_port()
-    env = os.environ | {"INTERNAL_TOKEN_KEY": "k" * 40, "AUTH_JWKS_URL": "http://127.0.0.1:1/jwks",
+    env = os.environ | {"INTERNAL_TOKEN_SIGNING_KEY": "A" * 43, "OTEL_SERVICE_NAME": "probe",
+                        "AUTH_JWKS_URL": "http://127.0.0.1:1/jwks",
                         "OTEL_EXPORTER_OTLP_ENDPOINT": ""}
     process = subprocess.Popen([sys.executable, "-c", SCRIPT, str(port)], env=env)
     deadline = time.monotonic() + 30
