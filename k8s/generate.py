@@ -500,6 +500,34 @@ def gateway_network_policies() -> str:
         "# OpenTelemetry collector (traces; namespace `observability`, see k8s/README.md).\n"), 1)
 
 
+# --------------------------------------------------------------------------- Prometheus
+
+MONITORING_NAMESPACE = "monitoring"     # where Prometheus runs (observability/prometheus/prometheus.yml)
+PROMETHEUS_LABEL = "prometheus"         # its pods' app.kubernetes.io/name
+
+
+def metrics_scrape_policy() -> str:
+    """Lets Prometheus (namespace `monitoring`) reach each process's /metrics port and nothing else:
+    http 8080, relay/consumer/worker 8081 (health), grpc 9464 (metrics), from the catalogue."""
+    kinds = list(RENDER.catalogue_module().KINDS)
+    ports = sorted({CATALOGUE.container_metrics_port(k) for k in kinds})
+    policy = {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "metrics-scrape-ingress", "labels": {"app.kubernetes.io/part-of": PART_OF}},
+        "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": PART_OF},
+                                 "matchExpressions": [{"key": "app.kubernetes.io/component", "operator": "In",
+                                                       "values": kinds}]},
+                 "policyTypes": ["Ingress"],
+                 "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {
+                                            "kubernetes.io/metadata.name": MONITORING_NAMESPACE}},
+                                        "podSelector": {"matchLabels": {"app.kubernetes.io/name": PROMETHEUS_LABEL}}}],
+                              "ports": [{"protocol": "TCP", "port": p} for p in ports]}]},
+    }
+    return dump([policy]).replace(GENERATED_HEADER, GENERATED_HEADER + (
+        "# Prometheus (pods app.kubernetes.io/name=prometheus in namespace monitoring) may scrape every service\n"
+        "# process on its /metrics port; adjust MONITORING_NAMESPACE / PROMETHEUS_LABEL in k8s/generate.py.\n"), 1)
+
+
 # --------------------------------------------------------------------------- dev overlay data
 
 def dev_password(svc_pkg: str) -> str:
@@ -627,6 +655,7 @@ def all_files() -> dict[str, str]:
     files[DOCKERFILE] = dockerfile()
     files["k8s/base/gateway/envoy.yaml"] = envoy_yaml()
     files["k8s/base/gateway/networkpolicy.yaml"] = gateway_network_policies()
+    files["k8s/base/platform/networkpolicy-metrics.yaml"] = metrics_scrape_policy()
     files["k8s/overlays/dev/secrets/postgres.env"] = dev_postgres_env()
     files["k8s/overlays/dev/infra/postgres/init-roles.sh"] = postgres_init_script()
     return files

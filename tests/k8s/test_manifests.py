@@ -654,6 +654,7 @@ def endpoints(docs, namespace: str) -> dict[str, Endpoint]:
                                                  tuple(sorted(tpl["metadata"]["labels"].items())),
                                                  namespace, ports)
     result["outside"] = Endpoint("outside", (), "elsewhere", ip="203.0.113.7")
+    result["prometheus"] = Endpoint("prometheus", ((NAME, "prometheus"),), "monitoring", (("web", 9090, "TCP"),))
     result["kube-dns"] = Endpoint("kube-dns", (("k8s-app", "kube-dns"),), "kube-system",
                                   (("dns", 53, "UDP"), ("dns-tcp", 53, "TCP")))
     result["otel-collector"] = Endpoint("otel-collector", ((NAME, "opentelemetry-collector"),),
@@ -725,6 +726,9 @@ def expected_allowed(src: Endpoint, dst: Endpoint, port: int) -> bool:
     d_name, d_comp = d.get(NAME), d.get(COMPONENT)
     if src.name == "outside":
         return dst.name == "gateway" and port == 8080
+    if src.name == "prometheus":     # /metrics of every process (and the gateway's open listener)
+        return (dst.name == "gateway" and port == 8080) or (
+            d_name in KINDS and port == {"http": 8080, "grpc": 9464}.get(d_comp, 8081))
     if dst.name == "gateway":
         return False                                     # services never call back into the gateway
     if d_name in KINDS and d_comp == "http":
@@ -743,7 +747,7 @@ def test_network_reachability_matrix(dev):
     policies = of_kind(dev, "NetworkPolicy")
     ns = NAMESPACES["dev"]
     eps = endpoints(dev, ns)
-    sources = [e for e in eps.values() if e.name == "outside" or e.name == "gateway"
+    sources = [e for e in eps.values() if e.name in ("outside", "gateway", "prometheus")
                or e.label_dict.get(NAME) in KINDS]
     destinations = [e for e in eps.values() if e.namespace == ns and e.ports]
     wrong = []
@@ -1152,10 +1156,10 @@ def test_reachability_model_catches_an_open_door(dev):
     eps = endpoints(dev, ns)
     src, dst = eps["outside"], eps["payroll-grpc"]
     assert not allowed(of_kind(dev, "NetworkPolicy"), ns, src, dst, 50051)
-    # Drop the default deny and payroll-grpc's own policy: the model must now see the door open,
+    # Drop the default deny and the policies selecting payroll-grpc: the model must now see the door open,
     # and the intent must disagree with it.
-    opened = [p for p in of_kind(dev, "NetworkPolicy")
-              if p["metadata"]["name"] not in ("default-deny-ingress", "payroll-grpc-ingress")]
+    opened = [p for p in of_kind(dev, "NetworkPolicy") if p["metadata"]["name"] not in (
+        "default-deny-ingress", "payroll-grpc-ingress", "metrics-scrape-ingress")]
     assert allowed(opened, ns, src, dst, 50051)
     assert not expected_allowed(src, dst, 50051)
 
