@@ -61,12 +61,17 @@ def run_http_workers(service: str, settings: ServiceSettings, build_app, workers
 
     from chassis import metrics
 
-    metrics_dir = tempfile.mkdtemp(prefix=f"{service}-http-metrics-")
-    os.environ[metrics.MULTIPROC_DIR_ENV] = metrics_dir
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((settings.bind_host, settings.http_port))
     listener.listen(2048)
+    # The port is ours now: a directory named for it is a killed predecessor's (SIGKILL, OOM), not a
+    # live process's, so remove it rather than let restarts fill the pod's /tmp.
+    prefix = f"{service}-http-{settings.http_port}-metrics-"
+    for stale in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    metrics_dir = tempfile.mkdtemp(prefix=prefix)
+    os.environ[metrics.MULTIPROC_DIR_ENV] = metrics_dir
     parent, children = os.getpid(), []
     for _ in range(workers):
         pid = os.fork()

@@ -70,8 +70,12 @@ def served(tmp_path):
         pytest.fail("the workers did not start")
     yield process, port
     if process.poll() is None:
-        process.kill()
-        process.wait()
+        process.terminate()      # a clean stop, so the parent removes the workers' metrics directory
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def test_two_workers_serve_one_port_and_sigterm_stops_all_with_exit_0(served):
@@ -119,3 +123,23 @@ def test_metrics_count_the_requests_of_every_worker(served):
             assert response.status_code == 200
             counts.add(livez_count(response.text) - before)
     assert counts == {40.0}
+
+
+def test_a_killed_predecessors_metrics_directory_is_removed(tmp_path):
+    """SIGKILL (an OOM kill) leaves the workers' metrics directory behind; the next start on that port
+    removes it, so restarts do not fill the pod's /tmp."""
+    import tempfile
+
+    port = free_port()
+    stale = tempfile.mkdtemp(prefix=f"probe-http-{port}-metrics-")
+    env = os.environ | {"INTERNAL_TOKEN_SIGNING_KEY": "A" * 43, "OTEL_SERVICE_NAME": "probe",
+                        "AUTH_JWKS_URL": "http://127.0.0.1:1/jwks", "OTEL_EXPORTER_OTLP_ENDPOINT": ""}
+    process = subprocess.Popen([sys.executable, "-c", SCRIPT, str(port)], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while os.path.exists(stale) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not os.path.exists(stale)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
