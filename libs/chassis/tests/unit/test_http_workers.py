@@ -140,6 +140,12 @@ def test_a_killed_predecessors_metrics_directory_is_removed(tmp_path):
         while os.path.exists(stale) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not os.path.exists(stale)
+        while time.monotonic() < deadline:     # serving: the parent handles SIGTERM and cleans up after itself
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/livez", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
     finally:
         process.terminate()
         process.wait(timeout=20)
