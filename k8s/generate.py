@@ -57,6 +57,8 @@ UID = 10001
 
 # Fixed in-pod ports (one process per pod), from the catalogue's [container_ports].
 HTTP_PORT, GRPC_PORT, HEALTH_PORT = (CATALOGUE.container_port(k) for k in ("http", "grpc", "health"))
+# A gRPC process serves Prometheus /metrics on a second port (chassis.runtime.run_grpc, METRICS_PORT).
+METRICS_PORT = CATALOGUE.container_metrics_port("grpc")
 GATEWAY_PORT, GATEWAY_ADMIN_PORT = 8080, 9901   # Envoy's own pod: k8s/base/gateway/{deployment,service}.yaml
 MODULES = {**RENDER.catalogue_module().KIND_MODULES, "migrate": "migrate", "rotate-keys": "rotate_keys"}
 ONE_OFF_KINDS = ("migrate", "rotate-keys")  # run to completion: no ports, no probes
@@ -68,9 +70,33 @@ OTEL_ENDPOINT = "http://otel-collector.observability.svc.cluster.local:4317"
 OTEL_NAMESPACE = "observability"
 OTEL_COLLECTOR_LABEL = "opentelemetry-collector"
 
+# HTTP worker processes per pod (chassis.runtime.run_http_workers, the service's HTTP_WORKERS setting, whose
+# default this mirrors; tests/k8s compares the two). Services not listed run one process.
+HTTP_WORKERS = {"orders": 2, "pos-bridge": 2}
+
+
+def http_resources(workers: int) -> tuple[dict, dict]:
+    """Requests and limits of an http container running `workers` uvicorn worker processes.
+
+    The workers are forked by one supervising parent and all count against the pod's one cgroup.
+    Measured on the local stack after a load (RSS, MiB; bench/bench_orders.py 1,500 orders, and
+    bench/bench_pos_webhooks.py 400 webhooks): the parent 77-101, each worker 126-132, i.e. ~340-355 for
+    two workers (PSS ~210-216: the workers share the parent's pages until they write them), against
+    ~130 for a single-process API (auth-http). So, per worker on top of a base for the parent:
+    * memory: request 128Mi + 128Mi per worker (two workers: 384Mi, the working set measured above);
+      limit 256Mi + 256Mi per worker (768Mi), the same 2x headroom a single process has (256/512Mi) for
+      caches filling, pools and request bodies: one worker killed for memory takes the pod down with it.
+    * CPU: request 100m per worker (the HPA's 70 % target stays 70m per worker); limit one core per
+      worker: the workers exist because sync handlers held one process to one core (bench_orders), and a
+      1-core limit would throttle two workers back to one core's worth.
+    With one worker this gives the values every other http container has (100m/256Mi, 1/512Mi)."""
+    return ({"cpu": f"{100 * workers}m", "memory": f"{128 + 128 * workers}Mi"},
+            {"cpu": str(workers), "memory": f"{256 + 256 * workers}Mi"})
+
+
 RESOURCES = {
-    # kind: (requests, limits)
-    "http": ({"cpu": "100m", "memory": "256Mi"}, {"cpu": "1", "memory": "512Mi"}),
+    # kind: (requests, limits); http: see http_resources and HTTP_WORKERS
+    "http": http_resources(1),
     "grpc": ({"cpu": "100m", "memory": "256Mi"}, {"cpu": "1", "memory": "512Mi"}),
     "relay": ({"cpu": "50m", "memory": "128Mi"}, {"cpu": "500m", "memory": "256Mi"}),
     "consumer": ({"cpu": "100m", "memory": "192Mi"}, {"cpu": "500m", "memory": "384Mi"}),
@@ -107,13 +133,20 @@ def tmp_volume() -> dict:
     return {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}
 
 
-# Every service verifies and mints internal tokens (chassis.internal_token) with this one key: the same
-# value in each service's Secret (the secret manager holds it once and projects it into each).
-INTERNAL_TOKEN_KEY = "INTERNAL_TOKEN_KEY"  # noqa: S105 - the variable's name, not a value
+# Service-to-service tokens (chassis.internal_token): each service signs with its OWN Ed25519 key and
+# accepts the public keys of the services the catalogue lets call it (its callers). Both come from the
+# service's Secret (the secret manager holds each private key once and projects the public halves into
+# the callees' Secrets); services no peer calls (no callers) get no INTERNAL_TOKEN_PEER_KEYS.
+SIGNING_KEY = "INTERNAL_TOKEN_SIGNING_KEY"  # noqa: S105 - the variable's name, not a value
+PEER_KEYS = "INTERNAL_TOKEN_PEER_KEYS"
+
+
+def internal_token_keys(svc) -> tuple[str, ...]:
+    return (SIGNING_KEY, PEER_KEYS) if CATALOGUE.callers(svc.name) else (SIGNING_KEY,)
 
 
 def secret_env(svc) -> list[dict]:
-    keys = ("DATABASE_URL", *svc.secrets, INTERNAL_TOKEN_KEY)
+    keys = ("DATABASE_URL", *svc.secrets, *internal_token_keys(svc))
     return [{"name": k, "valueFrom": {"secretKeyRef": {"name": f"{svc.name}-secrets", "key": k}}}
             for k in keys]
 
@@ -141,12 +174,19 @@ def probes(kind: str) -> dict:
 def ports(kind: str) -> list[dict]:
     return {
         "http": [{"name": "http", "containerPort": HTTP_PORT, "protocol": "TCP"}],
-        "grpc": [{"name": "grpc", "containerPort": GRPC_PORT, "protocol": "TCP"}],
+        "grpc": [{"name": "grpc", "containerPort": GRPC_PORT, "protocol": "TCP"},
+                 {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"}],
     }.get(kind, [{"name": "health", "containerPort": HEALTH_PORT, "protocol": "TCP"}])
 
 
+def resources(svc, kind: str) -> tuple[dict, dict]:
+    if kind == "http":
+        return http_resources(HTTP_WORKERS.get(svc.name, 1))
+    return RESOURCES[kind]
+
+
 def container(svc, kind: str) -> dict:
-    requests, limits = RESOURCES[kind]
+    requests, limits = resources(svc, kind)
     c: dict = {
         "name": kind,
         "image": f"{IMAGE_REPO}/{svc.name}:{IMAGE_TAG}",
@@ -356,6 +396,7 @@ def config_env(svc) -> str:
         "HTTP_PORT": str(HTTP_PORT),
         "GRPC_PORT": str(GRPC_PORT),
         "HEALTH_PORT": str(HEALTH_PORT),
+        "METRICS_PORT": str(METRICS_PORT),
         "DB_SCHEMA": svc.package,
         "REDIS_URL": f"redis://redis:6379/{svc.redis_db}",
         "KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
@@ -366,6 +407,8 @@ def config_env(svc) -> str:
         "OTEL_EXPORTER_OTLP_ENDPOINT": OTEL_ENDPOINT,
         "LOG_LEVEL": "INFO",
     }
+    if svc.name in HTTP_WORKERS:    # stated, so the pod runs the worker count its resources are sized for
+        values["HTTP_WORKERS"] = str(HTTP_WORKERS[svc.name])
     for peer in svc.peers:
         values[BY_NAME[peer].grpc_addr_var] = f"{peer}-grpc:{GRPC_PORT}"
     body = "".join(f"{k}={v}\n" for k, v in values.items())
@@ -457,6 +500,34 @@ def gateway_network_policies() -> str:
         "# OpenTelemetry collector (traces; namespace `observability`, see k8s/README.md).\n"), 1)
 
 
+# --------------------------------------------------------------------------- Prometheus
+
+MONITORING_NAMESPACE = "monitoring"     # where Prometheus runs (observability/prometheus/prometheus.yml)
+PROMETHEUS_LABEL = "prometheus"         # its pods' app.kubernetes.io/name
+
+
+def metrics_scrape_policy() -> str:
+    """Lets Prometheus (namespace `monitoring`) reach each process's /metrics port and nothing else:
+    http 8080, relay/consumer/worker 8081 (health), grpc 9464 (metrics), from the catalogue."""
+    kinds = list(RENDER.catalogue_module().KINDS)
+    ports = sorted({CATALOGUE.container_metrics_port(k) for k in kinds})
+    policy = {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "metrics-scrape-ingress", "labels": {"app.kubernetes.io/part-of": PART_OF}},
+        "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": PART_OF},
+                                 "matchExpressions": [{"key": "app.kubernetes.io/component", "operator": "In",
+                                                       "values": kinds}]},
+                 "policyTypes": ["Ingress"],
+                 "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {
+                                            "kubernetes.io/metadata.name": MONITORING_NAMESPACE}},
+                                        "podSelector": {"matchLabels": {"app.kubernetes.io/name": PROMETHEUS_LABEL}}}],
+                              "ports": [{"protocol": "TCP", "port": p} for p in ports]}]},
+    }
+    return dump([policy]).replace(GENERATED_HEADER, GENERATED_HEADER + (
+        "# Prometheus (pods app.kubernetes.io/name=prometheus in namespace monitoring) may scrape every service\n"
+        "# process on its /metrics port; adjust MONITORING_NAMESPACE / PROMETHEUS_LABEL in k8s/generate.py.\n"), 1)
+
+
 # --------------------------------------------------------------------------- dev overlay data
 
 def dev_password(svc_pkg: str) -> str:
@@ -468,12 +539,31 @@ def dev_key(name: str) -> str:
     return base64.b64encode(hashlib.sha256(f"auraconnect-dev-{name}".encode()).digest()).decode()
 
 
+def dev_signing_key(name: str) -> str:
+    """A service's dev Ed25519 seed (base64url), deterministic like the other dev values."""
+    seed = hashlib.sha256(f"auraconnect-dev-internal-token-{name}".encode()).digest()
+    return base64.urlsafe_b64encode(seed).decode().rstrip("=")
+
+
+def dev_public_key(name: str) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    seed = hashlib.sha256(f"auraconnect-dev-internal-token-{name}".encode()).digest()
+    raw = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 def dev_secret_env(svc) -> str:
     lines = [GENERATED_HEADER.rstrip("\n"),
              "# DEV ONLY: throwaway credentials for the dev overlay (secretGenerator). Real clusters get",
              "# this Secret from their secret manager; the base never contains one.",
              f"DATABASE_URL=postgresql+psycopg://{svc.package}_svc:{dev_password(svc.package)}@postgres:5432/aura"]
-    lines += [f"{k}={dev_key(k)}" for k in (*svc.secrets, INTERNAL_TOKEN_KEY)]
+    lines += [f"{k}={dev_key(k)}" for k in svc.secrets]
+    lines.append(f"{SIGNING_KEY}={dev_signing_key(svc.name)}")
+    if CATALOGUE.callers(svc.name):
+        lines.append(f"{PEER_KEYS}=" + ",".join(f"{c}={dev_public_key(c)}" for c in CATALOGUE.callers(svc.name)))
     return "\n".join(lines) + "\n"
 
 
@@ -518,7 +608,7 @@ def dockerfile() -> str:
     kind_modules = {k: MODULES[k] for k in (*RENDER.catalogue_module().KIND_MODULES, "migrate")}
     lines = {  # a pattern matching exactly one whole line -> that line as the catalogue has it
         r"^KIND_MODULES = .*$": f"KIND_MODULES = {json.dumps(kind_modules)}",
-        r"^EXPOSE .*$": f"EXPOSE {HTTP_PORT} {GRPC_PORT} {HEALTH_PORT}",
+        r"^EXPOSE .*$": f"EXPOSE {HTTP_PORT} {GRPC_PORT} {HEALTH_PORT} {METRICS_PORT}",
     }
     text = (ROOT / DOCKERFILE).read_text()
     for pattern, line in lines.items():
@@ -565,6 +655,7 @@ def all_files() -> dict[str, str]:
     files[DOCKERFILE] = dockerfile()
     files["k8s/base/gateway/envoy.yaml"] = envoy_yaml()
     files["k8s/base/gateway/networkpolicy.yaml"] = gateway_network_policies()
+    files["k8s/base/platform/networkpolicy-metrics.yaml"] = metrics_scrape_policy()
     files["k8s/overlays/dev/secrets/postgres.env"] = dev_postgres_env()
     files["k8s/overlays/dev/infra/postgres/init-roles.sh"] = postgres_init_script()
     return files

@@ -142,12 +142,15 @@ def service_dashboard(service) -> dict:
           [(f'sum by (instance) (rate(http_requests_total{{{s}, route="/readyz", status!="200"}}[5m]))', "{{instance}}")],
           unit="reqps", description="A failing readiness probe takes the pod out of the Service.")
     if "grpc" in service.kinds:
-        b.row("gRPC: per method (needs a /metrics endpoint on the gRPC process, see observability/README.md)")
+        b.row("gRPC: per method (the grpc process's metrics port)")
         b.add("Calls per second by code",
-              [(f"sum by (method, code) (rate(grpc_requests_total{{{s}}}[5m]))", "{{method}} {{code}}")], unit="reqps")
+              [(f'sum by (grpc_method, grpc_code) (rate(grpc_server_handled_total{{{s}, grpc_service!~"grpc[.].*"}}[5m]))',
+                "{{grpc_method}} {{grpc_code}}")], unit="reqps")
         b.add("Server error ratio (5 m)",
-              [(f"service_method:grpc_server_error_ratio:rate5m{{{s}}}", "{{method}}")],
+              [(f"service_method:grpc_server_error_ratio:rate5m{{{s}}}", "{{grpc_method}}")],
               unit="percentunit", thresholds=[(0.05, "red")])
+        b.add("Latency p99 (5 m)",
+              [(f"service_method:grpc_server_handling_seconds:p99_5m{{{s}}}", "{{grpc_method}}")], unit="s")
     if "relay" in service.kinds:
         b.row("Outbox relay")
         b.add("Oldest unpublished event (active relay)",
@@ -234,7 +237,7 @@ def local_config(services, port_base: int, *, interval: str = "15s", rules_dir: 
         f"# {GENERATED}",
         f"# Prometheus for the local stack (`make up`, port base {port_base}), with the same labels and rules as",
         "# in Kubernetes:  prometheus --config.file=observability/prometheus/local.yml --storage.tsdb.path=.stack/prometheus",
-        "# (gRPC processes are not scraped: they have no /metrics endpoint yet.)",
+        "# (A gRPC process serves /metrics on a port of its own: its grpc port + the catalogue's [metrics] grpc_offset_shift.)",
         "global:",
         f"  scrape_interval: {interval}",
         f"  evaluation_interval: {interval}",
@@ -245,11 +248,10 @@ def local_config(services, port_base: int, *, interval: str = "15s", rules_dir: 
         "  - job_name: auraconnect",
         "    static_configs:",
     ]
+    catalogue = _catalogue()
     for service in services:
         for kind in service.kinds:
-            if kind == "grpc":
-                continue
-            port = port_base + service.port_offset(kind)
+            port = port_base + catalogue.metrics_offset(service, kind)
             lines += [f"      - targets: ['127.0.0.1:{port}']",
                       f"        labels: {{service: {service.name}, component: {kind}}}"]
     return "\n".join(lines) + "\n"

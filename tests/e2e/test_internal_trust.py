@@ -37,9 +37,18 @@ def claims(platform, **overrides) -> dict:
             "permissions": sorted(role_permissions("admin")), "location_ids": [], **overrides}
 
 
-def internal(platform, audience: str, **kwargs) -> dict[str, str]:
-    key = platform.secrets["INTERNAL_TOKEN_KEY"].encode()
-    return {"authorization": f"Bearer {internal_token.mint(claims(platform), audience, key=key, **kwargs)}"}
+def signing_key(platform, service: str):
+    """A service's own key, as `make up` keeps it (.stack/secrets.env)."""
+    package = SERVICES_BY_NAME[service].package.upper()
+    return internal_token.signing_key_from_text(platform.secrets[f"INTERNAL_TOKEN_SIGNING_KEY_{package}"])
+
+
+def internal(platform, audience: str, *, signer: str = "pos-bridge", caller: str | None = None,
+             **kwargs) -> dict[str, str]:
+    """An internal token `signer` mints (pos-bridge: a caller of orders), naming `caller` (default: itself)."""
+    token = internal_token.mint(claims(platform), audience, key=signing_key(platform, signer),
+                                caller=caller or signer, **kwargs)
+    return {"authorization": f"Bearer {token}"}
 
 
 def direct_http(platform) -> str:
@@ -71,6 +80,19 @@ def test_a_direct_grpc_call_with_a_forged_identity_is_unauthenticated(platform, 
 @pytest.mark.parametrize("audience, age", [("tax", 0), ("orders", 300)], ids=["wrong-audience", "expired"])
 def test_a_token_for_another_service_or_an_expired_one_is_refused(platform, order, audience, age):
     headers = internal(platform, audience, now=time.time() - age)
+    response = httpx.get(f"{direct_http(platform)}/api/orders/v1/orders/{order['order_id']}", headers=headers)
+    assert response.status_code == 401, response.text
+    with pytest.raises(grpc.RpcError) as refused:
+        get_order_grpc(platform, order["order_id"], list(headers.items()))
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+@pytest.mark.parametrize("signer, caller", [("tax", "tax"), ("tax", "pos-bridge"), ("orders", "orders")],
+                         ids=["a-service-orders-does-not-accept", "one-posing-as-a-caller", "orders-itself"])
+def test_a_compromised_service_cannot_impersonate_a_caller(platform, order, signer, caller):
+    """Each service signs with its own key, and orders accepts only pos-bridge's: tax's key (or orders'
+    own) is worth nothing there, whichever service the token claims to come from."""
+    headers = internal(platform, "orders", signer=signer, caller=caller)
     response = httpx.get(f"{direct_http(platform)}/api/orders/v1/orders/{order['order_id']}", headers=headers)
     assert response.status_code == 401, response.text
     with pytest.raises(grpc.RpcError) as refused:

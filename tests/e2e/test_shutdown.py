@@ -39,7 +39,8 @@ def test_sigterm_drains_and_exits_zero(platform, kind):
     service = SERVICES_BY_NAME["tax"]
     port = platform.layout.port_base + SPARE_PORT_OFFSET + list(service.kinds).index(kind)
     env = process_env(platform.layout, service, kind, platform.secrets)
-    env |= {"GRPC_PORT": str(port), "HTTP_PORT": str(port), "HEALTH_PORT": str(port), "SHUTDOWN_GRACE_SECONDS": "3"}
+    env |= {"GRPC_PORT": str(port), "HTTP_PORT": str(port), "HEALTH_PORT": str(port), "SHUTDOWN_GRACE_SECONDS": "3",
+            "METRICS_PORT": "0"}  # the stack's tax-grpc holds tax's metrics port
     process = subprocess.Popen(process_argv(service, kind), env=env, cwd=platform.layout.repo_root,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib
 import importlib.util
 import ipaddress
 import os
@@ -299,6 +300,10 @@ def service_workloads(docs):
             yield labels[NAME], labels[COMPONENT], d
 
 
+def kind_port(kind: str) -> str:
+    return kind if kind in ("http", "grpc") else "health"
+
+
 def test_commands_ports_and_probes_follow_the_contract(docs):
     problems = []
     for svc, kind, d in service_workloads(docs):
@@ -310,7 +315,9 @@ def test_commands_ports_and_probes_follow_the_contract(docs):
         if kind == "migrate":
             continue
         port = {"http": 8080, "grpc": 50051}.get(kind, 8081)
-        if [p["containerPort"] for p in c.get("ports", [])] != [port]:
+        # a gRPC process serves Prometheus /metrics on a second port (chassis.runtime.run_grpc)
+        declared = [(p["name"], p["containerPort"]) for p in c.get("ports", [])]
+        if declared != ([("grpc", 50051), ("metrics", 9464)] if kind == "grpc" else [(kind_port(kind), port)]):
             problems.append(f"{ident(d)}: ports {c.get('ports')}")
         for probe, path in (("livenessProbe", "/livez"), ("readinessProbe", "/readyz")):
             p = c.get(probe, {})
@@ -323,6 +330,26 @@ def test_commands_ports_and_probes_follow_the_contract(docs):
                 if got.get("path") != path or named.get(got.get("port"), got.get("port")) != port:
                     problems.append(f"{ident(d)}: {probe} is not GET {path} on {port}")
     assert not problems
+
+
+def test_http_resources_fit_the_worker_count(dev):
+    """orders-http and pos-bridge-http fork HTTP_WORKERS uvicorn workers into one pod: the ConfigMap states
+    the count, and the container's memory and CPU grow with it (k8s/generate.py http_resources)."""
+    cms = config_maps(dev)
+    deployments = {d["metadata"]["name"]: d for d in of_kind(dev, "Deployment")}
+    for svc in KINDS:
+        workers = int(cms[f"{svc}-config"].get("HTTP_WORKERS", 1))
+        try:   # the service's own default, when the package is installed: the manifest must not drift from it
+            settings = importlib.import_module(f"{PKG[svc]}.config").Settings
+            default = settings.model_fields["http_workers"].default if "http_workers" in settings.model_fields else 1
+            assert workers == default, f"{svc}: ConfigMap HTTP_WORKERS={workers}, the service defaults to {default}"
+        except ModuleNotFoundError:
+            pass
+        resources = pod_template(deployments[f"{svc}-http"])["spec"]["containers"][0]["resources"]
+        limits, requests = resources["limits"], resources["requests"]
+        assert limits["cpu"] == str(workers), f"{svc}: {workers} workers need {workers} cores, limit {limits['cpu']}"
+        assert limits["memory"] == f"{256 + 256 * workers}Mi" and requests["memory"] == f"{128 + 128 * workers}Mi", svc
+    assert {svc for svc in KINDS if "HTTP_WORKERS" in cms[f"{svc}-config"]} == {"orders", "pos-bridge"}
 
 
 def test_labels(docs):
@@ -423,7 +450,8 @@ def lint_database_url(docs) -> list[str]:
     problems = []
     for svc, kind, d in service_workloads(docs):
         env = env_of(pod_template(d)["spec"]["containers"][0])
-        for key in {"DATABASE_URL"} | EXTRA_SECRETS.get(svc, set()):
+        internal = {"INTERNAL_TOKEN_SIGNING_KEY"} | ({"INTERNAL_TOKEN_PEER_KEYS"} if svc in CALLERS else set())
+        for key in {"DATABASE_URL"} | EXTRA_SECRETS.get(svc, set()) | internal:
             ref = (env.get(key, {}).get("valueFrom") or {}).get("secretKeyRef") or {}
             if base_name(ref.get("name", "")) != f"{svc}-secrets" or ref.get("key") != key:
                 problems.append(f"{ident(d)}: {key} does not come from Secret {svc}-secrets")
@@ -448,8 +476,8 @@ def test_config_maps_follow_the_contract(docs):
         assert CONFIG_KEYS <= set(data), f"{svc}: missing {CONFIG_KEYS - set(data)}"
         assert data["DB_SCHEMA"] == PKG[svc] and data["OTEL_SERVICE_NAME"] == svc
         assert data["REDIS_URL"] == f"redis://redis:6379/{REDIS_DB[svc]}"
-        assert (data["BIND_HOST"], data["HTTP_PORT"], data["GRPC_PORT"], data["HEALTH_PORT"]) == (
-            "0.0.0.0", "8080", "50051", "8081")
+        assert (data["BIND_HOST"], data["HTTP_PORT"], data["GRPC_PORT"], data["HEALTH_PORT"], data["METRICS_PORT"]) == (
+            "0.0.0.0", "8080", "50051", "8081", "9464")
         assert not {k for k in data if "PASSWORD" in k or k == "DATABASE_URL" or k.endswith("_KEY")}
         peers = {k: v for k, v in data.items() if k.endswith("_GRPC_ADDR")}
         assert peers == PEERS.get(svc, {}), svc
@@ -507,6 +535,20 @@ def test_dev_secrets_are_well_formed(dev):
         assert secrets["postgres-secrets"][f"{pkg.upper()}_SVC_PASSWORD"] == password
         for key in EXTRA_SECRETS.get(svc, ()):
             assert len(base64.b64decode(data[key], validate=True)) == 32, key
+    # internal tokens: a key per service; each callee lists exactly its callers' public halves
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    def public(svc: str) -> str:
+        seed = secrets[f"{svc}-secrets"]["INTERNAL_TOKEN_SIGNING_KEY"]
+        key = Ed25519PrivateKey.from_private_bytes(base64.urlsafe_b64decode(seed + "=" * (-len(seed) % 4)))
+        raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    assert len({secrets[f"{svc}-secrets"]["INTERNAL_TOKEN_SIGNING_KEY"] for svc in PKG}) == len(PKG)
+    for svc in PKG:
+        listed = secrets[f"{svc}-secrets"].get("INTERNAL_TOKEN_PEER_KEYS", "")
+        assert sorted(filter(None, listed.split(","))) == sorted(f"{c}={public(c)}" for c in CALLERS.get(svc, ())), svc
 
 
 @pytest.mark.parametrize("svc", sorted(KINDS))
@@ -612,6 +654,7 @@ def endpoints(docs, namespace: str) -> dict[str, Endpoint]:
                                                  tuple(sorted(tpl["metadata"]["labels"].items())),
                                                  namespace, ports)
     result["outside"] = Endpoint("outside", (), "elsewhere", ip="203.0.113.7")
+    result["prometheus"] = Endpoint("prometheus", ((NAME, "prometheus"),), "monitoring", (("web", 9090, "TCP"),))
     result["kube-dns"] = Endpoint("kube-dns", (("k8s-app", "kube-dns"),), "kube-system",
                                   (("dns", 53, "UDP"), ("dns-tcp", 53, "TCP")))
     result["otel-collector"] = Endpoint("otel-collector", ((NAME, "opentelemetry-collector"),),
@@ -683,6 +726,9 @@ def expected_allowed(src: Endpoint, dst: Endpoint, port: int) -> bool:
     d_name, d_comp = d.get(NAME), d.get(COMPONENT)
     if src.name == "outside":
         return dst.name == "gateway" and port == 8080
+    if src.name == "prometheus":     # /metrics of every process (and the gateway's open listener)
+        return (dst.name == "gateway" and port == 8080) or (
+            d_name in KINDS and port == {"http": 8080, "grpc": 9464}.get(d_comp, 8081))
     if dst.name == "gateway":
         return False                                     # services never call back into the gateway
     if d_name in KINDS and d_comp == "http":
@@ -701,7 +747,7 @@ def test_network_reachability_matrix(dev):
     policies = of_kind(dev, "NetworkPolicy")
     ns = NAMESPACES["dev"]
     eps = endpoints(dev, ns)
-    sources = [e for e in eps.values() if e.name == "outside" or e.name == "gateway"
+    sources = [e for e in eps.values() if e.name in ("outside", "gateway", "prometheus")
                or e.label_dict.get(NAME) in KINDS]
     destinations = [e for e in eps.values() if e.namespace == ns and e.ports]
     wrong = []
@@ -907,8 +953,8 @@ def lint_dockerfile(text: str) -> list[str]:
     if not copies or not all(c.startswith("--from=") for c in copies):
         problems.append("runtime stage copies more than the build output")
     exposed = {int(p.split("/")[0]) for e in final.args("EXPOSE") for p in e.split()}
-    if exposed != {8080, 50051, 8081}:
-        problems.append(f"EXPOSE {sorted(exposed)}, not the catalogue's container ports 8080 50051 8081")
+    if exposed != {8080, 50051, 8081, 9464}:
+        problems.append(f"EXPOSE {sorted(exposed)}, not the catalogue's container ports 8080 50051 8081 9464")
     earlier = " ".join(i.rest for s in stages[:-1] for i in s.instructions)
     if "libs/contracts/generate.py" not in earlier:
         problems.append("protos not generated")
@@ -1035,7 +1081,7 @@ def test_lint_catches_a_broken_dockerfile():
     assert any("final USER" in p for p in lint_dockerfile(root))
     unsafe = text.replace("PYTHONSAFEPATH=1", "PYTHONSAFEPATH=")
     assert any("PYTHONSAFEPATH=1" in p for p in lint_dockerfile(unsafe))
-    ports = text.replace("EXPOSE 8080 50051 8081", "EXPOSE 8080")
+    ports = text.replace("EXPOSE 8080 50051 8081 9464", "EXPOSE 8080")
     assert any("EXPOSE [8080]" in p for p in lint_dockerfile(ports))
     assert dockerignored("services/orders/tests") and not dockerignored("services/orders/")
 
@@ -1110,10 +1156,10 @@ def test_reachability_model_catches_an_open_door(dev):
     eps = endpoints(dev, ns)
     src, dst = eps["outside"], eps["payroll-grpc"]
     assert not allowed(of_kind(dev, "NetworkPolicy"), ns, src, dst, 50051)
-    # Drop the default deny and payroll-grpc's own policy: the model must now see the door open,
+    # Drop the default deny and the policies selecting payroll-grpc: the model must now see the door open,
     # and the intent must disagree with it.
-    opened = [p for p in of_kind(dev, "NetworkPolicy")
-              if p["metadata"]["name"] not in ("default-deny-ingress", "payroll-grpc-ingress")]
+    opened = [p for p in of_kind(dev, "NetworkPolicy") if p["metadata"]["name"] not in (
+        "default-deny-ingress", "payroll-grpc-ingress", "metrics-scrape-ingress")]
     assert allowed(opened, ns, src, dst, 50051)
     assert not expected_allowed(src, dst, 50051)
 

@@ -84,7 +84,7 @@ def test_the_rules_see_the_live_platform(platform, prometheus):
     orders = SERVICES_BY_NAME["orders"]
     # A request the service itself answers (401: no identity), so the route template is counted.
     httpx.get(f"http://127.0.0.1:{layout.service_port(orders, 'http')}/api/orders/v1/orders", timeout=5)
-    scraped = [(s.name, k) for s in SERVICES for k in s.kinds if k != "grpc"]
+    scraped = [(s.name, k) for s in SERVICES for k in s.kinds]      # grpc on its metrics port
 
     eventually(lambda: len(query(prometheus, 'up{job="auraconnect"} == 1')) == len(scraped), 60)
     eventually(lambda: values_by(prometheus, "service:outbox_relay_active:sum", "service")
@@ -97,6 +97,9 @@ def test_the_rules_see_the_live_platform(platform, prometheus):
                         60)
     assert "/api/orders/v1/orders" in routes, routes
     assert not [r for r in routes if r in ("/livez", "/readyz", "/metrics")]
+    # gRPC series carry the same service/component labels (health checks count; the rules leave them out)
+    assert eventually(lambda: values_by(prometheus, 'sum by (service) (grpc_server_handled_total{component="grpc"})',
+                                        "service").keys() == {s.name for s in SERVICES if "grpc" in s.kinds}, 60)
     # Healthy platform: the availability alerts go quiet (not even pending) at the next rule evaluation
     # (an ALERTS sample from an evaluation before the first scrapes lingers until then).
     availability = ('ALERTS{alertname=~"OutboxNoActiveRelay|OutboxMultipleActiveRelays|AuraTargetDown'

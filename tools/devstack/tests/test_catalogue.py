@@ -39,6 +39,9 @@ def test_the_repository_catalogue_loads():
     assert cat.service("pos-bridge").package == "pos_bridge" and cat.service("pos-bridge").external_https
     assert cat.callers("tax") == ("orders", "payroll")
     assert (cat.container_port("http"), cat.container_port("grpc"), cat.container_port("relay")) == (8080, 50051, 8081)
+    # /metrics: a grpc process on a derived port of its own, every other kind on its own port
+    assert [cat.metrics_offset(orders, k) for k in orders.kinds] == [110, 511, 112, 113]
+    assert [cat.container_metrics_port(k) for k in ("http", "grpc", "relay", "worker")] == [8080, 9464, 8081, 8081]
     assert cat.infra_offset("envoy") == 0 and cat.infra_offset("otel_collector") == 30
     assert {t.name for t in cat.topics} >= {"orders.order.v1", "auth.user.v1"}
 
@@ -67,6 +70,9 @@ def test_the_env_variable_selects_another_file(tmp_path, monkeypatch):
      "processes = { http = 130, relay = 132, consumer = 133 }", "peer tax runs no grpc process"),
     ("health = 8081", "health = 8080", "two kinds the same port"),
     ("otel_collector = 30\n", "", "[infrastructure] misses otel_collector"),
+    ("grpc_offset_shift = 400", "grpc_offset_shift = 1", "port offset 102: auth grpc metrics"),
+    ("grpc_offset_shift = 400", "grpc_offset_shift = 0", "grpc_offset_shift must be a positive port offset"),
+    ("metrics = 9464", "metrics = 8081", "two kinds the same port"),
 ])
 def test_a_contradiction_is_refused_naming_it(tmp_path, old, new, complaint):
     with pytest.raises(catalogue.CatalogueError) as error:
@@ -79,16 +85,19 @@ import importlib.util, json, sys
 from pathlib import Path
 import yaml
 from devstack.layout import SERVICES_BY_NAME, TOPICS, Layout
-from devstack.services import service_env
+from devstack.services import process_env, service_env
 
 repo = Path(sys.argv[1])
 layout = Layout(state_dir=Path("/nonexistent"), port_base=31000)
 secrets = {f"DB_PASSWORD_{s.package.upper()}": "x" for s in SERVICES_BY_NAME.values()}
 secrets |= {k: "x" for s in SERVICES_BY_NAME.values() for k in s.secrets}
-secrets["INTERNAL_TOKEN_KEY"] = "x"
+secrets |= {f"INTERNAL_TOKEN_SIGNING_KEY_{s.package.upper()}": "A" * 43 for s in SERVICES_BY_NAME.values()}
 devstack = {
     "envoy": layout.envoy_port,
     "ports": {s.name: {k: layout.service_port(s, k) for k in s.kinds} for s in SERVICES_BY_NAME.values()},
+    "metrics": {s.name: {k: layout.metrics_port(s, k) for k in s.kinds} for s in SERVICES_BY_NAME.values()},
+    "grpc_env": {s.name: process_env(layout, s, "grpc", secrets)["METRICS_PORT"]
+                 for s in SERVICES_BY_NAME.values() if "grpc" in s.kinds},
     "env": {s.name: service_env(layout, s, secrets) for s in SERVICES_BY_NAME.values()},
     "topics": dict(TOPICS),
 }
@@ -162,6 +171,8 @@ def test_one_edit_of_the_catalogue_moves_a_port_everywhere(tmp_path):
     assert dev["env"]["orders"]["REDIS_URL"].endswith(":31011/9")
     assert dev["ports"]["kitchen"] == {"http": 31160, "grpc": 31161}
     assert dev["env"]["kitchen"]["ORDERS_GRPC_ADDR"] == "127.0.0.1:31111"
+    assert dev["metrics"]["kitchen"] == {"http": 31160, "grpc": 31561}      # grpc + [metrics] grpc_offset_shift
+    assert dev["grpc_env"]["kitchen"] == "31561" and dev["grpc_env"]["orders"] == "31511"
 
     # the local Envoy config (gateway/render.py)
     local = clusters(seen["envoy"])
@@ -188,7 +199,8 @@ def test_one_edit_of_the_catalogue_moves_a_port_everywhere(tmp_path):
     assert "port: 50099" in k8s["k8s/base/gateway/networkpolicy.yaml"]       # the gateway may reach it
     assert "k8s/base/services/kitchen/http.yaml" in k8s and "k8s/base/services/kitchen/relay.yaml" not in k8s
     assert "kitchen" in k8s["k8s/base/services/orders/grpc.yaml"].split("allowed-from:")[1].splitlines()[0]
-    assert "EXPOSE 8080 50099 8081" in k8s["services/Dockerfile"]
+    assert "EXPOSE 8080 50099 8081 9464" in k8s["services/Dockerfile"]
+    assert "containerPort: 9464" in k8s["k8s/base/services/kitchen/grpc.yaml"]
 
 
 def test_the_unedited_catalogue_gives_todays_ports(tmp_path):

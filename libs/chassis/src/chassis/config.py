@@ -29,6 +29,9 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(8080, ge=1, le=65535)
     grpc_port: int = Field(50051, ge=1, le=65535)
     health_port: int = Field(8081, ge=1, le=65535)
+    # Prometheus /metrics of a gRPC process (its gRPC port cannot answer plain HTTP); 0 serves none.
+    # The catalogue derives it: services/catalogue.toml [container_ports] metrics, [derived_ports].
+    metrics_port: int = Field(9464, ge=0, le=65535)
     log_level: str = "INFO"
     otel_exporter_otlp_endpoint: str | None = None
     # Seconds a stopping process keeps serving in-flight work after SIGTERM.

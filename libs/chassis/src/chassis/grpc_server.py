@@ -6,13 +6,19 @@ On SIGTERM the health status turns NOT_SERVING (so load balancers stop sending),
 Identity: `identity_of` believes only the `authorization: Bearer` credential of the call (the user's
 token Envoy forwards, or an internal token a peer minted for this service; chassis.internal_token).
 Health and reflection need none (probes, grpcurl list).
+
+Metrics: every call is counted by method and status code, and timed (MetricsInterceptor:
+grpc_server_handled_total, grpc_server_handling_seconds); chassis.runtime.run_grpc serves them on the
+process's METRICS_PORT, since a gRPC port cannot answer Prometheus' plain HTTP GET /metrics.
 """
 from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
 import signal
+import time
 from collections.abc import Callable
 
 import grpc
@@ -34,7 +40,7 @@ async def serve(register: Register, host: str, port: int, grace_seconds: float) 
 
     internal_token.require_configured()
     GrpcAioInstrumentorServer().instrument()
-    server = grpc.aio.server()
+    server = grpc.aio.server(interceptors=[MetricsInterceptor()])
     service_names = register(server)
     set_audience(service_names)
     health_servicer = health.aio.HealthServicer()
@@ -97,19 +103,14 @@ def handle_errors(method):
 
     @functools.wraps(method)
     async def wrapper(self, request, context: grpc.aio.ServicerContext):
-        name = f"{type(self).__name__}.{method.__name__}"
         try:
-            response = await method(self, request, context)
-            metrics.GRPC_REQUESTS.labels(name, "OK").inc()
-            return response
+            return await method(self, request, context)
         except DomainError as error:
-            metrics.GRPC_REQUESTS.labels(name, error.grpc_code).inc()
             await context.abort(getattr(grpc.StatusCode, error.grpc_code), str(error))
         except grpc.aio.AbortError:
             raise
         except Exception:
-            log.exception("unhandled error in %s", name)
-            metrics.GRPC_REQUESTS.labels(name, "INTERNAL").inc()
+            log.exception("unhandled error in %s.%s", type(self).__name__, method.__name__)
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
     return wrapper
@@ -128,3 +129,82 @@ def authorized_any(context: grpc.aio.ServicerContext, *permissions: str) -> Iden
     if not any(identity.has(p) for p in permissions):
         raise PermissionDenied(f"missing permission {' or '.join(permissions)}")
     return identity
+
+
+# --------------------------------------------------------------------------------------- metrics
+
+def split_method(full_method: str) -> tuple[str, str]:
+    """'/auraconnect.tax.v1.TaxService/CalculateSalesTax' -> ('auraconnect.tax.v1.TaxService', 'CalculateSalesTax')."""
+    service, _, method = full_method.lstrip("/").rpartition("/")
+    return service or "unknown", method or "unknown"
+
+
+def _code_name(context: grpc.aio.ServicerContext, default: str) -> str:
+    """The status the handler set (context.abort or set_code), else `default`."""
+    code = context.code()
+    if isinstance(code, grpc.StatusCode):
+        return code.name
+    return default
+
+
+class MetricsInterceptor(grpc.aio.ServerInterceptor):
+    """Counts every call by (service, method, status code) and observes its latency, for all four
+    call shapes. The code is the one the client sees: OK, the code of `context.abort` (handle_errors maps
+    domain errors to them), UNKNOWN for an exception grpc turns into a status, CANCELLED when the client
+    goes away. Health and reflection calls are counted too (filter on grpc_service)."""
+
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        if handler is None:                 # no such method: grpc answers UNIMPLEMENTED by itself
+            return None
+        service, method = split_method(handler_call_details.method)
+        for attribute in ("unary_unary", "unary_stream", "stream_unary", "stream_stream"):
+            behavior = getattr(handler, attribute)
+            if behavior is not None:
+                measured = _measured(behavior, service, method)
+                return handler._replace(**{attribute: measured}) if measured else handler
+        return handler
+
+
+def _record(service: str, method: str, code: str, started: float) -> None:
+    metrics.GRPC_HANDLED.labels(service, method, code).inc()
+    metrics.GRPC_LATENCY.labels(service, method).observe(time.perf_counter() - started)
+
+
+def _measured(behavior, service: str, method: str):
+    """`behavior` wrapped to record its call; None for a sync handler (grpc.aio runs those in a thread
+    pool; wrapping one in a coroutine would run it on the event loop)."""
+    if inspect.isasyncgenfunction(behavior):       # a streaming response written by `yield`
+        async def streaming(request, context):
+            started, code = time.perf_counter(), "UNKNOWN"
+            try:
+                async for item in behavior(request, context):
+                    yield item
+                code = _code_name(context, "OK")
+            except grpc.aio.AbortError:
+                code = _code_name(context, "UNKNOWN")
+                raise
+            except asyncio.CancelledError:
+                code = "CANCELLED"
+                raise
+            finally:
+                _record(service, method, code, started)
+        return streaming
+    if not inspect.iscoroutinefunction(behavior):
+        return None
+
+    async def call(request, context):
+        started, code = time.perf_counter(), "UNKNOWN"
+        try:
+            result = await behavior(request, context)
+            code = _code_name(context, "OK")
+            return result
+        except grpc.aio.AbortError:
+            code = _code_name(context, "UNKNOWN")
+            raise
+        except asyncio.CancelledError:
+            code = "CANCELLED"
+            raise
+        finally:
+            _record(service, method, code, started)
+    return call

@@ -7,9 +7,13 @@ port could act as any user of any tenant. Now every request that needs an identi
 * the end user's access token (ES256, signed by auth): Envoy verifies it at the edge and forwards it
   unchanged (jwt_authn `forward: true`); the service verifies it again against auth's JWKS
   (AUTH_JWKS_URL, cached like Envoy caches it, re-read on an unknown `kid`);
-* an internal token (HS256 with INTERNAL_TOKEN_KEY, issuer `auraconnect-internal`) that a peer or a
-  background job mints for ONE callee (`aud` = the callee's package, e.g. "tax"), living 60 s, carrying
-  the identity claims it acts for (the end user's, or `service:<name>` for a job).
+* an internal token (EdDSA, issuer `auraconnect-internal`) that a peer or a background job mints for ONE
+  callee (`aud` = the callee's package, e.g. "tax"), living 60 s, carrying the identity claims it acts for
+  (the end user's, or `service:<name>` for a job). Each service signs with its OWN Ed25519 key
+  (INTERNAL_TOKEN_SIGNING_KEY) and names itself (`kid` and `azp` = its service name, OTEL_SERVICE_NAME);
+  a callee holds only the public keys of the services the catalogue lets call it
+  (INTERNAL_TOKEN_PEER_KEYS, `orders=<key>,payroll=<key>`) and believes a token only under the key of
+  the service it names.
 
 Why signed tokens and not mutual TLS (the other design issue 13 allows):
 * mTLS authenticates the *calling process*, not the user it acts for: the callee would still have to
@@ -20,14 +24,18 @@ Why signed tokens and not mutual TLS (the other design issue 13 allows):
 * cost: verifying is a dict lookup for a token already seen (tokens are cached until they expire, at
   most 60 s); a first sighting costs ~0.1 ms (ES256) or ~0.02 ms (HS256), minting ~0.02 ms and is
   cached per (identity, audience) for half the lifetime (see bench/bench_gateway.py for the numbers).
-The price of a single shared HMAC key is that any service holding it can mint for any audience: the
-audience stops a token from being *replayed* to another service, not a compromised service from
-minting. Per-service EdDSA keys would close that and are the next step if the threat model needs it.
-Rotation: set the new key as INTERNAL_TOKEN_KEY and the old one as INTERNAL_TOKEN_PREVIOUS_KEY on
-every service, roll, then drop the previous key after a minute (tokens live 60 s).
+Why a key per service, public keys at the callee (before: one HMAC key shared by all): a compromised
+service can mint only as itself, and only to the services that accept it as a caller (tax's key is
+worth nothing at orders); a callee cannot mint at all with what it holds. The audience still stops a
+token from being replayed to another service.
+Rotation of a service's key: add its new public key next to the old one in every callee's
+INTERNAL_TOKEN_PEER_KEYS (`orders=<new>,orders=<old>`), roll the callees, switch the service's
+INTERNAL_TOKEN_SIGNING_KEY, roll it, then drop the old public key a minute later (tokens live 60 s).
 
 Mint a dev token for a direct call: `python -m chassis.internal_token --service orders --tenant <uuid>
---permission orders:read ...` (reads INTERNAL_TOKEN_KEY; `make up` keeps it in .stack/secrets.env).
+--permission orders:read ...` signs as OTEL_SERVICE_NAME with INTERNAL_TOKEN_SIGNING_KEY, so it works
+against a callee that accepts that service (`make up` keeps every service's key in .stack/secrets.env
+as INTERNAL_TOKEN_SIGNING_KEY_<PACKAGE>).
 """
 from __future__ import annotations
 
@@ -42,21 +50,23 @@ import uuid
 from collections.abc import Callable
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from chassis.identity import Identity, IdentityError, identity_from_claims
 
 log = logging.getLogger(__name__)
 
-KEY_ENV = "INTERNAL_TOKEN_KEY"
-PREVIOUS_KEY_ENV = "INTERNAL_TOKEN_PREVIOUS_KEY"
+KEY_ENV = "INTERNAL_TOKEN_SIGNING_KEY"       # this service's Ed25519 private key (base64url of the 32-byte seed)
+PEER_KEYS_ENV = "INTERNAL_TOKEN_PEER_KEYS"   # callers' public keys: "orders=<base64url>,payroll=<base64url>"
+CALLER_ENV = "OTEL_SERVICE_NAME"             # the service a process signs as
 JWKS_URL_ENV = "AUTH_JWKS_URL"
 INTERNAL_ISSUER = "auraconnect-internal"
-INTERNAL_KID = "internal"
-INTERNAL_ALGORITHM = "HS256"
+INTERNAL_ALGORITHM = "EdDSA"
 USER_ALGORITHM = "ES256"
 LIFETIME_SECONDS = 60
 LEEWAY_SECONDS = 5          # the gateway's clock skew for user tokens, and ours for internal ones
-MIN_KEY_LENGTH = 32
+TEST_CALLER = "tests"       # bearer_for_tests signs as this caller, trusted only in the test's process
 _CACHE_LIMIT = 10_000
 
 
@@ -77,23 +87,60 @@ def audience_of_method(method: str) -> str:
     return parts[1]
 
 
-def _key_from_env(name: str) -> bytes | None:
-    value = os.environ.get(name, "")
-    if not value:
-        return None
-    if len(value) < MIN_KEY_LENGTH:
-        raise SystemExit(f"configuration error: {name}: must be at least {MIN_KEY_LENGTH} characters")
-    return value.encode()
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
 
 
-def internal_keys() -> list[bytes]:
-    """The current key first, then the previous one (accepted while a rotation rolls out)."""
-    return [k for k in (_key_from_env(KEY_ENV), _key_from_env(PREVIOUS_KEY_ENV)) if k]
+def _b64encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def signing_key_from_text(text: str) -> Ed25519PrivateKey:
+    """INTERNAL_TOKEN_SIGNING_KEY's value: base64url of a 32-byte Ed25519 seed."""
+    try:
+        seed = _b64decode(text)
+    except (ValueError, TypeError):
+        seed = b""
+    if len(seed) != 32:
+        raise SystemExit(f"configuration error: {KEY_ENV}: must be the base64url of a 32-byte Ed25519 key")
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def public_key_text(key: Ed25519PrivateKey) -> str:
+    """The value a callee lists for this key in INTERNAL_TOKEN_PEER_KEYS."""
+    return _b64encode(key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
+
+def new_signing_key_text() -> str:
+    return _b64encode(os.urandom(32))
+
+
+def signing_key() -> Ed25519PrivateKey | None:
+    value = os.environ.get(KEY_ENV, "")
+    return signing_key_from_text(value) if value else None
+
+
+def peer_keys(text: str | None = None) -> dict[str, list[Ed25519PublicKey]]:
+    """INTERNAL_TOKEN_PEER_KEYS parsed: caller service -> its public keys (two while one rotates)."""
+    text = os.environ.get(PEER_KEYS_ENV, "") if text is None else text
+    keys: dict[str, list[Ed25519PublicKey]] = {}
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        name, _, value = entry.partition("=")
+        try:
+            raw = _b64decode(value)
+            if not name or len(raw) != 32:
+                raise ValueError
+            keys.setdefault(name.strip(), []).append(Ed25519PublicKey.from_public_bytes(raw))
+        except (ValueError, TypeError):
+            raise SystemExit(f"configuration error: {PEER_KEYS_ENV}: {entry[:40]!r} is not <service>=<base64url "
+                             "of a 32-byte Ed25519 public key>") from None
+    return keys
 
 
 def missing_configuration() -> list[str]:
-    """Environment variables a process that verifies or mints credentials lacks."""
-    return [name for name in (KEY_ENV, JWKS_URL_ENV) if not os.environ.get(name)]
+    """Environment variables a process that verifies or mints credentials lacks. INTERNAL_TOKEN_PEER_KEYS
+    may be empty: a service no peer calls (payroll, pos-bridge) accepts only user tokens."""
+    return [name for name in (KEY_ENV, CALLER_ENV, JWKS_URL_ENV) if not os.environ.get(name)]
 
 
 def require_configured() -> None:
@@ -103,26 +150,27 @@ def require_configured() -> None:
         print(f"configuration error: {name}: required to authenticate callers", flush=True)
     if missing:
         raise SystemExit(2)
-    internal_keys()     # validates the length
+    signing_key()       # validates the values
+    peer_keys()
 
 
 # --------------------------------------------------------------------------------------- minting
 
-def mint(claims: dict, audience: str, *, key: bytes | None = None, lifetime: int = LIFETIME_SECONDS,
+def mint(claims: dict, audience: str, *, key: Ed25519PrivateKey | None = None, lifetime: int = LIFETIME_SECONDS,
          now: float | None = None, caller: str | None = None) -> str:
-    """An internal token for `audience` carrying the identity `claims` (sub, tenant_id, roles, ...)."""
+    """An internal token for `audience` carrying the identity `claims` (sub, tenant_id, roles, ...),
+    signed by `caller` (default: this service, OTEL_SERVICE_NAME) with its key (default: INTERNAL_TOKEN_SIGNING_KEY)."""
+    caller = caller or os.environ.get(CALLER_ENV)
+    if not caller:
+        raise CredentialError(f"{CALLER_ENV} is not set: cannot tell peers who calls")
     if key is None:
-        keys = internal_keys()
-        if not keys:
+        key = signing_key()
+        if key is None:
             raise CredentialError(f"{KEY_ENV} is not set: cannot call peers")
-        key = keys[0]
     issued = int(now if now is not None else time.time())
     payload = {**claims, "iss": INTERNAL_ISSUER, "aud": audience, "iat": issued, "exp": issued + lifetime,
-               "jti": uuid.uuid4().hex}
-    caller = caller or os.environ.get("OTEL_SERVICE_NAME")
-    if caller:
-        payload["azp"] = caller      # who minted it: for logs and audits
-    return jwt.encode(payload, key, algorithm=INTERNAL_ALGORITHM, headers={"kid": INTERNAL_KID})
+               "jti": uuid.uuid4().hex, "azp": caller}
+    return jwt.encode(payload, key, algorithm=INTERNAL_ALGORITHM, headers={"kid": caller})
 
 
 _minted: dict[tuple[str, str], tuple[str, float]] = {}
@@ -205,9 +253,9 @@ def _http_get_json(url: str) -> dict:
 class Verifier:
     """Turns a bearer token into the Identity it proves, for one service (`audience`)."""
 
-    def __init__(self, audience: str, keys: list[bytes], jwks: Jwks | None,
+    def __init__(self, audience: str, keys: dict[str, list[Ed25519PublicKey]], jwks: Jwks | None,
                  user_issuer: str, user_audience: str) -> None:
-        self.audience, self.keys, self.jwks = audience, keys, jwks
+        self.audience, self.keys, self.jwks = audience, keys, jwks     # keys: caller -> its public keys
         self.user_issuer, self.user_audience = user_issuer, user_audience
         self._seen: dict[str, tuple[Identity, float]] = {}
 
@@ -231,8 +279,8 @@ class Verifier:
         header = _header(token)
         options = {"require": ["exp", "iss", "aud", "sub"]}
         try:
-            if header.get("alg") == INTERNAL_ALGORITHM and header.get("kid") == INTERNAL_KID:
-                return self._verify_internal(token, options)
+            if header.get("alg") == INTERNAL_ALGORITHM:
+                return self._verify_internal(token, str(header.get("kid")), options)
             if header.get("alg") == USER_ALGORITHM and self.jwks is not None:
                 return jwt.decode(token, self.jwks.key(str(header.get("kid"))), algorithms=[USER_ALGORITHM],
                                   audience=self.user_audience, issuer=self.user_issuer,
@@ -245,17 +293,20 @@ class Verifier:
             raise CredentialError(f"credential refused: {error}") from None
         raise CredentialError("credential of an unknown kind")
 
-    def _verify_internal(self, token: str, options: dict) -> dict:
-        if not self.keys:
-            raise CredentialError(f"{KEY_ENV} is not set: internal tokens cannot be verified")
+    def _verify_internal(self, token: str, caller: str, options: dict) -> dict:
+        keys = self.keys.get(caller)
+        if not keys:
+            raise CredentialError(f"{caller!r} may not call {self.audience} (not in {PEER_KEYS_ENV})")
         error: jwt.PyJWTError | None = None
-        for key in self.keys:
+        for key in keys:
             try:
                 claims = jwt.decode(token, key, algorithms=[INTERNAL_ALGORITHM], audience=self.audience,
                                     issuer=INTERNAL_ISSUER, leeway=LEEWAY_SECONDS, options=options)
             except jwt.InvalidSignatureError as bad:
                 error = bad
                 continue
+            if claims.get("azp") != caller:
+                raise CredentialError("internal credential names another caller than its key")
             if claims["exp"] - claims.get("iat", 0) > LIFETIME_SECONDS:
                 raise CredentialError("internal credential lives too long")
             return claims
@@ -293,7 +344,7 @@ def verifier(service: str) -> Verifier:
             if url:
                 jwks = _jwks.get(url) or _jwks.setdefault(url, Jwks(url, float(os.environ.get("JWKS_CACHE_SECONDS", 60))))
             _verifiers[audience] = Verifier(
-                audience, internal_keys(), jwks,
+                audience, peer_keys(), jwks,
                 os.environ.get("JWT_ISSUER", "https://auth.auraconnect.local"),
                 os.environ.get("JWT_AUDIENCE", "auraconnect"))
         return _verifiers[audience]
@@ -321,15 +372,24 @@ def authorization_for(identity: Identity, audience: str) -> tuple[str, str]:
     return ("authorization", f"Bearer {token_for(identity, audience)}")
 
 
-def bearer_for_tests(identity: Identity, service: str) -> str:
-    """`Bearer <token>` for a test calling an app or servicer in-process: sets a throwaway
-    INTERNAL_TOKEN_KEY in this process when none is set."""
-    if not internal_keys():
-        import secrets
+_test_key: Ed25519PrivateKey | None = None
 
-        os.environ[KEY_ENV] = secrets.token_urlsafe(32)
+
+def bearer_for_tests(identity: Identity, service: str) -> str:
+    """`Bearer <token>` for a test calling an app or servicer in-process: signed by the caller "tests"
+    with a throwaway key this process adds to INTERNAL_TOKEN_PEER_KEYS (and INTERNAL_TOKEN_SIGNING_KEY /
+    OTEL_SERVICE_NAME when unset, so the app under test starts)."""
+    global _test_key
+    if _test_key is None:
+        _test_key = Ed25519PrivateKey.generate()
+    entry = f"{TEST_CALLER}={public_key_text(_test_key)}"
+    listed = os.environ.get(PEER_KEYS_ENV, "")
+    if entry not in listed.split(","):
+        os.environ[PEER_KEYS_ENV] = ",".join(filter(None, (listed, entry)))
+        os.environ.setdefault(KEY_ENV, new_signing_key_text())
+        os.environ.setdefault(CALLER_ENV, TEST_CALLER)
         reset()
-    return f"Bearer {mint(identity.claims(), audience_of(service))}"
+    return f"Bearer {mint(identity.claims(), audience_of(service), key=_test_key, caller=TEST_CALLER)}"
 
 
 # --------------------------------------------------------------------------------------- dev CLI
@@ -351,9 +411,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--role", action="append", default=[], help="repeatable; adds the role's permissions")
     parser.add_argument("--lifetime", type=int, default=LIFETIME_SECONDS, help="seconds (at most 60)")
     args = parser.parse_args(argv)
-    keys = internal_keys()
-    if not keys:
-        parser.error(f"{KEY_ENV} is not set (for `make up`: set -a; . .stack/secrets.env; set +a)")
+    key, caller = signing_key(), os.environ.get(CALLER_ENV)
+    if key is None or not caller:
+        parser.error(f"{KEY_ENV} and {CALLER_ENV} must name a service and its key (for `make up`: "
+                     f"{CALLER_ENV}=pos-bridge {KEY_ENV}=<INTERNAL_TOKEN_SIGNING_KEY_POS_BRIDGE of .stack/secrets.env>)")
     try:
         uuid.UUID(args.tenant)
     except ValueError:
@@ -365,8 +426,8 @@ def main(argv: list[str] | None = None) -> int:
         permissions |= set(permissions_for_roles(args.role))
     claims = {"sub": args.subject, "tenant_id": args.tenant, "roles": args.role,
               "permissions": sorted(permissions), "location_ids": []}
-    print(mint(claims, audience_of(args.service), key=keys[0], lifetime=min(args.lifetime, LIFETIME_SECONDS),
-               caller="dev-cli"))
+    print(mint(claims, audience_of(args.service), key=key, lifetime=min(args.lifetime, LIFETIME_SECONDS),
+               caller=caller))
     return 0
 
 

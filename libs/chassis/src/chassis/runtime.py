@@ -39,7 +39,11 @@ def run_http_workers(service: str, settings: ServiceSettings, build_app, workers
     channel, no pooled connection crosses a fork), then calls `start` and `build_app()` itself. The
     parent only supervises: SIGTERM or SIGINT goes on to every worker, and each drains as a single
     process does; a worker that dies takes the others down, so the process supervisor (devstack,
-    Kubernetes) restarts the whole. Workers die with the parent (PR_SET_PDEATHSIG). One worker: no fork."""
+    Kubernetes) restarts the whole. Workers die with the parent (PR_SET_PDEATHSIG). One worker: no fork.
+
+    Metrics: the workers keep their values in files of one fresh directory (PROMETHEUS_MULTIPROC_DIR,
+    under TMPDIR: the pod's /tmp emptyDir), so /metrics, answered by whichever worker the kernel picks,
+    reports the requests of all of them (chassis.metrics.share_between_workers). The parent removes it."""
     import os
     import signal
     import socket
@@ -52,10 +56,22 @@ def run_http_workers(service: str, settings: ServiceSettings, build_app, workers
         start(service, "http", settings)
         run_http(service, settings, build_app())
         return
+    import shutil
+    import tempfile
+
+    from chassis import metrics
+
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((settings.bind_host, settings.http_port))
     listener.listen(2048)
+    # The port is ours now: a directory named for it is a killed predecessor's (SIGKILL, OOM), not a
+    # live process's, so remove it rather than let restarts fill the pod's /tmp.
+    prefix = f"{service}-http-{settings.http_port}-metrics-"
+    for stale in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    metrics_dir = tempfile.mkdtemp(prefix=prefix)
+    os.environ[metrics.MULTIPROC_DIR_ENV] = metrics_dir
     parent, children = os.getpid(), []
     for _ in range(workers):
         pid = os.fork()
@@ -63,6 +79,7 @@ def run_http_workers(service: str, settings: ServiceSettings, build_app, workers
             code = 1
             try:
                 _die_with(parent)
+                metrics.share_between_workers()
                 start(service, "http", settings)
                 try:
                     serve_http(build_app(), settings.bind_host, settings.http_port, settings.shutdown_grace_seconds,
@@ -103,6 +120,7 @@ def run_http_workers(service: str, settings: ServiceSettings, build_app, workers
             print(f"{service} http worker {pid} exited ({code}): stopping the others", file=sys.stderr, flush=True)
             exit_code = code or 1
             stop_workers()
+    shutil.rmtree(metrics_dir, ignore_errors=True)
     sys.exit(exit_code)
 
 
@@ -121,12 +139,26 @@ def _die_with(parent: int) -> None:
 
 
 def run_grpc(service: str, settings: ServiceSettings, register) -> None:
+    """The gRPC API on GRPC_PORT, and its Prometheus /metrics on METRICS_PORT (0: none)."""
     from chassis.grpc_server import serve
 
+    if settings.metrics_port:
+        start_metrics_server(settings.bind_host, settings.metrics_port)
     try:
         asyncio.run(serve(register, settings.bind_host, settings.grpc_port, settings.shutdown_grace_seconds))
     finally:
         shutdown_tracing()
+
+
+def start_metrics_server(host: str, port: int) -> None:
+    """Prometheus' plain-HTTP exposition on `port` (a daemon thread; it ends with the process)."""
+    from prometheus_client import start_http_server
+
+    try:
+        start_http_server(port, addr=host)
+    except OSError as error:
+        raise SystemExit(f"cannot bind metrics port {host}:{port}: {error}") from None
+    log.info("metrics on http://%s:%d/metrics", host, port)
 
 
 def run_relay(service: str, settings: ServiceSettings, *, relay_settings=None) -> None:

@@ -17,13 +17,17 @@ from chassis.grpc_client import call_metadata, peer_channel
 from chassis.http import create_app, require
 from chassis.identity import Identity, encode_claims
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends
 from fastapi.testclient import TestClient
 
 pytestmark = pytest.mark.unit
 
 TENANT = "5b0e8a4c-3a57-4d7c-9d7e-2f3c1a9b8e11"
-KEY = "k" * 40
+# This process signs as payroll, a caller orders accepts; tax's key is one orders does not list.
+PAYROLL_KEY = Ed25519PrivateKey.generate()
+TAX_KEY = Ed25519PrivateKey.generate()
+SEED = internal_token._b64encode(PAYROLL_KEY.private_bytes_raw())
 JWKS_URL = "http://auth.test/.well-known/jwks.json"
 ISSUER, USER_AUDIENCE = "https://auth.auraconnect.local", "auraconnect"
 CLAIMS = {"sub": "user-1", "tenant_id": TENANT, "roles": ["admin"], "permissions": ["orders:read"],
@@ -45,9 +49,10 @@ def user_token(**overrides) -> str:
 
 @pytest.fixture(autouse=True)
 def configured(monkeypatch):
-    monkeypatch.setenv("INTERNAL_TOKEN_KEY", KEY)
+    monkeypatch.setenv("INTERNAL_TOKEN_SIGNING_KEY", SEED)
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "payroll")
+    monkeypatch.setenv("INTERNAL_TOKEN_PEER_KEYS", f"payroll={internal_token.public_key_text(PAYROLL_KEY)}")
     monkeypatch.setenv("AUTH_JWKS_URL", JWKS_URL)
-    monkeypatch.delenv("INTERNAL_TOKEN_PREVIOUS_KEY", raising=False)
     if hasattr(internal_token, "reset"):
         internal_token.reset()
         internal_token._jwks[JWKS_URL] = internal_token.Jwks(JWKS_URL, 60, fetch=user_jwks)
@@ -87,7 +92,14 @@ def test_http_a_forged_header_next_to_a_valid_credential_buys_nothing(client):
 @pytest.mark.parametrize("token", [
     pytest.param(lambda: internal_token.mint(CLAIMS, "tax"), id="internal-wrong-audience"),
     pytest.param(lambda: internal_token.mint(CLAIMS, "orders", now=time.time() - 120), id="internal-expired"),
-    pytest.param(lambda: internal_token.mint(CLAIMS, "orders", key=b"x" * 40), id="internal-other-key"),
+    pytest.param(lambda: internal_token.mint(CLAIMS, "orders", key=TAX_KEY), id="internal-other-key"),
+    # a compromised tax signs with its own key as itself: orders does not accept tax as a caller
+    pytest.param(lambda: internal_token.mint(CLAIMS, "orders", key=TAX_KEY, caller="tax"), id="internal-not-a-caller"),
+    pytest.param(lambda: internal_token.mint(CLAIMS, "orders", key=TAX_KEY, caller="tests"), id="internal-unlisted"),
+    # the old shared-secret kind is gone
+    pytest.param(lambda: jwt.encode({**CLAIMS, "aud": "orders", "iss": "auraconnect-internal", "azp": "payroll",
+                                     "exp": int(time.time()) + 30}, "k" * 40, algorithm="HS256",
+                                    headers={"kid": "internal"}), id="internal-hs256"),
     pytest.param(lambda: internal_token.mint(CLAIMS, "orders", lifetime=3600), id="internal-too-long"),
     pytest.param(lambda: user_token(aud="elsewhere"), id="user-wrong-audience"),
     pytest.param(lambda: user_token(exp=int(time.time()) - 60), id="user-expired"),
@@ -112,12 +124,38 @@ def test_http_accepts_an_internal_token_for_this_service(client):
     assert response.status_code == 200 and response.json()["sub"] == "service:payroll"
 
 
-def test_http_accepts_the_previous_key_during_a_rotation(client, monkeypatch):
-    old = "o" * 40
-    monkeypatch.setenv("INTERNAL_TOKEN_PREVIOUS_KEY", old)
+def test_http_accepts_both_keys_of_a_caller_during_its_rotation(client, monkeypatch):
+    new = Ed25519PrivateKey.generate()
+    monkeypatch.setenv("INTERNAL_TOKEN_PEER_KEYS", f"payroll={internal_token.public_key_text(new)},"
+                                                   f"payroll={internal_token.public_key_text(PAYROLL_KEY)}")
     internal_token.reset()
-    token = internal_token.mint(CLAIMS, "orders", key=old.encode())
-    assert client.get("/api/orders/v1/probe", headers={"authorization": f"Bearer {token}"}).status_code == 200
+    for key in (new, PAYROLL_KEY):
+        token = internal_token.mint(CLAIMS, "orders", key=key)
+        assert client.get("/api/orders/v1/probe", headers={"authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_a_token_whose_claims_name_another_caller_than_its_key_is_refused(client):
+    now = int(time.time())
+    token = jwt.encode({**CLAIMS, "iss": "auraconnect-internal", "aud": "orders", "iat": now, "exp": now + 30,
+                        "azp": "tax"}, PAYROLL_KEY, algorithm="EdDSA", headers={"kid": "payroll"})
+    assert client.get("/api/orders/v1/probe", headers={"authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_bad_key_configuration_stops_the_process(monkeypatch):
+    monkeypatch.setenv("INTERNAL_TOKEN_PEER_KEYS", "payroll=not-a-key")
+    with pytest.raises(SystemExit, match="INTERNAL_TOKEN_PEER_KEYS"):
+        internal_token.require_configured()
+    monkeypatch.setenv("INTERNAL_TOKEN_PEER_KEYS", "")
+    monkeypatch.setenv("INTERNAL_TOKEN_SIGNING_KEY", "k" * 40)
+    with pytest.raises(SystemExit, match="INTERNAL_TOKEN_SIGNING_KEY"):
+        internal_token.require_configured()
+
+
+def test_bearer_for_tests_works_next_to_a_configured_process(client):
+    identity = Identity("user-1", TENANT, (), frozenset({"orders:read"}))
+    response = client.get("/api/orders/v1/probe",
+                          headers={"authorization": internal_token.bearer_for_tests(identity, "orders")})
+    assert response.status_code == 200 and response.json()["sub"] == "user-1"
 
 
 def test_probes_need_no_credential(client):
@@ -126,7 +164,7 @@ def test_probes_need_no_credential(client):
 
 
 def test_an_api_process_without_its_keys_does_not_start(monkeypatch):
-    monkeypatch.delenv("INTERNAL_TOKEN_KEY")
+    monkeypatch.delenv("INTERNAL_TOKEN_SIGNING_KEY")
     with pytest.raises(SystemExit) as stopped:
         internal_token.require_configured()
     assert stopped.value.code == 2
@@ -214,8 +252,9 @@ def test_minted_tokens_are_reused_within_half_their_life():
     identity = Identity("user-1", TENANT, (), frozenset({"orders:read"}))
     first = internal_token.token_for(identity, "tax")
     assert internal_token.token_for(identity, "tax") == first != internal_token.token_for(identity, "auth")
-    claims = jwt.decode(first, KEY, algorithms=["HS256"], audience="tax")
+    claims = jwt.decode(first, PAYROLL_KEY.public_key(), algorithms=["EdDSA"], audience="tax")
     assert claims["exp"] - claims["iat"] == 60 and claims["permissions"] == ["orders:read"]
+    assert claims["azp"] == "payroll" and jwt.get_unverified_header(first)["kid"] == "payroll"
 
 
 def test_the_dev_cli_mints_a_token_the_service_accepts(capsys, client):
@@ -223,6 +262,7 @@ def test_the_dev_cli_mints_a_token_the_service_accepts(capsys, client):
     token = capsys.readouterr().out.strip()
     response = client.get("/api/orders/v1/probe", headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.json()["sub"] == "service:dev-cli"
+    # signed as this process's service (payroll): a callee that does not list payroll refuses it
 
 
 # ------------------------------------------------------------------------------------------- body limit

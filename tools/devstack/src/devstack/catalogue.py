@@ -26,7 +26,7 @@ KIND_MODULES = {"http": "http_api", "grpc": "grpc_server", "relay": "relay", "co
                 "worker": "worker"}
 INFRASTRUCTURE = ("envoy", "envoy_admin", "postgres", "redis", "kafka", "kafka_controller", "otel_collector",
                   "fake_square", "fake_clover", "fake_toast")   # fake_*: tools/posfakes, local stand-ins for the POS APIs
-CONTAINER_PORTS = ("http", "grpc", "health")
+CONTAINER_PORTS = ("http", "grpc", "health", "metrics")  # metrics: the gRPC processes' /metrics
 SERVICE_KEYS = {"name", "package", "redis_db", "processes", "peers", "secrets", "external_https", "topics"}
 
 
@@ -74,6 +74,7 @@ class Catalogue:
     services: tuple[Service, ...]
     infrastructure: tuple[tuple[str, int], ...]    # (name, offset from the port base)
     container_ports: tuple[tuple[str, int], ...]   # (kind, fixed port inside a pod)
+    grpc_metrics_shift: int = 400                   # [metrics] grpc_offset_shift
 
     def service(self, name: str) -> Service:
         for s in self.services:
@@ -88,6 +89,18 @@ class Catalogue:
         """The in-pod port of a process kind: relay, consumer and worker serve health on the health port."""
         ports = dict(self.container_ports)
         return ports[kind] if kind in ports else ports["health"]
+
+    def metrics_offset(self, service: Service, kind: str) -> int:
+        """The local port offset where a process serves Prometheus /metrics: its own port, except a
+        grpc process, which serves them on its grpc offset + [metrics] grpc_offset_shift."""
+        offset = service.port_offset(kind)
+        return offset + self.grpc_metrics_shift if kind == "grpc" else offset
+
+    def container_metrics_port(self, kind: str) -> int:
+        """The in-pod port of a process kind's /metrics: http on its API port, grpc on `metrics`,
+        relay, consumer and worker on the health port."""
+        ports = dict(self.container_ports)
+        return ports["metrics"] if kind == "grpc" else self.container_port(kind)
 
     @property
     def topics(self) -> tuple[Topic, ...]:
@@ -174,7 +187,7 @@ def _unique(path: Path, values: list, what: str) -> None:
 
 
 def _validate(path: Path, data: dict) -> Catalogue:
-    if unknown := set(data) - {"infrastructure", "container_ports", "services"}:
+    if unknown := set(data) - {"infrastructure", "container_ports", "metrics", "services"}:
         raise _fail(path, f"unknown table(s) {', '.join(sorted(unknown))}")
     infrastructure = _ports(path, data.get("infrastructure"), INFRASTRUCTURE, "[infrastructure]")
     if missing := set(INFRASTRUCTURE) - dict(infrastructure).keys():
@@ -184,6 +197,12 @@ def _validate(path: Path, data: dict) -> Catalogue:
         raise _fail(path, f"[container_ports] misses {', '.join(sorted(missing))}")
     if len({p for _, p in container_ports}) != len(container_ports):
         raise _fail(path, "[container_ports] gives two kinds the same port")
+    metrics_table = data.get("metrics")
+    if not isinstance(metrics_table, dict) or set(metrics_table) != {"grpc_offset_shift"}:
+        raise _fail(path, f"[metrics] must set exactly grpc_offset_shift, got {metrics_table!r}")
+    shift = metrics_table["grpc_offset_shift"]
+    if not isinstance(shift, int) or isinstance(shift, bool) or not 1 <= shift <= 60000:
+        raise _fail(path, f"[metrics] grpc_offset_shift must be a positive port offset, got {shift!r}")
     services = tuple(_service(path, raw) for raw in data.get("services") or [])
     if not services:
         raise _fail(path, "no [[services]]")
@@ -200,6 +219,13 @@ def _validate(path: Path, data: dict) -> Catalogue:
             if offset in owners:
                 raise _fail(path, f"port offset {offset}: {s.name} {kind} and {owners[offset]}")
             owners[offset] = f"{s.name} {kind}"
+    for s in services:      # after every process port, so a collision names the port it hits
+        if "grpc" in s.kinds:
+            offset = s.port_offset("grpc") + shift
+            if offset in owners:
+                raise _fail(path, f"port offset {offset}: {s.name} grpc metrics (grpc + [metrics] "
+                                  f"grpc_offset_shift) and {owners[offset]}")
+            owners[offset] = f"{s.name} grpc metrics"
         if s.topics and "relay" not in s.kinds:
             raise _fail(path, f"service {s.name} owns topics but runs no relay to publish them")
         for peer in s.peers:
@@ -208,4 +234,4 @@ def _validate(path: Path, data: dict) -> Catalogue:
             if "grpc" not in next(p for p in services if p.name == peer).kinds:
                 raise _fail(path, f"service {s.name}: peer {peer} runs no grpc process")
     return Catalogue(path=path, services=services, infrastructure=infrastructure,
-                     container_ports=container_ports)
+                     container_ports=container_ports, grpc_metrics_shift=shift)

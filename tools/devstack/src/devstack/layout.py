@@ -63,6 +63,10 @@ class Layout:
     def service_port(self, service: Service, kind: str) -> int:
         return self.port_base + service.port_offset(kind)
 
+    def metrics_port(self, service: Service, kind: str) -> int:
+        """Where the process serves Prometheus /metrics (a grpc process: a port of its own)."""
+        return self.port_base + CATALOGUE.metrics_offset(service, kind)
+
     @property
     def gateway_url(self) -> str: return f"http://127.0.0.1:{self.envoy_port}"
     @property

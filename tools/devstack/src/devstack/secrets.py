@@ -6,22 +6,38 @@ import os
 import secrets
 from pathlib import Path
 
-from devstack.layout import SERVICES
+from devstack.layout import SERVICES, ServiceSpec
+
+
+def signing_key_name(service: ServiceSpec) -> str:
+    return f"INTERNAL_TOKEN_SIGNING_KEY_{service.package.upper()}"
+
+
+def public_key(signing_key: str) -> str:
+    """The public half of an INTERNAL_TOKEN_SIGNING_KEY value, as a callee lists it (base64url, raw)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    seed = base64.urlsafe_b64decode(signing_key + "=" * (-len(signing_key) % 4))
+    raw = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 NAMES = (
     [f"DB_PASSWORD_{s.package.upper()}" for s in SERVICES]
     + [name for s in SERVICES for name in s.secrets]  # the catalogue's extra secrets per service
     + ["POSTGRES_SUPERUSER_PASSWORD", "DEMO_ADMIN_PASSWORD", "DEMO_KITCHEN_PASSWORD"]
-    # Signs the short-lived tokens services mint for each other (chassis.internal_token).
-    + ["INTERNAL_TOKEN_KEY"]
+    # Each service's own Ed25519 key for the short-lived tokens it mints for its peers (chassis.internal_token);
+    # its callees get the public half (services.py).
+    + [signing_key_name(s) for s in SERVICES]
 )
 
 
 def _new(name: str) -> str:
     if name.endswith(("ENCRYPTION_KEY", "CREDENTIALS_KEY")):
         return base64.b64encode(os.urandom(32)).decode()  # AES-256-GCM key
-    if name == "INTERNAL_TOKEN_KEY":
-        return secrets.token_urlsafe(32)  # 43 characters, 256 bits for HS256
+    if name.startswith("INTERNAL_TOKEN_SIGNING_KEY_"):
+        return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")  # an Ed25519 seed
     if name in ("DEMO_ADMIN_PASSWORD", "DEMO_KITCHEN_PASSWORD"):
         return "Demo-" + secrets.token_urlsafe(9)
     return secrets.token_urlsafe(18)

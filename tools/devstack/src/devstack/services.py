@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from devstack import postgres
-from devstack.layout import KIND_MODULES, SERVICES_BY_NAME, Layout, ServiceSpec
+from devstack.layout import KIND_MODULES, SERVICES, SERVICES_BY_NAME, Layout, ServiceSpec
+from devstack.secrets import public_key, signing_key_name
 
 # Settings only a local stack (`make up`, the test stacks) gives a service, never production. pos-bridge:
 # integrators' webhook receivers run on 127.0.0.1 here (refused elsewhere), and retries come quickly
@@ -46,7 +47,11 @@ def service_env(layout: Layout, service: ServiceSpec, secrets: dict[str, str]) -
     # Every service verifies the user tokens Envoy forwards (auth's JWKS) and the internal tokens its
     # peers mint (chassis.internal_token); auth also signs with these issuer/audience values.
     auth = SERVICES_BY_NAME["auth"]
-    env["INTERNAL_TOKEN_KEY"] = secrets["INTERNAL_TOKEN_KEY"]
+    # Each service signs with its own key and accepts the keys of the services the catalogue lets call it.
+    env["INTERNAL_TOKEN_SIGNING_KEY"] = secrets[signing_key_name(service)]
+    env["INTERNAL_TOKEN_PEER_KEYS"] = ",".join(
+        f"{caller.name}={public_key(secrets[signing_key_name(caller)])}"
+        for caller in SERVICES if service.name in caller.peers)
     env["AUTH_JWKS_URL"] = f"http://127.0.0.1:{layout.service_port(auth, 'http')}/.well-known/jwks.json"
     env["JWT_ISSUER"] = "https://auth.auraconnect.local"
     env["JWT_AUDIENCE"] = "auraconnect"
@@ -59,6 +64,8 @@ def process_env(layout: Layout, service: ServiceSpec, kind: str, secrets: dict[s
     env = service_env(layout, service, secrets)
     if kind in ("relay", "consumer", "worker"):
         env["HEALTH_PORT"] = str(layout.service_port(service, kind))
+    if kind == "grpc":
+        env["METRICS_PORT"] = str(layout.metrics_port(service, kind))
     return env
 
 
