@@ -86,6 +86,7 @@ from devstack.layout import Layout
 from devstack.stack import Stack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import wrk_load  # noqa: E402
 from bench_tax_api import cpu_seconds, login  # noqa: E402
 from slice_runner import add_slice_options, run_on_slice  # noqa: E402
 
@@ -95,7 +96,9 @@ RATIO_TARGET, P99_TARGET_MS = 0.20, 50.0
 PROCESSES = (("auth", "http"), ("auth", "grpc"), ("tax", "http"), ("tax", "grpc"), ("orders", "http"))
 
 # One placement's rows, with the values a two-line menu order carries (the payload is about the size
-# of an OrderPlaced of two lines). Columns as in orders.adapters.orm and chassis.outbox.
+# of an OrderPlaced of two lines; the idempotency row about the size of the answer it replays: every
+# bench order carries an Idempotency-Key, as a POS sends one). Columns as in orders.adapters.orm and
+# chassis.outbox.
 PGBENCH_SCRIPT = r"""
 \set tip random(0, 500)
 BEGIN;
@@ -122,6 +125,9 @@ INSERT INTO outbox (event_id, topic, message_key, event_type, source, subject, p
 VALUES (gen_random_uuid(), 'orders.order.v1', :oid, 'auraconnect.orders.v1.OrderPlaced', '/auraconnect/orders',
   :oid, decode(repeat('ab', 420), 'hex'), '{"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}',
   now());
+INSERT INTO idempotency_keys (tenant_id, key, request_hash, order_id, response_status, response_body, created_at)
+VALUES ('00000000-0000-4000-8000-000000000001', 'pgbench-' || CAST(:oid AS text), md5(CAST(:oid AS text)), :oid, 201,
+  jsonb_build_object('order_id', CAST(:oid AS text), 'lines', repeat('x', 900)), now());
 COMMIT;
 """
 
@@ -250,22 +256,55 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))]
 
 
+def start_profiles(layout: Layout, out_dir: str, seconds: float) -> list[subprocess.Popen]:
+    """py-spy (pip install py-spy; not a dependency) on each orders-http worker during the run at
+    --clients: collapsed stacks (--format raw, --gil: where the GIL holder is) into `out_dir`."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    workers = process_pids(layout, ("orders-http",))["orders-http"][1:]
+    return [subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
+                              "--format", "raw", "--gil", "--nonblocking", "--output",
+                              str(Path(out_dir) / f"orders-http-{pid}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in workers]
+
+
 def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
     token = login(layout, demo, stack.secrets["DEMO_ADMIN_PASSWORD"])
     with httpx.Client(base_url=layout.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
         lines = build_menu(http)
     body = {"location_id": demo["location_id"], "table": "7", "lines": lines}
-    place_orders(layout.gateway_url, token, body, 2, 2.0)  # warm: caches (time zone, JWKS), pools, imports
+    use_wrk = wrk_load.available() and not args.python_client
+    # warm: caches (time zone, JWKS, tax), pools, imports
+    if use_wrk:
+        wrk_load.post_load(layout.gateway_url, ORDERS, token, body, clients=2, seconds=2)
+    else:
+        place_orders(layout.gateway_url, token, body, 2, 2.0)
 
     tps = run_pgbench(layout, stack.secrets, args.clients, args.pg_seconds)
-    cpu0, own0 = cpu_by_pid(process_pids(layout)), cpu_seconds(os.getpid())
-    many, many_wall = place_orders(layout.gateway_url, token, body, args.clients, args.seconds)
-    used = cpu_used(cpu0, cpu_by_pid(process_pids(layout)))
-    used["bench client"] = cpu_seconds(os.getpid()) - own0  # the load generator shares the cores
-    cpu = {name: seconds / len(many) * 1000 for name, seconds in used.items()}
-    solo, solo_wall = place_orders(layout.gateway_url, token, body, 1, args.solo_seconds)
-    rate, solo_rate = len(many) / many_wall, len(solo) / solo_wall
-    p50, p99 = statistics.median(many), percentile(many, 0.99)
+    cpu0 = cpu_by_pid(process_pids(layout))
+    profilers = start_profiles(layout, args.profile, args.seconds) if args.profile else []
+    if use_wrk:
+        client_name = "wrk"
+        loaded = wrk_load.post_load(layout.gateway_url, ORDERS, token, body, clients=args.clients,
+                                    seconds=args.seconds)
+        used = cpu_used(cpu0, cpu_by_pid(process_pids(layout)))
+        used["bench client (wrk)"] = loaded.cpu_seconds  # the load generator shares the cores
+        count, rate, p50, p99 = loaded.requests, loaded.rate, loaded.p50_ms, loaded.p99_ms
+        solo = wrk_load.post_load(layout.gateway_url, ORDERS, token, body, clients=1, seconds=args.solo_seconds)
+        solo_rate, solo_p50, solo_p99, solo_n = solo.rate, solo.p50_ms, solo.p99_ms, solo.requests
+    else:
+        client_name, own0 = "Python threads", cpu_seconds(os.getpid())
+        many, many_wall = place_orders(layout.gateway_url, token, body, args.clients, args.seconds)
+        used = cpu_used(cpu0, cpu_by_pid(process_pids(layout)))
+        used["bench client (Python)"] = cpu_seconds(os.getpid()) - own0  # the load generator shares the cores
+        count, rate = len(many), len(many) / many_wall
+        p50, p99 = statistics.median(many), percentile(many, 0.99)
+        solo, solo_wall = place_orders(layout.gateway_url, token, body, 1, args.solo_seconds)
+        solo_rate, solo_p50, solo_p99, solo_n = (len(solo) / solo_wall, statistics.median(solo),
+                                                 percentile(solo, 0.99), len(solo))
+    cpu = {name: seconds / count * 1000 for name, seconds in used.items()}
+    for profiler in profilers:
+        profiler.wait(timeout=60)
     ratio = rate / tps
 
     print(f"\norder placement vs PostgreSQL writing the same rows (same run); Python {sys.version.split()[0]}, "
@@ -273,9 +312,10 @@ def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
     print(f"{'what':<44} {'clients':>7} {'rate/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'n':>7}")
     print(f"{'pgbench: order + 2 lines + history + outbox':<44} {args.clients:>7} {tps:>9.0f} {'':>8} {'':>8} {'':>7}")
     print(f"{'POST /orders through Envoy (2 menu lines)':<44} {args.clients:>7} {rate:>9.1f} {p50:>8.1f} "
-          f"{p99:>8.1f} {len(many):>7}")
+          f"{p99:>8.1f} {count:>7}")
     print(f"{'POST /orders through Envoy (2 menu lines)':<44} {1:>7} {solo_rate:>9.1f} "
-          f"{statistics.median(solo):>8.1f} {percentile(solo, 0.99):>8.1f} {len(solo):>7}")
+          f"{solo_p50:>8.1f} {solo_p99:>8.1f} {solo_n:>7}")
+    print(f"load generator: {client_name}; every answer was 201")
     print(f"CPU per order at {args.clients} clients (ms, /proc utime+stime): "
           + ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items()) + f"; total {sum(cpu.values()):.1f}")
     cores, total_ms = os.cpu_count() or 1, sum(cpu.values())
@@ -296,6 +336,10 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=15.0, help="seconds of orders at --clients")
     ap.add_argument("--solo-seconds", type=float, default=8.0, help="seconds of orders at one client")
     ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--profile", metavar="DIR", help="py-spy each orders-http worker during the run at --clients "
+                                                     "(collapsed stacks into DIR; needs py-spy installed)")
+    ap.add_argument("--python-client", action="store_true",
+                    help="load with Python threads (httpx) even when wrk is installed")
     add_slice_options(ap, "orders")
     args, _ = ap.parse_known_args()
 

@@ -1,9 +1,9 @@
 """The orders unit of work: one transaction, the orders, menu, pricing-rule, kitchen, payments, risk and
-report repositories, the outbox."""
+report repositories, the outbox; and the batch of placements that share one transaction (group commit)."""
 from __future__ import annotations
 
 from chassis.uow import SqlUnitOfWork
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from orders.adapters.kitchen_repository import KitchenRepository
 from orders.adapters.menu_repository import MenuRepository
@@ -45,3 +45,59 @@ class OrdersUnitOfWork(SqlUnitOfWork):
         self.orders.write_changes()
         self.risk.write_changes()
         translating_integrity_errors(self.session.commit)
+
+
+class PlacementBatch:
+    """Group commit: one transaction shared by a batch of placements (entrypoints/group_commit.py).
+
+        with PlacementBatch(sessions, source) as batch:
+            place_order(batch.unit_of_work, ...)   # each placement in a SAVEPOINT of the one transaction
+            place_order(batch.unit_of_work, ...)
+            batch.commit()                          # one COMMIT (one WAL flush) for all of them
+
+    A placement that fails rolls back to its savepoint alone; the others stay. Leaving the block
+    without `commit` rolls every placement back."""
+
+    def __init__(self, session_factory: sessionmaker[Session], source: str) -> None:
+        self.session_factory, self.source = session_factory, source
+
+    def __enter__(self) -> PlacementBatch:
+        self.session = self.session_factory()
+        return self
+
+    def unit_of_work(self) -> SavepointUnitOfWork:
+        return SavepointUnitOfWork(self.session, self.source)
+
+    def commit(self) -> None:
+        translating_integrity_errors(self.session.commit)
+
+    def __exit__(self, *exc) -> None:
+        self.session.close()  # without commit: the transaction ends rolled back
+
+
+class SavepointUnitOfWork(OrdersUnitOfWork):
+    """A unit of work inside a PlacementBatch's transaction: begin = SAVEPOINT, commit = RELEASE,
+    rollback or leaving without commit = ROLLBACK TO SAVEPOINT (the batch goes on)."""
+
+    def __init__(self, session: Session, source: str) -> None:
+        self._shared, self.source = session, source
+
+    def _begin(self) -> None:
+        self.session = self._shared
+        self._savepoint = self._shared.begin_nested()
+        self._open(self.session)
+
+    def _commit(self) -> None:
+        self.orders.write_changes()
+        self.risk.write_changes()
+        translating_integrity_errors(self._savepoint.commit)
+
+    def rollback(self) -> None:
+        if self._savepoint.is_active:
+            self._savepoint.rollback()
+
+    def _abandon(self) -> None:
+        self.rollback()
+
+    def _end(self) -> None:
+        """The batch's session stays open: the batch commits or rolls back the whole."""
