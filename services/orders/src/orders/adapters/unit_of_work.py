@@ -6,6 +6,7 @@ from chassis.uow import SqlUnitOfWork
 from sqlalchemy.orm import Session, sessionmaker
 
 from orders.adapters.kitchen_repository import KitchenRepository
+from orders.adapters.menu_cache import PRICING_READS, PricingReads
 from orders.adapters.menu_repository import MenuRepository
 from orders.adapters.payments_repository import PaymentsRepository, SettlementRepository
 from orders.adapters.pricing_repository import PricingRuleRepository
@@ -24,12 +25,15 @@ class OrdersUnitOfWork(SqlUnitOfWork):
     settlements: SettlementRepository
     risk: RiskRepository
     reports: ReportsRepository
+    # The reads that price an order come from the process's cache while the menu generation holds
+    # (adapters/menu_cache.py); a test gives a class of its own a cache of its own (another worker).
+    pricing_reads: PricingReads | None = PRICING_READS
 
     def _open(self, session: Session) -> None:
         self.orders = OrderRepository(session)
         self.idempotency = IdempotencyRepository(session)
-        self.pricing_rules = PricingRuleRepository(session)
-        self.menu = MenuRepository(session)
+        self.pricing_rules = PricingRuleRepository(session, self.pricing_reads)
+        self.menu = MenuRepository(session, self.pricing_reads)
         self.kitchen = KitchenRepository(session)
         self.payments = PaymentsRepository(session)
         self.settlements = SettlementRepository(session)
