@@ -48,9 +48,9 @@ class OrdersContainer(Container):
     pricing: Pricing | None = None
     # The kitchen change log for the live streams (asyncio; connects on the first stream). None with a fake unit of work.
     kitchen_feed: KitchenFeed | None = None
-    # Opens one transaction for a batch of placements (group commit, entrypoints/group_commit.py).
-    # None with a fake unit of work: each placement then commits on its own.
-    placement_batch: Callable[[], PlacementBatch] | None = None
+    # Opens one transaction for a batch of placements (group commit, entrypoints/group_commit.py):
+    # placement_batch(deferred=True|False). None with a fake unit of work: each placement commits alone.
+    placement_batch: Callable[..., PlacementBatch] | None = None
 
     def peers(self) -> CheckPeers:
         return CheckPeers(clock=self.clock, new_id=self.new_id, tax=self.tax, directory=self.directory,

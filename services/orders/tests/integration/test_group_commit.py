@@ -5,13 +5,14 @@ one batch places one order and replays it; a batch whose COMMIT fails answers ev
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import uuid
 from functools import partial
 
 import pytest
 from chassis.errors import InvalidInput
 from orders.adapters.unit_of_work import PlacementBatch
-from orders.entrypoints.group_commit import GroupCommit
+from orders.entrypoints.group_commit import GroupCommit, _Job
 from orders.service_layer import checks
 from orders.service_layer.checks import CheckPeers, Idempotency, LineRequest
 from sqlalchemy import text
@@ -36,8 +37,30 @@ def placing(who, key: str | None = None, tip_cents: int = 0, lines=LINES):
 
 
 async def together(group: GroupCommit, *placements) -> list:
-    """Submitted in one go: the first batch takes the first, the next batch all the others."""
+    """Submitted in one go, as concurrent requests: the batches take whatever queued meanwhile."""
     return await asyncio.gather(*(group.submit(p) for p in placements), return_exceptions=True)
+
+
+def one_batch(group: GroupCommit, *placements) -> list:
+    """The placements as ONE batch, whatever the timing (the group's thread is not involved)."""
+    jobs = [_Job(p, contextvars.copy_context(), None, None) for p in placements]  # type: ignore[arg-type]
+    try:
+        group._place(jobs)
+    except Exception as error:  # noqa: BLE001 - what the thread would answer every request with
+        return [error] * len(jobs)
+    return [job.error if job.error is not None else job.outcome for job in jobs]
+
+
+def counting_group(sessions) -> tuple[GroupCommit, list[bool]]:
+    """A GroupCommit whose batches say, as they commit, whether their rows were deferred."""
+    commits: list[bool] = []
+
+    class Counting(PlacementBatch):
+        def commit(self) -> None:
+            commits.append(self.deferred)
+            super().commit()
+
+    return GroupCommit(partial(Counting, sessions, "/auraconnect/orders")), commits
 
 
 def count(sessions, sql: str, **params) -> int:
@@ -46,14 +69,7 @@ def count(sessions, sql: str, **params) -> int:
 
 
 def test_placements_commit_together_and_a_failing_one_alone(sessions):
-    commits = []
-
-    class Counting(PlacementBatch):
-        def commit(self) -> None:
-            commits.append(1)
-            super().commit()
-
-    group = GroupCommit(partial(Counting, sessions, "/auraconnect/orders"))
+    group, commits = counting_group(sessions)
     who = identity()
     bad = [LineRequest(name="Nothing", quantity=1, unit_price_cents=None)]
     outcomes = asyncio.run(together(group, *[placing(who, tip_cents=i) for i in range(5)], placing(who, lines=bad),
@@ -61,6 +77,7 @@ def test_placements_commit_together_and_a_failing_one_alone(sessions):
     assert isinstance(outcomes[5], InvalidInput) and outcomes[5].field == "lines[0].item_id"
     placed = [o for o in outcomes if not isinstance(o, Exception)]
     assert len(placed) == 10 and len(commits) < 10   # fewer transactions than orders
+    assert all(deferred for deferred in commits)     # each batch's rows in one INSERT per table
     ids = [str(o.order.order_id) for o in placed]
     for sql in ("SELECT count(*) FROM orders WHERE id::text = ANY(:ids)",
                 "SELECT count(*) FROM order_lines WHERE order_id::text = ANY(:ids)",
@@ -70,11 +87,12 @@ def test_placements_commit_together_and_a_failing_one_alone(sessions):
 
 
 def test_the_same_key_twice_in_one_batch_places_one_order(sessions):
-    group = GroupCommit(partial(PlacementBatch, sessions, "/auraconnect/orders"))
+    group, commits = counting_group(sessions)
     who, key = identity(tenant=uuid.uuid4()), f"k-{uuid.uuid4()}"
-    first, second, third = asyncio.run(together(group, placing(who), placing(who, key), placing(who, key)))
+    first, second, third = one_batch(group, placing(who), placing(who, key), placing(who, key))
     assert (second.status, second.replayed, third.status, third.replayed) == (201, False, 201, True)
     assert third.body == second.body
+    assert commits[-1] is False  # the batch met the taken key and ran again with savepoints
     assert count(sessions, "SELECT count(*) FROM orders WHERE tenant_id = :t", t=who.tenant_uuid) == 2
     assert count(sessions, "SELECT count(*) FROM idempotency_keys WHERE tenant_id = :t", t=who.tenant_uuid) == 1
 
@@ -86,6 +104,6 @@ def test_a_failed_commit_answers_every_request_of_the_batch(sessions):
 
     group = GroupCommit(partial(Failing, sessions, "/auraconnect/orders"))
     who = identity(tenant=uuid.uuid4())
-    outcomes = asyncio.run(together(group, placing(who), placing(who)))
+    outcomes = one_batch(group, placing(who), placing(who))
     assert all(isinstance(o, ConnectionError) for o in outcomes)
     assert count(sessions, "SELECT count(*) FROM orders WHERE tenant_id = :t", t=who.tenant_uuid) == 0

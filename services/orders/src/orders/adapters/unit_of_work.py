@@ -2,6 +2,7 @@
 report repositories, the outbox; and the batch of placements that share one transaction (group commit)."""
 from __future__ import annotations
 
+from chassis import outbox
 from chassis.uow import SqlUnitOfWork
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -11,7 +12,12 @@ from orders.adapters.menu_repository import MenuRepository
 from orders.adapters.payments_repository import PaymentsRepository, SettlementRepository
 from orders.adapters.pricing_repository import PricingRuleRepository
 from orders.adapters.reports_repository import ReportsRepository
-from orders.adapters.repositories import IdempotencyRepository, OrderRepository, translating_integrity_errors
+from orders.adapters.repositories import (
+    DeferredRows,
+    IdempotencyRepository,
+    OrderRepository,
+    translating_integrity_errors,
+)
 from orders.adapters.risk_repository import RiskRepository
 
 
@@ -54,25 +60,34 @@ class OrdersUnitOfWork(SqlUnitOfWork):
 class PlacementBatch:
     """Group commit: one transaction shared by a batch of placements (entrypoints/group_commit.py).
 
-        with PlacementBatch(sessions, source) as batch:
-            place_order(batch.unit_of_work, ...)   # each placement in a SAVEPOINT of the one transaction
+        with PlacementBatch(sessions, source, deferred=True) as batch:
+            place_order(batch.unit_of_work, ...)   # reads now; its rows gathered, not yet written
             place_order(batch.unit_of_work, ...)
-            batch.commit()                          # one COMMIT (one WAL flush) for all of them
+            batch.commit()                          # one INSERT per table for all, then one COMMIT
 
-    A placement that fails rolls back to its savepoint alone; the others stay. Leaving the block
-    without `commit` rolls every placement back."""
+    `deferred=True`: each placement's rows (order, lines, history, outbox event, idempotency row) are
+    gathered and written at `commit` with one statement per table; a placement that fails before its
+    commit leaves nothing behind (it wrote nothing). A taken Idempotency-Key then surfaces at `commit`
+    as IdempotencyKeyTaken for the whole batch: the caller runs the batch again with `deferred=False`.
+    `deferred=False`: each placement writes at once in a SAVEPOINT of the transaction, so one that
+    fails (a taken key included, which the use case then replays) rolls back alone.
+    Leaving the block without `commit` rolls every placement back."""
 
-    def __init__(self, session_factory: sessionmaker[Session], source: str) -> None:
-        self.session_factory, self.source = session_factory, source
+    def __init__(self, session_factory: sessionmaker[Session], source: str, deferred: bool = False) -> None:
+        self.session_factory, self.source, self.deferred = session_factory, source, deferred
+        self.rows = DeferredRows()
 
     def __enter__(self) -> PlacementBatch:
         self.session = self.session_factory()
         return self
 
-    def unit_of_work(self) -> SavepointUnitOfWork:
+    def unit_of_work(self) -> OrdersUnitOfWork:
+        if self.deferred:
+            return DeferredUnitOfWork(self.session, self.source, self.rows)
         return SavepointUnitOfWork(self.session, self.source)
 
     def commit(self) -> None:
+        self.rows.insert(self.session)
         translating_integrity_errors(self.session.commit)
 
     def __exit__(self, *exc) -> None:
@@ -105,3 +120,39 @@ class SavepointUnitOfWork(OrdersUnitOfWork):
 
     def _end(self) -> None:
         """The batch's session stays open: the batch commits or rolls back the whole."""
+
+
+class DeferredUnitOfWork(OrdersUnitOfWork):
+    """A unit of work inside a deferred PlacementBatch: reads run at once in the batch's transaction;
+    new orders, their events and idempotency rows are gathered, handed to the batch on commit and
+    dropped on rollback (nothing was written). Only what placing an order writes may be deferred:
+    other writes (an expired idempotency key removed) run at once, in the batch's transaction."""
+
+    def __init__(self, session: Session, source: str, batch_rows: DeferredRows) -> None:
+        self._shared, self.source, self._batch_rows = session, source, batch_rows
+
+    def _begin(self) -> None:
+        self.session, self._rows = self._shared, DeferredRows()
+        self._open(self.session)
+        self.orders = OrderRepository(self.session, self._rows)
+        self.idempotency = IdempotencyRepository(self.session, self._rows)
+
+    def add_event(self, topic: str, key: str, message, subject: str | None = None, occurred_at=None) -> str:
+        row = outbox.event_row(self.source, topic, key, message, subject, occurred_at)
+        self._rows.events.append(row)
+        return row["event_id"]
+
+    def _commit(self) -> None:
+        self.orders.write_changes()
+        self.risk.write_changes()
+        self._batch_rows.extend(self._rows)
+        self._rows = DeferredRows()
+
+    def rollback(self) -> None:
+        self._rows = DeferredRows()
+
+    def _abandon(self) -> None:
+        self.rollback()
+
+    def _end(self) -> None:
+        """The batch's session stays open: the batch writes, commits or rolls back the whole."""

@@ -1,19 +1,22 @@
 """Group commit for order placement: concurrent POST /orders requests are gathered and placed in ONE
-transaction, each in a savepoint of it, and each request is answered when that transaction commits.
+transaction, and each request is answered when that transaction commits.
 
 Why (bench/bench_orders.py): per order, the thread hand-off of a sync route, the transaction's BEGIN
-and COMMIT (a WAL flush each) and the connection checkout cost about as much CPU as the placement's
-own statements. Here one thread per process does the database work: the event loop hands it every
-placement that arrived meanwhile (no timer: a batch is whatever queued while the previous one ran, so
-a lone order goes at once), it runs `checks.place_order` for each in a savepoint (the very use case,
-so idempotency, history, outbox and errors are what they were), commits once, and wakes the waiting
-requests with one call into the loop.
+and COMMIT (a WAL flush each), the connection checkout and one INSERT per table cost more CPU than
+the placement's own logic. Here one thread per process does the database work: the event loop hands
+it every placement that arrived meanwhile (no timer: a batch is whatever queued while the previous
+one ran, so a lone order goes at once); it runs `checks.place_order` for each (the very use case, so
+idempotency, history, outbox and errors are what they were), writes all their rows with one INSERT
+per table, commits once, and wakes the waiting requests with one call into the loop.
 
-A placement that fails (bad input, a taken Idempotency-Key, a database error in its statements) rolls
-back to its savepoint and answers its own error; the others in the batch commit. If the COMMIT itself
-fails (the connection dropped), every request of the batch gets that error, as each would have alone.
-What a placement's use case calls on a cache miss (the tax service, auth for a time zone) holds the
-batch meanwhile, as it held the request's connection before.
+Failure isolation: a placement refused by the use case (bad input, 403, an unknown item) wrote
+nothing and answers its own error; the others commit. When the batch's INSERTs meet a taken
+Idempotency-Key (a retry in the same batch, or racing in another worker), or a placement meets a
+database error, the batch is run again from scratch with a SAVEPOINT per placement: the use case
+then sees the taken key and replays the first answer, and a failing placement rolls back alone. If
+the COMMIT itself fails (the connection dropped), every request of the batch gets that error, as
+each would have alone. What a placement calls on a cache miss (the tax service, auth for a time
+zone) holds the batch meanwhile, as it held the request's connection before.
 """
 from __future__ import annotations
 
@@ -27,11 +30,18 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from chassis.errors import DomainError
 from chassis.uow import UnitOfWorkFactory
+
+from orders.domain.order import IdempotencyKeyTaken
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 64   # placements per transaction: bounds how long the first in a batch waits for the last
+
+
+class _Retry(Exception):
+    """The deferred attempt cannot tell which placement failed: run the batch with savepoints."""
 
 
 class SharedTransaction(Protocol):
@@ -44,7 +54,7 @@ class SharedTransaction(Protocol):
 class OneByOne:
     """No shared transaction (a fake unit of work in tests): each placement commits on its own."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, deferred: bool = False) -> None:
         self.unit_of_work = uow
 
     def __enter__(self) -> OneByOne:
@@ -71,7 +81,7 @@ class GroupCommit:
     """`await group.submit(lambda uow: checks.place_order(uow, ...))`: the use case's result, placed in
     a transaction shared with the placements that queued meanwhile."""
 
-    def __init__(self, open_batch: Callable[[], AbstractContextManager[SharedTransaction]],
+    def __init__(self, open_batch: Callable[..., AbstractContextManager[SharedTransaction]],
                  max_batch: int = MAX_BATCH) -> None:
         self.open_batch, self.max_batch = open_batch, max_batch
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
@@ -110,16 +120,35 @@ class GroupCommit:
             self._answer(batch)
 
     def _place(self, batch: list[_Job]) -> None:
-        with self.open_batch() as transaction:
+        """First with the rows deferred (one INSERT per table for the batch); if that meets a taken
+        Idempotency-Key or a database error, again from scratch with a savepoint per placement."""
+        try:
+            self._place_in(batch, deferred=True)
+        except _Retry:
+            for job in batch:
+                job.outcome, job.error = None, None
+            self._place_in(batch, deferred=False)
+
+    def _place_in(self, batch: list[_Job], *, deferred: bool) -> None:
+        with self.open_batch(deferred=deferred) as transaction:
             placed = False
             for job in batch:
                 try:
                     job.outcome = job.context.run(job.place, transaction.unit_of_work)
                     placed = True
-                except Exception as error:  # noqa: BLE001 - this request's answer; its savepoint rolled back
+                except DomainError as error:  # this request's answer (bad input, 403, ...): it wrote nothing
                     job.error = error
+                except Exception as error:  # noqa: BLE001 - a database error: the transaction may be broken
+                    if deferred:
+                        raise _Retry from error
+                    job.error = error  # its savepoint rolled back; the others go on
             if placed:
-                transaction.commit()
+                try:
+                    transaction.commit()
+                except IdempotencyKeyTaken as taken:  # a retry in this batch or racing in another worker's
+                    if deferred:
+                        raise _Retry from taken
+                    raise
 
     @staticmethod
     def _answer(batch: list[_Job]) -> None:

@@ -4,6 +4,7 @@ body): a stale one is 412. Creating POSTs take an `Idempotency-Key` (Stripe's se
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Literal
 
 from chassis.errors import InvalidInput
@@ -116,7 +117,7 @@ def checks_router(container: OrdersContainer) -> APIRouter:
 
     # Placing an order is the hot path: an async route (no thread hand-off per request), its
     # placement group-committed with the others in flight (entrypoints/group_commit.py).
-    placements = GroupCommit(container.placement_batch or (lambda: OneByOne(uow)))
+    placements = GroupCommit(container.placement_batch or partial(OneByOne, uow))
 
     @router.post(PREFIX, status_code=201, response_model=dict)
     async def open_check(body: PlaceOrderBody, identity: Identity = Depends(require_any_async(*WRITE)),
