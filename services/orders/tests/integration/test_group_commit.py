@@ -32,8 +32,13 @@ def sessions(orders_db):
 def placing(who, key: str | None = None, tip_cents: int = 0, lines=LINES):
     peers = CheckPeers(clock=FixedClock(), new_id=uuid.uuid4, tax=FakeTax())
     idem = Idempotency.of(key, "POST /orders", {"tip": tip_cents}) if key else checks.NO_KEY
-    return lambda uow: checks.place_order(uow, who, location_id=str(LOCATION), lines=lines, peers=peers,
-                                          tip_cents=tip_cents, key=idem)
+
+    def place(uow):
+        return checks.place_order(uow, who, location_id=str(LOCATION), lines=lines, peers=peers,
+                                  tip_cents=tip_cents, key=idem)
+
+    place.hint = (who.tenant_uuid, key) if key else None  # what the route tells the batch to read up front
+    return place
 
 
 async def together(group: GroupCommit, *placements) -> list:
@@ -43,7 +48,7 @@ async def together(group: GroupCommit, *placements) -> list:
 
 def one_batch(group: GroupCommit, *placements) -> list:
     """The placements as ONE batch, whatever the timing (the group's thread is not involved)."""
-    jobs = [_Job(p, contextvars.copy_context(), None, None) for p in placements]  # type: ignore[arg-type]
+    jobs = [_Job(p, contextvars.copy_context(), None, None, p.hint) for p in placements]  # type: ignore[arg-type]
     try:
         group._place(jobs)
     except Exception as error:  # noqa: BLE001 - what the thread would answer every request with
@@ -93,6 +98,8 @@ def test_the_same_key_twice_in_one_batch_places_one_order(sessions):
     assert (second.status, second.replayed, third.status, third.replayed) == (201, False, 201, True)
     assert third.body == second.body
     assert commits[-1] is False  # the batch met the taken key and ran again with savepoints
+    [again] = one_batch(group, placing(who, key))   # a later batch: the key read up front, replayed
+    assert (again.status, again.replayed, again.body, commits[-1]) == (201, True, second.body, True)
     assert count(sessions, "SELECT count(*) FROM orders WHERE tenant_id = :t", t=who.tenant_uuid) == 2
     assert count(sessions, "SELECT count(*) FROM idempotency_keys WHERE tenant_id = :t", t=who.tenant_uuid) == 1
 

@@ -179,13 +179,27 @@ class OrderRepository:
 class IdempotencyRepository:
     """The idempotency store (table idempotency_keys)."""
 
-    def __init__(self, session: Session, deferred: DeferredRows | None = None) -> None:
-        self.session, self.deferred = session, deferred
+    def __init__(self, session: Session, deferred: DeferredRows | None = None,
+                 known: dict[tuple[uuid.UUID, str], StoredResponse | None] | None = None) -> None:
+        self.session, self.deferred, self.known = session, deferred, known
+
+    def prefetch(self, keys: list[tuple[uuid.UUID, str]]) -> dict[tuple[uuid.UUID, str], StoredResponse | None]:
+        """Every one of `keys` (tenant, key) with its stored response or None, in ONE query (a batch's)."""
+        t = IdempotencyKeyRow.__table__.c
+        rows = self.session.connection().execute(
+            select(t.tenant_id, t.key, t.request_hash, t.response_status, t.response_body, t.created_at, t.order_id)
+            .where(tuple_(t.tenant_id, t.key).in_(keys))) if keys else ()
+        found: dict[tuple[uuid.UUID, str], StoredResponse | None] = dict.fromkeys(keys)
+        for row in rows:
+            found[(row.tenant_id, row.key)] = StoredResponse(*row)
+        return found
 
     # Plain statements on the session's connection, not session.get / session.add + flush: every
     # placement with a key reads and writes here, and the ORM's identity map and flush cost more
     # CPU than the statements (bench/bench_orders.py).
     def get(self, tenant_id: uuid.UUID, key: str) -> StoredResponse | None:
+        if self.known is not None and (tenant_id, key) in self.known:  # read with the batch's others
+            return self.known[(tenant_id, key)]
         t = IdempotencyKeyRow.__table__.c
         row = self.session.connection().execute(
             select(t.tenant_id, t.key, t.request_hash, t.response_status, t.response_body, t.created_at, t.order_id)

@@ -76,14 +76,22 @@ class PlacementBatch:
     def __init__(self, session_factory: sessionmaker[Session], source: str, deferred: bool = False) -> None:
         self.session_factory, self.source, self.deferred = session_factory, source, deferred
         self.rows = DeferredRows()
+        self.known_keys: dict = {}
 
     def __enter__(self) -> PlacementBatch:
         self.session = self.session_factory()
         return self
 
+    def prefetch_idempotency(self, keys: list) -> None:
+        """Deferred batches: the Idempotency-Keys (tenant, key) its placements carry, read in one
+        query up front; each placement's replay check then asks no query. A key another worker
+        commits meanwhile surfaces as taken when the batch writes (and the batch runs again)."""
+        if self.deferred and keys:
+            self.known_keys = IdempotencyRepository(self.session).prefetch(list(dict.fromkeys(keys)))
+
     def unit_of_work(self) -> OrdersUnitOfWork:
         if self.deferred:
-            return DeferredUnitOfWork(self.session, self.source, self.rows)
+            return DeferredUnitOfWork(self.session, self.source, self.rows, self.known_keys)
         return SavepointUnitOfWork(self.session, self.source)
 
     def commit(self) -> None:
@@ -128,14 +136,14 @@ class DeferredUnitOfWork(OrdersUnitOfWork):
     dropped on rollback (nothing was written). Only what placing an order writes may be deferred:
     other writes (an expired idempotency key removed) run at once, in the batch's transaction."""
 
-    def __init__(self, session: Session, source: str, batch_rows: DeferredRows) -> None:
-        self._shared, self.source, self._batch_rows = session, source, batch_rows
+    def __init__(self, session: Session, source: str, batch_rows: DeferredRows, known_keys: dict) -> None:
+        self._shared, self.source, self._batch_rows, self._known = session, source, batch_rows, known_keys
 
     def _begin(self) -> None:
         self.session, self._rows = self._shared, DeferredRows()
         self._open(self.session)
         self.orders = OrderRepository(self.session, self._rows)
-        self.idempotency = IdempotencyRepository(self.session, self._rows)
+        self.idempotency = IdempotencyRepository(self.session, self._rows, self._known)
 
     def add_event(self, topic: str, key: str, message, subject: str | None = None, occurred_at=None) -> str:
         row = outbox.event_row(self.source, topic, key, message, subject, occurred_at)

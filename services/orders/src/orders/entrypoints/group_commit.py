@@ -73,6 +73,7 @@ class _Job:
     context: contextvars.Context                # the request's (trace span, logging): the outbox row carries it
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future
+    idempotency: tuple | None = None            # (tenant, Idempotency-Key): read with the batch's others
     outcome: Any = None
     error: BaseException | None = None
 
@@ -88,9 +89,10 @@ class GroupCommit:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    async def submit(self, place: Callable[[UnitOfWorkFactory], Any]) -> Any:
+    async def submit(self, place: Callable[[UnitOfWorkFactory], Any], idempotency: tuple | None = None) -> Any:
+        """`idempotency`: the (tenant, key) the placement will look up, when it carries one."""
         loop = asyncio.get_running_loop()
-        job = _Job(place, contextvars.copy_context(), loop, loop.create_future())
+        job = _Job(place, contextvars.copy_context(), loop, loop.create_future(), idempotency)
         self._started()
         self._queue.put(job)
         return await job.future
@@ -131,6 +133,9 @@ class GroupCommit:
 
     def _place_in(self, batch: list[_Job], *, deferred: bool) -> None:
         with self.open_batch(deferred=deferred) as transaction:
+            prefetch = getattr(transaction, "prefetch_idempotency", None)
+            if deferred and prefetch is not None:
+                prefetch([job.idempotency for job in batch if job.idempotency is not None])
             placed = False
             for job in batch:
                 try:

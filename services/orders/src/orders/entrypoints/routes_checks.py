@@ -128,7 +128,8 @@ def checks_router(container: OrdersContainer) -> APIRouter:
         lines, peers = [line.request() for line in body.lines], container.peers()
         outcome = await placements.submit(lambda batch: checks.place_order(
             batch, identity, location_id=body.location_id, lines=lines, peers=peers, tip_cents=body.tip_cents,
-            server_staff_id=body.server_staff_id, details=details, key=key))
+            server_staff_id=body.server_staff_id, details=details, key=key),
+            idempotency=(identity.tenant_uuid, key.key) if key.key else None)
         response = JSONResponse(outcome.body)
         answer(outcome, response)
         return response
