@@ -29,7 +29,7 @@ runs py-spy (pip install py-spy; not a dependency) on each orders-http worker du
 run and writes collapsed stacks there. Takes about 50-60 s with the stack start.
 
 Findings (issue 8). CPU per order is the figure to compare: this 2-core machine is shared (load
-average 8-22 during these runs), which moves pgbench (430-1,150 tx/s) and every rate and latency
+average 8-22 during these runs), which moves pgbench (390-1,150 tx/s) and every rate and latency
 several-fold, while CPU per order moves by tens of percent.
 
   CPU ms per order at 16 clients      envoy  orders-http  postgres  load generator  total  orders/s  ratio
@@ -40,6 +40,7 @@ several-fold, while CPU per order moves by tens of percent.
   + pricing reads cached (12)          0.5      7.8         2.1     0.1            10.5     49.0   11.1 %
   + one INSERT per table a batch (8)   0.4      4.6         0.7     0.1             5.8    101.1   14.5 %
   + keys read once a batch (12)        0.4      4.1         0.7     0.1             5.4    112.7   18.3 %
+  the same, repeated (load 17)         0.6      5.2         0.9     0.1             6.9     31.6    8.1 %
 
 (rows 3 on: every order carries an Idempotency-Key, so orders-http reads and writes the idempotency
 row too, and pgbench writes it too; the row's load average in brackets.)
@@ -68,7 +69,7 @@ query); the rest the thread hand-off and the event loop. Batches are small at th
 orders): the per-batch costs (key lookup, INSERT statements, COMMIT) shrink per order as load grows.
 
 Why the target stays out of reach on 2 shared cores: 20 % of a quiet pgbench (~2,000-2,300 tx/s in
-the previous helper's quiet runs, ~430-1,150 under this machine's load) is 90-460 orders/s; at 5.4 ms of CPU per order across
+the previous helper's quiet runs, ~390-1,150 under this machine's load) is 80-460 orders/s; at 5.4 ms of CPU per order across
 all processes the ceiling is ~370 orders/s on 2 idle cores, and p99 < 50 ms with 16 closed-loop
 clients needs > ~320 orders/s sustained with room to spare. On this shared machine the other
 helpers' load took most of the cores, so the measured rate was ~110 orders/s (p50 ~135 ms), 18 % of
