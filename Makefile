@@ -46,7 +46,8 @@ test-unit: bootstrap
 test-e2e: bootstrap
 	@$(PY) -m pytest -q tests/e2e
 
-bench: bootstrap      ## throughput/latency benchmarks, printed as tables
+bench:                ## throughput/latency benchmarks, printed as tables (bootstrap with the bench's wrk)
+	@AURA_BENCH=1 bash tools/bootstrap.sh
 	@$(PY) bench/run.py
 
 chaos: bootstrap      ## faults under load (1,000 orders, own stack on AURA_PORT_BASE, default 37000): table + checks

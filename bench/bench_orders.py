@@ -1,7 +1,7 @@
 """Benchmark: placing an order through Envoy against PostgreSQL writing the same rows (issue 8, "Speed").
 
-    .venv/bin/python bench/bench_orders.py [--pg-seconds 10] [--seconds 15] [--solo-seconds 8]
-                                           [--clients 16] [--port-base N] [--keep]
+    .venv/bin/python bench/bench_orders.py [--pg-seconds 10] [--seconds 15] [--solo-seconds 8] [--profile DIR]
+                                           [--clients 16] [--port-base N] [--keep] [--python-client]
 
 Starts a small stack of its own (PostgreSQL, Redis, the trace collector, auth http+grpc, tax http+grpc,
 orders http, Envoy rendered as `make up` renders it; no Kafka: nothing here publishes, the outbox rows
@@ -10,61 +10,73 @@ small menu as the demo admin (two items, one with a modifier group whose default
 SAME run measures:
 
   pgbench   PostgreSQL alone writing what one placement writes, as the orders role in the orders
-            schema's real tables: an order row, two line rows, a history row and an outbox event in
-            one transaction, --clients clients for --pg-seconds: transactions/s.
-  orders    POST /api/orders/v1/orders through Envoy (bearer token of the demo admin, two menu-item
-            lines priced by the menu, pricing rules looked up, sales tax from the tax service over gRPC,
-            outbox event) at --clients concurrent clients for --seconds (orders/s, p50, p99), then at one
-            client for --solo-seconds (p50).
+            schema's real tables: an order row, two line rows, a history row, an outbox event and
+            an idempotency row in one transaction, --clients clients for --pg-seconds: transactions/s.
+  orders    POST /api/orders/v1/orders through Envoy (bearer token of the demo admin, a fresh
+            Idempotency-Key per order, two menu-item lines priced by the menu, pricing rules looked up,
+            sales tax from the tax service over gRPC, outbox event, idempotency row) at --clients
+            concurrent connections for --seconds (orders/s, p50, p99), then at one for --solo-seconds.
 
 and prints both rates and their ratio against the target (>= 20 % of the pgbench rate, p99 < 50 ms at
-16 clients). Each client is a thread with its own httpx.Client (kept-alive HTTP/1.1 connection).
-Every request must answer 201; any other answer stops the bench. It also prints the CPU each process
+16 clients). The load generator is wrk (bench/wrk_load.py, bench/wrk_post.lua: C, one event loop,
+each connection a closed loop like a client) when installed (`make bench` installs it), else Python
+threads with an httpx.Client each (--python-client forces them). Every answer must be 201: wrk's
+Lua `response` hook counts any other, and the bench stops on one. It also prints the CPU each process
 spent per order at 16 clients (/proc utime+stime of each process and its children: orders-http's
-workers; PostgreSQL = the postmaster and its backends).
-Takes about 50-60 s with the stack start.
+workers; PostgreSQL = the postmaster and its backends; wrk's own from wait4), and the CPU ceiling:
+cores / total CPU per order, the rate the stack could reach if nothing else ran. `--profile DIR`
+runs py-spy (pip install py-spy; not a dependency) on each orders-http worker during the 16-client
+run and writes collapsed stacks there. Takes about 50-60 s with the stack start.
 
-It also prints the bench client's own CPU per order (the load generator shares the 2 cores) and the
-CPU ceiling: cores / total CPU per order, the rate the stack could reach if nothing else ran.
+Findings (issue 8). CPU per order is the figure to compare: this 2-core machine is shared (load
+average 8-22 during these runs), which moves pgbench (390-1,150 tx/s) and every rate and latency
+several-fold, while CPU per order moves by tens of percent.
 
-Findings (issue 8). CPU per order is the figure to compare: on this shared 2-core machine the load
-average went from 5 to 29 between runs, which moves pgbench (208-2,267 tx/s) and every rate and
-latency several-fold, while CPU per order moves by tens of percent.
+  CPU ms per order at 16 clients      envoy  orders-http  postgres  load generator  total  orders/s  ratio
+  first helper's start (load 23)       1.2      27.8        1.7     3.8 (Python)   39.5     15.9    4.3 %
+  second helper's end (load 20-29)     0.6      8.1         1.7     1.2 (Python)   11.6    141.5    9.6 %
+  this branch's start, wrk, keys (14)  0.7     12.7         4.1     0.1 (wrk)      17.9     42.1    8.9 %
+  + async route, group commit (9)      0.4     10.4         2.9     0.1            13.8     46.0    4.0 %
+  + pricing reads cached (12)          0.5      7.8         2.1     0.1            10.5     49.0   11.1 %
+  + one INSERT per table a batch (8)   0.4      4.6         0.7     0.1             5.8    101.1   14.5 %
+  + keys read once a batch (12)        0.4      4.1         0.7     0.1             5.4    112.7   18.3 %
+  the same, repeated (load 17)         0.6      5.2         0.9     0.1             6.9     31.6    8.1 %
 
-  CPU ms per order at 16 clients     envoy  orders-http  tax-grpc  auth  postgres  bench client  total
-  before (main a5c6779, load 23)      1.2      27.8        4.8      0.3     1.7        3.8         39.5
-  after (this branch, load 20-29)     0.5-0.8  6.8-11.0    0.0-0.1  0.1     1.5-2.6    1.2-2.2     10.0-16.5
+(rows 3 on: every order carries an Idempotency-Key, so orders-http reads and writes the idempotency
+row too, and pgbench writes it too; the row's load average in brackets.)
 
-  same session, back to back: before 15.9 orders/s at 16 clients (p50 847 ms, p99 2,763 ms), 5.1/s at
-  1 client (p50 190 ms), pgbench 373 tx/s: 4.3 %. After: 25-67 orders/s (p50 136-390 ms), 26-33/s at
-  1 client (p50 26-28 ms when the machine let it), pgbench 208-533: 6.5-32 %. The 32 % run met the
-  ratio only because pgbench itself was starved (208 tx/s); p99 stayed in seconds (CPU starvation).
+What changed on this branch (services/orders/README.md, "Placing an order: the hot path"):
+  * POST /orders is an async route with an async identity dependency (no anyio thread hand-off);
+  * group commit: one thread per worker places every order that queued meanwhile in ONE transaction:
+    the batch's Idempotency-Keys in one query, the very use case for each, then one INSERT per table
+    (orders, lines, history, outbox, idempotency) and one COMMIT; a taken key or a database error
+    re-runs the batch with a savepoint per order. PostgreSQL's CPU per order fell from ~2-4 ms to
+    0.7 ms (one transaction and ~6 statements per batch instead of ~10 statements per order);
+  * the menu lookup and the pricing rules come from a per-process cache valid for one menu
+    generation (a counter bumped by trigger with every menu or pricing-rule write, read once per
+    transaction): ~30 % of the placement's CPU before;
+  * idempotency rows read and written with plain statements (no ORM identity map or flush);
+  * the load generator is wrk: 0.1 ms per order instead of 1.2 ms for the Python threads.
 
-What changed, after a py-spy profile (--gil, 16 clients) of orders-http:
-  * one transaction per placement: menu lookup (all lines at once: items + category, groups with
-    options in one join, overrides; plain column selects), pricing rules, the writes (order, lines in
-    one INSERT, history, outbox, idempotency); was 4 units of work, ~15 statements, ~10 transactions;
-  * no pool pre-ping (a SELECT 1 per checkout), pool 16 + 16 per worker (was 5 + 5 for 16 clients);
-  * sales tax: the tax service's answer for the same basket, location and day is remembered 60 s
-    (tax-grpc 4.8 -> 0 ms: the bench repeats one basket, so every order hits; real baskets vary, and a
-    miss costs what it did: ~5 ms of CPU, half in tax-grpc);
-  * two uvicorn worker processes on one socket (sync handlers held one process to one core), httptools
-    and uvloop, pure-ASGI middlewares instead of BaseHTTPMiddleware, one span per request;
-  * identity was already cheap (token cache; location time zones cached 5 min): auth ~0.
+Where orders-http's remaining ~4.1 ms go (py-spy --gil, both workers, 16 clients, last row): the
+HTTP stack ~35 % (uvicorn, the OpenTelemetry ASGI middleware and its span, the chassis middlewares:
+body limit, NUL check, Prometheus counters; FastAPI's body validation and dependency solving, 5 %;
+the JSON answer); the placement use case ~25 % (the order's row dicts built through ORM objects 9 %,
+lines priced from the cached menu 4 %, pricing rules 3 %, the OrderPlaced protobuf 4 %, the order's
+JSON, the cached tax answer); the batch's INSERTs ~22 % (psycopg's executemany pipeline and its
+parameter dumping, text[] and jsonb values included); the batch's key lookup ~8 % (one tuple-IN
+query); the rest the thread hand-off and the event loop. Batches are small at this rate (a few
+orders): the per-batch costs (key lookup, INSERT statements, COMMIT) shrink per order as load grows.
 
-Where orders-http's remaining ~7-10 ms go (py-spy --gil, one worker, 16 clients): place_order 60 %
-(menu lookup 29 %: the first statement of the transaction 15 %, groups 7 %, overrides 5 %; inserts 16 %;
-pricing rules 7.5 %; outbox 3.6 %), the HTTP stack and the hand-off to the worker thread 40 % (ASGI
-middlewares, FastAPI dependencies and body validation 13 %, anyio's thread hand-off 15 %).
-
-Why 20 % of pgbench with p99 < 50 ms is out of reach on 2 cores: on a quiet machine pgbench writes the
-rows at ~2,000-2,300 tx/s, so 20 % is ~450 orders/s = at most ~4.4 ms of CPU per order across ALL
-processes on 2 cores. Envoy, PostgreSQL and the load generator alone take ~3-4 ms of that, leaving
-under 1 ms for a Python HTTP handler that parses, authorizes, prices and writes: one FastAPI request
-with a sync handler costs ~2-3 ms before any work. At ~10-14 ms per order the ceiling is ~150-200
-orders/s (~7-9 % of a quiet pgbench), and with 16 clients in a closed loop p50 >= 16 / rate ~ 80-110 ms,
-so p99 < 50 ms needs > 320 orders/s. Reaching the target needs the placement outside Python's
-per-request cost (a compiled service, or batching several orders per transaction) or more cores.
+Why the target stays out of reach on 2 shared cores: 20 % of a quiet pgbench (~2,000-2,300 tx/s in
+the previous helper's quiet runs, ~390-1,150 under this machine's load) is 80-460 orders/s; at 5.4 ms of CPU per order across
+all processes the ceiling is ~370 orders/s on 2 idle cores, and p99 < 50 ms with 16 closed-loop
+clients needs > ~320 orders/s sustained with room to spare. On this shared machine the other
+helpers' load took most of the cores, so the measured rate was ~110 orders/s (p50 ~135 ms), 18 % of
+that run's (starved) pgbench: the ratio is near the target, the latency far from it. What is
+left in Python is per request (HTTP parsing, tracing, validation, JSON, protobuf): reaching ~2 ms per
+order would mean dropping per-request tracing/metrics middlewares from this route or serving it
+outside Python; both are trade-offs for the lead, not done here.
 """
 from __future__ import annotations
 
@@ -86,6 +98,7 @@ from devstack.layout import Layout
 from devstack.stack import Stack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import wrk_load  # noqa: E402
 from bench_tax_api import cpu_seconds, login  # noqa: E402
 from slice_runner import add_slice_options, run_on_slice  # noqa: E402
 
@@ -95,7 +108,9 @@ RATIO_TARGET, P99_TARGET_MS = 0.20, 50.0
 PROCESSES = (("auth", "http"), ("auth", "grpc"), ("tax", "http"), ("tax", "grpc"), ("orders", "http"))
 
 # One placement's rows, with the values a two-line menu order carries (the payload is about the size
-# of an OrderPlaced of two lines). Columns as in orders.adapters.orm and chassis.outbox.
+# of an OrderPlaced of two lines; the idempotency row about the size of the answer it replays: every
+# bench order carries an Idempotency-Key, as a POS sends one). Columns as in orders.adapters.orm and
+# chassis.outbox.
 PGBENCH_SCRIPT = r"""
 \set tip random(0, 500)
 BEGIN;
@@ -122,6 +137,9 @@ INSERT INTO outbox (event_id, topic, message_key, event_type, source, subject, p
 VALUES (gen_random_uuid(), 'orders.order.v1', :oid, 'auraconnect.orders.v1.OrderPlaced', '/auraconnect/orders',
   :oid, decode(repeat('ab', 420), 'hex'), '{"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}',
   now());
+INSERT INTO idempotency_keys (tenant_id, key, request_hash, order_id, response_status, response_body, created_at)
+VALUES ('00000000-0000-4000-8000-000000000001', 'pgbench-' || CAST(:oid AS text), md5(CAST(:oid AS text)), :oid, 201,
+  jsonb_build_object('order_id', CAST(:oid AS text), 'lines', repeat('x', 900)), now());
 COMMIT;
 """
 
@@ -250,32 +268,66 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))]
 
 
+def start_profiles(layout: Layout, out_dir: str, seconds: float) -> list[subprocess.Popen]:
+    """py-spy (pip install py-spy; not a dependency) on each orders-http worker during the run at
+    --clients: collapsed stacks (--format raw, --gil: where the GIL holder is) into `out_dir`."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    workers = process_pids(layout, ("orders-http",))["orders-http"][1:]
+    return [subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
+                              "--format", "raw", "--gil", "--nonblocking", "--output",
+                              str(Path(out_dir) / f"orders-http-{pid}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in workers]
+
+
 def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
     token = login(layout, demo, stack.secrets["DEMO_ADMIN_PASSWORD"])
     with httpx.Client(base_url=layout.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
         lines = build_menu(http)
     body = {"location_id": demo["location_id"], "table": "7", "lines": lines}
-    place_orders(layout.gateway_url, token, body, 2, 2.0)  # warm: caches (time zone, JWKS), pools, imports
+    use_wrk = wrk_load.available() and not args.python_client
+    # warm: caches (time zone, JWKS, tax), pools, imports
+    if use_wrk:
+        wrk_load.post_load(layout.gateway_url, ORDERS, token, body, clients=2, seconds=2)
+    else:
+        place_orders(layout.gateway_url, token, body, 2, 2.0)
 
     tps = run_pgbench(layout, stack.secrets, args.clients, args.pg_seconds)
-    cpu0, own0 = cpu_by_pid(process_pids(layout)), cpu_seconds(os.getpid())
-    many, many_wall = place_orders(layout.gateway_url, token, body, args.clients, args.seconds)
-    used = cpu_used(cpu0, cpu_by_pid(process_pids(layout)))
-    used["bench client"] = cpu_seconds(os.getpid()) - own0  # the load generator shares the cores
-    cpu = {name: seconds / len(many) * 1000 for name, seconds in used.items()}
-    solo, solo_wall = place_orders(layout.gateway_url, token, body, 1, args.solo_seconds)
-    rate, solo_rate = len(many) / many_wall, len(solo) / solo_wall
-    p50, p99 = statistics.median(many), percentile(many, 0.99)
+    cpu0 = cpu_by_pid(process_pids(layout))
+    profilers = start_profiles(layout, args.profile, args.seconds) if args.profile else []
+    if use_wrk:
+        client_name = "wrk"
+        loaded = wrk_load.post_load(layout.gateway_url, ORDERS, token, body, clients=args.clients,
+                                    seconds=args.seconds)
+        used = cpu_used(cpu0, cpu_by_pid(process_pids(layout)))
+        used["bench client (wrk)"] = loaded.cpu_seconds  # the load generator shares the cores
+        count, rate, p50, p99 = loaded.requests, loaded.rate, loaded.p50_ms, loaded.p99_ms
+        solo = wrk_load.post_load(layout.gateway_url, ORDERS, token, body, clients=1, seconds=args.solo_seconds)
+        solo_rate, solo_p50, solo_p99, solo_n = solo.rate, solo.p50_ms, solo.p99_ms, solo.requests
+    else:
+        client_name, own0 = "Python threads", cpu_seconds(os.getpid())
+        many, many_wall = place_orders(layout.gateway_url, token, body, args.clients, args.seconds)
+        used = cpu_used(cpu0, cpu_by_pid(process_pids(layout)))
+        used["bench client (Python)"] = cpu_seconds(os.getpid()) - own0  # the load generator shares the cores
+        count, rate = len(many), len(many) / many_wall
+        p50, p99 = statistics.median(many), percentile(many, 0.99)
+        solo, solo_wall = place_orders(layout.gateway_url, token, body, 1, args.solo_seconds)
+        solo_rate, solo_p50, solo_p99, solo_n = (len(solo) / solo_wall, statistics.median(solo),
+                                                 percentile(solo, 0.99), len(solo))
+    cpu = {name: seconds / count * 1000 for name, seconds in used.items()}
+    for profiler in profilers:
+        profiler.wait(timeout=60)
     ratio = rate / tps
 
     print(f"\norder placement vs PostgreSQL writing the same rows (same run); Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     print(f"{'what':<44} {'clients':>7} {'rate/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'n':>7}")
-    print(f"{'pgbench: order + 2 lines + history + outbox':<44} {args.clients:>7} {tps:>9.0f} {'':>8} {'':>8} {'':>7}")
+    print(f"{'pgbench: the rows one placement writes':<44} {args.clients:>7} {tps:>9.0f} {'':>8} {'':>8} {'':>7}")
     print(f"{'POST /orders through Envoy (2 menu lines)':<44} {args.clients:>7} {rate:>9.1f} {p50:>8.1f} "
-          f"{p99:>8.1f} {len(many):>7}")
+          f"{p99:>8.1f} {count:>7}")
     print(f"{'POST /orders through Envoy (2 menu lines)':<44} {1:>7} {solo_rate:>9.1f} "
-          f"{statistics.median(solo):>8.1f} {percentile(solo, 0.99):>8.1f} {len(solo):>7}")
+          f"{solo_p50:>8.1f} {solo_p99:>8.1f} {solo_n:>7}")
+    print(f"load generator: {client_name}; every answer was 201")
     print(f"CPU per order at {args.clients} clients (ms, /proc utime+stime): "
           + ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items()) + f"; total {sum(cpu.values()):.1f}")
     cores, total_ms = os.cpu_count() or 1, sum(cpu.values())
@@ -296,6 +348,10 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=15.0, help="seconds of orders at --clients")
     ap.add_argument("--solo-seconds", type=float, default=8.0, help="seconds of orders at one client")
     ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--profile", metavar="DIR", help="py-spy each orders-http worker during the run at --clients "
+                                                     "(collapsed stacks into DIR; needs py-spy installed)")
+    ap.add_argument("--python-client", action="store_true",
+                    help="load with Python threads (httpx) even when wrk is installed")
     add_slice_options(ap, "orders")
     args, _ = ap.parse_known_args()
 

@@ -114,6 +114,20 @@ if [ "${AURA_TOXIPROXY:-0}" = 1 ] && { [ "$(cat .tools/toxiproxy.version 2>/dev/
   fi
 fi
 
+# --- wrk (the load generator of bench/bench_orders.py), Debian's package, only for `make bench` ----------
+# Optional: `make bench` sets AURA_BENCH=1; without wrk the bench loads with Python threads (and says so).
+if [ "${AURA_BENCH:-0}" = 1 ] && ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    say "apt-get install wrk (bench load generator)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends wrk >/dev/null 2>&1 ||
+      { apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null 2>&1; } ||
+      say "wrk not installed: the orders bench loads with Python threads"
+  else
+    say "wrk not installed (sudo apt-get install wrk): the orders bench loads with Python threads"
+  fi
+fi
+
 # --- Kafka jars from Maven Central ----------------------------------------------------------------
 .venv/bin/python -c "from pathlib import Path; from devstack.kafka import ensure_jars; ensure_jars(Path('$ROOT'))"
 say "ready"

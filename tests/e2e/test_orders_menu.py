@@ -4,6 +4,7 @@ brings it back (with its event on orders.menu.v1); staff cannot edit it; peers r
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 import pytest
@@ -158,3 +159,25 @@ def test_peers_read_the_menu_over_grpc_through_the_gateway(demo_members, manager
     assert [i.item.name for i in listed.items] == [built["soda"]["name"]]
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "location_id" in raised.value.details()
     assert anonymous.value.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
+
+
+def test_a_price_change_is_seen_by_the_next_order_on_every_worker(demo_members, gateway, manager, platform, built):
+    """orders-http caches what prices an order per worker process (adapters/menu_cache.py): after a
+    manager's change, every order placed afterwards, whichever worker takes it, has the new price.
+    Orders go eight at a time on eight connections, so Envoy spreads them over the workers (both
+    warmed before the change); the assertion holds for every one of them."""
+    location, soda = platform.demo["location_id"], built["soda"]["item_id"]
+
+    def prices() -> set[int]:
+        def place(_) -> int:
+            with demo_members["manager"].http(gateway) as http:
+                answer = http.post("/api/orders/v1/orders", json={"location_id": location, "lines": [{"item_id": soda}]})
+                assert answer.status_code == 201, answer.text
+                return answer.json()["lines"][0]["unit_price_cents"]
+        with ThreadPoolExecutor(8) as pool:
+            return set(pool.map(place, range(8)))
+
+    for cents in (333, 444):
+        changed = manager.put(f"{MENU}/items/{soda}/locations/{location}", json={"price_cents": cents})
+        assert changed.status_code == 200, changed.text
+        assert prices() == {cents}

@@ -295,6 +295,27 @@ def require_any(*permissions: str) -> Callable[..., Identity]:
     return dependency
 
 
+def require_any_async(*permissions: str) -> Callable[..., Identity]:
+    """`require_any` for an `async def` route: FastAPI runs a sync dependency in a worker thread (a
+    thread hand-off per request); this one checks a token seen before on the event loop (a dict
+    lookup) and verifies a new one in a thread (it may fetch the JWKS)."""
+    from chassis.errors import PermissionDenied
+
+    async def dependency(request: Request) -> Identity:
+        audience = getattr(request.app.state, "audience", None)
+        identity = None
+        if audience is not None:
+            token = internal_token.bearer(request.headers.get("authorization"))
+            identity = internal_token.verifier(audience).cached(token)
+        if identity is None:  # a new token (or none: current_identity says 401)
+            identity = await run_in_threadpool(current_identity, request)
+        if not any(identity.has(p) for p in permissions):
+            raise PermissionDenied(f"missing permission {' or '.join(permissions)}")
+        return identity
+
+    return dependency
+
+
 def authorize_own(identity: Identity, permission: str, owner_id: str | None) -> Identity:
     """Own-record rule: `permission`, or `permission:own` when `owner_id` is the caller. Raises 403."""
     from chassis.errors import PermissionDenied

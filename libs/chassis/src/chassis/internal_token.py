@@ -259,6 +259,12 @@ class Verifier:
         self.user_issuer, self.user_audience = user_issuer, user_audience
         self._seen: dict[str, tuple[Identity, float]] = {}
 
+    def cached(self, token: str | None) -> Identity | None:
+        """The identity of a token verified before and not yet expired, else None: never does I/O
+        (an async route asks this first and verifies a new token off the event loop)."""
+        hit = self._seen.get(token) if token else None
+        return hit[0] if hit is not None and hit[1] > time.time() else None
+
     def identity(self, token: str | None) -> Identity:
         if not token:
             raise CredentialError("no credential: send Authorization: Bearer <token>")

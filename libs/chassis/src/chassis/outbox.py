@@ -98,31 +98,38 @@ class PendingEvent:
     subject: str | None = None
 
 
+INSERT_EVENT = text(
+    "INSERT INTO outbox (event_id, topic, message_key, event_type, source, subject,"
+    " payload, trace_headers, occurred_at)"
+    " VALUES (:event_id, :topic, :key, :event_type, :source, :subject, :payload,"
+    " CAST(:trace_headers AS JSONB), :occurred_at)"
+)
+
+
 def add_event(session: Session, source: str, topic: str, key: str, message: Message,
               subject: str | None = None, occurred_at: datetime | None = None) -> str:
     """Stage an event in the caller's transaction. Returns the event id (CloudEvents ce_id)."""
-    event_id = str(uuid.uuid4())
-    session.execute(
-        text(
-            "INSERT INTO outbox (event_id, topic, message_key, event_type, source, subject,"
-            " payload, trace_headers, occurred_at)"
-            " VALUES (:event_id, :topic, :key, :event_type, :source, :subject, :payload,"
-            " CAST(:trace_headers AS JSONB), :occurred_at)"
-        ),
-        {
-            "event_id": event_id,
-            "topic": topic,
-            "key": key,
-            "event_type": message.DESCRIPTOR.full_name,
-            "source": source,
-            "subject": subject,
-            "payload": message.SerializeToString(),
-            # The request's trace continues in the relay and in every consumer (no baggage).
-            "trace_headers": json.dumps(trace_headers()),
-            "occurred_at": occurred_at or datetime.now(UTC),
-        },
-    )
-    return event_id
+    values = event_row(source, topic, key, message, subject, occurred_at)
+    session.execute(INSERT_EVENT, values)
+    return values["event_id"]
+
+
+def event_row(source: str, topic: str, key: str, message: Message, subject: str | None = None,
+              occurred_at: datetime | None = None) -> dict:
+    """The parameters of INSERT_EVENT for one event, the current trace context included: for a caller
+    that writes many events with one statement (orders' group commit) in the transaction of the change."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "topic": topic,
+        "key": key,
+        "event_type": message.DESCRIPTOR.full_name,
+        "source": source,
+        "subject": subject,
+        "payload": message.SerializeToString(),
+        # The request's trace continues in the relay and in every consumer (no baggage).
+        "trace_headers": json.dumps(trace_headers()),
+        "occurred_at": occurred_at or datetime.now(UTC),
+    }
 
 
 class RelaySettings(BaseSettings):

@@ -7,15 +7,18 @@ Entrypoints build a container and pass its parts to the use cases.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from chassis.bootstrap import Clock, Container, IdGenerator, base_parts
+from chassis.db import make_session_factory
 from chassis.uow import UnitOfWorkFactory
 
 from orders.adapters.auth_client import AuthClient
 from orders.adapters.kitchen_feed import PostgresKitchenFeed
 from orders.adapters.tax_client import TaxClient
-from orders.adapters.unit_of_work import OrdersUnitOfWork
+from orders.adapters.unit_of_work import OrdersUnitOfWork, PlacementBatch
 from orders.config import SOURCE, Settings
 from orders.service_layer.checks import CheckPeers
 from orders.service_layer.menu import MenuFromUnitOfWork
@@ -45,6 +48,9 @@ class OrdersContainer(Container):
     pricing: Pricing | None = None
     # The kitchen change log for the live streams (asyncio; connects on the first stream). None with a fake unit of work.
     kitchen_feed: KitchenFeed | None = None
+    # Opens one transaction for a batch of placements (group commit, entrypoints/group_commit.py):
+    # placement_batch(deferred=True|False). None with a fake unit of work: each placement commits alone.
+    placement_batch: Callable[..., PlacementBatch] | None = None
 
     def peers(self) -> CheckPeers:
         return CheckPeers(clock=self.clock, new_id=self.new_id, tax=self.tax, directory=self.directory,
@@ -69,5 +75,9 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
     if kitchen_feed is None and parts["engine"] is not None:
         dsn = parts["engine"].url.set(drivername="postgresql").render_as_string(hide_password=False)
         kitchen_feed = PostgresKitchenFeed(dsn, config.db_schema)
+    placement_batch = None
+    if parts["engine"] is not None:
+        sessions = make_session_factory(parts["engine"])
+        placement_batch = partial(PlacementBatch, sessions, SOURCE)
     return OrdersContainer(**parts, tax=tax, directory=directory, time_zones=time_zones, locations=locations,
-                           menu=menu, pricing=pricing, kitchen_feed=kitchen_feed)
+                           menu=menu, pricing=pricing, kitchen_feed=kitchen_feed, placement_batch=placement_batch)

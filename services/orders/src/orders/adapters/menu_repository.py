@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from orders.adapters.menu_cache import PricingReads
 from orders.adapters.orm_menu import (
     MenuCategoryRow,
     MenuExternalRefRow,
@@ -25,8 +26,8 @@ from orders.domain.menu import Category, LocationOverride, MenuItem, ModifierGro
 
 
 class MenuRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, session: Session, cache: PricingReads | None = None) -> None:
+        self.session, self.cache = session, cache
 
     # ---- categories
     def add_category(self, category: Category) -> None:
@@ -62,7 +63,15 @@ class MenuRepository:
     def items_for_pricing(self, tenant_id: uuid.UUID, item_ids: Iterable[uuid.UUID]
                           ) -> dict[uuid.UUID, tuple[MenuItem, bool]]:
         """The live items among `item_ids` with whether their category is active, in ONE query
-        (pricing every line of an order at once)."""
+        (pricing every line of an order at once); from the cache for this menu generation."""
+        item_ids = frozenset(item_ids)
+        if self.cache is not None:
+            return dict(self.cache.cached(self.session, ("items", tenant_id, item_ids),
+                                          lambda: self._items_for_pricing(tenant_id, item_ids)))
+        return self._items_for_pricing(tenant_id, item_ids)
+
+    def _items_for_pricing(self, tenant_id: uuid.UUID, item_ids: frozenset[uuid.UUID]
+                           ) -> dict[uuid.UUID, tuple[MenuItem, bool]]:
         item, category = MenuItemRow.__table__.c, MenuCategoryRow.__table__.c
         active = (select(category.active).where(category.id == item.category_id, category.tenant_id == tenant_id,
                                                  category.deleted_at.is_(None)).scalar_subquery())
@@ -77,7 +86,15 @@ class MenuRepository:
                 for row in self.session.connection().execute(query)}
 
     def groups_for_pricing(self, tenant_id: uuid.UUID, group_ids: Iterable[uuid.UUID]) -> list[ModifierGroup]:
-        """The live groups among `group_ids` with their options, in ONE query (list_groups takes two)."""
+        """The live groups among `group_ids` with their options, in ONE query (list_groups takes two);
+        from the cache for this menu generation."""
+        group_ids = frozenset(group_ids)
+        if self.cache is not None:
+            return list(self.cache.cached(self.session, ("groups", tenant_id, group_ids),
+                                          lambda: self._groups_for_pricing(tenant_id, group_ids)))
+        return self._groups_for_pricing(tenant_id, group_ids)
+
+    def _groups_for_pricing(self, tenant_id: uuid.UUID, group_ids: frozenset[uuid.UUID]) -> list[ModifierGroup]:
         group, option = ModifierGroupRow.__table__.c, ModifierOptionRow.__table__.c
         query = (select(group.id, group.tenant_id, group.name, group.min_selections, group.max_selections,
                         group.updated_at, group.version, option.id.label("option_id"), option.name.label("option_name"),
@@ -99,7 +116,16 @@ class MenuRepository:
 
     def overrides_for_pricing(self, tenant_id: uuid.UUID, location_id: uuid.UUID,
                               target_ids: Iterable[uuid.UUID]) -> list[LocationOverride]:
-        """overrides_at for pricing: the same rows, without ORM objects."""
+        """overrides_at for pricing: the same rows, without ORM objects; from the cache for this
+        menu generation."""
+        target_ids = frozenset(target_ids)
+        if self.cache is not None:
+            return list(self.cache.cached(self.session, ("overrides", tenant_id, location_id, target_ids),
+                                          lambda: self._overrides_for_pricing(tenant_id, location_id, target_ids)))
+        return self._overrides_for_pricing(tenant_id, location_id, target_ids)
+
+    def _overrides_for_pricing(self, tenant_id: uuid.UUID, location_id: uuid.UUID,
+                               target_ids: frozenset[uuid.UUID]) -> list[LocationOverride]:
         override = MenuOverrideRow.__table__.c
         query = select(override.tenant_id, override.location_id, override.target_type, override.target_id,
                        override.price_cents, override.available, override.updated_at, override.version).where(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from orders.adapters.menu_cache import PricingReads
 from orders.adapters.orm_pricing import PricingRuleRow
 from orders.domain.pricing import (
     PricingRule,
@@ -19,8 +20,8 @@ from orders.domain.pricing import (
 
 
 class PricingRuleRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, session: Session, cache: PricingReads | None = None) -> None:
+        self.session, self.cache = session, cache
 
     def add(self, rule: PricingRule) -> None:
         row = PricingRuleRow(id=uuid.UUID(rule.rule_id))
@@ -45,7 +46,11 @@ class PricingRuleRepository:
         return [_to_rule(row) for row in self.session.scalars(query)]
 
     def active_at(self, tenant_id: uuid.UUID, location_id: uuid.UUID) -> list[PricingRule]:
-        """What the engine considers at a location (windows and dates it checks itself)."""
+        """What the engine considers at a location (windows and dates it checks itself); from the
+        cache for this menu generation (the rules are frozen: safe to share)."""
+        if self.cache is not None:
+            return list(self.cache.cached(self.session, ("rules", tenant_id, location_id),
+                                          lambda: self.list(tenant_id, location_id, include_inactive=False)))
         return self.list(tenant_id, location_id, include_inactive=False)
 
     def update(self, rule: PricingRule) -> None:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
+from chassis import outbox
 from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -42,9 +43,40 @@ def translating_integrity_errors(action: Callable[[], None]) -> None:
 _DEFAULTED = frozenset({"created_at", "updated_at", "deleted_at"})  # the columns' own defaults apply
 
 
+class DeferredRows:
+    """Rows a unit of work will insert later, many orders' at once (orders' group commit,
+    adapters/unit_of_work.py): by table, in the order the foreign keys need."""
+
+    def __init__(self) -> None:
+        self.orders: list[dict] = []
+        self.lines: list[dict] = []
+        self.history: list[dict] = []
+        self.events: list[dict] = []
+        self.idempotency: list[dict] = []
+
+    def extend(self, other: DeferredRows) -> None:
+        for name in ("orders", "lines", "history", "events", "idempotency"):
+            getattr(self, name).extend(getattr(other, name))
+
+    def insert(self, session: Session) -> None:
+        """One statement per table for every row gathered (IdempotencyKeyTaken for a taken key)."""
+        connection = session.connection()
+
+        def insert_all() -> None:
+            for table, rows in ((OrderRow.__table__, self.orders), (OrderLineRow.__table__, self.lines),
+                                (OrderHistoryRow.__table__, self.history),
+                                (IdempotencyKeyRow.__table__, self.idempotency)):
+                if rows:
+                    connection.execute(insert(table), rows)
+            if self.events:
+                connection.execute(outbox.INSERT_EVENT, self.events)
+
+        translating_integrity_errors(insert_all)
+
+
 class OrderRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, session: Session, deferred: DeferredRows | None = None) -> None:
+        self.session, self.deferred = session, deferred
         self._tracked: dict[uuid.UUID, tuple[Order, OrderRow]] = {}
 
     def add(self, order: Order) -> None:
@@ -66,6 +98,12 @@ class OrderRepository:
                  for line in row.lines]
         history = [{column.key: getattr(entry, column.key) for column in OrderHistoryRow.__table__.columns}
                    for entry in row.history]
+
+        if self.deferred is not None:  # group commit: written with the batch's other orders
+            self.deferred.orders.append(values)
+            self.deferred.lines.extend(lines)
+            self.deferred.history.extend(history)
+            return
 
         def insert_all() -> None:
             connection = self.session.connection()  # the session's transaction, without ORM execution
@@ -141,23 +179,43 @@ class OrderRepository:
 class IdempotencyRepository:
     """The idempotency store (table idempotency_keys)."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, session: Session, deferred: DeferredRows | None = None,
+                 known: dict[tuple[uuid.UUID, str], StoredResponse | None] | None = None) -> None:
+        self.session, self.deferred, self.known = session, deferred, known
 
+    def prefetch(self, keys: list[tuple[uuid.UUID, str]]) -> dict[tuple[uuid.UUID, str], StoredResponse | None]:
+        """Every one of `keys` (tenant, key) with its stored response or None, in ONE query (a batch's)."""
+        t = IdempotencyKeyRow.__table__.c
+        rows = self.session.connection().execute(
+            select(t.tenant_id, t.key, t.request_hash, t.response_status, t.response_body, t.created_at, t.order_id)
+            .where(tuple_(t.tenant_id, t.key).in_(keys))) if keys else ()
+        found: dict[tuple[uuid.UUID, str], StoredResponse | None] = dict.fromkeys(keys)
+        for row in rows:
+            found[(row.tenant_id, row.key)] = StoredResponse(*row)
+        return found
+
+    # Plain statements on the session's connection, not session.get / session.add + flush: every
+    # placement with a key reads and writes here, and the ORM's identity map and flush cost more
+    # CPU than the statements (bench/bench_orders.py).
     def get(self, tenant_id: uuid.UUID, key: str) -> StoredResponse | None:
-        row = self.session.get(IdempotencyKeyRow, (tenant_id, key))
-        if row is None:
-            return None
-        return StoredResponse(row.tenant_id, row.key, row.request_hash, row.response_status, row.response_body,
-                              row.created_at, row.order_id)
+        if self.known is not None and (tenant_id, key) in self.known:  # read with the batch's others
+            return self.known[(tenant_id, key)]
+        t = IdempotencyKeyRow.__table__.c
+        row = self.session.connection().execute(
+            select(t.tenant_id, t.key, t.request_hash, t.response_status, t.response_body, t.created_at, t.order_id)
+            .where(t.tenant_id == tenant_id, t.key == key)).first()
+        return StoredResponse(*row) if row is not None else None
 
     def add(self, stored: StoredResponse) -> None:
         """Inserts at once: a concurrent request with the same key raises IdempotencyKeyTaken."""
-        self.session.add(IdempotencyKeyRow(tenant_id=stored.tenant_id, key=stored.key,
-                                           request_hash=stored.request_hash, order_id=stored.order_id,
-                                           response_status=stored.status, response_body=stored.body,
-                                           created_at=stored.created_at))
-        translating_integrity_errors(self.session.flush)
+        values = {"tenant_id": stored.tenant_id, "key": stored.key, "request_hash": stored.request_hash,
+                  "order_id": stored.order_id, "response_status": stored.status, "response_body": stored.body,
+                  "created_at": stored.created_at}
+        if self.deferred is not None:  # group commit: a taken key surfaces when the batch writes
+            self.deferred.idempotency.append(values)
+            return
+        translating_integrity_errors(
+            lambda: self.session.connection().execute(insert(IdempotencyKeyRow.__table__), [values]))
 
     def remove(self, tenant_id: uuid.UUID, key: str) -> None:
         self.session.execute(delete(IdempotencyKeyRow).where(IdempotencyKeyRow.tenant_id == tenant_id,
