@@ -1,12 +1,12 @@
 """menu generation: one counter every write to the menu or the pricing rules bumps (by trigger), so
 a process may cache what prices an order and know, with one cheap read per transaction, when not to
 
-Revision ID: 0009
+Revision ID: 0011
 """
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
