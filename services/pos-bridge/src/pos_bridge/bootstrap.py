@@ -14,6 +14,7 @@ from pos_bridge.adapters.unit_of_work import PosBridgeUnitOfWork
 from pos_bridge.config import SOURCE, Settings
 from pos_bridge.service_layer.ports import MenuReader, Orders, Providers, Sealer
 from pos_bridge.service_layer.webhook_ports import Resolver, WebhookPolicy, WebhookTransport
+from pos_bridge.service_layer.webhook_receive import UnitOfWorkInbox, WebhookInbox
 
 
 @dataclass
@@ -27,6 +28,8 @@ class PosBridgeContainer(Container):
     webhook_transport: WebhookTransport | None = None
     resolver: Resolver | None = None
     webhook_policy: WebhookPolicy = field(default_factory=WebhookPolicy)
+    # Inbound webhooks' store (the acknowledgement path): async PostgreSQL, or over the given fake uow.
+    webhook_inbox: WebhookInbox | None = None
 
 
 def webhook_policy(config: Settings) -> WebhookPolicy:
@@ -43,7 +46,8 @@ def webhook_policy(config: Settings) -> WebhookPolicy:
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
               new_id: IdGenerator | None = None, orders: Orders | None = None, providers: Providers | None = None,
               sealer: Sealer | None = None, webhook_transport: WebhookTransport | None = None,
-              resolver: Resolver | None = None, menu: MenuReader | None = None) -> PosBridgeContainer:
+              resolver: Resolver | None = None, menu: MenuReader | None = None,
+              webhook_inbox: WebhookInbox | None = None) -> PosBridgeContainer:
     if sealer is None and config.pos_credentials_key:
         from chassis.crypto import Sealer as AesGcmSealer
 
@@ -71,7 +75,13 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from pos_bridge.adapters.webhook_http import SystemResolver
 
         resolver = SystemResolver()
+    if webhook_inbox is None and uow is None:
+        from pos_bridge.adapters.webhook_inbox import PgWebhookInbox
+
+        webhook_inbox = PgWebhookInbox(config.database_url, config.db_schema)   # opened on first use
     # pool: the consumer process runs the Kafka consumer, inbound, outbound, menu, poller and sender threads
-    return PosBridgeContainer(**base_parts(config, PosBridgeUnitOfWork, SOURCE, uow, clock, new_id, 12),
-                              orders=orders, providers=providers, sealer=sealer, webhook_transport=webhook_transport,
-                              resolver=resolver, webhook_policy=webhook_policy(config), menu=menu)
+    parts = base_parts(config, PosBridgeUnitOfWork, SOURCE, uow, clock, new_id, 12)
+    return PosBridgeContainer(**parts, orders=orders, providers=providers, sealer=sealer,
+                              webhook_transport=webhook_transport, resolver=resolver,
+                              webhook_policy=webhook_policy(config), menu=menu,
+                              webhook_inbox=webhook_inbox or UnitOfWorkInbox(parts["uow"]))
