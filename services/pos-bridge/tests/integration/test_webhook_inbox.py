@@ -20,13 +20,12 @@ from chassis.rbac import role_permissions
 from devstack import postgres
 from devstack.testing import migrated_scratch_schema
 from pos_bridge.adapters.clover.provider import CloverProvider
-from pos_bridge.adapters.orm import InboundEvent
 from pos_bridge.adapters.square.provider import SquareProvider
 from pos_bridge.adapters.unit_of_work import PosBridgeUnitOfWork
 from pos_bridge.adapters.webhook_inbox import PgWebhookInbox
 from pos_bridge.config import SOURCE
 from pos_bridge.service_layer import connections
-from pos_bridge.service_layer.webhook_receive import WebhookReceiver
+from pos_bridge.service_layer.webhook_receive import NewEvent, WebhookReceiver
 from posfakes.square.signing import SIGNATURE_HEADER, sign
 
 pytestmark = pytest.mark.integration
@@ -93,7 +92,7 @@ def test_receiving_on_postgres_follows_every_change_of_the_connection(db):
             with uow() as work:
                 work.connections.get(uuid.UUID(cid)).last_poll_error = "touched"
                 work.commit()
-            event = InboundEvent(id=uuid.uuid4(), tenant_id=TENANT, connection_id=row.id, provider="square",
+            event = NewEvent(id=uuid.uuid4(), tenant_id=TENANT, connection_id=row.id, provider="square",
                                  provider_event_id="e7", event_type="order.created", kind="ORDER", object_id="O1",
                                  object_version=1, occurred_at=None, payload={"embedded": {}}, status="received",
                                  attempts=0, next_attempt_at=None, received_at=None)

@@ -19,7 +19,7 @@ import psycopg
 from chassis.errors import DependencyUnavailable
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from pos_bridge.adapters.orm import InboundEvent, PosConnection
+from pos_bridge.adapters.orm import PosConnection
 
 # Each column with its type: a VALUES list takes no type from the INSERT it feeds.
 TYPED = (("id", "uuid"), ("tenant_id", "uuid"), ("connection_id", "uuid"), ("provider", "text"),
@@ -43,10 +43,12 @@ def _store_sql(rows: int) -> str:
 
 
 class PgWebhookInbox:
-    def __init__(self, database_url: str, schema: str, *, max_connections: int = 8) -> None:
+    def __init__(self, database_url: str, schema: str, *, max_connections: int = 16) -> None:
         # The service's URL is SQLAlchemy's (postgresql+psycopg://); libpq wants postgresql://.
         conninfo = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-        self._pool = AsyncConnectionPool(conninfo, min_size=1, max_size=max_connections, open=False, timeout=5.0,
+        # A burst queues for a connection rather than opening one per request; past `timeout` the
+        # webhook is answered 503 (Retry-After) and the POS retries it.
+        self._pool = AsyncConnectionPool(conninfo, min_size=2, max_size=max_connections, open=False, timeout=10.0,
                                          kwargs={"autocommit": True, "options": f"-csearch_path={schema}"})
         self._opened = False
 
@@ -76,7 +78,8 @@ class PgWebhookInbox:
                              api_base_url=base_url, webhook_notification_url=url,
                              webhook_signature_key_sealed=key), version
 
-    async def store(self, connection: PosConnection, version: object, events: list[InboundEvent]) -> int | None:
+    async def store(self, connection: PosConnection, version: object, events: list) -> int | None:
+        """`events`: webhook_receive.NewEvent (an adapter does not import the service layer)."""
         params: list = [connection.id, version]
         for event in events:
             params += [json.dumps(event.payload) if column == "payload" else getattr(event, column)

@@ -15,8 +15,11 @@ from fastapi.responses import JSONResponse, Response
 from pos_bridge.bootstrap import PosBridgeContainer, bootstrap
 from pos_bridge.config import SERVICE, settings
 from pos_bridge.entrypoints.routes_subscriptions import register_subscription_routes
+from pos_bridge.entrypoints.webhook_fast_path import WebhookFastPath
 from pos_bridge.service_layer import connections, inbound, sync
 from pos_bridge.service_layer.webhook_receive import WebhookReceiver
+
+BASE = "/api/pos-bridge/v1"
 
 
 def readiness_checks(container: PosBridgeContainer) -> dict[str, readiness.Check]:
@@ -27,7 +30,7 @@ def readiness_checks(container: PosBridgeContainer) -> dict[str, readiness.Check
 def build_app(container: PosBridgeContainer):
     app = create_app(SERVICE, readiness_checks(container))
     uow = container.uow
-    base = "/api/pos-bridge/v1"
+    base = BASE
     max_bytes = container.config.webhook_max_bytes
 
     def sealer():
@@ -136,7 +139,9 @@ def build_app(container: PosBridgeContainer):
         """The POS orders fetched for the connection, newest version each (settings:read)."""
         return {"orders": [o.as_json() for o in inbound.list_inbound(uow, identity, connection_id)[1]]}
 
-    receiver = WebhookReceiver(container.webhook_inbox, container.sealer, container.providers)   # per worker
+    # One per worker process, shared with the fast path (build_served_app): the connections it remembers.
+    receiver = app.state.webhook_receiver = WebhookReceiver(container.webhook_inbox, container.sealer,
+                                                            container.providers)
 
     @app.post(f"{base}/webhooks/{{provider}}/{{connection_id}}", tags=["webhooks"])
     async def webhook(provider: str, connection_id: str, request: Request) -> JSONResponse:
@@ -145,7 +150,9 @@ def build_app(container: PosBridgeContainer):
 
         Async with no thread hand-off and no body model (the HMAC needs the raw bytes anyway): the
         receiver remembers each connection's unsealed key and stores with one statement
-        (service_layer/webhook_receive.py), so the acknowledgement stays within its latency target."""
+        (service_layer/webhook_receive.py). The served process answers this route in front of
+        FastAPI (webhook_fast_path.py) with the same receiver; this one documents it and serves
+        in-process test clients."""
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             return JSONResponse({"error": "PayloadTooLarge", "message": f"body over {max_bytes} bytes"}, 413)
@@ -163,6 +170,13 @@ def build_app(container: PosBridgeContainer):
     return app
 
 
+def build_served_app(container: PosBridgeContainer):
+    """What an HTTP worker serves: the app behind the POS webhook fast path."""
+    app = build_app(container)
+    return WebhookFastPath(app, app.state.webhook_receiver, BASE, container.config.webhook_max_bytes,
+                           container.clock)
+
+
 if __name__ == "__main__":
     config = settings("pos_credentials_key")
-    run_http_workers(SERVICE, config, lambda: build_app(bootstrap(config)), config.http_workers)
+    run_http_workers(SERVICE, config, lambda: build_served_app(bootstrap(config)), config.http_workers)

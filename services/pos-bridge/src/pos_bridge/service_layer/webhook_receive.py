@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -43,13 +43,34 @@ class Received:
     verification: bool = False   # a one-time endpoint verification (Clover), kept for the admin
 
 
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """A verified event to store: an inbound_events row (a plain object, not an ORM instance: building
+    one of those per webhook cost more CPU than the HMAC and the INSERT together)."""
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    connection_id: uuid.UUID
+    provider: str
+    provider_event_id: str
+    event_type: str
+    kind: str
+    object_id: str | None
+    object_version: int | None
+    occurred_at: datetime | None
+    payload: dict
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None   # None: the store's clock
+    received_at: datetime | None
+
+
 class WebhookInbox(Protocol):
     """Where verified events are stored, and the connection rows they are verified against."""
 
     async def connection(self, connection_id: uuid.UUID) -> tuple[PosConnection, object] | None:
         """The live connection row (secrets still sealed) and its version; None when there is none."""
 
-    async def store(self, connection: PosConnection, version: object, events: list[InboundEvent]) -> int | None:
+    async def store(self, connection: PosConnection, version: object, events: list[NewEvent]) -> int | None:
         """Commit the events not stored yet (dedup by connection + provider event id); how many were new.
         None, storing nothing, when the connection row is no longer at `version` (or is gone)."""
 
@@ -110,7 +131,7 @@ class WebhookReceiver:
                 # One Clover app webhook batches every merchant of the app: keep this connection's.
                 events = [e for e in events if e.merchant_ref == known.connection.external_merchant_id]
             row = known.row
-            stored = await self.inbox.store(row, known.version, [InboundEvent(
+            stored = await self.inbox.store(row, known.version, [NewEvent(
                 id=uuid.uuid4(), tenant_id=row.tenant_id, connection_id=row.id, provider=provider,
                 provider_event_id=event.provider_event_id, event_type=event.event_type, kind=event.kind.value,
                 object_id=event.object_id, object_version=event.object_version, occurred_at=event.occurred_at,
@@ -157,12 +178,13 @@ class UnitOfWorkInbox:
             row = work.connections.get(connection_id)
             return None if row is None else (row, self._version(row))
 
-    async def store(self, connection: PosConnection, version: object, events: list[InboundEvent]) -> int | None:
+    async def store(self, connection: PosConnection, version: object, events: list[NewEvent]) -> int | None:
         with self.uow() as work:
             row = work.connections.get(connection.id)
             if row is None or self._version(row) != version:
                 return None
-            stored = sum(1 for event in events if work.inbound_events.add_if_new(event))
+            stored = sum(1 for event in events if work.inbound_events.add_if_new(InboundEvent(
+                **{k: v for k, v in asdict(event).items() if v is not None})))
             work.commit()
         return stored
 
