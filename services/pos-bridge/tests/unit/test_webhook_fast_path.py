@@ -79,3 +79,25 @@ def test_the_webhook_route_answers_the_same_either_way(build):
     assert public.post(hook, content=body("e4"), headers={"x-test-signature": "rotated"}).json()["stored"] == 1
     assert [e.provider_event_id for e in uow.inbound_events.rows] == ["e1", "e4"]
     assert public.get(hook).status_code == 405 and public.post("/api/pos-bridge/v1/webhooks/square").status_code == 404
+
+
+def test_the_served_worker_opens_its_inbox_at_start_and_closes_it_at_stop():
+    from pos_bridge.service_layer.webhook_receive import UnitOfWorkInbox
+
+    class Inbox(UnitOfWorkInbox):
+        events: list[str] = []
+
+        async def open(self) -> None:
+            self.events.append("open")
+
+        async def close(self) -> None:
+            self.events.append("close")
+
+    uow = FakePosBridgeUnitOfWork()
+    inbox = Inbox(lambda: uow)
+    container = bootstrap(Settings(**DB), uow=lambda: uow, providers={"square": FakeProvider()}, sealer=PlainSealer(),
+                          webhook_inbox=inbox)
+    with client(build_served_app(container)) as served:
+        assert inbox.events == ["open"]
+        assert served.get("/livez").status_code == 200   # the app behind still answers
+    assert inbox.events == ["open", "close"]

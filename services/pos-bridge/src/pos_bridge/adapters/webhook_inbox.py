@@ -52,10 +52,14 @@ class PgWebhookInbox:
                                          kwargs={"autocommit": True, "options": f"-csearch_path={schema}"})
         self._opened = False
 
-    async def _connection(self):
+    async def open(self) -> None:
+        """Start connecting (in the background: a database still starting fails nothing here)."""
         if not self._opened:
             await self._pool.open(wait=False)
             self._opened = True
+
+    async def _connection(self):
+        await self.open()
         return self._pool.connection()
 
     async def _run(self, sql: str, params: tuple) -> tuple | None:

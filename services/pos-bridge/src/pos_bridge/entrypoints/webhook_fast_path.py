@@ -38,6 +38,9 @@ class WebhookFastPath:
         self.template = f"{base}/webhooks/{{provider}}/{{connection_id}}"
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, self._lifespan(receive), send)
+            return
         if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith(self.prefix):
             await self.app(scope, receive, send)
             return
@@ -52,6 +55,18 @@ class WebhookFastPath:
         await send({"type": "http.response.body", "body": body})
         metrics.HTTP_REQUESTS.labels("POST", self.template, str(status)).inc()
         metrics.HTTP_LATENCY.labels("POST", self.template).observe(time.perf_counter() - started)
+
+    def _lifespan(self, receive):
+        """The worker's start opens the inbox's pool (the first webhooks find connections ready, not
+        a pool to open under a burst); its stop closes it. The app's own lifespan follows as before."""
+        async def watching():
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self.receiver.inbox.open()
+            elif message["type"] == "lifespan.shutdown":
+                await self.receiver.inbox.close()
+            return message
+        return watching
 
     async def _answer(self, provider: str, connection_id: str, scope, receive) -> tuple[int, bytes, list]:
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}

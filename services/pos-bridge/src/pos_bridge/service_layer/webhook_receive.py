@@ -77,6 +77,12 @@ class WebhookInbox(Protocol):
     async def record_verification(self, connection_id: uuid.UUID, code: str, at: datetime) -> None:
         """Keep Clover's verification code on the connection for its admin."""
 
+    async def open(self) -> None:
+        """Get ready before the first webhook (a worker's start); never fails: the store retries lazily."""
+
+    async def close(self) -> None:
+        """Let go of what `open` took (a worker's stop)."""
+
 
 @dataclass(frozen=True)
 class _Known:
@@ -187,6 +193,12 @@ class UnitOfWorkInbox:
                 **{k: v for k, v in asdict(event).items() if v is not None})))
             work.commit()
         return stored
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
 
     async def record_verification(self, connection_id: uuid.UUID, code: str, at: datetime) -> None:
         with self.uow() as work:
