@@ -46,6 +46,15 @@ def test_the_repository_catalogue_loads():
     assert {t.name for t in cat.topics} >= {"orders.order.v1", "auth.user.v1"}
 
 
+def test_a_background_process_can_run_at_a_lower_cpu_priority():
+    from devstack.services import process_argv
+
+    bridge = catalogue.load().service("pos-bridge")
+    assert bridge.niceness("consumer") == 10 and bridge.niceness("http") == 0
+    assert process_argv(bridge, "consumer")[:3] == ["nice", "-n", "10"]
+    assert process_argv(bridge, "http")[1:] == ["-m", "pos_bridge.entrypoints.http_api"]
+
+
 def test_the_env_variable_selects_another_file(tmp_path, monkeypatch):
     monkeypatch.setenv(catalogue.ENV_VAR, str(edited(tmp_path, ("redis_db = 2\n", "redis_db = 12\n"))))
     assert catalogue.load().service("orders").redis_db == 12
@@ -73,6 +82,8 @@ def test_the_env_variable_selects_another_file(tmp_path, monkeypatch):
     ("grpc_offset_shift = 400", "grpc_offset_shift = 1", "port offset 102: auth grpc metrics"),
     ("grpc_offset_shift = 400", "grpc_offset_shift = 0", "grpc_offset_shift must be a positive port offset"),
     ("metrics = 9464", "metrics = 8081", "two kinds the same port"),
+    ("nice = { consumer = 10 }", "nice = { worker = 10 }", "nice must map a process kind it runs"),
+    ("nice = { consumer = 10 }", "nice = { consumer = 20 }", "niceness 1..19"),
 ])
 def test_a_contradiction_is_refused_naming_it(tmp_path, old, new, complaint):
     with pytest.raises(catalogue.CatalogueError) as error:

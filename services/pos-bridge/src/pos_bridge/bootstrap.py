@@ -14,6 +14,7 @@ from pos_bridge.adapters.unit_of_work import PosBridgeUnitOfWork
 from pos_bridge.config import SOURCE, Settings
 from pos_bridge.service_layer.ports import MenuReader, MenuWriter, Orders, Providers, Sealer
 from pos_bridge.service_layer.webhook_ports import Resolver, WebhookPolicy, WebhookTransport
+from pos_bridge.service_layer.webhook_receive import UnitOfWorkInbox, WebhookInbox
 
 
 @dataclass
@@ -28,6 +29,8 @@ class PosBridgeContainer(Container):
     webhook_transport: WebhookTransport | None = None
     resolver: Resolver | None = None
     webhook_policy: WebhookPolicy = field(default_factory=WebhookPolicy)
+    # Inbound webhooks' store (the acknowledgement path): async PostgreSQL, or over the given fake uow.
+    webhook_inbox: WebhookInbox | None = None
 
 
 def webhook_policy(config: Settings) -> WebhookPolicy:
@@ -45,7 +48,8 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
               new_id: IdGenerator | None = None, orders: Orders | None = None, providers: Providers | None = None,
               sealer: Sealer | None = None, webhook_transport: WebhookTransport | None = None,
               resolver: Resolver | None = None, menu: MenuReader | None = None,
-              menu_writer: MenuWriter | None = None) -> PosBridgeContainer:
+              menu_writer: MenuWriter | None = None,
+              webhook_inbox: WebhookInbox | None = None) -> PosBridgeContainer:
     if sealer is None and config.pos_credentials_key:
         from chassis.crypto import Sealer as AesGcmSealer
 
@@ -77,8 +81,13 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from pos_bridge.adapters.webhook_http import SystemResolver
 
         resolver = SystemResolver()
+    if webhook_inbox is None and uow is None:
+        from pos_bridge.adapters.webhook_inbox import PgWebhookInbox
+
+        webhook_inbox = PgWebhookInbox(config.database_url, config.db_schema)   # opened on first use
     # pool: the consumer process runs the Kafka consumer, inbound, outbound, menu, poller and sender threads
-    return PosBridgeContainer(**base_parts(config, PosBridgeUnitOfWork, SOURCE, uow, clock, new_id, 12),
-                              orders=orders, providers=providers, sealer=sealer, webhook_transport=webhook_transport,
-                              resolver=resolver, webhook_policy=webhook_policy(config), menu=menu,
-                              menu_writer=menu_writer)
+    parts = base_parts(config, PosBridgeUnitOfWork, SOURCE, uow, clock, new_id, 12)
+    return PosBridgeContainer(**parts, orders=orders, providers=providers, sealer=sealer,
+                              webhook_transport=webhook_transport, resolver=resolver,
+                              webhook_policy=webhook_policy(config), menu=menu, menu_writer=menu_writer,
+                              webhook_inbox=webhook_inbox or UnitOfWorkInbox(parts["uow"]))

@@ -28,6 +28,7 @@ INFRASTRUCTURE = ("envoy", "envoy_admin", "postgres", "redis", "kafka", "kafka_c
                   "fake_square", "fake_clover", "fake_toast")   # fake_*: tools/posfakes, local stand-ins for the POS APIs
 CONTAINER_PORTS = ("http", "grpc", "health", "metrics")  # metrics: the gRPC processes' /metrics
 SERVICE_KEYS = {"name", "package", "redis_db", "processes", "peers", "secrets", "external_https", "topics"}
+OPTIONAL_SERVICE_KEYS = {"nice"}
 
 
 class CatalogueError(ValueError):
@@ -51,6 +52,11 @@ class Service:
     secrets: tuple[str, ...] = ()       # beyond DATABASE_URL
     external_https: bool = False
     topics: tuple[Topic, ...] = ()      # topics it owns
+    nice: tuple[tuple[str, int], ...] = ()   # (kind, niceness 1..19) of background processes, local stack
+
+    def niceness(self, kind: str) -> int:
+        """The CPU priority devstack starts `kind` with (0: the default)."""
+        return dict(self.nice).get(kind, 0)
 
     @property
     def role(self) -> str:
@@ -149,7 +155,7 @@ def _service(path: Path, raw: object) -> Service:
     name = raw.get("name", "?")
     if missing := SERVICE_KEYS - set(raw):
         raise _fail(path, f"service {name}: missing {', '.join(sorted(missing))}")
-    if unknown := set(raw) - SERVICE_KEYS:
+    if unknown := set(raw) - SERVICE_KEYS - OPTIONAL_SERVICE_KEYS:
         raise _fail(path, f"service {name}: unknown key(s) {', '.join(sorted(unknown))}")
     if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", name):
         raise _fail(path, f"service name {name!r} must be lower-case letters, digits and dashes")
@@ -168,8 +174,13 @@ def _service(path: Path, raw: object) -> Service:
     if not isinstance(topics, dict) or not all(
             isinstance(p, int) and not isinstance(p, bool) and p >= 1 for p in topics.values()):
         raise _fail(path, f"service {name}: topics must map a topic name to a partition count >= 1")
+    nice = raw.get("nice", {})
+    if not isinstance(nice, dict) or not all(
+            kind in dict(offsets) and isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 19
+            for kind, n in nice.items()):
+        raise _fail(path, f"service {name}: nice must map a process kind it runs to a niceness 1..19, got {nice!r}")
     return Service(
-        name=name, package=package, redis_db=redis_db,
+        name=name, package=package, redis_db=redis_db, nice=tuple(nice.items()),
         kinds=tuple(k for k, _ in offsets), port_offsets=offsets,
         peers=_strings(path, raw["peers"], f"service {name}: peers", r"[a-z][a-z0-9-]*"),
         secrets=_strings(path, raw["secrets"], f"service {name}: secrets", r"[A-Z][A-Z0-9_]*"),

@@ -74,7 +74,10 @@ def argv(service: ServiceSpec, module: str) -> list[str]:
 
 
 def process_argv(service: ServiceSpec, kind: str) -> list[str]:
-    return argv(service, KIND_MODULES[kind])
+    """The command of a service's process; `nice -n N` first when the catalogue lowers its CPU priority
+    (nice execs the command: the PID devstack records is the service's)."""
+    niceness = service.niceness(kind)
+    return (["nice", "-n", str(niceness)] if niceness else []) + argv(service, KIND_MODULES[kind])
 
 
 def process_name(service: ServiceSpec, kind: str) -> str:

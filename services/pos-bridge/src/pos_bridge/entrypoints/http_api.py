@@ -15,7 +15,11 @@ from fastapi.responses import JSONResponse, Response
 from pos_bridge.bootstrap import PosBridgeContainer, bootstrap
 from pos_bridge.config import SERVICE, settings
 from pos_bridge.entrypoints.routes_subscriptions import register_subscription_routes
+from pos_bridge.entrypoints.webhook_fast_path import WebhookFastPath
 from pos_bridge.service_layer import connections, inbound, sync
+from pos_bridge.service_layer.webhook_receive import WebhookReceiver
+
+BASE = "/api/pos-bridge/v1"
 
 
 def readiness_checks(container: PosBridgeContainer) -> dict[str, readiness.Check]:
@@ -26,7 +30,7 @@ def readiness_checks(container: PosBridgeContainer) -> dict[str, readiness.Check
 def build_app(container: PosBridgeContainer):
     app = create_app(SERVICE, readiness_checks(container))
     uow = container.uow
-    base = "/api/pos-bridge/v1"
+    base = BASE
     # Per provider: Toast's webhooks carry the whole order, the others a thin event or a payment.
     limits = {"toast": container.config.webhook_max_bytes_toast}
 
@@ -137,10 +141,20 @@ def build_app(container: PosBridgeContainer):
         """The POS orders fetched for the connection, newest version each (settings:read)."""
         return {"orders": [o.as_json() for o in inbound.list_inbound(uow, identity, connection_id)[1]]}
 
+    # One per worker process, shared with the fast path (build_served_app): the connections it remembers.
+    receiver = app.state.webhook_receiver = WebhookReceiver(container.webhook_inbox, container.sealer,
+                                                            container.providers)
+
     @app.post(f"{base}/webhooks/{{provider}}/{{connection_id}}", tags=["webhooks"])
     async def webhook(provider: str, connection_id: str, request: Request) -> JSONResponse:
         """A POS notification: verified against the connection's signature key (401 otherwise, nothing
-        stored), stored once per provider event id, acknowledged; processed asynchronously."""
+        stored), stored once per provider event id, acknowledged; processed asynchronously.
+
+        Async with no thread hand-off and no body model (the HMAC needs the raw bytes anyway): the
+        receiver remembers each connection's unsealed key and stores with one statement
+        (service_layer/webhook_receive.py). The served process answers this route in front of
+        FastAPI (webhook_fast_path.py) with the same receiver; this one documents it and serves
+        in-process test clients."""
         max_bytes = limits.get(provider, container.config.webhook_max_bytes)
         too_large = JSONResponse({"error": "PayloadTooLarge", "field": "body",
                                   "message": f"a {provider} webhook body is at most {max_bytes} bytes"}, 413)
@@ -152,10 +166,7 @@ def build_app(container: PosBridgeContainer):
             return too_large
         if provider not in container.providers:
             raise InvalidInput("unknown provider", field="provider")
-        from starlette.concurrency import run_in_threadpool
-
-        received = await run_in_threadpool(inbound.receive_webhook, uow, sealer(), container.providers, provider,
-                                           connection_id, dict(request.headers), raw, container.clock())
+        received = await receiver.receive(provider, connection_id, request.headers, raw, container.clock())
         if received.verification:
             return JSONResponse({"verification": "received"})
         return JSONResponse({"stored": received.stored, "duplicates": received.duplicates})
@@ -164,6 +175,13 @@ def build_app(container: PosBridgeContainer):
     return app
 
 
+def build_served_app(container: PosBridgeContainer):
+    """What an HTTP worker serves: the app behind the POS webhook fast path."""
+    app = build_app(container)
+    return WebhookFastPath(app, app.state.webhook_receiver, BASE, container.config.webhook_max_bytes,
+                           container.clock, limits={"toast": container.config.webhook_max_bytes_toast})
+
+
 if __name__ == "__main__":
     config = settings("pos_credentials_key")
-    run_http_workers(SERVICE, config, lambda: build_app(bootstrap(config)), config.http_workers)
+    run_http_workers(SERVICE, config, lambda: build_served_app(bootstrap(config)), config.http_workers)

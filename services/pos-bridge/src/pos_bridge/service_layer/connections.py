@@ -139,14 +139,15 @@ def store_credentials(row: PosConnection, sealer: Sealer, credentials: dict) -> 
     row.credentials_sealed = sealer.seal(json.dumps(credentials).encode(), _sealed_for(row.id, "credentials"))
 
 
-def open_connection(row: PosConnection, sealer: Sealer) -> ProviderConnection:
-    """The connection with its secrets opened, for an adapter (never returned to a client)."""
-    credentials = {} if row.credentials_sealed is None else json.loads(
+def open_connection(row: PosConnection, sealer: Sealer, *, credentials: bool = True) -> ProviderConnection:
+    """The connection with its secrets opened, for an adapter (never returned to a client).
+    `credentials=False`: the webhook signature key only (verifying a webhook needs no POS token)."""
+    opened = {} if row.credentials_sealed is None or not credentials else json.loads(
         sealer.open(row.credentials_sealed, _sealed_for(row.id, "credentials")))
     signature_key = None if row.webhook_signature_key_sealed is None else sealer.open(
         row.webhook_signature_key_sealed, _sealed_for(row.id, "webhook_signature_key")).decode()
     return ProviderConnection(
         connection_id=row.id, tenant_id=row.tenant_id, location_id=row.location_id, provider=row.provider,
         external_merchant_id=row.external_merchant_id or "", external_location_id=row.external_location_id or "",
-        api_base_url=row.api_base_url or PRODUCTION_HOSTS[row.provider], credentials=credentials,
+        api_base_url=row.api_base_url or PRODUCTION_HOSTS[row.provider], credentials=opened,
         notification_url=row.webhook_notification_url, signature_key=signature_key, active=row.active)

@@ -1,5 +1,6 @@
-"""Inbound POS notifications: verify and store quickly (the webhook), then process asynchronously
-(the worker): fetch the full object from the POS, keep the newest version, hand it to orders.
+"""Inbound POS notifications: verify and store quickly (the webhook, webhook_receive.py), then process
+asynchronously (the worker, here): fetch the full object from the POS, keep the newest version, hand it
+to orders.
 
 Receiving stores each verified event once (dedup by the provider's event id) and acknowledges; the
 POS is never called on that path, so the acknowledgement stays fast. Processing is out-of-order
@@ -7,12 +8,9 @@ safe: an event or a fetched order older than what we hold changes nothing."""
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from chassis.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound, Unauthenticated
+from chassis.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound
 from chassis.identity import service_identity
 from chassis.uow import UnitOfWorkFactory
 
@@ -26,66 +24,12 @@ from pos_bridge.service_layer.credentials import with_credentials
 from pos_bridge.service_layer.ports import Orders, ProviderError, Providers, Sealer
 from pos_bridge.service_layer.pos_updates import apply_pos_update, follow_payments, record_pos_payment
 from pos_bridge.service_layer.views import InboundEventView, PosOrderView
+from pos_bridge.service_layer.webhook_receive import Received, receive_webhook  # noqa: F401 - moved there
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 PAUSED_RETRY = timedelta(seconds=30)
-
-
-@dataclass(frozen=True)
-class Received:
-    stored: int        # new events stored
-    duplicates: int    # events we already had (a redelivery)
-    verification: bool = False   # a one-time endpoint verification (Clover), kept for the admin
-
-
-MAX_VERIFICATION_CODE = 256
-
-
-def receive_webhook(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, provider: str,
-                    connection_id: str, headers: Mapping[str, str], raw_body: bytes,
-                    now: datetime | None = None) -> Received:
-    """Verify a POS notification against its connection and store its events. Anything that does
-    not verify is Unauthenticated (401) and stores nothing; an unknown connection looks the same,
-    so the endpoint tells a caller nothing about which connections exist."""
-    adapter = providers.get(provider)
-    try:
-        connection_uuid = uuid.UUID(connection_id)
-    except ValueError:
-        raise Unauthenticated("signature does not verify") from None
-    with uow() as work:
-        row = work.connections.get(connection_uuid)
-        if adapter is None or row is None or row.provider != provider:
-            raise Unauthenticated("signature does not verify")
-        code = adapter.webhook_handshake(headers, raw_body)
-        if code is not None:
-            # Clover's endpoint verification comes unsigned: keep its code for the admin to paste into
-            # Clover (GET /connections/{id} shows it); nothing else is stored or trusted from it.
-            row.webhook_verification_code = code[:MAX_VERIFICATION_CODE]
-            row.webhook_verification_at = now or datetime.now(UTC)
-            work.commit()
-            return Received(0, 0, verification=True)
-        connection = open_connection(row, sealer)
-        if not adapter.verify_webhook(connection, headers, raw_body):
-            raise Unauthenticated("signature does not verify")
-        if not row.active:
-            # Paused: refuse without storing so the POS retries (Square for 72 h) until resumed.
-            raise DependencyUnavailable("connection is paused")
-        events = adapter.parse_webhook(headers, raw_body)
-        if provider == "clover":
-            # One Clover app webhook batches every merchant of the app: keep this connection's.
-            events = [e for e in events if e.merchant_ref == connection.external_merchant_id]
-        stored = 0
-        for event in events:
-            stored += work.inbound_events.add_if_new(InboundEvent(
-                tenant_id=row.tenant_id, connection_id=row.id, provider=provider,
-                provider_event_id=event.provider_event_id, event_type=event.event_type, kind=event.kind.value,
-                object_id=event.object_id, object_version=event.object_version, occurred_at=event.occurred_at,
-                payload={"merchant_ref": event.merchant_ref, "location_ref": event.location_ref,
-                         "embedded": event.embedded}))
-        work.commit()
-    return Received(stored, len(events) - stored)
 
 
 def process_due_events(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, orders: Orders | None,

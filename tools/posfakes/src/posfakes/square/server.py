@@ -48,6 +48,23 @@ def new_id(length: int = 27) -> str:
     return uuid.uuid4().hex.upper()[:length]
 
 
+def order_event(order: dict, event_type: str = "order.created", version: int | None = None,
+                event_id: str | None = None) -> dict:
+    """A thin event about `order` in Square's envelope (the spec's OrderCreated/UpdatedEvent example);
+    a function too, so a load generator in another process builds events from the orders it made."""
+    created = event_type == "order.created"
+    event = schema_example("OrderCreatedEvent" if created else "OrderUpdatedEvent")
+    key = "order_created" if created else "order_updated"
+    inner = {"order_id": order["id"], "location_id": order["location_id"], "state": order["state"],
+             "version": order.get("version") if version is None else version,
+             "created_at": order["created_at"]}
+    if not created:
+        inner["updated_at"] = order["updated_at"]
+    event.update(event_id=event_id or str(uuid.uuid4()), created_at=now_rfc3339(), type=event_type)
+    event["data"] = {"type": "order", "id": order["id"], "object": {key: inner}}
+    return event
+
+
 class FakeSquare(FakePos):
     name = "square"
     fault_prefix = "/v2/"
@@ -102,19 +119,9 @@ class FakeSquare(FakePos):
     def order_event(self, order_id: str, event_type: str = "order.created", version: int | None = None,
                     event_id: str | None = None) -> dict:
         """A thin order event in Square's envelope (the spec's OrderCreated/UpdatedEvent example)."""
-        created = event_type == "order.created"
-        event = schema_example("OrderCreatedEvent" if created else "OrderUpdatedEvent")
         with self.lock:
             order = copy.deepcopy(self.orders[order_id])
-        key = "order_created" if created else "order_updated"
-        inner = {"order_id": order_id, "location_id": order["location_id"], "state": order["state"],
-                 "version": order.get("version") if version is None else version,
-                 "created_at": order["created_at"]}
-        if not created:
-            inner["updated_at"] = order["updated_at"]
-        event.update(event_id=event_id or str(uuid.uuid4()), created_at=now_rfc3339(), type=event_type)
-        event["data"] = {"type": "order", "id": order_id, "object": {key: inner}}
-        return event
+        return order_event(order, event_type, version, event_id)
 
     def send(self, event: dict, times: int = 1, bad_signature: bool = False, timeout: float = 10.0) -> list[int]:
         """POST `event` (signed) to every subscription, `times` times (a duplicate delivery). The status
