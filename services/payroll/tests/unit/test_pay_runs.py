@@ -43,9 +43,9 @@ class World:
         return self.uow
 
     def hire(self, name: str, *, tipped: bool = False, approved: bool = True, tips_cents: int = 0,
-             hours: int = 8, days: int = 5) -> StaffMember:
-        job = ({"job_code": "server", "pay_type": "tipped", "cash_wage_rate": "2.83"} if tipped
-               else {"job_code": "cook", "pay_type": "hourly", "rate": "18.00"})
+             hours: int = 8, days: int = 5, job: dict | None = None) -> StaffMember:
+        job = job or ({"job_code": "server", "pay_type": "tipped", "cash_wage_rate": "2.83"} if tipped
+                      else {"job_code": "cook", "pay_type": "hourly", "rate": "18.00"})
         member = StaffMember(id=uuid.uuid4(), tenant_id=uuid.UUID(TENANT), display_name=name,
                              user_id=uuid.uuid4() if tipped else None,  # tips from orders name the auth user
                              pin_hash="hash:1234", home_location_id=uuid.UUID(LOCATION), work_location_ids=[LOCATION],
@@ -426,3 +426,38 @@ def test_the_operator_cli_follows_a_run_to_the_end(world, capsys):
     run_payroll.main(["finalize", run["run_id"]], client=client())
     assert "completed" in capsys.readouterr().out
     assert pay_runs.get_pay_run(world.factory, ADMIN, run["run_id"])["items"] == {"finalized": 2}
+
+
+def test_uncollected_tip_taxes_travel_on_the_paycheck_event(world):
+    """A week of large tips on a tipped cash wage: the cash cannot cover the FICA on the tips; what was not
+    withheld is on PaycheckFinalized (taxes.uncollected) for the ledger's W-2 box 12 codes A and B."""
+    world.hire("Gus", tipped=True, tips_cents=300_000)  # $3,000 tips, 40 h x 2.83 cash
+    world.hire("Hal")  # no tips: nothing uncollected
+    run = _approved_run(world, employees=0)
+    world.work()
+    items = {i["display_name"]: i for i in pay_runs.list_items(world.factory, ADMIN, run["run_id"])["items"]}
+    gus = items["Gus"]["paycheck"]
+    assert gus["uncollected"]["social_security"] != "0.00" and gus["uncollected"]["medicare"] != "0.00"
+    events = {e.employee_display_name: e for e in world.uow.events_of(events_pb2.PaycheckFinalized)}
+    assert events["Gus"].taxes.uncollected.social_security == gus["uncollected"]["social_security"]
+    assert events["Gus"].taxes.uncollected.medicare == gus["uncollected"]["medicare"]
+    assert events["Hal"].taxes.uncollected.social_security == "0.00"
+
+
+def test_salaried_staff_are_paid_by_runs(world):
+    """An exempt manager without punches is paid the week's salary (no timesheet to approve); a non-exempt
+    salaried sous chef's 45 approved hours earn 5 hours of overtime at weekly salary / 40."""
+    world.hire("Mia", approved=False, days=0,
+               job={"job_code": "gm", "pay_type": "salary", "rate": "78000.00", "exempt": True})
+    world.hire("Ned", hours=9, job={"job_code": "sous", "pay_type": "salary", "rate": "41600.00", "exempt": False})
+    world.hire("Ole", approved=False, job={"job_code": "chef", "pay_type": "salary", "rate": "90000.00"})
+    run = world.create()
+    world.work()
+    items = {i["display_name"]: i for i in pay_runs.list_items(world.factory, ADMIN, run["run_id"])["items"]}
+    assert items["Mia"]["request"]["pay"] == {"type": "salary", "annual_salary": "78000.00", "exempt": True}
+    assert [(e["kind"], e["amount"]) for e in items["Mia"]["paycheck"]["earnings"]] == [("salary", "1500.00")]
+    assert [(e["kind"], e["hours"], e["amount"]) for e in items["Ned"]["paycheck"]["earnings"]] == [
+        ("salary", "45.00", "800.00"), ("overtime", "5.00", "150.00")]
+    assert "weekly salary / 40" in items["Ned"]["paycheck"]["earnings"][1]["text"]
+    # Hours worked and not approved: the timesheet still has to be approved first.
+    assert items["Ole"]["status"] == "error" and items["Ole"]["error"]["field"] == "timesheet"

@@ -429,14 +429,15 @@ def _gather(u, run: PayRun, skip: set[uuid.UUID]) -> list[_Employee]:
             ((at, cents, run.locations.get(loc, {}).get("time_zone", home_zone)) for at, cents, loc in tips.get(m.id, [])),
             run.period_start, weeks)
         worked = any(h != "0" for w in workweeks for h in w["daily_hours"]) or any(w.get("jobs") for w in workweeks)
-        if not worked and not any(tip_cents):
-            continue  # nothing to pay this period
+        salaried = rules.is_salaried(m.jobs)
+        if not worked and not any(tip_cents) and not salaried:
+            continue  # nothing to pay this period (a salary is due every period)
         if employer.break_premiums:
             for week, count in zip(workweeks, tc.meal_premiums_per_workweek(own, run.period_start, weeks), strict=True):
                 if count:
                     week["break_premiums"] = count
         employee = _Employee(m.id, m.display_name, None)
-        if sheets.get(m.id) != "approved":
+        if sheets.get(m.id) != "approved" and (worked or not salaried):  # no punches, nothing to approve
             employee.error = InvalidInput("the timesheet of this period is not approved", field="timesheet")
         else:
             try:
@@ -579,7 +580,10 @@ def _event(run: PayRun, item: PayRunItem, ssn_last4: str | None, now: datetime) 
         taxes=events_pb2.PaycheckTaxes(
             employee=events_pb2.PaycheckEmployeeTaxes(**{t: result["employee_taxes"][t] for t in EMPLOYEE_TAXES}),
             employer=events_pb2.PaycheckEmployerTaxes(**{t: result["employer_taxes"][t] for t in EMPLOYER_TAXES}),
-            taxable_wages=events_pb2.PaycheckTaxableWages(**{t: result["taxable_wages"][t] for t in TAXABLE_WAGES})),
+            taxable_wages=events_pb2.PaycheckTaxableWages(**{t: result["taxable_wages"][t] for t in TAXABLE_WAGES}),
+            # What the cash could not withhold of the tip FICA: the ledger's W-2 box 12 codes A and B.
+            uncollected=events_pb2.PaycheckUncollectedTaxes(**{t: (result.get("uncollected") or {}).get(t, "0.00")
+                                                               for t in ("social_security", "medicare")})),
         rules_version=result.get("tax_rules_version", ""), finalized_at=to_timestamp(now))
 
 
