@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from chassis.errors import Conflict, InvalidInput
 
 from payroll.domain.pay.money import fmt_money
+from payroll.domain.standing_deductions import request_lines
 
 PREVIEWING, PREVIEWED, APPROVED, FINALIZING, COMPLETED, FAILED = (
     "previewing", "previewed", "approved", "finalizing", "completed", "failed")
@@ -82,11 +83,13 @@ def tips_per_workweek(tips: Iterable[tuple[datetime, int, str]], period_start: d
 
 def paycheck_request(*, jobs: Sequence[Mapping[str, Any]], workweeks: Sequence[Mapping[str, Any]],
                      tip_cents: Sequence[int], tax_forms: Mapping[str, Any], pay_date: date, pay_frequency: str,
-                     work_state: str, employee_id: str, break_premiums: bool) -> dict[str, Any]:
+                     work_state: str, employee_id: str, break_premiums: bool,
+                     deductions: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """The preview request (issue 11) of one employee: the main job's pay, other jobs worked in the
     period with their own rates, the timesheet's workweeks with each workweek's tips (the tip credit
     top-up is per workweek), the W-4 / DE 4 / locality on file, and `employee_id` so that the tax
-    ledger supplies the year to date. InvalidInput names what is missing on the staff record."""
+    ledger supplies the year to date, and the standing deductions in force on the pay date
+    (`pretax_deductions`, `posttax_deductions`). InvalidInput names what is missing on the staff record."""
     if not jobs:
         raise InvalidInput("the staff member has no job", field="jobs")
     if "federal" not in tax_forms:
@@ -122,6 +125,7 @@ def paycheck_request(*, jobs: Sequence[Mapping[str, Any]], workweeks: Sequence[M
     for key in ("federal", "state", "locality"):
         if key in tax_forms:
             request[key] = dict(tax_forms[key])
+    request.update(request_lines(deductions))
     return request
 
 
