@@ -199,6 +199,11 @@ def test_pay_run_survives_a_killed_worker_and_pays_everyone_once(platform, admin
     assert server["paycheck"]["net_pay"] in text.replace(",", "") and "***-**-" in text and "PREVIEW" not in text
     stub = admin.get(f"{V1}/pay-runs/{run_id}/items/{server['staff_id']}/stub").json()
     assert stub["totals"]["net_pay"]["current"] == server["paycheck"]["net_pay"]
+    # The real employer (the tenant) and home location by name, from auth, on the JSON and the PDF.
+    tenant_name = admin.get("/api/auth/v1/tenant").json()["name"]
+    location_name = admin.get(f"/api/auth/v1/locations/{location}").json()["name"]
+    assert stub["employer"]["name"] == tenant_name and stub["location"]["name"] == location_name
+    assert tenant_name in text and location_name in text and f"Location {location}" not in text
 
     # Exactly once on Kafka: one PaycheckFinalized per employee, whatever the kill left half done.
     time.sleep(2)  # let the relay publish anything a second attempt might (wrongly) have staged
