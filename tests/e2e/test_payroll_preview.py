@@ -133,6 +133,28 @@ def test_texas_overtime_with_401k_and_section_125(admin):
     assert out["net_pay"] == "777.51"
 
 
+def test_non_exempt_salary_with_a_401k_percent_matches_the_hourly_case(admin):
+    # $52,000 a year, non-exempt, weekly: 1,000.00 a week pays the straight time; regular rate 1,000 / 40 =
+    # 25.00, 2 overtime hours x 37.50 = 75.00: the same 1,075.00 as 25.00 an hour above, so the same taxes.
+    # 401(k) 9.3023 % of 1,075 = 99.999725 -> 100.00 (a percent resolved against the cash wages).
+    body = TEXAS | {"pay": {"type": "salary", "annual_salary": "52000.00", "exempt": False},
+                    "workweeks": [{"daily_hours": ["9", "9", "9", "9", "6"]}],
+                    "pretax_deductions": [{"type": "401k", "percent": "9.3023"},
+                                          {"type": "section_125", "amount": "50.00"}]}
+    response = preview(admin, body)
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert [(e["kind"], e["hours"], e["rate"], e["amount"]) for e in out["earnings"]] == [
+        ("salary", "42.00", None, "1000.00"), ("overtime", "2.00", "37.50", "75.00")]
+    assert out["deductions"]["pretax_lines"][0] == {"type": "401k", "amount": "100.00", "percent": "9.3023"}
+    taxes = out["employee_taxes"]
+    assert (taxes["federal_income_tax"], taxes["social_security"], taxes["medicare"]) == ("69.08", "63.55", "14.86")
+    assert out["net_pay"] == "777.51"
+    # Exempt, the same hours earn the salary alone.
+    exempt = preview(admin, body | {"pay": {"type": "salary", "annual_salary": "52000.00"}}).json()
+    assert [(e["kind"], e["amount"]) for e in exempt["earnings"]] == [("salary", "1000.00")]
+
+
 def test_tipped_server_whose_taxes_outrun_the_cash_wages(admin):
     # TX tipped: 5 x 6 h = 30 h at the 2.13 cash wage = 63.90; tip credit claimed 5.12 x 30 = 153.60 < 1,200
     # tips, so no top-up. Gross 1,263.90.

@@ -17,7 +17,7 @@ import signal
 import time
 import uuid
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import httpx
@@ -117,6 +117,11 @@ def hire(admin, location: str, start: date, i: int) -> dict:
                                              "earned_at": f"{start + timedelta(days=1)}T21:00:00-04:00",
                                              "note": "declared cash tips"})
         assert tip.status_code == 201, tip.text
+    if i == 2:  # standing deductions on the record, taken by the run: a 401(k) percent and a loan repayment
+        for body in ({"type": "401k", "percent": "5", "starts_on": "2020-01-01"},
+                     {"type": "loan", "amount": "20.00", "starts_on": "2020-01-01", "note": "advance"}):
+            added = admin.post(f"{V1}/staff/{staff_id}/deductions", json=body)
+            assert added.status_code == 201, added.text
     approved = admin.post(f"{V1}/staff/{staff_id}/timesheet:approve", json={"period_start": start.isoformat()})
     assert approved.status_code == 200, approved.text
     return created.json()
@@ -199,6 +204,11 @@ def test_pay_run_survives_a_killed_worker_and_pays_everyone_once(platform, admin
     assert server["paycheck"]["net_pay"] in text.replace(",", "") and "***-**-" in text and "PREVIEW" not in text
     stub = admin.get(f"{V1}/pay-runs/{run_id}/items/{server['staff_id']}/stub").json()
     assert stub["totals"]["net_pay"]["current"] == server["paycheck"]["net_pay"]
+    # The real employer (the tenant) and home location by name, from auth, on the JSON and the PDF.
+    tenant_name = admin.get("/api/auth/v1/tenant").json()["name"]
+    location_name = admin.get(f"/api/auth/v1/locations/{location}").json()["name"]
+    assert stub["employer"]["name"] == tenant_name and stub["location"]["name"] == location_name
+    assert tenant_name in text and location_name in text and f"Location {location}" not in text
 
     # Exactly once on Kafka: one PaycheckFinalized per employee, whatever the kill left half done.
     time.sleep(2)  # let the relay publish anything a second attempt might (wrongly) have staged
@@ -218,4 +228,17 @@ def test_pay_run_survives_a_killed_worker_and_pays_everyone_once(platform, admin
 
         report = eventually(ledger, timeout=30)
         assert report["ytd"]["ss_wages"] == item["paycheck"]["taxable_wages"]["social_security"]
+
+    # Run 02's standing deductions: the 401(k) lowered income-tax wages only and reached W-2 box 12 D.
+    deducted = next(i for i in final if i["display_name"] == "Run 02")
+    lines = deducted["paycheck"]["deductions"]
+    [k401] = lines["pretax_lines"]
+    assert k401["type"] == "401k" and k401["percent"] == "5"
+    assert k401["amount"] == str((D(deducted["paycheck"]["cash_wages"]) * D("0.05")).quantize(D("0.01"), ROUND_HALF_UP))
+    assert [(x["type"], x["taken"]) for x in lines["posttax_lines"]] == [("loan", "20.00")]
+    taxable = deducted["paycheck"]["taxable_wages"]
+    assert D(taxable["federal_income_tax"]) == D(deducted["paycheck"]["gross_wages"]) - D(k401["amount"])
+    assert taxable["social_security"] == deducted["paycheck"]["gross_wages"]
+    w2 = admin.get(f"/api/tax/v1/employees/{deducted['staff_id']}/w2", params={"tax_year": pay_date.year}).json()
+    assert {"code": "D", "amount": k401["amount"]} in w2["boxes"]["12"]
 

@@ -68,3 +68,19 @@ def test_staff_clock_edit_timesheet_approve(admin, platform, gateway, demo_membe
     with demo_members["staff"].http(gateway) as staff_user:
         assert staff_user.post(f"{V1}/staff", json={}).status_code == 403
         assert staff_user.get(f"{V1}/staff/{staff_id}").status_code == 404  # not their own record
+
+
+def test_wrong_pins_are_throttled_with_429_and_retry_after(admin, platform):
+    """Five wrong PINs for one staff member at the demo location: the sixth try (even the right PIN) is 429
+    with Retry-After, counted in the payroll service's Redis across its HTTP workers."""
+    location = platform.demo["location_id"]
+    created = admin.post(f"{V1}/staff", json={
+        "display_name": "Guessed At", "pin": "8642", "home_location_id": location,
+        "jobs": [{"job_code": "cook", "pay_type": "hourly", "rate": "18.00"}]})
+    assert created.status_code == 201, created.text
+    punch = {"location_id": location, "staff_id": created.json()["staff_id"]}
+    assert [admin.post(f"{V1}/clock/in", json=punch | {"pin": f"{1000 + i}"}).status_code for i in range(5)] == [403] * 5
+    refused = admin.post(f"{V1}/clock/in", json=punch | {"pin": "8642"})
+    assert refused.status_code == 429, refused.text
+    assert 1 <= int(refused.headers["retry-after"]) <= 900
+    assert refused.json()["field"] == "pin" and "8642" not in refused.text

@@ -324,3 +324,24 @@ def test_the_documented_example_request_is_accepted_with_the_documented_response
     assert body["employee"]["state_income_tax"] == "30.09"  # 3.07 % of 980.00
     assert any(line["tax"] == "federal_income_tax" and line["line"] == "1i" for line in body["explanation"])
     assert body["rules_version"]
+
+
+def test_uncollected_tip_taxes_reach_w2_box_12_through_the_consumer(platform, admin):
+    """A tipped server's week: $113.20 cash wages, $3,000 reported tips. Payroll could not withhold all the
+    FICA on the tips and says so on PaycheckFinalized (taxes.uncollected); the tax service's consumer keeps
+    it and the W-2 reports it as box 12 codes A and B."""
+    employee_id = str(uuid.uuid4())
+    body = {"pay_date": "2026-03-13", "pay_frequency": "weekly", "payment_type": "regular", "wages": "113.20",
+            "tips": "3000.00", "pretax_deductions": [], "work_state": "TX", "ytd": {"wages": "0.00"},
+            "federal": {"form_version": "2020", "filing_status": "single"}}
+    response = calculate(admin, body)
+    assert response.status_code == 200, response.text
+    paycheck = finalized(platform.demo, employee_id, "tips-run/1", body, response.json())
+    paycheck.taxes.uncollected.social_security = "80.82"
+    paycheck.taxes.uncollected.medicare = "45.15"
+    publish_paycheck(platform.layout.kafka_bootstrap, paycheck)
+    eventually(lambda: paychecks_of(admin, employee_id) == 1, timeout=30)
+    w2 = admin.get(f"/api/tax/v1/employees/{employee_id}/w2", params={"tax_year": 2026})
+    assert w2.status_code == 200, w2.text
+    assert w2.json()["boxes"]["12"] == [{"code": "A", "amount": "80.82"}, {"code": "B", "amount": "45.15"}]
+    assert ytd_of(admin, employee_id)["totals"]["uncollected"] == {"social_security": "80.82", "medicare": "45.15"}

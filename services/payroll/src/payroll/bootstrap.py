@@ -13,6 +13,7 @@ from payroll.adapters.unit_of_work import PayrollUnitOfWork
 from payroll.config import SOURCE, Settings
 from payroll.service_layer.ports import (
     PinHasher,
+    PinThrottle,
     ProgressBoard,
     Sealer,
     StaffDirectory,
@@ -29,13 +30,14 @@ class PayrollContainer(Container):
     pins: PinHasher | None = None  # clock PINs
     progress: ProgressBoard | None = None  # pay-run progress (Redis, REDIS_URL)
     stub_pdf: StubRenderer | None = None  # pay stubs as PDF
+    pin_throttle: PinThrottle | None = None  # wrong time-clock PINs (Redis, REDIS_URL)
 
 
 def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: Clock | None = None,
               new_id: IdGenerator | None = None, directory: StaffDirectory | None = None,
               tax: WithholdingCalculator | None = None, sealer: Sealer | None = None,
               pins: PinHasher | None = None, progress: ProgressBoard | None = None,
-              stub_pdf: StubRenderer | None = None) -> PayrollContainer:
+              stub_pdf: StubRenderer | None = None, pin_throttle: PinThrottle | None = None) -> PayrollContainer:
     if directory is None and config.auth_grpc_addr:
         from payroll.adapters.auth_client import AuthDirectory
 
@@ -56,10 +58,15 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from payroll.adapters.progress import RedisProgressBoard
 
         progress = RedisProgressBoard(config.redis_url)
+    if pin_throttle is None and config.redis_url:
+        from payroll.adapters.pin_throttle import RedisPinThrottle
+        from payroll.domain.pin_attempts import MAX_FAILURES, WINDOW_SECONDS
+
+        pin_throttle = RedisPinThrottle(config.redis_url, MAX_FAILURES, WINDOW_SECONDS)
     if stub_pdf is None:
         from payroll.adapters.stub_pdf import render_stub_pdf
 
         stub_pdf = render_stub_pdf
     return PayrollContainer(**base_parts(config, PayrollUnitOfWork, SOURCE, uow, clock, new_id),
                             directory=directory, tax=tax, sealer=sealer, pins=pins, progress=progress,
-                            stub_pdf=stub_pdf)
+                            stub_pdf=stub_pdf, pin_throttle=pin_throttle)

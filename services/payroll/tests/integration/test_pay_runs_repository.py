@@ -190,3 +190,47 @@ def test_a_run_on_the_real_database_resumes_after_a_crash_and_pays_each_employee
     finalized = [k for t, k in events if t == events_pb2.PaycheckFinalized.DESCRIPTOR.full_name]
     assert sorted(finalized) == sorted(str(s) for s in paid)  # one event per employee, none twice
     assert [k for t, k in events if t == events_pb2.PayrollRunCompleted.DESCRIPTOR.full_name] == [run["run_id"]]
+
+
+def test_standing_deductions_in_force_on_a_pay_date(uow):
+    """staff_deductions (migration 0007): the deductions of many staff members in force on one pay date,
+    starts_on and ends_on inclusive; amount xor percent is a database rule too."""
+    from payroll.adapters.orm import StaffDeduction
+
+    tenant, a, b = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    def row(staff, kind, starts, ends=None, amount="10.00", percent=None):
+        return StaffDeduction(id=uuid.uuid4(), tenant_id=tenant, staff_id=staff, type=kind, amount=amount,
+                              percent=percent, starts_on=date.fromisoformat(starts),
+                              ends_on=date.fromisoformat(ends) if ends else None, note="", created_by="t")
+
+    with uow() as u:
+        for r in (row(a, "401k", "2026-01-01", amount=None, percent="5"), row(a, "loan", "2026-01-01", "2026-03-13"),
+                  row(a, "loan", "2026-01-01", "2026-03-12"), row(b, "hsa", "2026-03-13"),
+                  row(b, "hsa", "2026-03-14"), row(uuid.uuid4(), "loan", "2026-01-01")):
+            u.deductions.add(r)
+        u.commit()
+    with uow() as u:
+        found = u.deductions.in_force(tenant, [a, b], date(2026, 3, 13))
+        assert sorted((r.staff_id == a, r.type, r.ends_on) for r in found) == [
+            (False, "hsa", None), (True, "401k", None), (True, "loan", date(2026, 3, 13))]
+        assert len(u.deductions.for_staff(tenant, a)) == 3
+    with pytest.raises(IntegrityError), uow() as u:
+        u.deductions.add(row(a, "loan", "2026-01-01", amount=None, percent=None))
+        u.commit()
+
+
+def test_wrong_pin_counters_in_real_redis(infra):
+    """RedisPinThrottle: failures counted per key from the first one, refused at the limit with the seconds
+    left, cleared by a right PIN; other keys untouched."""
+    from payroll.adapters.pin_throttle import RedisPinThrottle
+
+    throttle = RedisPinThrottle(f"{infra.layout.redis_url}/14", max_failures=3, window_seconds=60)
+    key, other = f"t:{uuid.uuid4()}:loc", f"t:{uuid.uuid4()}:loc"
+    assert throttle.wait_seconds(key) == 0
+    assert [throttle.failed(key) for _ in range(3)] == [1, 2, 3]
+    assert 55 <= throttle.wait_seconds(key) <= 60 and throttle.wait_seconds(other) == 0
+    throttle.succeeded(key)
+    assert throttle.wait_seconds(key) == 0 and throttle.failed(key) == 1
+    down = RedisPinThrottle("redis://127.0.0.1:1/0", max_failures=3, window_seconds=60)
+    assert down.wait_seconds(key) == 0 and down.failed(key) == 0  # Redis down: punches go on

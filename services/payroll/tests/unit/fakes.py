@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from chassis.errors import InvalidInput
@@ -19,6 +19,7 @@ from payroll.adapters.orm import (
     PayRunJob,
     PunchEdit,
     Shift,
+    StaffDeduction,
     StaffMember,
     Timesheet,
     TipPoolPolicy,
@@ -297,6 +298,26 @@ class FakeTipPoolRepository:
         self.runs.append(row)
 
 
+class FakeStaffDeductionRepository:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, StaffDeduction] = {}
+
+    def add(self, row: StaffDeduction) -> None:
+        self.rows[row.id] = row
+
+    def get(self, tenant_id, staff_id, deduction_id, *, for_update: bool = False):
+        r = self.rows.get(deduction_id)
+        return r if r is not None and r.tenant_id == tenant_id and r.staff_id == staff_id else None
+
+    def for_staff(self, tenant_id, staff_id):
+        return sorted((r for r in self.rows.values() if r.tenant_id == tenant_id and r.staff_id == staff_id),
+                      key=lambda r: r.starts_on)  # stable: insertion order as created_at
+
+    def in_force(self, tenant_id, staff_ids, on):
+        return [r for r in self.rows.values() if r.tenant_id == tenant_id and r.staff_id in set(staff_ids)
+                and r.starts_on <= on and (r.ends_on is None or r.ends_on >= on)]
+
+
 class FakePayrollUnitOfWork(FakeUnitOfWork):
     """One instance plays every transaction of a test (pass `lambda: uow` as the factory)."""
 
@@ -309,6 +330,7 @@ class FakePayrollUnitOfWork(FakeUnitOfWork):
         self.timesheets = FakeTimesheetRepository()
         self.pay_runs = FakePayRunRepository()
         self.tip_pools = FakeTipPoolRepository()
+        self.deductions = FakeStaffDeductionRepository()
 
 
 class FakeDirectory:
@@ -320,6 +342,8 @@ class FakeDirectory:
         self.states = dict(states or {})  # location id -> state (default PA)
         self.time_zones = dict(time_zones or {})  # location id -> IANA zone (default America/New_York)
         self.asked: list[tuple[str, str]] = []
+        self.names: dict[str, str] = {}  # location id -> name (default "Main Street")
+        self.employer_name = "Demo Restaurant Group"
 
     def time_zone(self, identity: Identity, location_id: str, field: str = "location_id") -> str:
         self.check_location(identity, location_id, field)
@@ -328,7 +352,12 @@ class FakeDirectory:
     def location(self, identity: Identity, location_id: str, field: str = "location_id") -> dict[str, str]:
         self.check_location(identity, location_id, field)
         return {"time_zone": self.time_zones.get(location_id, "America/New_York"),
-                "state": self.states.get(location_id, "PA")}
+                "state": self.states.get(location_id, "PA"), "name": self.names.get(location_id, "Main Street"),
+                "address": "1 Main Street\nPhiladelphia, PA"}
+
+    def employer(self, identity: Identity) -> dict[str, str]:
+        self.asked.append(("tenant", identity.tenant_id))
+        return {"name": self.employer_name, "id": identity.tenant_id}
 
     def check_location(self, identity: Identity, location_id: str, field: str = "location_id") -> None:
         self.asked.append(("location", location_id))
@@ -339,6 +368,36 @@ class FakeDirectory:
         self.asked.append(("staff", user_id))
         if user_id not in self.staff:
             raise InvalidInput("no such staff member in this tenant", field=field)
+
+
+class FakePinThrottle:
+    """RedisPinThrottle's behaviour in memory, on a clock: failures per key, counted from the first."""
+
+    def __init__(self, clock, max_failures: int = 5, window_seconds: int = 900) -> None:
+        self.clock, self.max_failures, self.window_seconds = clock, max_failures, window_seconds
+        self.counts: dict[str, tuple[int, datetime]] = {}  # key -> (failures, window ends)
+
+    def _live(self, key: str) -> tuple[int, datetime] | None:
+        entry = self.counts.get(key)
+        if entry is not None and entry[1] <= self.clock():
+            del self.counts[key]
+            return None
+        return entry
+
+    def wait_seconds(self, key: str) -> int:
+        entry = self._live(key)
+        if entry is None or entry[0] < self.max_failures:
+            return 0
+        return max(1, int((entry[1] - self.clock()).total_seconds()))
+
+    def failed(self, key: str) -> int:
+        entry = self._live(key)
+        n, ends = (entry[0] + 1, entry[1]) if entry else (1, self.clock() + timedelta(seconds=self.window_seconds))
+        self.counts[key] = (n, ends)
+        return n
+
+    def succeeded(self, key: str) -> None:
+        self.counts.pop(key, None)
 
 
 class FixedClock:

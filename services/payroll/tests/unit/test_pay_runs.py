@@ -10,7 +10,7 @@ from auraconnect.payroll.v1 import events_pb2
 from chassis.errors import Conflict, InvalidInput, PermissionDenied
 from chassis.identity import Identity
 from chassis.rbac import role_permissions
-from payroll.adapters.orm import Shift, StaffMember, Timesheet, TipRecord
+from payroll.adapters.orm import Shift, StaffDeduction, StaffMember, Timesheet, TipRecord
 from payroll.domain import pay_runs as rules
 from payroll.service_layer import pay_runs
 from payroll.service_layer.paychecks import preview_paycheck
@@ -43,9 +43,9 @@ class World:
         return self.uow
 
     def hire(self, name: str, *, tipped: bool = False, approved: bool = True, tips_cents: int = 0,
-             hours: int = 8, days: int = 5) -> StaffMember:
-        job = ({"job_code": "server", "pay_type": "tipped", "cash_wage_rate": "2.83"} if tipped
-               else {"job_code": "cook", "pay_type": "hourly", "rate": "18.00"})
+             hours: int = 8, days: int = 5, job: dict | None = None) -> StaffMember:
+        job = job or ({"job_code": "server", "pay_type": "tipped", "cash_wage_rate": "2.83"} if tipped
+                      else {"job_code": "cook", "pay_type": "hourly", "rate": "18.00"})
         member = StaffMember(id=uuid.uuid4(), tenant_id=uuid.UUID(TENANT), display_name=name,
                              user_id=uuid.uuid4() if tipped else None,  # tips from orders name the auth user
                              pin_hash="hash:1234", home_location_id=uuid.UUID(LOCATION), work_location_ids=[LOCATION],
@@ -360,6 +360,16 @@ def test_stubs_of_a_run_carry_the_year_to_date_of_earlier_runs(world):
     world.work()
     preview = pay_runs.item_stub(world.factory, ADMIN, first["run_id"], str(member.id))
     assert preview.preview and preview.paycheck_id == "" and preview.employee.ssn_masked == "***-**-6789"
+    # The employer (the tenant) and the home location by name, from auth (the location kept on the run).
+    named = pay_runs.item_stub(world.factory, ADMIN, first["run_id"], str(member.id), directory=world.directory)
+    assert named.employer.name == "Demo Restaurant Group" and named.location.name == "Main Street"
+    assert named.location.address == "1 Main Street\nPhiladelphia, PA"
+    import io
+
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(render_stub_pdf(named))).pages)
+    assert "Demo Restaurant Group" in text and "Main Street" in text and "Employer" not in text.split("\n")[0]
     pay_runs.approve_pay_run(world.factory, ADMIN, first["run_id"], clock=world.clock)
     pay_runs.finalize_pay_run(world.factory, ADMIN, first["run_id"], progress=None, clock=world.clock)
     world.work()
@@ -426,3 +436,84 @@ def test_the_operator_cli_follows_a_run_to_the_end(world, capsys):
     run_payroll.main(["finalize", run["run_id"]], client=client())
     assert "completed" in capsys.readouterr().out
     assert pay_runs.get_pay_run(world.factory, ADMIN, run["run_id"])["items"] == {"finalized": 2}
+
+
+def test_uncollected_tip_taxes_travel_on_the_paycheck_event(world):
+    """A week of large tips on a tipped cash wage: the cash cannot cover the FICA on the tips; what was not
+    withheld is on PaycheckFinalized (taxes.uncollected) for the ledger's W-2 box 12 codes A and B."""
+    world.hire("Gus", tipped=True, tips_cents=300_000)  # $3,000 tips, 40 h x 2.83 cash
+    world.hire("Hal")  # no tips: nothing uncollected
+    run = _approved_run(world, employees=0)
+    world.work()
+    items = {i["display_name"]: i for i in pay_runs.list_items(world.factory, ADMIN, run["run_id"])["items"]}
+    gus = items["Gus"]["paycheck"]
+    assert gus["uncollected"]["social_security"] != "0.00" and gus["uncollected"]["medicare"] != "0.00"
+    events = {e.employee_display_name: e for e in world.uow.events_of(events_pb2.PaycheckFinalized)}
+    assert events["Gus"].taxes.uncollected.social_security == gus["uncollected"]["social_security"]
+    assert events["Gus"].taxes.uncollected.medicare == gus["uncollected"]["medicare"]
+    assert events["Hal"].taxes.uncollected.social_security == "0.00"
+
+
+def test_salaried_staff_are_paid_by_runs(world):
+    """An exempt manager without punches is paid the week's salary (no timesheet to approve); a non-exempt
+    salaried sous chef's 45 approved hours earn 5 hours of overtime at weekly salary / 40."""
+    world.hire("Mia", approved=False, days=0,
+               job={"job_code": "gm", "pay_type": "salary", "rate": "78000.00", "exempt": True})
+    world.hire("Ned", hours=9, job={"job_code": "sous", "pay_type": "salary", "rate": "41600.00", "exempt": False})
+    world.hire("Ole", approved=False, job={"job_code": "chef", "pay_type": "salary", "rate": "90000.00"})
+    run = world.create()
+    world.work()
+    items = {i["display_name"]: i for i in pay_runs.list_items(world.factory, ADMIN, run["run_id"])["items"]}
+    assert items["Mia"]["request"]["pay"] == {"type": "salary", "annual_salary": "78000.00", "exempt": True}
+    assert [(e["kind"], e["amount"]) for e in items["Mia"]["paycheck"]["earnings"]] == [("salary", "1500.00")]
+    assert [(e["kind"], e["hours"], e["amount"]) for e in items["Ned"]["paycheck"]["earnings"]] == [
+        ("salary", "45.00", "800.00"), ("overtime", "5.00", "150.00")]
+    assert "weekly salary / 40" in items["Ned"]["paycheck"]["earnings"][1]["text"]
+    # Hours worked and not approved: the timesheet still has to be approved first.
+    assert items["Ole"]["status"] == "error" and items["Ole"]["error"]["field"] == "timesheet"
+
+
+def _deduction(member, kind, *, amount=None, percent=None, starts="2026-01-01", ends=None):
+    return StaffDeduction(id=uuid.uuid4(), tenant_id=member.tenant_id, staff_id=member.id, type=kind, amount=amount,
+                          percent=percent, starts_on=date.fromisoformat(starts),
+                          ends_on=date.fromisoformat(ends) if ends else None, note="", created_by="admin",
+                          ended_by=None)
+
+
+def test_a_pay_run_takes_the_deductions_in_force_on_the_pay_date(world):
+    """Cook, PA, 40 h x 18.00 = 720.00. 401(k) 5 % = 36.00 and section 125 20.00 before taxes (FakeTax:
+    FIT 10 % of 720 - 56 = 66.40; SS 6.2 % and Medicare 1.45 % of 720 - 20 = 43.40 + 10.15): 119.95
+    withheld. Garnishment 10 % of the disposable 720 - 119.95 = 60.005 -> 60.01, loan 25.00.
+    Net = 720 - 56 - 119.95 - 60.01 - 25 = 459.04. An ended loan and a future HSA are not taken."""
+    cook = world.hire("Cy")
+    for row in (_deduction(cook, "401k", percent="5"), _deduction(cook, "section_125", amount="20.00"),
+                _deduction(cook, "garnishment", percent="10"), _deduction(cook, "loan", amount="25.00"),
+                _deduction(cook, "loan", amount="99.00", ends="2026-02-28"),
+                _deduction(cook, "hsa", amount="50.00", starts="2026-04-01")):
+        world.uow.deductions.add(row)
+    run = world.create()
+    world.work()
+    [item] = pay_runs.list_items(world.factory, ADMIN, run["run_id"])["items"]
+    assert item["request"]["pretax_deductions"] == [{"type": "401k", "percent": "5"},
+                                                    {"type": "section_125", "amount": "20.00"}]
+    assert item["request"]["posttax_deductions"] == [{"type": "garnishment", "percent": "10"},
+                                                     {"type": "loan", "amount": "25.00"}]
+    paycheck = item["paycheck"]
+    assert paycheck["employee_taxes"]["federal_income_tax"] == "66.40"
+    assert paycheck["employee_taxes"]["social_security"] == "43.40"
+    assert paycheck["deductions"]["pretax_lines"] == [{"type": "401k", "amount": "36.00", "percent": "5"},
+                                                      {"type": "section_125", "amount": "20.00"}]
+    assert [(d["type"], d["taken"]) for d in paycheck["deductions"]["posttax_lines"]] == [
+        ("garnishment", "60.01"), ("loan", "25.00")]
+    assert paycheck["net_pay"] == "459.04"
+    stub = pay_runs.item_stub(world.factory, ADMIN, run["run_id"], item["staff_id"]).to_dict()
+    assert [(d["key"], d["current"]) for d in stub["pretax_deductions"]] == [("pretax.401k", "36.00"),
+                                                                             ("pretax.section_125", "20.00")]
+    assert [(d["key"], d["current"]) for d in stub["posttax_deductions"]] == [("posttax.garnishment", "60.01"),
+                                                                              ("posttax.loan", "25.00")]
+    pay_runs.approve_pay_run(world.factory, ADMIN, run["run_id"], clock=world.clock)
+    pay_runs.finalize_pay_run(world.factory, ADMIN, run["run_id"], progress=None, clock=world.clock)
+    world.work()
+    [event] = world.uow.events_of(events_pb2.PaycheckFinalized)
+    assert [(d.type, d.amount) for d in event.earnings.pretax_deductions] == [("401k", "36.00"),
+                                                                              ("section_125", "20.00")]

@@ -325,3 +325,63 @@ def test_location_bound_managers_punch_and_edit_only_at_their_locations(world):
     with pytest.raises(NotFound):
         timeclock.edit_shift(lambda: uow, elsewhere, shift["shift_id"], {"reason": "x", "job_code": "host"},
                              clock=clock)
+
+
+# ---- wrong PINs are throttled (domain/pin_attempts.py) ------------------------------------------
+def test_five_wrong_pins_lock_pin_punches_for_that_staff_member_at_that_location(world, caplog):
+    import logging
+
+    from payroll.domain.pin_attempts import TooManyPinAttempts
+    from payroll_fakes import FakePinThrottle
+
+    uow, directory, clock = world
+    member = create(world, work_location_ids=[LOCATION, OTHER_LOCATION])
+    throttle = FakePinThrottle(clock)
+
+    def clock_in(pin, location=LOCATION):
+        return timeclock.clock_in(lambda: uow, MANAGER, {"location_id": location, "staff_id": member["staff_id"],
+                                                         "pin": pin}, directory=directory, pins=FakePinHasher(),
+                                  clock=clock, throttle=throttle)
+
+    caplog.set_level(logging.INFO)
+    for _ in range(5):
+        with pytest.raises(PermissionDenied):
+            clock_in("9999")
+    with pytest.raises(TooManyPinAttempts) as error:
+        clock_in("4321")  # even the right PIN waits: it could be the 6th guess
+    assert error.value.http_status == 429 and error.value.retry_after == 900 and error.value.field == "pin"
+    assert "9999" not in caplog.text and "4321" not in caplog.text  # no PIN in the logs
+    assert f"wrong PIN for staff {member['staff_id']}" in caplog.text
+    # Another location counts on its own; after the window, the right PIN works and clears the count.
+    assert clock_in("4321", OTHER_LOCATION)["location_id"] == OTHER_LOCATION
+    clock.now += timedelta(minutes=1)
+    timeclock.clock_out(lambda: uow, MANAGER, {"staff_id": member["staff_id"], "pin": "4321"}, pins=FakePinHasher(),
+                        clock=clock, throttle=throttle)
+    clock.now += timedelta(seconds=839)
+    with pytest.raises(TooManyPinAttempts) as error:
+        clock_in("4321")
+    assert error.value.retry_after == 1
+    clock.now += timedelta(seconds=1)
+    for _ in range(4):
+        with pytest.raises(PermissionDenied):
+            clock_in("1111")
+    assert clock_in("4321")["state"] == "clocked_in"
+    assert throttle.counts == {}  # the right PIN cleared the four failures
+
+
+def test_wrong_pins_at_clock_out_count_at_the_open_shifts_location(world):
+    from payroll.domain.pin_attempts import TooManyPinAttempts
+    from payroll_fakes import FakePinThrottle
+
+    uow, directory, clock = world
+    member = create(world)
+    throttle = FakePinThrottle(clock, max_failures=2)
+    punch(world, "in", {"location_id": LOCATION, "staff_id": member["staff_id"], "pin": "4321"})
+    out = {"staff_id": member["staff_id"], "pin": "0000"}
+    for _ in range(2):
+        with pytest.raises(PermissionDenied):
+            timeclock.clock_out(lambda: uow, MANAGER, out, pins=FakePinHasher(), clock=clock, throttle=throttle)
+    with pytest.raises(TooManyPinAttempts):
+        timeclock.start_break(lambda: uow, MANAGER, out | {"pin": "4321"}, pins=FakePinHasher(), clock=clock,
+                              throttle=throttle)
+    assert list(throttle.counts) == [f"{TENANT}:{member['staff_id']}:{LOCATION}"]

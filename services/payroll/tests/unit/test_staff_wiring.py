@@ -83,3 +83,23 @@ def test_staff_and_clock_routes_over_fakes():
     sheet = client.get(f"/api/payroll/v1/staff/{staff_id}/timesheet")
     assert sheet.status_code == 200 and sheet.json()["status"] == "open"
     assert client.get(f"/api/payroll/v1/staff/{staff_id}/timesheet", params={"date": "x"}).json()["field"] == "date"
+
+
+def test_too_many_wrong_pins_is_429_with_retry_after():
+    from payroll_fakes import FakePinThrottle, FixedClock
+
+    tenant, location = str(uuid.uuid4()), str(uuid.uuid4())
+    uow, clock = FakePayrollUnitOfWork(), FixedClock()
+    container = bootstrap(Settings(**DB, pii_encryption_key=KEY), uow=lambda: uow, clock=clock,
+                          directory=FakeDirectory({location}), pins=FakePinHasher(),
+                          pin_throttle=FakePinThrottle(clock, max_failures=2, window_seconds=600))
+    admin = Identity(subject=str(uuid.uuid4()), tenant_id=tenant, permissions=role_permissions("admin"))
+    client = rest_client(build_app(container), headers={"authorization": bearer_for_tests(admin, "payroll")})
+    staff_id = client.post("/api/payroll/v1/staff", json={
+        "display_name": "Kim", "pin": "1357", "home_location_id": location,
+        "jobs": [{"job_code": "cook", "pay_type": "hourly", "rate": "21.00"}]}).json()["staff_id"]
+    wrong = {"location_id": location, "staff_id": staff_id, "pin": "2468"}
+    assert [client.post("/api/payroll/v1/clock/in", json=wrong).status_code for _ in range(2)] == [403, 403]
+    refused = client.post("/api/payroll/v1/clock/in", json=wrong | {"pin": "1357"})
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "600"
+    assert refused.json()["field"] == "pin" and "1357" not in refused.text

@@ -250,3 +250,26 @@ def test_the_consumer_records_paycheck_events_and_parks_bad_ones(uow, tenant):
         consume(event)
     with pytest.raises(PermanentEventError):
         consume(events_pb2.PaycheckFinalized(tenant_id=str(tenant)))
+
+
+def test_the_consumer_records_uncollected_tip_taxes_for_w2_box_12(uow, tenant):
+    """PaycheckFinalized with taxes.uncollected (payroll could not withhold the FICA on large tips):
+    the consumer keeps it, and the W-2 shows box 12 A and B; the YTD report totals it."""
+    employee = uuid.uuid4()
+    body = request(ytd={"wages": "0.00"}, wages="113.20", tips="3000.00")
+    result = engine_result(body)
+    event = ParseDict(paycheck(tenant, employee, body, result, paycheck_id="tips-1")
+                      | {"worker_type": "WORKER_TYPE_EMPLOYEE"}, events_pb2.PaycheckFinalized())
+    event.taxes.uncollected.social_security = "80.82"
+    event.taxes.uncollected.medicare = "45.15"
+    envelope = EventEnvelope(event_id=str(uuid.uuid4()), event_type="auraconnect.payroll.v1.PaycheckFinalized",
+                             source="/auraconnect/payroll", time=datetime.now(UTC))
+    for _ in range(2):  # redelivered: recorded once
+        with uow() as work:
+            record_finalized_paycheck(work, event, envelope)
+            work.commit()
+    w2 = ledger.w2(uow, tenant, employee, 2026)
+    assert w2["boxes"]["12"][:2] == [{"code": "A", "amount": "80.82"}, {"code": "B", "amount": "45.15"}]
+    report = ledger.ytd_report(uow, tenant, employee, 2026)
+    assert report["paychecks"] == 1
+    assert report["totals"]["uncollected"] == {"social_security": "80.82", "medicare": "45.15"}

@@ -72,6 +72,13 @@ class AuthService(pb_grpc.AuthServiceServicer):
         rows = await self._run(tenants.list_locations, self.uow, identity)
         return pb.ListLocationsResponse(locations=[location_proto(x) for x in rows])
 
+    @handle_errors
+    async def GetTenant(self, request, context):  # noqa: N802 - gRPC naming
+        identity = identity_of(context)  # every member of the tenant may read its own name
+        tenant = await self._run(tenants.get_tenant, self.uow, identity)
+        return pb.GetTenantResponse(tenant=pb.Tenant(tenant_id=tenant["tenant_id"], slug=tenant["slug"],
+                                                     name=tenant["name"]))
+
 
 def register(container: AuthContainer):
     def add(server) -> list[str]:

@@ -18,6 +18,8 @@ class AuthDirectory:
         # Punches ask a location's time zone each time; it rarely changes, so keep it a minute.
         self.zone_ttl_s = zone_ttl_s
         self._zones: dict[tuple[str, str], tuple[float, str]] = {}
+        self.tenant_ttl_s = 300.0  # a tenant's name on stubs: renames show within minutes
+        self._tenants: dict[tuple[str, str], tuple[float, dict[str, str]]] = {}
         self._lock = threading.Lock()
 
     def time_zone(self, identity: Identity, location_id: str, field: str = "location_id") -> str:
@@ -38,7 +40,22 @@ class AuthDirectory:
         """Time zone and state of a location of the caller's tenant (a pay run asks once, at creation)."""
         response = self._call(self.stub.GetLocation, auth_service_pb2.GetLocationRequest(location_id=location_id),
                               identity, field, "no such location in this tenant")
-        return {"time_zone": response.location.time_zone, "state": response.location.state}
+        return {"time_zone": response.location.time_zone, "state": response.location.state,
+                "name": response.location.name, "address": response.location.address}
+
+    def employer(self, identity: Identity) -> dict[str, str]:
+        """The caller's tenant as employer ({"name", "id"}) for pay stubs; cached a few minutes."""
+        key, now = ("tenant", identity.tenant_id), time.monotonic()
+        with self._lock:
+            cached = self._tenants.get(key)
+        if cached and cached[0] > now:
+            return cached[1]
+        response = self._call(self.stub.GetTenant, auth_service_pb2.GetTenantRequest(), identity, "tenant_id",
+                              "no such tenant")
+        found = {"name": response.tenant.name, "id": response.tenant.tenant_id}
+        with self._lock:
+            self._tenants[key] = (now + self.tenant_ttl_s, found)
+        return found
 
     def check_location(self, identity: Identity, location_id: str, field: str = "location_id") -> None:
         self._call(self.stub.GetLocation, auth_service_pb2.GetLocationRequest(location_id=location_id),

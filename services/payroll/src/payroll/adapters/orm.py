@@ -237,3 +237,23 @@ class TipPoolRun(TimestampedMixin, Base):
     result: Mapped[dict] = mapped_column(JSONB)
     distributed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     distributed_at: Mapped[datetime]
+
+
+class StaffDeduction(TimestampedMixin, Base):
+    """A standing deduction on a staff record (401(k), section 125, HSA, garnishment, loan), taken from
+    every paycheck paid from `starts_on` through `ends_on` (inclusive; None: until ended). `amount` per
+    paycheck or `percent` (domain/standing_deductions.py), as decimal strings. Never deleted: ended."""
+
+    __tablename__ = "staff_deductions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    type: Mapped[str] = mapped_column(Text)
+    amount: Mapped[str | None] = mapped_column(Text)
+    percent: Mapped[str | None] = mapped_column(Text)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(Text)
+    ended_by: Mapped[str | None] = mapped_column(Text)

@@ -18,6 +18,7 @@ from payroll.adapters.orm import (
     PayRunJob,
     PunchEdit,
     Shift,
+    StaffDeduction,
     StaffMember,
     Timesheet,
     TipPoolPolicy,
@@ -356,3 +357,36 @@ class PayRunRepository:
     def oldest_running_since(self) -> datetime | None:
         return self.session.scalar(select(func.min(PayRunJob.started_at)).where(PayRunJob.status == "running"))
 
+
+
+class StaffDeductionRepository:
+    """Standing deductions of staff records."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: StaffDeduction) -> None:
+        self.session.add(row)
+
+    def get(self, tenant_id: uuid.UUID, staff_id: uuid.UUID, deduction_id: uuid.UUID, *,
+            for_update: bool = False) -> StaffDeduction | None:
+        query = select(StaffDeduction).where(StaffDeduction.tenant_id == tenant_id,
+                                             StaffDeduction.staff_id == staff_id, StaffDeduction.id == deduction_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def for_staff(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> list[StaffDeduction]:
+        return list(self.session.scalars(select(StaffDeduction).where(
+            StaffDeduction.tenant_id == tenant_id, StaffDeduction.staff_id == staff_id).order_by(
+            StaffDeduction.starts_on, StaffDeduction.created_at, StaffDeduction.id)))
+
+    def in_force(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID], on: date) -> list[StaffDeduction]:
+        """The deductions of many staff members in force on a pay date (one query for a pay run)."""
+        if not staff_ids:
+            return []
+        return list(self.session.scalars(select(StaffDeduction).where(
+            StaffDeduction.tenant_id == tenant_id, StaffDeduction.staff_id.in_(staff_ids),
+            StaffDeduction.starts_on <= on,
+            or_(StaffDeduction.ends_on.is_(None), StaffDeduction.ends_on >= on)).order_by(
+            StaffDeduction.staff_id, StaffDeduction.starts_on, StaffDeduction.created_at, StaffDeduction.id)))

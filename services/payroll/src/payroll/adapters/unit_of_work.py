@@ -8,6 +8,7 @@ from payroll.adapters.repositories import (
     EmployerSettingsRepository,
     PayRunRepository,
     ShiftRepository,
+    StaffDeductionRepository,
     StaffRepository,
     TimesheetRepository,
     TipPoolRepository,
@@ -23,6 +24,7 @@ class PayrollUnitOfWork(SqlUnitOfWork):
     timesheets: TimesheetRepository
     pay_runs: PayRunRepository
     tip_pools: TipPoolRepository
+    deductions: StaffDeductionRepository
 
     def _open(self, session: Session) -> None:
         self.tips = TipRepository(session)
@@ -32,3 +34,4 @@ class PayrollUnitOfWork(SqlUnitOfWork):
         self.timesheets = TimesheetRepository(session)
         self.pay_runs = PayRunRepository(session)
         self.tip_pools = TipPoolRepository(session)
+        self.deductions = StaffDeductionRepository(session)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from chassis.errors import Conflict, InvalidInput
 
 from payroll.domain.pay.money import fmt_money
+from payroll.domain.standing_deductions import request_lines
 
 PREVIEWING, PREVIEWED, APPROVED, FINALIZING, COMPLETED, FAILED = (
     "previewing", "previewed", "approved", "finalizing", "completed", "failed")
@@ -53,8 +54,14 @@ def _pay(job: Mapping[str, Any]) -> dict[str, Any]:
         return {"type": "tipped", "cash_wage_rate": job["cash_wage_rate"]}
     if job["pay_type"] == "hourly":
         return {"type": "hourly", "rate": job["rate"]}
-    raise InvalidInput("salaried jobs are not paid by pay runs yet (hourly and tipped are)",
-                       field=f"jobs.{job['job_code']}.pay_type")
+    if job["pay_type"] == "salary":
+        return {"type": "salary", "annual_salary": job["rate"], "exempt": bool(job.get("exempt", True))}
+    raise InvalidInput(f"unknown pay type {job['pay_type']!r}", field=f"jobs.{job['job_code']}.pay_type")
+
+
+def is_salaried(jobs: Sequence[Mapping[str, Any]]) -> bool:
+    """Paid a salary (the main job): due every pay period, hours worked or not."""
+    return bool(jobs) and jobs[0].get("pay_type") == "salary"
 
 
 def workweek_of(moment: datetime, zone: str, period_start: date, weeks: int) -> int | None:
@@ -76,16 +83,20 @@ def tips_per_workweek(tips: Iterable[tuple[datetime, int, str]], period_start: d
 
 def paycheck_request(*, jobs: Sequence[Mapping[str, Any]], workweeks: Sequence[Mapping[str, Any]],
                      tip_cents: Sequence[int], tax_forms: Mapping[str, Any], pay_date: date, pay_frequency: str,
-                     work_state: str, employee_id: str, break_premiums: bool) -> dict[str, Any]:
+                     work_state: str, employee_id: str, break_premiums: bool,
+                     deductions: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """The preview request (issue 11) of one employee: the main job's pay, other jobs worked in the
     period with their own rates, the timesheet's workweeks with each workweek's tips (the tip credit
     top-up is per workweek), the W-4 / DE 4 / locality on file, and `employee_id` so that the tax
-    ledger supplies the year to date. InvalidInput names what is missing on the staff record."""
+    ledger supplies the year to date, and the standing deductions in force on the pay date
+    (`pretax_deductions`, `posttax_deductions`). InvalidInput names what is missing on the staff record."""
     if not jobs:
         raise InvalidInput("the staff member has no job", field="jobs")
     if "federal" not in tax_forms:
         raise InvalidInput("no W-4 on file", field="tax_forms.federal")
     by_code = {j["job_code"]: j for j in jobs}
+    main_pay = _pay(jobs[0])
+    exempt = main_pay["type"] == "salary" and main_pay["exempt"]
     weeks = []
     others: list[str] = []
     for week, cents in zip(workweeks, tip_cents, strict=True):
@@ -93,24 +104,28 @@ def paycheck_request(*, jobs: Sequence[Mapping[str, Any]], workweeks: Sequence[M
         if week.get("jobs"):
             w["jobs"] = [dict(j) for j in week["jobs"]]
             others += [j["job"] for j in week["jobs"] if j["job"] not in others]
-        if week.get("break_premiums"):
+        if week.get("break_premiums") and not exempt:  # exempt staff are not owed meal/rest premiums
             w["break_premiums"] = week["break_premiums"]
         weeks.append(w)
     request: dict[str, Any] = {
         "pay_date": pay_date.isoformat(), "pay_frequency": pay_frequency, "work_state": work_state,
-        "pay": _pay(jobs[0]), "workweeks": weeks, "employee_id": employee_id,
+        "pay": main_pay, "workweeks": weeks, "employee_id": employee_id,
         "policy": {"break_premiums": break_premiums},
     }
     extra = []
     for code in others:
         if code not in by_code:  # a job removed from the record after it was worked
             raise InvalidInput(f"hours worked as {code!r}, a job no longer on the staff record", field="jobs")
+        if by_code[code]["pay_type"] == "salary" or main_pay["type"] == "salary":
+            raise InvalidInput(f"hours worked as {code!r}: a salaried employee's other jobs are not paid by runs",
+                               field="jobs")
         extra.append({"name": code, **_pay(by_code[code])})
     if extra:
         request["jobs"] = extra
     for key in ("federal", "state", "locality"):
         if key in tax_forms:
             request[key] = dict(tax_forms[key])
+    request.update(request_lines(deductions))
     return request
 
 

@@ -25,9 +25,11 @@ MAX_JOBS = 10
 
 
 def job(raw: Any, path: str) -> dict:
-    """`{job_code, pay_type, rate | cash_wage_rate}`; `rate` is hourly (hourly) or yearly (salary)."""
+    """`{job_code, pay_type, rate | cash_wage_rate, exempt?}`; `rate` is hourly (hourly) or yearly (salary);
+    `exempt` (salary only, default true): FLSA exempt, no overtime (below the salary floor the pay engine
+    pays overtime anyway, domain/pay/salary.py)."""
     raw = v.obj(raw, path)
-    v.check_keys(raw, ("job_code", "pay_type", "rate", "cash_wage_rate"), path)
+    v.check_keys(raw, ("job_code", "pay_type", "rate", "cash_wage_rate", "exempt"), path)
     code = raw.get("job_code")
     if not isinstance(code, str) or not JOB_CODE.match(code):
         raise InvalidInput("a short code: lower-case letters, digits, - or _ (e.g. \"server\")",
@@ -38,9 +40,15 @@ def job(raw: Any, path: str) -> dict:
         raise InvalidInput(f"not for pay_type {kind} (use {wanted})", field=v.join(path, other))
     if kind == "salary":
         amount = v.money(raw, "rate", path, required=True)
-    else:
-        amount = v.rate(raw, wanted, path)
-    return {"job_code": code, "pay_type": kind, wanted: str(amount)}
+        if amount <= 0:
+            raise InvalidInput("a yearly salary greater than 0", field=v.join(path, "rate"))
+        exempt = raw.get("exempt", True)
+        if not isinstance(exempt, bool):
+            raise InvalidInput("true or false", field=v.join(path, "exempt"))
+        return {"job_code": code, "pay_type": kind, "rate": str(amount), "exempt": exempt}
+    if raw.get("exempt") is not None:
+        raise InvalidInput("only for pay_type salary", field=v.join(path, "exempt"))
+    return {"job_code": code, "pay_type": kind, wanted: str(v.rate(raw, wanted, path))}
 
 
 def jobs(raw: Any, path: str = "jobs") -> list[dict]:
@@ -48,6 +56,9 @@ def jobs(raw: Any, path: str = "jobs") -> list[dict]:
     if not 1 <= len(items) <= MAX_JOBS:
         raise InvalidInput(f"1 to {MAX_JOBS} jobs; the first is the main job", field=path)
     parsed = [job(item, v.join(path, i)) for i, item in enumerate(items)]
+    for i, j in enumerate(parsed[1:], start=1):
+        if j["pay_type"] == "salary":  # a salary pays the person, not the hours of one job
+            raise InvalidInput("only the main job (the first) may be salaried", field=v.join(v.join(path, i), "pay_type"))
     codes = [j["job_code"] for j in parsed]
     for i, code in enumerate(codes):
         if code in codes[:i]:

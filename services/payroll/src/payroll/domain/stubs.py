@@ -32,7 +32,7 @@ from payroll.domain.pay.paycheck import LABELS as TAX_LABELS
 
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("999999999999.99")
-EARNING_LABELS = {"regular": "Regular", "overtime": "Overtime", "double_time": "Double time", "bonus": "Bonus",
+EARNING_LABELS = {"salary": "Salary", "regular": "Regular", "overtime": "Overtime", "double_time": "Double time", "bonus": "Bonus",
                   "overtime_bonus_adjustment": "Overtime on bonus", "tip_credit_top_up": "Tip credit top-up",
                   "break_premium": "Meal/rest break premium"}
 EMPLOYER_TAX_LABELS = {"social_security": "Social security (employer)", "medicare": "Medicare (employer)",

@@ -7,13 +7,15 @@ from chassis import readiness
 from chassis.http import create_app, current_identity
 from chassis.identity import Identity
 from chassis.runtime import run_http, start
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from payroll.bootstrap import PayrollContainer, bootstrap
 from payroll.config import SERVICE, settings
+from payroll.domain.pin_attempts import TooManyPinAttempts
 from payroll.domain.tips import MAX_TIP_CENTS
-from payroll.entrypoints import routes_pay_runs, routes_paychecks, routes_staff, routes_tip_pools
+from payroll.entrypoints import routes_deductions, routes_pay_runs, routes_paychecks, routes_staff, routes_tip_pools
 from payroll.service_layer import tips
 from payroll.service_layer.views import tips_json
 
@@ -50,6 +52,10 @@ def build_app(container: PayrollContainer):
     app = create_app(SERVICE, readiness_checks(container))
     uow = container.uow
 
+    @app.exception_handler(TooManyPinAttempts)
+    async def too_many_pins(_: Request, error: TooManyPinAttempts) -> JSONResponse:
+        return JSONResponse(error.to_dict(), status_code=429, headers={"Retry-After": str(error.retry_after)})
+
     @app.get("/api/payroll/v1/tips", tags=["tips"])
     def list_tips(staff_id: str = Query(...), identity: Identity = Depends(current_identity)) -> dict:
         """A staff member's tips: payroll:read, or payroll:read:own for one's own."""
@@ -75,6 +81,7 @@ def build_app(container: PayrollContainer):
     routes_paychecks.add_routes(app, container)
     routes_pay_runs.add_routes(app, container)
     routes_staff.add_routes(app, container)
+    routes_deductions.add_routes(app, container)
     routes_tip_pools.add_routes(app, container)
     return app
 

@@ -70,7 +70,7 @@ def add_routes(app: FastAPI, container: PayrollContainer) -> None:
                                                                      "Accept: application/pdf"}})
     def item_stub(run_id: str, staff_id: str, request: Request, identity: Identity = Depends(current_identity)):
         """An employee's pay stub in the run, JSON or PDF (payroll:read); PREVIEW until finalized."""
-        stub = pay_runs.item_stub(uow, identity, run_id, staff_id)
+        stub = pay_runs.item_stub(uow, identity, run_id, staff_id, directory=container.directory)
         return pdf_response(container, stub) if wants_pdf(request) else stub.to_dict()
 
     @app.post(BASE + "/{run_id}:approve", tags=["pay-runs"])

@@ -58,22 +58,23 @@ def add_routes(app: FastAPI, container: PayrollContainer) -> None:
     def clock_in(body: Any = Body(...), identity: Identity = Depends(current_identity)) -> dict:
         """`{location_id, staff_id?, pin?, job_code?}`; already clocked in: 409."""
         return timeclock.clock_in(uow, identity, body, directory=c.directory, pins=c.pins, clock=c.clock,
-                                  new_id=c.new_id)
+                                  new_id=c.new_id, throttle=c.pin_throttle)
 
     @app.post(f"{PREFIX}/clock/out", tags=["time clock"])
     def clock_out(body: Any = Body(default={}), identity: Identity = Depends(current_identity)) -> dict:
         """`{staff_id?, pin?}`."""
-        return timeclock.clock_out(uow, identity, body, pins=c.pins, clock=c.clock)
+        return timeclock.clock_out(uow, identity, body, pins=c.pins, clock=c.clock, throttle=c.pin_throttle)
 
     @app.post(f"{PREFIX}/clock/breaks/start", tags=["time clock"])
     def start_break(body: Any = Body(default={}), identity: Identity = Depends(current_identity)) -> dict:
         """`{staff_id?, pin?, paid?}`."""
-        return timeclock.start_break(uow, identity, body, pins=c.pins, clock=c.clock, new_id=c.new_id)
+        return timeclock.start_break(uow, identity, body, pins=c.pins, clock=c.clock, new_id=c.new_id,
+                                     throttle=c.pin_throttle)
 
     @app.post(f"{PREFIX}/clock/breaks/end", tags=["time clock"])
     def end_break(body: Any = Body(default={}), identity: Identity = Depends(current_identity)) -> dict:
         """`{staff_id?, pin?}`."""
-        return timeclock.end_break(uow, identity, body, pins=c.pins, clock=c.clock)
+        return timeclock.end_break(uow, identity, body, pins=c.pins, clock=c.clock, throttle=c.pin_throttle)
 
     @app.patch(f"{PREFIX}/shifts/{{shift_id}}", tags=["time clock"])
     def edit_shift(shift_id: str, body: Any = Body(...), identity: Identity = Depends(current_identity)) -> dict:

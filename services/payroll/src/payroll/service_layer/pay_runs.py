@@ -180,7 +180,29 @@ def list_items(uow: UnitOfWorkFactory, identity: Identity, run_id: str) -> dict[
         return {"run_id": str(run.id), "status": run.status, "items": [item_json(i) for i in u.pay_runs.items(run.id)]}
 
 
-def item_stub(uow: UnitOfWorkFactory, identity: Identity, run_id: str, staff_id: str) -> PayStub:
+def _stub_parties(identity: Identity, run: PayRun, home: str,
+                  directory: StaffDirectory | None) -> tuple[StubParty, StubParty]:
+    """The employer (the tenant, by name) and the employee's home location (name and address: as auth said
+    when the run was created, or asked now for a run created before names were kept). Auth down or not
+    configured: placeholders, the stub's figures do not depend on them."""
+    stored = run.locations.get(home) or {}
+    location = StubParty(stored.get("name") or (f"Location {home}" if home else "-"), stored.get("address") or "", home)
+    employer = StubParty("Employer", "", str(run.tenant_id))
+    if directory is None:
+        return employer, location
+    try:
+        found = directory.employer(identity)
+        employer = StubParty(found.get("name") or "Employer", "", str(run.tenant_id))
+        if not stored.get("name") and home:
+            loc = directory.location(identity, home, "staff_id")
+            location = StubParty(loc.get("name") or location.name, loc.get("address") or "", home)
+    except (DependencyUnavailable, InvalidInput) as error:
+        log.warning("pay stub of run %s without names from auth: %s", run.id, type(error).__name__)
+    return employer, location
+
+
+def item_stub(uow: UnitOfWorkFactory, identity: Identity, run_id: str, staff_id: str, *,
+              directory: StaffDirectory | None = None) -> PayStub:
     """payroll:read. The pay stub of an employee's paycheck in the run (headed PREVIEW until finalized),
     with the year to date of the employee's earlier finalized paychecks (payroll's own, this year, paid
     on or before this pay date). The explanation lines are the preview endpoint's (not stored)."""
@@ -194,8 +216,7 @@ def item_stub(uow: UnitOfWorkFactory, identity: Identity, run_id: str, staff_id:
         earlier = u.pay_runs.earlier_paychecks(run.tenant_id, item.staff_id, run.pay_date.year, run.pay_date, run.id)
         home = str(member.home_location_id) if member is not None else ""
         employee = StubEmployee(item.display_name, member.ssn_last4 if member is not None else None, str(item.staff_id))
-        location = StubParty(f"Location {home}" if home else "-", "", home)
-        employer = StubParty("Employer", "", str(run.tenant_id))
+        employer, location = _stub_parties(identity, run, home, directory)
         ytd: dict[str, Decimal] = {}
         for old in earlier:
             for key, amount in build_stub(old.result, employer=employer, employee=employee, location=location,
@@ -419,6 +440,9 @@ def _gather(u, run: PayRun, skip: set[uuid.UUID]) -> list[_Employee]:
     for tip in u.tips.for_staff_between(tenant, list(owner), lo, hi):
         tips.setdefault(owner[tip.staff_id], []).append((tip.earned_at, tip.tip_cents, str(tip.location_id)))
     sheets = u.timesheets.statuses_for_period(tenant, run.period_start)
+    standing: dict[uuid.UUID, list[dict]] = {}  # deductions in force on the pay date
+    for row in u.deductions.in_force(tenant, ids, run.pay_date):
+        standing.setdefault(row.staff_id, []).append({"type": row.type, "amount": row.amount, "percent": row.percent})
     out = []
     for m in members:
         home_zone = run.locations[str(m.home_location_id)]["time_zone"]
@@ -429,14 +453,15 @@ def _gather(u, run: PayRun, skip: set[uuid.UUID]) -> list[_Employee]:
             ((at, cents, run.locations.get(loc, {}).get("time_zone", home_zone)) for at, cents, loc in tips.get(m.id, [])),
             run.period_start, weeks)
         worked = any(h != "0" for w in workweeks for h in w["daily_hours"]) or any(w.get("jobs") for w in workweeks)
-        if not worked and not any(tip_cents):
-            continue  # nothing to pay this period
+        salaried = rules.is_salaried(m.jobs)
+        if not worked and not any(tip_cents) and not salaried:
+            continue  # nothing to pay this period (a salary is due every period)
         if employer.break_premiums:
             for week, count in zip(workweeks, tc.meal_premiums_per_workweek(own, run.period_start, weeks), strict=True):
                 if count:
                     week["break_premiums"] = count
         employee = _Employee(m.id, m.display_name, None)
-        if sheets.get(m.id) != "approved":
+        if sheets.get(m.id) != "approved" and (worked or not salaried):  # no punches, nothing to approve
             employee.error = InvalidInput("the timesheet of this period is not approved", field="timesheet")
         else:
             try:
@@ -444,7 +469,7 @@ def _gather(u, run: PayRun, skip: set[uuid.UUID]) -> list[_Employee]:
                     jobs=m.jobs, workweeks=workweeks, tip_cents=tip_cents, tax_forms=m.tax_forms or {},
                     pay_date=run.pay_date, pay_frequency=run.pay_frequency,
                     work_state=run.locations[str(m.home_location_id)]["state"], employee_id=str(m.id),
-                    break_premiums=employer.break_premiums)
+                    break_premiums=employer.break_premiums, deductions=standing.get(m.id, ()))
             except InvalidInput as error:
                 employee.error = error
         out.append(employee)
@@ -572,14 +597,18 @@ def _event(run: PayRun, item: PayRunItem, ssn_last4: str | None, now: datetime) 
         earnings=events_pb2.PaycheckEarnings(
             pay_frequency=run.pay_frequency, payment_type="regular", wages=result["cash_wages"],
             tips=result["reported_tips"],
+            # As taken (a percent resolved against the wages), not as asked.
             pretax_deductions=[events_pb2.PaycheckPretaxDeduction(type=d["type"], amount=fmt_money(Decimal(d["amount"])))
-                               for d in request.get("pretax_deductions") or ()],
+                               for d in (result.get("deductions") or {}).get("pretax_lines") or ()],
             work_state=request["work_state"], locality_code=locality.get("code", ""),
             locality_resident=bool(locality.get("resident"))),
         taxes=events_pb2.PaycheckTaxes(
             employee=events_pb2.PaycheckEmployeeTaxes(**{t: result["employee_taxes"][t] for t in EMPLOYEE_TAXES}),
             employer=events_pb2.PaycheckEmployerTaxes(**{t: result["employer_taxes"][t] for t in EMPLOYER_TAXES}),
-            taxable_wages=events_pb2.PaycheckTaxableWages(**{t: result["taxable_wages"][t] for t in TAXABLE_WAGES})),
+            taxable_wages=events_pb2.PaycheckTaxableWages(**{t: result["taxable_wages"][t] for t in TAXABLE_WAGES}),
+            # What the cash could not withhold of the tip FICA: the ledger's W-2 box 12 codes A and B.
+            uncollected=events_pb2.PaycheckUncollectedTaxes(**{t: (result.get("uncollected") or {}).get(t, "0.00")
+                                                               for t in ("social_security", "medicare")})),
         rules_version=result.get("tax_rules_version", ""), finalized_at=to_timestamp(now))
 
 

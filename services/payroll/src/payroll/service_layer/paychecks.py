@@ -15,7 +15,7 @@ from chassis.identity import Identity
 from chassis.validation import reject_nul
 
 from payroll.domain.pay import PayRequest, compute_pay
-from payroll.domain.pay.deductions import PosttaxDeduction, take_posttax
+from payroll.domain.pay.deductions import PosttaxDeduction, resolve_posttax, take_posttax
 from payroll.domain.pay.money import ZERO
 from payroll.domain.pay.paycheck import Paycheck
 from payroll.domain.pay.result import PayResult
@@ -66,6 +66,7 @@ def compute_paychecks(payloads: Sequence[Mapping[str, Any]], identity: Identity,
             facts = TaxFacts.from_dict(payload, request)
             posttax = PosttaxDeduction.list_from(payload)
             pay = compute_pay(request)
+            facts = facts.resolved(pay.cash_wages)
             facts.check_deductions(pay.cash_wages)
         except InvalidInput as error:
             out[i] = error
@@ -97,7 +98,8 @@ def compute_paychecks(payloads: Sequence[Mapping[str, Any]], identity: Identity,
             at += len(p.asked)
             order = withhold_in_order(p.pay.cash_wages - p.facts.pretax_total, on_wages.employee, total.employee)
             net_before_posttax = p.pay.cash_wages - p.facts.pretax_total - order.total_withheld
-            out[p.index] = Paycheck(p.pay, p.facts, total, order, take_posttax(net_before_posttax, p.posttax))
+            posttax = resolve_posttax(p.posttax, p.pay.cash_wages - order.total_withheld)
+            out[p.index] = Paycheck(p.pay, p.facts, total, order, take_posttax(net_before_posttax, posttax))
         break
     return out  # type: ignore[return-value]
 

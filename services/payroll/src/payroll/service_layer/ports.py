@@ -24,7 +24,12 @@ class StaffDirectory(Protocol):
         ...
 
     def location(self, identity: Identity, location_id: str, field: str = "location_id") -> dict[str, str]:
-        """`{"time_zone": IANA name, "state": two-letter code}` of a location of the caller's tenant."""
+        """`{"time_zone": IANA name, "state": two-letter code, "name", "address"}` of a location of the caller's
+        tenant."""
+        ...
+
+    def employer(self, identity: Identity) -> dict[str, str]:
+        """`{"name", "id"}` of the caller's tenant, the employer on pay stubs (cached briefly)."""
         ...
 
 
@@ -34,6 +39,22 @@ class PinHasher(Protocol):
     def hash(self, pin: str) -> str: ...
 
     def verify(self, pin_hash: str, pin: str) -> bool: ...
+
+
+class PinThrottle(Protocol):
+    """Wrong-PIN counters per `domain.pin_attempts.attempt_key` (`payroll.adapters.pin_throttle.RedisPinThrottle`)."""
+
+    max_failures: int
+
+    def wait_seconds(self, key: str) -> int:
+        """0 when a PIN may be tried, else the seconds until it may."""
+        ...
+
+    def failed(self, key: str) -> int:
+        """Counts a wrong PIN; the failures in the window so far."""
+        ...
+
+    def succeeded(self, key: str) -> None: ...
 
 
 class Sealer(Protocol):

@@ -8,6 +8,7 @@ zone (asked of auth, cached briefly). Manager edits (staff:update) need a reason
 reopened with a reason."""
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
@@ -24,10 +25,13 @@ from chassis.uow import UnitOfWork, UnitOfWorkFactory
 from chassis.validation import parse_uuid
 
 from payroll.adapters.orm import PunchEdit, Shift, StaffMember, Timesheet
+from payroll.domain import pin_attempts
 from payroll.domain import staff as staff_rules
 from payroll.domain import timeclock as tc
-from payroll.service_layer.ports import PinHasher, StaffDirectory
+from payroll.service_layer.ports import PinHasher, PinThrottle, StaffDirectory
 from payroll.service_layer.staff import employer_of
+
+log = logging.getLogger(__name__)
 
 OPEN, APPROVED = "open", "approved"
 TOPIC = "payroll.timeclock.v1"
@@ -68,7 +72,8 @@ def _stage_punch(u: UnitOfWork, shift: Shift, punch: str, now: datetime, edited_
 
 
 # ---- who is punching ---------------------------------------------------------------------------
-def _puncher(u, identity: Identity, body: Mapping[str, Any], pins: PinHasher | None) -> StaffMember:
+def _puncher(u, identity: Identity, body: Mapping[str, Any], pins: PinHasher | None,
+             throttle: PinThrottle | None = None, location_id: str | None = None) -> StaffMember:
     tenant = identity.tenant_uuid
     if body.get("staff_id") is None:
         if body.get("pin") is not None:
@@ -86,9 +91,24 @@ def _puncher(u, identity: Identity, body: Mapping[str, Any], pins: PinHasher | N
         raise InvalidInput("is required with staff_id", field="pin")
     pin = staff_rules.pin(body["pin"])
     member = u.staff.get(tenant, staff_id, for_update=True)
+    if location_id is None:  # clock-out and breaks: where the open shift is
+        shift = u.shifts.open_for(tenant, staff_id) if member is not None else None
+        location_id = str(shift.location_id) if shift is not None else "-"
+    key = pin_attempts.attempt_key(identity.tenant_id, str(staff_id), location_id)
+    if throttle is not None:
+        wait = throttle.wait_seconds(key)
+        if wait:
+            log.warning("PIN punch refused: too many wrong PINs for staff %s at location %s", staff_id, location_id)
+            raise pin_attempts.TooManyPinAttempts(f"too many wrong PINs: try again in {wait} s", wait)
     # The same answer for an unknown staff member and a wrong PIN: a PIN check reveals nothing else.
     if member is None or member.pin_hash is None or pins is None or not pins.verify(member.pin_hash, pin):
+        if throttle is not None:
+            failures = throttle.failed(key)
+            log.warning("wrong PIN for staff %s at location %s (%d of %d allowed in the window)", staff_id,
+                        location_id, failures, throttle.max_failures)
         raise PermissionDenied("wrong staff_id or PIN")
+    if throttle is not None:
+        throttle.succeeded(key)
     return member
 
 
@@ -118,8 +138,10 @@ def _check_unlocked(u, tenant: uuid.UUID, member: StaffMember, days: set[date]) 
 
 # ---- punches -----------------------------------------------------------------------------------
 def clock_in(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, directory: StaffDirectory | None,
-             pins: PinHasher | None, clock: Clock = utc_now, new_id: IdGenerator = uuid.uuid4) -> dict:
-    """`{location_id, staff_id?, pin?, job_code?}` -> the open shift (201). Already clocked in: 409."""
+             pins: PinHasher | None, clock: Clock = utc_now, new_id: IdGenerator = uuid.uuid4,
+             throttle: PinThrottle | None = None) -> dict:
+    """`{location_id, staff_id?, pin?, job_code?}` -> the open shift (201). Already clocked in: 409. Too many
+    wrong PINs for the staff member at this location: 429 (domain/pin_attempts.py)."""
     body = _body(body, ("location_id", "staff_id", "pin", "job_code"))
     if body.get("location_id") is None:
         raise InvalidInput("is required", field="location_id")
@@ -127,7 +149,7 @@ def clock_in(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, directory
     zone = directory.time_zone(identity, str(location_id)) if directory is not None else "UTC"
     now = clock()
     with uow() as u:
-        member = _puncher(u, identity, body, pins)
+        member = _puncher(u, identity, body, pins, throttle, str(location_id))
         if body.get("staff_id") is not None and not identity.may_access_location(str(location_id)):
             raise PermissionDenied("this kiosk session does not work at this location")
         if str(location_id) not in {str(x) for x in member.work_location_ids}:
@@ -151,8 +173,9 @@ def clock_in(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, directory
     return result
 
 
-def _open_shift(u, identity: Identity, body: Mapping[str, Any], pins: PinHasher | None) -> Shift:
-    member = _puncher(u, identity, body, pins)
+def _open_shift(u, identity: Identity, body: Mapping[str, Any], pins: PinHasher | None,
+                throttle: PinThrottle | None = None) -> Shift:
+    member = _puncher(u, identity, body, pins, throttle)
     shift = u.shifts.open_for(member.tenant_id, member.id, for_update=True)
     if shift is None:
         raise Conflict("not clocked in (state: clocked_out)", field="state")
@@ -160,12 +183,12 @@ def _open_shift(u, identity: Identity, body: Mapping[str, Any], pins: PinHasher 
 
 
 def clock_out(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, pins: PinHasher | None,
-              clock: Clock = utc_now) -> dict:
+              clock: Clock = utc_now, throttle: PinThrottle | None = None) -> dict:
     """`{staff_id?, pin?}` -> the closed shift; a break still open ends with it."""
     body = _body(body, ("staff_id", "pin"))
     now = clock()
     with uow() as u:
-        shift = _open_shift(u, identity, body, pins)
+        shift = _open_shift(u, identity, body, pins, throttle)
         if now <= shift.clock_in_at:
             raise Conflict("clock-out must come after the clock-in", field="state")
         shift.breaks = [{**b, "ended_at": b["ended_at"] or now.isoformat()} for b in shift.breaks]
@@ -177,7 +200,7 @@ def clock_out(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, pins: Pi
 
 
 def start_break(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, pins: PinHasher | None,
-                clock: Clock = utc_now, new_id: IdGenerator = uuid.uuid4) -> dict:
+                clock: Clock = utc_now, new_id: IdGenerator = uuid.uuid4, throttle: PinThrottle | None = None) -> dict:
     """`{staff_id?, pin?, paid?}` (unpaid unless paid is true: a meal break is unpaid, a rest break paid)."""
     body = _body(body, ("staff_id", "pin", "paid"))
     paid = body.get("paid", False)
@@ -185,7 +208,7 @@ def start_break(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, pins: 
         raise InvalidInput("true or false", field="paid")
     now = clock()
     with uow() as u:
-        shift = _open_shift(u, identity, body, pins)
+        shift = _open_shift(u, identity, body, pins, throttle)
         if _state(shift) == "on_break":
             raise Conflict("already on_break: end the break first", field="state")
         shift.breaks = [*shift.breaks, {"break_id": str(new_id()), "started_at": now.isoformat(),
@@ -197,11 +220,11 @@ def start_break(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, pins: 
 
 
 def end_break(uow: UnitOfWorkFactory, identity: Identity, body: Any, *, pins: PinHasher | None,
-              clock: Clock = utc_now) -> dict:
+              clock: Clock = utc_now, throttle: PinThrottle | None = None) -> dict:
     body = _body(body, ("staff_id", "pin"))
     now = clock()
     with uow() as u:
-        shift = _open_shift(u, identity, body, pins)
+        shift = _open_shift(u, identity, body, pins, throttle)
         if _state(shift) != "on_break":
             raise Conflict("not on a break (state: clocked_in)", field="state")
         shift.breaks = [{**b, "ended_at": b["ended_at"] or now.isoformat()} for b in shift.breaks]

@@ -59,7 +59,7 @@ CASES = [
     ("rate zero", _set(["pay", "rate"], "0"), "pay.rate"),
     ("rate missing", _set(["pay", "rate"], _DELETE), "pay.rate"),
     ("rate with 5 decimals", _set(["pay", "rate"], "19.50001"), "pay.rate"),
-    ("unknown pay type", _set(["pay", "type"], "salary"), "pay.type"),
+    ("unknown pay type", _set(["pay", "type"], "commission"), "pay.type"),
     ("pay missing", _set(["pay"], _DELETE), "pay"),
     ("cash wage on an hourly pay", _set(["pay", "cash_wage_rate"], "2.13"), "pay.cash_wage_rate"),
     ("tips with fractions of a cent", _set(["reported_tips"], "10.005"), "reported_tips"),

@@ -88,6 +88,7 @@ def ytd_report(uow: TaxUnitOfWorkFactory, tenant_id: uuid.UUID, employee_id: uui
             "employee": {k: fmt_money(sums[f"ee_{k}"]) for k in EMPLOYEE_TAXES},
             "employer": {k: fmt_money(sums[f"er_{k}"]) for k in EMPLOYER_TAXES},
             "taxable_wages": {k: fmt_money(sums[f"tw_{k}"]) for k in TAXABLE_WAGES},
+            "uncollected": {k: fmt_money(sums[f"uc_{k}"]) for k in ("social_security", "medicare")},
         },
         "by_state": [{"state": state, "paychecks": s["paychecks"], "state_wages": fmt_money(s["state_wages"]),
                       "suta_wages": fmt_money(s["suta_wages"])} for state, s in sorted(by_state.items())],

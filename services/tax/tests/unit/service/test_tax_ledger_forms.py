@@ -22,15 +22,19 @@ def taxes(**amounts):
     return {"employee": ee, "employer": er, "taxable_wages": tw}
 
 
-def paycheck(n, wages, tips="0.00", state="PA", locality="", pretax=(), payment_type="regular", **amounts):
-    return paycheck_from_dict({
+def paycheck(n, wages, tips="0.00", state="PA", locality="", pretax=(), payment_type="regular", uncollected=None,
+             **amounts):
+    body = {
         "tenant_id": TENANT, "employee_id": EMPLOYEE, "paycheck_id": f"pc-{n}", "pay_date": f"2026-{n:02d}-15",
         "tax_year": 2026, "worker_type": "employee", "employee_display_name": f"Name {n}", "ssn_last4": "0042",
         "rules_version": "payroll-x",
         "earnings": {"pay_frequency": "monthly", "payment_type": payment_type, "wages": wages, "tips": tips,
                      "work_state": state, "locality_code": locality, "locality_resident": True,
                      "pretax_deductions": [{"type": t, "amount": a} for t, a in pretax]},
-        "taxes": taxes(**amounts)})
+        "taxes": taxes(**amounts)}
+    if uncollected is not None:
+        body["taxes"]["uncollected"] = uncollected
+    return paycheck_from_dict(body)
 
 
 def test_w2_splits_social_security_wages_and_tips_at_the_wage_base():
@@ -74,6 +78,33 @@ def test_w2_box_12_14_and_locals():
     assert [s["state"] for s in b["15_17"]] == ["CA", "PA"]
     assert b["18_20"] == [{"local_wages": "3000.00", "local_income_tax": "112.20", "locality_name": "PHILADELPHIA"}]
     assert build_w2(records, 2025, {}) is None
+
+
+def test_w2_box_12_codes_a_and_b_add_up_the_uncollected_tip_taxes():
+    """Two weeks of tips the cash wages could not cover: what payroll could not withhold of social
+    security (A) and Medicare (B) is reported in box 12, before the 401(k) (D); a paycheck without any
+    (or from before the field existed) adds nothing."""
+    records = [paycheck(1, "113.20", tips="3000.00", pretax=[("401k", "10.00")],
+                        uncollected={"social_security": "80.82", "medicare": "45.15"}),
+               paycheck(2, "113.20", tips="2000.00", uncollected={"social_security": "17.50"}),
+               paycheck(3, "500.00", uncollected={"social_security": "0.00", "medicare": "0.00"}),
+               paycheck(4, "500.00")]
+    b = build_w2(records, 2026, {})["boxes"]
+    assert b["12"] == [{"code": "A", "amount": "98.32"}, {"code": "B", "amount": "45.15"},
+                       {"code": "D", "amount": "10.00"}]
+    assert records[3].amounts["uc_social_security"] == 0
+    # Zero uncollected hashes as a paycheck recorded before the field existed: a re-sent one still matches.
+    same = paycheck(4, "500.00", uncollected={"social_security": "0.00", "medicare": "0.00"})
+    assert same.content_hash() == records[3].content_hash()
+
+
+def test_uncollected_tip_taxes_are_checked():
+    with pytest.raises(ValidationError) as error:
+        paycheck(1, "100.00", uncollected={"social_security": "-1.00"})
+    assert error.value.field == "taxes.uncollected.social_security"
+    with pytest.raises(ValidationError) as error:
+        paycheck(1, "100.00", uncollected={"income_tax": "1.00"})
+    assert error.value.field.startswith("taxes.uncollected")
 
 
 def test_1099_nec_adds_up_contractor_payments():

@@ -16,15 +16,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
 from .bonuses import HALF, WeekBonus, allocate, bonus_rates, method_of
+from .errors import PayInputError
 from .hours import WeekHours, california, flsa_weekly
 from .model import PayRequest
 from .money import PAY_CONTEXT, ZERO, fmt_money, fmt_num, to_cents
-from .rates import BaseRates, base_rates
+from .rates import DT_MULTIPLIER, OT_MULTIPLIER, BaseRates, base_rates
 from .result import EarningsLine, ExplanationLine, HoursSummary, PayResult, WorkweekResult
 from .rules import CALIFORNIA, Jurisdiction, WageRules, jurisdiction_for, wage_rules_for
+from .salary import SalaryTerms, all_regular, salary_terms
 from .tips import tips_per_week, top_up
 
-KIND_ORDER = ("regular", "overtime", "double_time", "bonus", "overtime_bonus_adjustment", "break_premium",
+KIND_ORDER = ("salary", "regular", "overtime", "double_time", "bonus", "overtime_bonus_adjustment", "break_premium",
               "tip_credit_top_up")
 
 
@@ -64,7 +66,14 @@ class _Computation:
         self.request = request
         self.jurisdiction: Jurisdiction = jurisdiction_for(request.work_state)
         self.rules: WageRules = wage_rules_for(request.work_state, request.pay_date)
-        self.rates: BaseRates = base_rates(request.pay, self.rules)
+        self.salary: SalaryTerms | None = None
+        if request.pay.type == "salary":
+            assert request.pay_frequency is not None  # PayRequest.validate
+            self.salary = salary_terms(request.pay, request.pay_frequency, request.work_state, request.pay_date,
+                                       self.rules)
+            self.rates = BaseRates(self.salary.regular_rate, ZERO, ())
+        else:
+            self.rates = base_rates(request.pay, self.rules)
         self.job_rates: dict[str, BaseRates] = {
             job.name: base_rates(job.pay, self.rules, f"jobs[{i}]") for i, job in enumerate(request.jobs)}
         self.explanation: list[ExplanationLine] = []
@@ -91,9 +100,13 @@ class _Computation:
                               f"credit {fmt_num(rules.max_tip_credit)}; overtime "
                               + ("daily and weekly (California Labor Code 510)" if self.california
                                  else "weekly over 40 (FLSA 29 U.S.C. 207)"), rules.minimum_wage, money=False)
-        pay_text = (f"Hourly rate {fmt_num(rates.straight)}" if req.pay.type == "hourly"
-                    else f"Tipped: cash wage {fmt_num(rates.straight)} per hour")
-        self.explain("pay", pay_text, rates.straight, money=False)
+        if self.salary is not None:
+            for note in self.salary.notes(req.pay.exempt, self.jurisdiction.code):
+                self.explain("pay", note, None)
+        else:
+            pay_text = (f"Hourly rate {fmt_num(rates.straight)}" if req.pay.type == "hourly"
+                        else f"Tipped: cash wage {fmt_num(rates.straight)} per hour")
+            self.explain("pay", pay_text, rates.straight, money=False)
         for note in rates.notes:
             self.explain("pay", note, None)
         for i, job in enumerate(req.jobs):
@@ -104,6 +117,12 @@ class _Computation:
                 self.explain(f"jobs[{i}]", note, None)
 
         split = california if self.california else flsa_weekly
+        if self.salary is not None and self.salary.exempt:
+            split = all_regular
+            for i, w in enumerate(req.workweeks):
+                if w.break_premiums:
+                    raise PayInputError(f"workweeks[{i}].break_premiums", "an exempt salaried employee is not owed "
+                                                                          "meal/rest break premiums")
         weeks = [split(w.combined_daily_hours) for w in req.workweeks]
         tips, tips_how = tips_per_week(req, weeks)
         shares = allocate(req.bonuses, weeks, self.jurisdiction)
@@ -111,6 +130,11 @@ class _Computation:
                    for i, hours in enumerate(weeks)]
         regular_rate = self.period_regular_rate(results)
 
+        if self.salary is not None:
+            hours = sum((w.total for w in weeks), ZERO)
+            self.lines[("salary",)] = _Line("salary", None, rule="exempt: no overtime (29 CFR 541)" if self.salary.exempt
+                                            else "non-exempt: straight time of every workweek; overtime paid on top",
+                                            hours=hours, exact=self.salary.period_amount)
         self.bonus_lines()
         earnings = self.earnings(len(weeks))
         cash = sum((e.amount for e in earnings), ZERO)
@@ -143,10 +167,14 @@ class _Computation:
         days = ", ".join(fmt_num(h) for h in wk.combined_daily_hours)
         self.explain(f"{p}.hours", f"Workweek {i + 1}: daily hours {days} = {fmt_num(hours.total)} h"
                      + (" (all jobs)" if wk.jobs else ""), hours.total, money=False)
-        self.explain(f"{p}.split", self.split_text(hours), hours.overtime + hours.double_time, money=False)
+        self.explain(f"{p}.split", f"exempt: all {fmt_num(hours.total)} h are paid by the salary, none is overtime"
+                     if self.salary is not None and self.salary.exempt else self.split_text(hours),
+                     hours.overtime + hours.double_time, money=False)
 
         jobs = self.job_weeks(i)
-        if len(jobs) == 1:
+        if self.salary is not None:
+            base_rate, tip_credit_claimed = self.salaried(i, hours)
+        elif len(jobs) == 1:
             base_rate, tip_credit_claimed = self.single_job(i, jobs[0], hours)
         else:
             base_rate, tip_credit_claimed = self.blended(i, jobs, hours)
@@ -220,6 +248,23 @@ class _Computation:
                  where + "hours over 12 in a workday or over 8 on the seventh day, at 2x (LC 510)", label)
         return rates.regular_rate, rates.tip_credit * hours.total
 
+    def salaried(self, i: int, hours: WeekHours) -> tuple[Decimal, Decimal]:
+        """The salary pays the straight time (its line is per pay period); a non-exempt salaried employee is
+        paid overtime on top at the salary's regular rate (salary.py). Returns (regular rate, no tip credit)."""
+        assert self.salary is not None
+        rate = self.salary.regular_rate
+        if self.salary.exempt:
+            return rate, ZERO
+        ot_rule = ("salaried non-exempt: hours over 8 in a workday, over 40 in the workweek, or the first 8 on the "
+                   "seventh day at 1.5 x weekly salary / 40 (LC 510, 515(d))" if self.california else
+                   "salaried non-exempt: hours over 40 in the workweek at 1.5 x weekly salary / 40 "
+                   "(FLSA 207; 29 CFR 778.113)")
+        self.add("overtime", hours.overtime, OT_MULTIPLIER * rate, i, ot_rule)
+        self.add("double_time", hours.double_time, DT_MULTIPLIER * rate, i,
+                 "salaried non-exempt: hours over 12 in a workday or over 8 on the seventh day at 2 x weekly "
+                 "salary / 40 (LC 510, 515(d))")
+        return rate, ZERO
+
     def blended(self, i: int, jobs: list[_JobWeek], hours: WeekHours) -> tuple[Decimal, Decimal]:
         """Hours in two or more jobs at different rates (29 CFR 778.115): straight time for every hour at its
         job's rate, and the overtime premium at half the weighted-average ("blended") regular rate per
@@ -282,6 +327,13 @@ class _Computation:
             weeks = _weeks_label(ln.weeks, week_count)
             if ln.kind == "bonus":
                 out.append(EarningsLine("bonus", None, None, to_cents(ln.exact), ln.rule))
+                continue
+            if ln.kind == "salary":
+                assert self.salary is not None
+                out.append(EarningsLine("salary", ln.hours, None, to_cents(ln.exact),
+                                        f"salary {fmt_money(self.salary.annual)} a year / {self.salary.periods} "
+                                        f"{self.salary.frequency} pay periods = {fmt_money(ln.exact)}; "
+                                        f"{fmt_num(ln.hours)} h worked; " + ln.rule))
                 continue
             if ln.kind == "tip_credit_top_up":
                 out.append(EarningsLine(ln.kind, ln.hours, None, to_cents(ln.exact),

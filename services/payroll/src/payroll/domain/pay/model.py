@@ -19,7 +19,9 @@ from .errors import PayInputError
 from .money import ZERO
 from .rules import jurisdiction_for
 
-PAY_TYPES = ("hourly", "tipped")
+PAY_TYPES = ("hourly", "tipped", "salary")
+JOB_PAY_TYPES = ("hourly", "tipped")  # a second job is paid by the hour
+FREQUENCIES = ("weekly", "biweekly", "semimonthly", "monthly")
 BONUS_TYPES = ("nondiscretionary", "flat_sum", "discretionary")
 MAX_DAYS = 7
 MAX_WORKWEEKS = 6  # a monthly period touches at most 6 fixed workweeks
@@ -27,24 +29,38 @@ MAX_WORKWEEKS = 6  # a monthly period touches at most 6 fixed workweeks
 
 @dataclass(frozen=True, slots=True)
 class Pay:
-    """`hourly`: `rate`. `tipped`: `cash_wage_rate`, the employer claims a tip credit up to the minimum wage."""
+    """`hourly`: `rate`. `tipped`: `cash_wage_rate`, the employer claims a tip credit up to the minimum wage.
+    `salary`: `annual_salary` paid in equal parts per pay period (`pay_frequency`), `exempt` (default true:
+    FLSA/California executive, administrative or professional exemption, no overtime; salary.py checks the
+    salary floor) or false (non-exempt salaried: overtime at the salary's regular rate)."""
 
     type: str
     rate: Decimal | None = None
     cash_wage_rate: Decimal | None = None
+    annual_salary: Decimal | None = None
+    exempt: bool = True
 
     @classmethod
-    def from_dict(cls, raw: Any, path: str = "pay", extra_keys: tuple[str, ...] = ()) -> Pay:
+    def from_dict(cls, raw: Any, path: str = "pay", extra_keys: tuple[str, ...] = (),
+                  types: tuple[str, ...] = PAY_TYPES) -> Pay:
         raw = v.obj(raw, path)
-        v.check_keys(raw, ("type", "rate", "cash_wage_rate", *extra_keys), path)
-        kind = v.choice(raw, "type", path, PAY_TYPES)
+        v.check_keys(raw, ("type", "rate", "cash_wage_rate", "annual_salary", "exempt", *extra_keys), path)
+        kind = v.choice(raw, "type", path, types)
+        wanted = {"hourly": "rate", "tipped": "cash_wage_rate", "salary": "annual_salary"}[kind]
+        for key in ("rate", "cash_wage_rate", "annual_salary", "exempt"):
+            if key != wanted and raw.get(key) is not None and not (kind == "salary" and key == "exempt"):
+                raise PayInputError(v.join(path, key), f"not for {path}.type {kind} (use {path}.{wanted})")
         if kind == "hourly":
-            if raw.get("cash_wage_rate") is not None:
-                raise PayInputError(v.join(path, "cash_wage_rate"), "only for pay.type tipped (use pay.rate)")
             return cls(kind, rate=v.rate(raw, "rate", path))
-        if raw.get("rate") is not None:
-            raise PayInputError(v.join(path, "rate"), "only for pay.type hourly (use pay.cash_wage_rate)")
-        return cls(kind, cash_wage_rate=v.rate(raw, "cash_wage_rate", path))
+        if kind == "tipped":
+            return cls(kind, cash_wage_rate=v.rate(raw, "cash_wage_rate", path))
+        salary = v.money(raw, "annual_salary", path, required=True)
+        if salary <= 0:
+            raise PayInputError(v.join(path, "annual_salary"), "must be greater than 0")
+        exempt = raw.get("exempt", True)
+        if not isinstance(exempt, bool):
+            raise PayInputError(v.join(path, "exempt"), "must be true or false")
+        return cls(kind, annual_salary=salary, exempt=exempt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +76,7 @@ class Job:
         name = raw.get("name")
         if not isinstance(name, str) or not name.strip():
             raise PayInputError(v.join(path, "name"), "is required (a job name such as \"host\")")
-        return cls(name, Pay.from_dict(raw, path, extra_keys=("name",)))
+        return cls(name, Pay.from_dict(raw, path, extra_keys=("name",), types=JOB_PAY_TYPES))
 
 
 def _daily(raw: Mapping[str, Any], path: str, *, required: bool = True) -> tuple[Decimal, ...]:
@@ -187,6 +203,7 @@ class PayRequest:
     bonuses: tuple[Bonus, ...] = ()
     policy: PayPolicy = field(default_factory=PayPolicy)
     jobs: tuple[Job, ...] = ()  # other jobs with their own rates; their hours are in workweeks[].jobs
+    pay_frequency: str | None = None  # needed by a salary (its share per pay period); else a tax key
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> PayRequest:
@@ -216,13 +233,21 @@ class PayRequest:
         tips = v.money(raw, "reported_tips", "") if raw.get("reported_tips") is not None else None
         bonuses_raw = v.array(raw["bonuses"], "bonuses") if raw.get("bonuses") is not None else ()
         bonuses = tuple(Bonus.from_dict(b, f"bonuses[{i}]", len(weeks)) for i, b in enumerate(bonuses_raw))
-        request = cls(pay_date, state, pay, weeks, tips, bonuses, PayPolicy.from_dict(raw.get("policy")), jobs)
+        frequency = v.choice(raw, "pay_frequency", "", FREQUENCIES) if pay.type == "salary" else None
+        request = cls(pay_date, state, pay, weeks, tips, bonuses, PayPolicy.from_dict(raw.get("policy")), jobs,
+                      frequency)
         request.validate()
         return request
 
     def validate(self) -> None:
         """Cross-field checks (also run by `compute_pay`, so hand-built requests get them too)."""
         jurisdiction = jurisdiction_for(self.work_state)
+        if self.pay.type == "salary":
+            if self.pay_frequency not in FREQUENCIES:
+                raise PayInputError("pay_frequency", "is required for pay.type salary (its share per pay period)")
+            if self.jobs:
+                raise PayInputError("jobs", "a salaried employee's other jobs are not paid by this engine "
+                                            "(pay them as a separate hourly record)")
         names = {j.name for j in self.jobs}
         for i, w in enumerate(self.workweeks):
             for j, hours in enumerate(w.jobs):

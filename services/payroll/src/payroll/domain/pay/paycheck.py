@@ -92,7 +92,9 @@ class Paycheck:
             "explanation": pay["explanation"] + self.explain(),
             "deductions": {
                 "pretax": fmt_money(self.deductions), "posttax": fmt_money(self.posttax_total),
-                "pretax_lines": [{"type": d.type, "amount": fmt_money(d.amount)} for d in self.facts.pretax_deductions],
+                "pretax_lines": [{"type": d.type, "amount": fmt_money(d.amount)}
+                                 | ({"percent": str(d.percent)} if d.percent is not None else {})
+                                 for d in self.facts.pretax_deductions],
                 "posttax_lines": [{"type": t.type, "amount": fmt_money(t.ordered), "taken": fmt_money(t.taken)}
                                   for t in sorted(self.posttax, key=lambda t: t.index)],
             },
@@ -107,8 +109,9 @@ class Paycheck:
         facts, order, cash = self.facts, self.order, self.pay.cash_wages
         out = []
         for i, d in enumerate(facts.pretax_deductions):
-            out.append(_line(f"pretax_deductions[{i}]", f"Pre-tax deduction {d.type}: taken from the cash wages "
-                             f"before taxes; {PRETAX_TREATMENT.get(d.type, 'its per-tax treatment is the tax service')}",
+            share = f" ({d.percent}% of the cash wages {fmt_money(cash)})" if d.percent is not None else ""
+            out.append(_line(f"pretax_deductions[{i}]", f"Pre-tax deduction {d.type}{share}: taken from the cash "
+                             f"wages before taxes; {PRETAX_TREATMENT.get(d.type, 'its per-tax treatment is the tax service')}",
                              d.amount))
         if facts.pretax_deductions:
             wages = self.taxes.taxable_wages

@@ -12,7 +12,7 @@ from typing import Any
 
 from .money import fmt_money, fmt_num
 
-EARNINGS_KINDS = ("regular", "overtime", "double_time", "bonus", "overtime_bonus_adjustment",
+EARNINGS_KINDS = ("salary", "regular", "overtime", "double_time", "bonus", "overtime_bonus_adjustment",
                   "tip_credit_top_up", "break_premium")
 
 

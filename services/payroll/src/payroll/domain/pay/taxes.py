@@ -14,11 +14,12 @@ number where it has an int32, and no unknown key (a protobuf message would drop 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from . import validation as v
+from .deductions import amount_or_percent, percent_of
 from .errors import PayInputError
 from .model import MAX_WORKWEEKS, PayRequest
 from .money import ZERO, fmt_money
@@ -93,6 +94,7 @@ def _object(raw: Any, path: str) -> dict[str, Any] | None:
 class PretaxDeduction:
     type: str
     amount: Decimal
+    percent: Decimal | None = None  # of the cash wages; `amount` is 0 until TaxFacts.resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +125,12 @@ class TaxFacts:
             for i, item in enumerate(v.array(raw["pretax_deductions"], "pretax_deductions")):
                 path = f"pretax_deductions[{i}]"
                 item = v.obj(item, path)
-                v.check_keys(item, ("type", "amount"), path)
+                v.check_keys(item, ("type", "amount", "percent"), path)
                 kind = item.get("type")
                 if kind is None:
                     raise PayInputError(v.join(path, "type"), "is required")
                 deductions.append(PretaxDeduction(_value(TEXT, kind, v.join(path, "type")),
-                                                  v.money(item, "amount", path, required=True)))
+                                                  *amount_or_percent(item, path)))
         forms: dict[str, Any] = {}
         for key in SHAPES:
             value = _object(raw.get(key), key)
@@ -143,6 +145,14 @@ class TaxFacts:
         if defaulted:
             forms["state"] = dict(EDD_DEFAULT_DE4)
         return cls(request.pay_date.isoformat(), request.work_state, frequency, tuple(deductions), forms, defaulted)
+
+    def resolved(self, cash_wages: Decimal) -> TaxFacts:
+        """Pre-tax deductions given as a percent made amounts: that percent of the cash wages."""
+        if all(d.percent is None for d in self.pretax_deductions):
+            return self
+        return replace(self, pretax_deductions=tuple(
+            PretaxDeduction(d.type, percent_of(cash_wages, d.percent), d.percent) if d.percent is not None else d
+            for d in self.pretax_deductions))
 
     def check_deductions(self, cash_wages: Decimal) -> None:
         """Pre-tax deductions come out of the cash the employer pays; they cannot exceed it."""

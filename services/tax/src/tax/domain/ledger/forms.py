@@ -10,14 +10,17 @@ W-2 boxes the ledger supports:
   7  social security tips             = the tip part of taxable_wages.social_security: per paycheck,
                                         wages fill the social security base first, tips the rest
                                         (so 3 + 7 never exceed the year's wage base)
-  12 D 401(k), E 403(b), W HSA through a cafeteria plan (employee pre-tax contributions the ledger
-     saw; employer HSA contributions are not in it); Section 125 premiums are not reported
+  12 A uncollected social security tax on tips, B uncollected Medicare tax on tips (including
+     Additional Medicare): what payroll could not withhold from the cash wages (PaycheckFinalized
+     taxes.uncollected); D 401(k), E 403(b), W HSA through a cafeteria plan (employee pre-tax
+     contributions the ledger saw; employer HSA contributions are not in it); Section 125 premiums are
+     not reported
   13 retirement plan: checked when 401(k)/403(b) deferrals exist
   14 state employee taxes reported for information: "<ST> SDI" (e.g. California SDI), "<ST> SUI"
      (employee unemployment, e.g. Pennsylvania)
   15-17 per work state with state wages or tax; 18-20 per locality
 Not in the ledger (left out, not guessed): 8 allocated tips, 10 dependent care, 11 nonqualified
-plans, 12 codes A/B (uncollected tip FICA) and the 2026 OBBBA codes for qualified tips/overtime.
+plans and the 2026 OBBBA codes for qualified tips/overtime.
 """
 from __future__ import annotations
 
@@ -39,7 +42,8 @@ W2_LABELS = {
 }
 NEC_LABELS = {"1": "Nonemployee compensation", "4": "Federal income tax withheld", "5": "State tax withheld",
               "6": "State/Payer's state no.", "7": "State income"}
-BOX12_CODES = (("D", "pretax_401k"), ("E", "pretax_403b"), ("W", "pretax_hsa"))
+BOX12_CODES = (("A", "uc_social_security"), ("B", "uc_medicare"), ("D", "pretax_401k"), ("E", "pretax_403b"),
+               ("W", "pretax_hsa"))
 
 
 def masked_ssn(last4: str) -> str:

@@ -28,8 +28,12 @@ EMPLOYER_TAXES = ("social_security", "medicare", "futa", "suta")
 TAXABLE_WAGES = ("federal_income_tax", "social_security", "medicare", "state", "local", "futa", "suta")
 PRETAX_FIELDS = {t: f"pretax_{t}" for t in PRETAX_TYPES}  # "401k" -> "pretax_401k"
 NEC_FIELDS = ("nec_compensation", "nec_federal_withheld", "nec_state_income", "nec_state_withheld")
+# Employee social security / Medicare on tips the paycheck could not withhold (W-2 box 12 A / B).
+UNCOLLECTED = ("social_security", "medicare")
+UNCOLLECTED_FIELDS = tuple(f"uc_{k}" for k in UNCOLLECTED)  # added by migration 0003
 AMOUNT_FIELDS = ("wages", "tips", *PRETAX_FIELDS.values(), *(f"ee_{k}" for k in EMPLOYEE_TAXES),
-                 *(f"er_{k}" for k in EMPLOYER_TAXES), *(f"tw_{k}" for k in TAXABLE_WAGES), *NEC_FIELDS)
+                 *(f"er_{k}" for k in EMPLOYER_TAXES), *(f"tw_{k}" for k in TAXABLE_WAGES), *NEC_FIELDS,
+                 *UNCOLLECTED_FIELDS)
 WORKER_TYPES = ("employee", "contractor")
 _STATE = re.compile(r"[A-Z]{2}")
 _LAST4 = re.compile(r"\d{4}")
@@ -67,7 +71,10 @@ class PaycheckRecord:
             "rules_version": self.rules_version, "pay_frequency": self.pay_frequency,
             "payment_type": self.payment_type, "work_state": self.work_state, "locality_code": self.locality_code,
             "locality_resident": self.locality_resident, "nec_state": self.nec_state,
-            "amounts": {k: str(v.quantize(Decimal("0.01"))) for k, v in sorted(self.amounts.items())},
+            # Uncollected tip taxes only when there are some: a paycheck recorded before they were
+            # carried hashes as it did then.
+            "amounts": {k: str(v.quantize(Decimal("0.01"))) for k, v in sorted(self.amounts.items())
+                        if not (k in UNCOLLECTED_FIELDS and not v)},
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
@@ -150,7 +157,7 @@ def _employee_fields(d: Mapping[str, Any], amounts: dict[str, Decimal]) -> dict[
         column = PRETAX_FIELDS[choice(item, "type", path, PRETAX_TYPES)]
         amounts[column] += money(item, "amount", path)
     taxes = obj(d.get("taxes"), "taxes")
-    check_keys(taxes, ("employee", "employer", "taxable_wages"), "taxes")
+    check_keys(taxes, ("employee", "employer", "taxable_wages", "uncollected"), "taxes")
     for group, names, prefix in (("employee", EMPLOYEE_TAXES, "ee_"), ("employer", EMPLOYER_TAXES, "er_"),
                                  ("taxable_wages", TAXABLE_WAGES, "tw_")):
         path = f"taxes.{group}"
@@ -158,6 +165,12 @@ def _employee_fields(d: Mapping[str, Any], amounts: dict[str, Decimal]) -> dict[
         check_keys(values, names, path)
         for name in names:
             amounts[prefix + name] = money(values, name, path)
+    if taxes.get("uncollected"):
+        path = "taxes.uncollected"
+        values = obj(taxes["uncollected"], path)
+        check_keys(values, UNCOLLECTED, path)
+        for name in UNCOLLECTED:
+            amounts[f"uc_{name}"] = money(values, name, path, required=False)
     locality = _text(earnings, "locality_code", "earnings", max_len=40).upper() or None
     return {"pay_frequency": choice(earnings, "pay_frequency", "earnings", FREQUENCIES),
             "payment_type": choice(earnings, "payment_type", "earnings", PAYMENT_TYPES),

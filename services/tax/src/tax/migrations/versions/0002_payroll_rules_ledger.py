@@ -9,6 +9,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 from tax.adapters.orm import AMOUNT_COLUMNS
+from tax.domain.ledger.records import UNCOLLECTED_FIELDS
 from tax.rules import load_rows
 
 revision = "0002"
@@ -96,7 +97,9 @@ def upgrade() -> None:
         sa.Column("event_id", sa.Text),
         sa.Column("finalized_at", sa.DateTime(timezone=True)),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        *(sa.Column(name, sa.Numeric(14, 2), nullable=False, server_default="0") for name in AMOUNT_COLUMNS),
+        # The columns as of this revision: later revisions add theirs (0003: the uncollected tip taxes).
+        *(sa.Column(name, sa.Numeric(14, 2), nullable=False, server_default="0") for name in AMOUNT_COLUMNS
+          if name not in UNCOLLECTED_FIELDS),
         sa.UniqueConstraint("tenant_id", "paycheck_id", name="uq_paycheck_ledger_tenant_id_paycheck_id"),
         sa.CheckConstraint("worker_type IN ('employee', 'contractor')", name="worker_type"),
     )

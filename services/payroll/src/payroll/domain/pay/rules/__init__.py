@@ -18,7 +18,7 @@ FEDERAL = "US"
 
 __all__ = [
     "ALVARADO", "CALIFORNIA", "FLSA_WEEKLY", "JURISDICTIONS", "TOTAL_HOURS", "Jurisdiction", "WageRules",
-    "jurisdiction_for", "supported_states", "wage_rules_for",
+    "exempt_salary_floor", "jurisdiction_for", "supported_states", "wage_rules_for",
 ]
 
 
@@ -72,3 +72,13 @@ def wage_rules_for(state: str, on: date, field: str = "pay_date") -> WageRules:
     credit = min(federal_credit.value, state_credit.value) if state_credit else federal_credit.value
     used = [r for r in (state_mw or federal_mw, state_credit or federal_credit) if r is not None]
     return WageRules(state, on, mw, credit, tuple(dict.fromkeys(r.source for r in used)))
+
+
+def exempt_salary_floor(state: str, on: date, field: str = "pay_date") -> tuple[Decimal, str]:
+    """(the least annual salary of an exempt employee in `state` on `on`, its source): the higher of the
+    federal floor and the state's own."""
+    federal = _pick(FEDERAL, "exempt_salary_floor", on, field)
+    assert federal is not None
+    own = _pick(state, "exempt_salary_floor", on, field)
+    best = own if own is not None and own.value > federal.value else federal
+    return best.value, best.source

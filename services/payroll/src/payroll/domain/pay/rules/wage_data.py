@@ -8,6 +8,8 @@ Keys:
   minimum_wage     the hourly minimum wage
   min_cash_wage    the least cash wage a tipped employee may be paid (minimum_wage - max_tip_credit)
   max_tip_credit   the most tip credit per hour an employer may claim (0: no tip credit in this state)
+  exempt_salary_floor  the least annual salary of an exempt (executive, administrative, professional)
+                   employee; paid less, a salaried employee is non-exempt (overtime due). See salary.py.
 """
 
 from __future__ import annotations
@@ -62,4 +64,15 @@ WAGE_ROWS: tuple[WageRow, ...] = (
     _row("TX", "max_tip_credit", "2009-07-24", None, "5.12",
          "Tex. Lab. Code 62.052: tip credit as under the FLSA [X: not in the rules file, from general knowledge]"),
     # Tennessee has no minimum-wage law of its own: the federal rows apply (no TN rows on purpose).
+    # Exempt salary floors (annual). The federal one is not in the rules file: 29 CFR 541.600, $684 a week
+    # since 2020-01-01 (the 2024 increase was vacated, Texas v. DOL, E.D. Tex. 2024) [X: general knowledge].
+    _row("US", "exempt_salary_floor", "2020-01-01", None, "35568.00",
+         "29 CFR 541.600: $684/week = $35,568/year [X: not in the rules file, from general knowledge]"),
+    # California: twice the state minimum wage for 2,080 hours (LC 515(a)); 2026 is the rules file's figure.
+    _row("CA", "exempt_salary_floor", "2024-01-01", "2024-12-31", "66560.00",
+         "LC 515(a): 2 x $16.00 x 2,080 [X: not in the rules file, derived from the 2024 minimum wage]"),
+    _row("CA", "exempt_salary_floor", "2025-01-01", "2025-12-31", "68640.00",
+         "LC 515(a): 2 x $16.50 x 2,080 [X: not in the rules file, derived from the 2025 minimum wage]"),
+    _row("CA", "exempt_salary_floor", "2026-01-01", "2026-12-31", "70304.00",
+         "CA-DIR-MW-2026: exempt salary floor $70,304 (DIR release 2025-118) [C]"),
 )
