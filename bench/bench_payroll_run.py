@@ -36,6 +36,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -50,9 +51,11 @@ from devstack.services import process_argv, process_env, process_name
 from devstack.stack import Stack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_orders import cpu_by_pid, cpu_used, process_pids  # noqa: E402
 from bench_tax_api import free_port_base, login  # noqa: E402
 
 RUNS = "/api/payroll/v1/pay-runs"
+CPU_PROCESSES = ("payroll-worker", "tax-grpc", "payroll-http", "envoy")  # + postgres (its backends)
 PROCESSES = (("auth", "http"), ("auth", "grpc"), ("tax", "http"), ("tax", "grpc"), ("payroll", "http"))
 TARGETS = {1_000: 3.0, 10_000: 30.0}
 ANCHOR = date(2026, 1, 5)  # a Monday: biweekly periods start at it, every two weeks
@@ -135,13 +138,15 @@ def worker_phases(log: Path, since: int) -> list[dict[str, float]]:
 
 
 def run_size(http: httpx.Client, conninfo: str, demo: dict, layout: Layout, worker_pid: int, employees: int,
-             index: int) -> dict:
+             index: int, profile: Path | None = None) -> dict:
     start = period(index)
     t = time.monotonic()
     seed(conninfo, demo["tenant_id"], demo["location_id"], employees, start)
     print(f"  seeded {employees:,} employees in {time.monotonic() - t:.1f}s", flush=True)
     log = layout.logs_dir / f"{process_name(SERVICES_BY_NAME['payroll'], 'worker')}.log"
     mark = log.stat().st_size if log.exists() else 0
+    profilers = start_profiles(layout, profile, employees)
+    cpu0 = cpu_by_pid(process_pids(layout, CPU_PROCESSES))
     began = time.monotonic()
     created = http.post(RUNS, json={"period_start": start.isoformat(), "pay_date": (start + timedelta(days=18)).isoformat(),
                                     "location_ids": [demo["location_id"]], "pay_frequency": "biweekly"})
@@ -150,6 +155,7 @@ def run_size(http: httpx.Client, conninfo: str, demo: dict, layout: Layout, work
     run_id = created.json()["run_id"]
     previewed = wait_status(http, run_id, "previewed")
     t_preview = time.monotonic()
+    cpu1 = cpu_by_pid(process_pids(layout, CPU_PROCESSES))
     if previewed["items"] != {"previewed": employees}:
         raise SystemExit(f"previewed items: {previewed['items']}")
     approved = http.post(f"{RUNS}/{run_id}:approve")
@@ -159,6 +165,8 @@ def run_size(http: httpx.Client, conninfo: str, demo: dict, layout: Layout, work
     http.post(f"{RUNS}/{run_id}:finalize")
     completed = wait_status(http, run_id, "completed")
     t_done = time.monotonic()
+    cpu2 = cpu_by_pid(process_pids(layout, CPU_PROCESSES))
+    stop_profiles(profilers)
     time.sleep(0.5)  # the worker's log line lands after the status commit
     phases: dict[str, float] = {}
     for job in worker_phases(log, mark):
@@ -167,7 +175,32 @@ def run_size(http: httpx.Client, conninfo: str, demo: dict, layout: Layout, work
     total = t_done - began
     return {"employees": employees, "total": total, "rate": employees / total, "preview": t_preview - began,
             "approve": t_approve - t_preview, "finalize": t_done - t_approve, "worker": phases,
-            "peak_mb": peak_rss_mb(worker_pid), "net_pay": completed["totals"]["net_pay"]}
+            "peak_mb": peak_rss_mb(worker_pid), "net_pay": completed["totals"]["net_pay"],
+            "cpu_preview": cpu_used(cpu0, cpu1), "cpu_finalize": cpu_used(cpu1, cpu2)}
+
+
+def start_profiles(layout: Layout, profile: Path | None, employees: int) -> list[subprocess.Popen]:
+    """py-spy (when --profile DIR and py-spy is installed next to this Python) on the worker and tax-grpc:
+    collapsed stacks per process and size (flamegraph.pl or speedscope draw them)."""
+    spy = Path(sys.executable).with_name("py-spy")
+    if profile is None or not spy.exists():
+        return []
+    profile.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name in ("payroll-worker", "tax-grpc"):
+        pid = procs.running_pid(layout.run_dir, name)
+        if pid:
+            out.append(subprocess.Popen([str(spy), "record", "--pid", str(pid), "--rate", "50", "--nonblocking", "--format", "raw",
+                                         "-o", str(profile / f"{name}-{employees}.txt")],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return out
+
+
+def stop_profiles(profilers: list[subprocess.Popen]) -> None:
+    for p in profilers:
+        p.send_signal(2)  # SIGINT: py-spy writes its flame graph and exits
+    for p in profilers:
+        p.wait(timeout=60)
 
 
 def main() -> int:
@@ -177,6 +210,7 @@ def main() -> int:
     ap.add_argument("--state-dir", default=os.environ.get("AURA_BENCH_PAYROLL_STATE_DIR",
                                                           str(REPO_ROOT / ".stack-test-bench-payroll")))
     ap.add_argument("--keep", action="store_true", help="leave the stack running afterwards")
+    ap.add_argument("--profile", type=Path, help="py-spy flame graphs of the worker and tax-grpc into this directory")
     args, _ = ap.parse_known_args()
 
     layout = Layout(state_dir=Path(args.state_dir).resolve(), port_base=args.port_base or free_port_base(26_000))
@@ -185,7 +219,7 @@ def main() -> int:
     stack = Stack(layout)
     started = time.monotonic()
     try:
-        print(f"starting a small stack in {layout.state_dir} on ports {layout.port_base}+ ...", flush=True)
+        print(f"load average {os.getloadavg()[0]:.1f}; starting a small stack in {layout.state_dir} on ports {layout.port_base}+ ...", flush=True)
         demo = stack.start_slice(PROCESSES)
         payroll = SERVICES_BY_NAME["payroll"]
         # The worker logs its phase timings at INFO (the slice runs everything else at WARNING).
@@ -200,8 +234,8 @@ def main() -> int:
         with httpx.Client(base_url=layout.gateway_url, headers={"Authorization": f"Bearer {token}"},
                           timeout=60) as http:
             for index, size in enumerate(args.sizes):
-                print(f"pay run of {size:,} employees ...", flush=True)
-                results.append(run_size(http, conninfo, demo, layout, worker_pid, size, index))
+                print(f"pay run of {size:,} employees (load average {os.getloadavg()[0]:.1f}) ...", flush=True)
+                results.append(run_size(http, conninfo, demo, layout, worker_pid, size, index, args.profile))
         print()
         print(f"{'employees':>10} {'total s':>8} {'target':>7} {'empl/s':>8} {'preview':>8} {'approve':>8} "
               f"{'finalize':>9} {'worker peak MB':>15}")
@@ -214,6 +248,11 @@ def main() -> int:
               "calls; store = items; load + finalize = paychecks + outbox events; finish = totals, status")
         for r in results:
             print(f"{r['employees']:>10,}  " + "  ".join(f"{k} {v:.2f}" for k, v in r["worker"].items()))
+        print("\nCPU seconds per process (preview / finalize phase; postgres = postmaster + backends)")
+        for r in results:
+            print(f"{r['employees']:>10,}  " + "  ".join(
+                f"{name} {r['cpu_preview'][name]:.1f}/{r['cpu_finalize'][name]:.1f}" for name in r["cpu_preview"]))
+        print(f"load average at the end {os.getloadavg()[0]:.1f}")
         return 0
     finally:
         if not args.keep:

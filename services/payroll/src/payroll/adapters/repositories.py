@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Numeric, and_, func, or_, select, update
+from sqlalchemy import Numeric, and_, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from payroll.adapters.orm import (
@@ -156,6 +156,12 @@ class StaffRepository:
         return list(self.session.scalars(select(StaffMember).where(
             StaffMember.tenant_id == tenant_id, StaffMember.id.in_(staff_ids))))
 
+    def ssn_last4(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+        """staff id -> the last four SSN digits (deleted staff included), without loading the records."""
+        rows = self.session.execute(select(StaffMember.id, StaffMember.ssn_last4).where(
+            StaffMember.tenant_id == tenant_id, StaffMember.id.in_(staff_ids)))
+        return {staff_id: last4 for staff_id, last4 in rows}
+
     def at_locations(self, tenant_id: uuid.UUID, location_ids: list[uuid.UUID]) -> list[StaffMember]:
         """Live staff whose home location is one of `location_ids` (a pay run's location group)."""
         return list(self.session.scalars(select(StaffMember).where(
@@ -265,7 +271,15 @@ class PayRunRepository:
 
     # ---- items
     def add_items(self, items: list[PayRunItem]) -> None:
-        self.session.add_all(items)
+        """One multi-row INSERT (a chunk of a run: no ORM flush per item; the objects stay transient)."""
+        if items:
+            columns = [c.key for c in PayRunItem.__table__.columns]
+            self.session.execute(insert(PayRunItem), [{c: getattr(i, c) for c in columns} for i in items])
+
+    def set_item_status(self, run_id: uuid.UUID, staff_ids: list[uuid.UUID], status: str) -> None:
+        """One UPDATE for a chunk of the run's employees."""
+        self.session.execute(update(PayRunItem).where(PayRunItem.run_id == run_id, PayRunItem.staff_id.in_(staff_ids))
+                             .values(status=status).execution_options(synchronize_session=False))
 
     def items(self, run_id: uuid.UUID, status: str | None = None, *,
               staff_ids: list[uuid.UUID] | None = None) -> list[PayRunItem]:
@@ -309,6 +323,26 @@ class PayRunRepository:
     # ---- paychecks
     def add_paychecks(self, paychecks: list[Paycheck]) -> None:
         self.session.add_all(paychecks)
+
+    def pay_items(self, run: PayRun, paycheck_ids: dict[uuid.UUID, uuid.UUID], finalized_at: datetime) -> set[uuid.UUID]:
+        """The paychecks of the run's previewed items of these staff ({staff id: paycheck id}), copied from
+        the items inside the database (the paycheck JSON is not read and written back); an employee this run
+        already paid is left as is (the unique run + employee). Returns the staff whose paycheck it wrote."""
+        if not paycheck_ids:
+            return set()
+        rows = self.session.execute(text(
+            "INSERT INTO paychecks (id, tenant_id, run_id, staff_id, pay_date, period_start, period_end,"
+            " net_pay_cents, gross_cents, result, finalized_at)"
+            " SELECT p.paycheck_id, i.tenant_id, i.run_id, i.staff_id, :pay_date, :period_start, :period_end,"
+            " i.net_pay_cents, i.gross_cents, i.result, :finalized_at"
+            " FROM pay_run_items i JOIN unnest(CAST(:staff AS uuid[]), CAST(:paychecks AS uuid[]))"
+            " AS p(staff_id, paycheck_id) ON p.staff_id = i.staff_id"
+            " WHERE i.run_id = :run AND i.status = 'previewed'"
+            " ON CONFLICT (run_id, staff_id) DO NOTHING RETURNING staff_id"),
+            {"staff": list(paycheck_ids), "paychecks": list(paycheck_ids.values()), "run": run.id,
+             "pay_date": run.pay_date, "period_start": run.period_start, "period_end": run.period_end,
+             "finalized_at": finalized_at})
+        return set(rows.scalars())
 
     def paid_staff(self, run_id: uuid.UUID, staff_ids: list[uuid.UUID] | None = None) -> set[uuid.UUID]:
         query = select(Paycheck.staff_id).where(Paycheck.run_id == run_id)

@@ -24,11 +24,12 @@ from auraconnect.payroll.v1 import events_pb2
 from chassis.bootstrap import Clock, IdGenerator, utc_now
 from chassis.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound, PermissionDenied
 from chassis.identity import Identity, service_identity
+from chassis.outbox import PendingEvent
 from chassis.timestamps import to_timestamp
 from chassis.uow import UnitOfWorkFactory
 from chassis.validation import parse_uuid
 
-from payroll.adapters.orm import Paycheck, PayRun, PayRunItem, PayRunJob
+from payroll.adapters.orm import PayRun, PayRunItem, PayRunJob
 from payroll.config import SERVICE
 from payroll.domain import pay_runs as rules
 from payroll.domain import staff as staff_rules
@@ -604,21 +605,16 @@ def _finalize(uow: UnitOfWorkFactory, job: ClaimedJob, *, progress, clock, chunk
         with uow() as u:
             _fence(u, job, lease_seconds, now)
             run = u.pay_runs.get(None, job.run_id)
-            paid = u.pay_runs.paid_staff(run.id, ids)
-            items = u.pay_runs.items(run.id, rules.ITEM_PREVIEWED, staff_ids=ids)
-            last4 = {m.id: m.ssn_last4 for m in u.staff.by_ids(run.tenant_id, ids)}
-            new = []
-            for item in items:
-                if item.staff_id not in paid:  # paid by an attempt that committed: never twice
-                    new.append(Paycheck(
-                        id=paycheck_id(run.id, item.staff_id), tenant_id=run.tenant_id, run_id=run.id,
-                        staff_id=item.staff_id, pay_date=run.pay_date, period_start=run.period_start,
-                        period_end=run.period_end, net_pay_cents=item.net_pay_cents, gross_cents=item.gross_cents,
-                        result=item.result, finalized_at=now))
-                    u.add_event(PAYCHECK_TOPIC, str(item.staff_id), _event(run, item, last4.get(item.staff_id), now),
-                                subject=str(paycheck_id(run.id, item.staff_id)))
-                item.status = rules.ITEM_FINALIZED
-            u.pay_runs.add_paychecks(new)
+            # Set-based: the paychecks copied from the items in one statement (skipping anyone this run
+            # already paid: an attempt that committed), their events in one multi-row outbox INSERT, the
+            # items' status in one UPDATE, all in the chunk's transaction.
+            paid = u.pay_runs.pay_items(run, {s: paycheck_id(run.id, s) for s in ids}, now)
+            if paid:
+                last4 = u.staff.ssn_last4(run.tenant_id, sorted(paid))
+                u.add_events([PendingEvent(PAYCHECK_TOPIC, str(item.staff_id), _event(run, item, last4.get(item.staff_id), now),
+                                           subject=str(paycheck_id(run.id, item.staff_id)))
+                              for item in u.pay_runs.items(run.id, rules.ITEM_PREVIEWED, staff_ids=sorted(paid))])
+            u.pay_runs.set_item_status(run.id, ids, rules.ITEM_FINALIZED)
             u.commit()
         started = timer.add("finalize", started)
         if progress is not None:
