@@ -112,9 +112,15 @@ def seed(conninfo: str, tenant: str, location: str, employees: int, start: date)
         conn.commit()
 
 
-def wait_status(http: httpx.Client, run_id: str, wanted: str, timeout: float = 300) -> dict:
+def wait_status(http: httpx.Client, run_id: str, wanted: str, timeout: float = 600) -> dict:
+    """Follows the run's progress stream (SSE, what the operator CLI shows; the API polls Redis every
+    250 ms) until the phase ends, then reads the run. Polling GET /pay-runs/{id} instead costs the API
+    and PostgreSQL a count of the run's items per poll, which the run itself then waits for."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        with http.stream("GET", f"{RUNS}/{run_id}/progress", timeout=timeout) as stream:
+            for _ in stream.iter_lines():
+                pass
         run = http.get(f"{RUNS}/{run_id}").json()
         if run["status"] == wanted:
             return run

@@ -35,7 +35,9 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
               new_id: IdGenerator | None = None, directory: StaffDirectory | None = None,
               tax: WithholdingCalculator | None = None, sealer: Sealer | None = None,
               pins: PinHasher | None = None, progress: ProgressBoard | None = None,
-              stub_pdf: StubRenderer | None = None) -> PayrollContainer:
+              stub_pdf: StubRenderer | None = None, tax_explanations: bool = True) -> PayrollContainer:
+    """`tax_explanations=False`: the tax service's explanation lines are not asked for (the pay-run worker
+    keeps none: a run's items hold the paycheck without them)."""
     if directory is None and config.auth_grpc_addr:
         from payroll.adapters.auth_client import AuthDirectory
 
@@ -43,7 +45,7 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
     if tax is None and config.tax_grpc_addr:
         from payroll.adapters.tax_client import TaxClient
 
-        tax = TaxClient(config.tax_grpc_addr)
+        tax = TaxClient(config.tax_grpc_addr, explanations=tax_explanations)
     if sealer is None and config.pii_encryption_key:
         from chassis.crypto import Sealer as AesSealer
 

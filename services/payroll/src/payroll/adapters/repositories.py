@@ -81,8 +81,9 @@ class TipRepository:
 
     def for_staff_between(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID], start: datetime,
                           end: datetime) -> list[TipRecord]:
-        """Live tips of many staff earned within [start, end)."""
-        return list(self.session.scalars(select(TipRecord).where(
+        """Live tips of many staff earned within [start, end) (a pay run's chunk): rows, not ORM objects."""
+        return list(self.session.execute(select(
+            TipRecord.id, TipRecord.staff_id, TipRecord.location_id, TipRecord.tip_cents, TipRecord.earned_at).where(
             TipRecord.tenant_id == tenant_id, TipRecord.staff_id.in_(staff_ids), TipRecord.deleted_at.is_(None),
             TipRecord.earned_at >= start, TipRecord.earned_at < end)))
 
@@ -156,11 +157,27 @@ class StaffRepository:
         return list(self.session.scalars(select(StaffMember).where(
             StaffMember.tenant_id == tenant_id, StaffMember.id.in_(staff_ids))))
 
+    def records(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID]) -> list:
+        """Staff records by id as read-only rows (the columns as the ORM names them, without the sealed
+        SSN / bank account and the PIN hash), deleted ones included: a pay run reads thousands, and ORM
+        objects cost several times more."""
+        columns = [c for c in StaffMember.__table__.columns if not c.key.endswith("_sealed") and c.key != "pin_hash"]
+        return list(self.session.execute(select(*columns).where(
+            StaffMember.tenant_id == tenant_id, StaffMember.id.in_(staff_ids))))
+
     def ssn_last4(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
         """staff id -> the last four SSN digits (deleted staff included), without loading the records."""
         rows = self.session.execute(select(StaffMember.id, StaffMember.ssn_last4).where(
             StaffMember.tenant_id == tenant_id, StaffMember.id.in_(staff_ids)))
         return {staff_id: last4 for staff_id, last4 in rows}
+
+    def ids_at_locations(self, tenant_id: uuid.UUID, location_ids: list[uuid.UUID], pay_frequency: str) -> list[uuid.UUID]:
+        """Ids of the live staff paid at `pay_frequency` whose home location is one of `location_ids` (a pay
+        run's roster), by name."""
+        return list(self.session.scalars(select(StaffMember.id).where(
+            StaffMember.tenant_id == tenant_id, StaffMember.deleted_at.is_(None),
+            StaffMember.home_location_id.in_(location_ids), StaffMember.pay_frequency == pay_frequency).order_by(
+            StaffMember.display_name, StaffMember.id)))
 
     def at_locations(self, tenant_id: uuid.UUID, location_ids: list[uuid.UUID]) -> list[StaffMember]:
         """Live staff whose home location is one of `location_ids` (a pay run's location group)."""
@@ -197,8 +214,11 @@ class ShiftRepository:
 
     def for_staff_between(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID], start: datetime,
                           end: datetime) -> list[Shift]:
-        """Live shifts of many staff clocked in within [start, end) (a pay run reads them at once)."""
-        return list(self.session.scalars(select(Shift).where(
+        """Live shifts of many staff clocked in within [start, end) (a pay run's chunk): rows with the
+        shift's columns, not ORM objects (read only, and thousands of them)."""
+        return list(self.session.execute(select(
+            Shift.id, Shift.staff_id, Shift.job_code, Shift.time_zone, Shift.clock_in_at, Shift.clock_out_at,
+            Shift.breaks).where(
             Shift.tenant_id == tenant_id, Shift.staff_id.in_(staff_ids), Shift.deleted_at.is_(None),
             Shift.clock_in_at >= start, Shift.clock_in_at < end).order_by(Shift.clock_in_at, Shift.id)))
 
@@ -232,10 +252,15 @@ class TimesheetRepository:
             query = query.with_for_update()
         return self.session.scalars(query).first()
 
-    def statuses_for_period(self, tenant_id: uuid.UUID, period_start) -> dict[uuid.UUID, str]:
-        """staff id -> timesheet status (open | approved) of the period starting `period_start`."""
-        rows = self.session.execute(select(Timesheet.staff_id, Timesheet.status).where(
-            Timesheet.tenant_id == tenant_id, Timesheet.period_start == period_start))
+    def statuses_for_period(self, tenant_id: uuid.UUID, period_start,
+                            staff_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
+        """staff id -> timesheet status (open | approved) of the period starting `period_start` (of these
+        staff only when given)."""
+        query = select(Timesheet.staff_id, Timesheet.status).where(
+            Timesheet.tenant_id == tenant_id, Timesheet.period_start == period_start)
+        if staff_ids is not None:
+            query = query.where(Timesheet.staff_id.in_(staff_ids))
+        rows = self.session.execute(query)
         return {staff_id: status for staff_id, status in rows}
 
 
@@ -274,7 +299,7 @@ class PayRunRepository:
         """One multi-row INSERT (a chunk of a run: no ORM flush per item; the objects stay transient)."""
         if items:
             columns = [c.key for c in PayRunItem.__table__.columns]
-            self.session.execute(insert(PayRunItem), [{c: getattr(i, c) for c in columns} for i in items])
+            self.session.execute(insert(PayRunItem.__table__), [{c: getattr(i, c) for c in columns} for i in items])
 
     def set_item_status(self, run_id: uuid.UUID, staff_ids: list[uuid.UUID], status: str) -> None:
         """One UPDATE for a chunk of the run's employees."""
@@ -289,6 +314,13 @@ class PayRunRepository:
         if staff_ids is not None:
             query = query.where(PayRunItem.staff_id.in_(staff_ids))
         return list(self.session.scalars(query.order_by(PayRunItem.display_name, PayRunItem.staff_id)))
+
+    def item_records(self, run_id: uuid.UUID, status: str, staff_ids: list[uuid.UUID]) -> list:
+        """The items of these staff in `status` as read-only rows (staff_id, display_name, request, result)."""
+        return list(self.session.execute(select(
+            PayRunItem.staff_id, PayRunItem.display_name, PayRunItem.request, PayRunItem.result).where(
+            PayRunItem.run_id == run_id, PayRunItem.status == status, PayRunItem.staff_id.in_(staff_ids)).order_by(
+            PayRunItem.staff_id)))
 
     def item(self, run_id: uuid.UUID, staff_id: uuid.UUID) -> PayRunItem | None:
         return self.session.scalars(select(PayRunItem).where(

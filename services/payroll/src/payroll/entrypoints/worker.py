@@ -110,7 +110,7 @@ class Worker:
 def main() -> None:
     config = settings("tax_grpc_addr")
     start(SERVICE, "worker", config)
-    container = bootstrap(config)
+    container = bootstrap(config, tax_explanations=False)  # a run's items keep no explanation lines
     checks = {"postgres": readiness.postgres(container.engine),
               "tax": readiness.grpc_peer(config.tax_grpc_addr)}
     if config.redis_url:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -398,13 +398,21 @@ class _Employee:
     error: InvalidInput | None = None
 
 
-def _gather(u, run: PayRun, skip: set[uuid.UUID]) -> list[_Employee]:
-    """Every employee of the run not yet previewed, with the paycheck request their approved timesheet,
-    tips and staff record make (or the error that keeps them from being paid)."""
+def _roster(u, run: PayRun, skip: set[uuid.UUID]) -> list[uuid.UUID]:
+    """The run's employees not yet previewed (live, home location in the group, the run's pay frequency),
+    by name: the preview reads, computes and stores them a chunk at a time."""
+    return [i for i in u.staff.ids_at_locations(run.tenant_id, [uuid.UUID(x) for x in run.locations], run.pay_frequency)
+            if i not in skip]
+
+
+def _gather(u, run: PayRun, staff_ids: list[uuid.UUID]) -> list[_Employee]:
+    """The employees of a chunk with the paycheck request their approved timesheet, tips and staff record
+    make (or the error that keeps them from being paid); a few set-based reads per chunk (shifts and
+    tips as rows, not ORM objects), so a run's memory and time grow with the chunk, not the run."""
     tenant = run.tenant_id
     employer = employer_of(u, tenant)
-    members = [m for m in u.staff.at_locations(tenant, [uuid.UUID(x) for x in run.locations])
-               if m.pay_frequency == run.pay_frequency and m.id not in skip]
+    order = {staff_id: n for n, staff_id in enumerate(staff_ids)}
+    members = sorted(u.staff.records(tenant, staff_ids), key=lambda m: order[m.id])
     if not members:
         return []
     ids = [m.id for m in members]
@@ -419,7 +427,7 @@ def _gather(u, run: PayRun, skip: set[uuid.UUID]) -> list[_Employee]:
     tips: dict[uuid.UUID, list] = {}
     for tip in u.tips.for_staff_between(tenant, list(owner), lo, hi):
         tips.setdefault(owner[tip.staff_id], []).append((tip.earned_at, tip.tip_cents, str(tip.location_id)))
-    sheets = u.timesheets.statuses_for_period(tenant, run.period_start)
+    sheets = u.timesheets.statuses_for_period(tenant, run.period_start, ids)
     out = []
     for m in members:
         home_zone = run.locations[str(m.home_location_id)]["time_zone"]
@@ -450,6 +458,20 @@ def _gather(u, run: PayRun, skip: set[uuid.UUID]) -> list[_Employee]:
                 employee.error = error
         out.append(employee)
     return out
+
+
+def _chunks(uow: UnitOfWorkFactory, run: PayRun, roster: list[uuid.UUID], size: int) -> Iterator[list[_Employee]]:
+    """The roster's employees with something to pay, `size` at a time (one tax batch call each), read a
+    roster slice at a time (each in its own short read-only transaction)."""
+    pending: list[_Employee] = []
+    for at in range(0, len(roster), size):
+        with uow() as u:
+            pending += _gather(u, run, roster[at: at + size])
+        while len(pending) >= size:
+            yield pending[:size]
+            pending = pending[size:]
+    if pending:
+        yield pending
 
 
 def _stored_result(paycheck: ComputedPaycheck) -> dict[str, Any]:
@@ -484,14 +506,15 @@ def _preview(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax, progress, clock, n
         if run is None or run.status != rules.PREVIEWING:
             return
         done = u.pay_runs.itemized_staff(run.id)
-        employees = _gather(u, run, done)
+        roster = _roster(u, run, done)
     started = timer.add("gather", started)
-    total = len(done) + len(employees)
+    total = len(done) + len(roster)
     identity = service_identity(SERVICE, str(job.tenant_id), frozenset({"payroll:create"}))
     if progress is not None:
         progress.publish(str(run.id), _progress(run.id, rules.PREVIEWING, "preview", len(done), total, clock()))
-    for at in range(0, len(employees), chunk_size):
-        chunk = employees[at: at + chunk_size]
+    stored = 0
+    for chunk in _chunks(uow, run, roster, chunk_size):
+        started = timer.add("gather", started)
         asked = [e for e in chunk if e.error is None]
         outcomes = dict(zip((e.staff_id for e in asked), compute_paychecks([e.request for e in asked], identity,
                                                                              tax=tax), strict=True)) if asked else {}
@@ -502,9 +525,10 @@ def _preview(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax, progress, clock, n
             u.pay_runs.add_items(items)
             u.commit()
         started = timer.add("store", started)
+        stored += len(chunk)
         if progress is not None:
-            progress.publish(str(run.id), _progress(run.id, rules.PREVIEWING, "preview", len(done) + at + len(chunk),
-                                                    total, clock()))
+            progress.publish(str(run.id), _progress(run.id, rules.PREVIEWING, "preview", len(done) + stored, total,
+                                                    clock()))
         pause()
         started = timer.clock()
     _finish(uow, job, run.id, rules.PREVIEWED, progress=progress, clock=clock, lease_seconds=lease_seconds)
@@ -613,7 +637,7 @@ def _finalize(uow: UnitOfWorkFactory, job: ClaimedJob, *, progress, clock, chunk
                 last4 = u.staff.ssn_last4(run.tenant_id, sorted(paid))
                 u.add_events([PendingEvent(PAYCHECK_TOPIC, str(item.staff_id), _event(run, item, last4.get(item.staff_id), now),
                                            subject=str(paycheck_id(run.id, item.staff_id)))
-                              for item in u.pay_runs.items(run.id, rules.ITEM_PREVIEWED, staff_ids=sorted(paid))])
+                              for item in u.pay_runs.item_records(run.id, rules.ITEM_PREVIEWED, sorted(paid))])
             u.pay_runs.set_item_status(run.id, ids, rules.ITEM_FINALIZED)
             u.commit()
         started = timer.add("finalize", started)

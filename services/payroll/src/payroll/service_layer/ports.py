@@ -49,7 +49,7 @@ class WithholdingCalculator(Protocol):
     """Payroll taxes from the tax service (`payroll.adapters.tax_client.TaxClient`, its
     CalculateWithholdingBatch RPC). `requests` are the tax service's withholding requests as its REST
     JSON (`payroll.domain.pay.taxes.TaxFacts.withholding_request`); the results come back in request
-    order, with their explanation lines. Computed as `identity` (the tax peer requires payroll:read or
+    order, with their explanation lines (none from the pay-run worker's client). Computed as `identity` (the tax peer requires payroll:read or
     payroll:create). Raises InvalidInput naming the field as the tax service does ("requests[1].federal.
     filing_status"), DependencyUnavailable when the tax service is down."""
 
