@@ -154,7 +154,7 @@ def test_a_run_on_the_real_database_resumes_after_a_crash_and_pays_each_employee
                                                "location_ids": [str(location)]},
                                   directory=Directory(), progress=None, clock=clock)
     job = pay_runs.claim_job(uow, "w1", lease_seconds=30, clock=clock)
-    pay_runs.run_job(uow, job, tax=tax, progress=None, clock=clock, chunk_size=3, lease_seconds=30)
+    pay_runs.run_job(uow, job, tax=tax, progress=None, clock=clock, chunk_size=3, lease_seconds=30, ahead=True)
     assert tax.calls == 3  # 7 employees in chunks of 3
     previewed = pay_runs.get_pay_run(uow, admin, run["run_id"])
     assert previewed["items"] == {"previewed": 7}

@@ -77,7 +77,7 @@ class Worker:
         try:
             pay_runs.run_job(c.uow, job, tax=c.tax, progress=c.progress, clock=c.clock, new_id=c.new_id,
                              chunk_size=self.chunk_size, lease_seconds=self.lease_seconds, timer=timer,
-                             chunk_pause_seconds=self.chunk_pause_seconds)
+                             chunk_pause_seconds=self.chunk_pause_seconds, ahead=True)
             JOBS.labels(result="succeeded").inc()
             log.info("pay run %s: %s job done in %s", job.run_id, job.kind,
                      {k: round(v, 3) for k, v in timer.seconds.items()})

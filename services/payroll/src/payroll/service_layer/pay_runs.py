@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -373,17 +374,19 @@ class PhaseTimer:
 def run_job(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax: WithholdingCalculator | None,
             progress: ProgressBoard | None, clock: Clock = utc_now, new_id: IdGenerator = uuid.uuid4,
             chunk_size: int = CHUNK_SIZE, lease_seconds: float = 60.0,
-            timer: PhaseTimer | None = None, chunk_pause_seconds: float = 0.0) -> None:
+            timer: PhaseTimer | None = None, chunk_pause_seconds: float = 0.0, ahead: bool = False) -> None:
     """Executes a claimed job to the end (raises LeaseLost when fenced out, DependencyUnavailable when
     the tax service is down: the caller releases the job for another attempt). `chunk_pause_seconds`:
-    a breather after each chunk (spares a busy database; the e2e test uses it to kill a worker mid-run)."""
+    a breather after each chunk (spares a busy database; the e2e test uses it to kill a worker mid-run).
+    `ahead`: the preview reads and computes the next chunk in a thread while this one is stored (the
+    worker's reads, the tax service and PostgreSQL then work at the same time)."""
     import time
 
     timer = timer or PhaseTimer({}, time.perf_counter)
     pause = (lambda: time.sleep(chunk_pause_seconds)) if chunk_pause_seconds > 0 else (lambda: None)
     if job.kind == rules.JOB_PREVIEW:
         _preview(uow, job, tax=tax, progress=progress, clock=clock, new_id=new_id, chunk_size=chunk_size,
-                 lease_seconds=lease_seconds, timer=timer, pause=pause)
+                 lease_seconds=lease_seconds, timer=timer, pause=pause, ahead=ahead)
     else:
         _finalize(uow, job, progress=progress, clock=clock, chunk_size=chunk_size, lease_seconds=lease_seconds,
                   timer=timer, pause=pause)
@@ -496,8 +499,32 @@ def _item(run: PayRun, employee: _Employee, outcome: ComputedPaycheck | InvalidI
     return item
 
 
+def _computed(chunks: Iterator[list[_Employee]], identity: Identity, tax, timer: PhaseTimer,
+              ) -> Iterator[tuple[list[_Employee], dict[uuid.UUID, ComputedPaycheck | InvalidInput]]]:
+    """Each chunk with its paychecks (one CalculateWithholdingBatch call), timed as gather and compute."""
+    started = timer.clock()
+    for chunk in chunks:
+        started = timer.add("gather", started)
+        asked = [e for e in chunk if e.error is None]
+        outcomes = dict(zip((e.staff_id for e in asked), compute_paychecks([e.request for e in asked], identity,
+                                                                             tax=tax), strict=True)) if asked else {}
+        started = timer.add("compute", started)
+        yield chunk, outcomes
+        started = timer.clock()
+
+
+def _one_ahead(items: Iterator[Any]) -> Iterator[Any]:
+    """What `items` yields, the next one produced in a thread while the caller works on this one. Its
+    errors reach the caller at that item; the caller stopping early waits for the item in progress."""
+    with ThreadPoolExecutor(1, thread_name_prefix="pay-run-ahead") as pool:
+        future = pool.submit(next, items, None)
+        while (item := future.result()) is not None:
+            future = pool.submit(next, items, None)
+            yield item
+
+
 def _preview(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax, progress, clock, new_id, chunk_size: int,
-             lease_seconds: float, timer: PhaseTimer, pause: Callable[[], None]) -> None:
+             lease_seconds: float, timer: PhaseTimer, pause: Callable[[], None], ahead: bool = False) -> None:
     import time
 
     started = time.perf_counter()
@@ -507,18 +534,15 @@ def _preview(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax, progress, clock, n
             return
         done = u.pay_runs.itemized_staff(run.id)
         roster = _roster(u, run, done)
-    started = timer.add("gather", started)
+    started = timer.add("roster", started)
     total = len(done) + len(roster)
     identity = service_identity(SERVICE, str(job.tenant_id), frozenset({"payroll:create"}))
     if progress is not None:
         progress.publish(str(run.id), _progress(run.id, rules.PREVIEWING, "preview", len(done), total, clock()))
     stored = 0
-    for chunk in _chunks(uow, run, roster, chunk_size):
-        started = timer.add("gather", started)
-        asked = [e for e in chunk if e.error is None]
-        outcomes = dict(zip((e.staff_id for e in asked), compute_paychecks([e.request for e in asked], identity,
-                                                                             tax=tax), strict=True)) if asked else {}
-        started = timer.add("compute", started)
+    computed = _computed(_chunks(uow, run, roster, chunk_size), identity, tax, timer)
+    for chunk, outcomes in (_one_ahead(computed) if ahead else computed):
+        started = timer.clock()
         items = [_item(run, e, outcomes.get(e.staff_id), new_id) for e in chunk]
         with uow() as u:
             _fence(u, job, lease_seconds, clock())
@@ -530,7 +554,7 @@ def _preview(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax, progress, clock, n
             progress.publish(str(run.id), _progress(run.id, rules.PREVIEWING, "preview", len(done) + stored, total,
                                                     clock()))
         pause()
-        started = timer.clock()
+    started = timer.clock()
     _finish(uow, job, run.id, rules.PREVIEWED, progress=progress, clock=clock, lease_seconds=lease_seconds)
     timer.add("finish", started)
 
