@@ -229,7 +229,8 @@ def main() -> int:
         demo = stack.start_slice(PROCESSES)
         payroll = SERVICES_BY_NAME["payroll"]
         # The worker logs its phase timings at INFO (the slice runs everything else at WARNING).
-        env = process_env(layout, payroll, "worker", stack.secrets) | {"LOG_LEVEL": "INFO"}
+        env = process_env(layout, payroll, "worker", stack.secrets) | {"LOG_LEVEL": "INFO"} | {
+            k: v for k, v in os.environ.items() if k.startswith("PAY_RUN_")}  # e.g. PAY_RUN_AHEAD=false, PAY_RUN_CHUNK_SIZE
         worker_pid = procs.start(layout.run_dir, layout.logs_dir, process_name(payroll, "worker"),
                                  process_argv(payroll, "worker"), env, cwd=layout.repo_root)
         print(f"stack up in {time.monotonic() - started:.1f}s", flush=True)

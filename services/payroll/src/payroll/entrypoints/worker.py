@@ -45,6 +45,7 @@ class Worker:
         self.poll_seconds = config.pay_run_poll_seconds
         self.chunk_size = config.pay_run_chunk_size
         self.chunk_pause_seconds = config.pay_run_chunk_pause_seconds
+        self.ahead = config.pay_run_ahead
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def _heartbeat(self, job: pay_runs.ClaimedJob, done: threading.Event, lost: threading.Event) -> None:
@@ -77,7 +78,7 @@ class Worker:
         try:
             pay_runs.run_job(c.uow, job, tax=c.tax, progress=c.progress, clock=c.clock, new_id=c.new_id,
                              chunk_size=self.chunk_size, lease_seconds=self.lease_seconds, timer=timer,
-                             chunk_pause_seconds=self.chunk_pause_seconds, ahead=True)
+                             chunk_pause_seconds=self.chunk_pause_seconds, ahead=self.ahead)
             JOBS.labels(result="succeeded").inc()
             log.info("pay run %s: %s job done in %s", job.run_id, job.kind,
                      {k: round(v, 3) for k, v in timer.seconds.items()})
