@@ -2,31 +2,50 @@
 each with 2 weekly workweeks x 5 shifts of 8 h in a biweekly period, a third of them tipped with tips in
 both workweeks, approved timesheets.
 
-    .venv/bin/python bench/bench_payroll_run.py [--sizes 1000 10000] [--port-base N] [--keep]
+    .venv/bin/python bench/bench_payroll_run.py [--sizes 1000 10000] [--port-base N] [--keep] [--profile DIR]
 
 Starts a small stack of its own (PostgreSQL, Redis, auth http+grpc, tax http+grpc, payroll http and the
 pay-run worker, Envoy; no Kafka: the PaycheckFinalized rows wait in the outbox), writes the staff,
 shifts, tips and approved timesheets straight into payroll's tables (COPY; setup is not measured), then
 through Envoy as the demo admin: POST /pay-runs (the worker previews every employee: hours, tips, taxes
 through the tax service's CalculateWithholdingBatch, one call per chunk of 200), approve, finalize (the
-worker writes each paycheck + its outbox event), waiting on GET /pay-runs/{id}. Prints per size: the
-end-to-end time (create -> completed), employees/s, the time of each API phase, the worker's own time per
-phase (gather, compute = pay engine + tax batch calls, store, finalize) from its log, and its peak memory
-(VmHWM). Each size pays its own biweekly period (a later run skips the earlier employees: no hours).
+worker writes the paychecks + their outbox events), following the run's SSE progress stream (polling
+GET /pay-runs/{id} every 50 ms cost the API and PostgreSQL a count of the items per poll: 4 s of CPU at
+10,000). Prints per size: the end-to-end time (create -> completed), employees/s, the time of each API
+phase, the worker's own time per phase (roster, gather = the chunk's staff/shifts/tips/timesheets,
+compute = pay engine + tax batch call, store = items, finalize = paychecks + events) from its log, its
+peak memory (VmHWM), the load average, and the CPU seconds of each process (worker, tax-grpc,
+payroll-http, envoy, PostgreSQL with its backends) in the preview and the finalize phase. PAY_RUN_*
+variables reach the worker (A/B: PAY_RUN_AHEAD=false, PAY_RUN_CHUNK_SIZE=500). `--profile DIR`: py-spy
+(installed into the .venv by hand, not a dependency) samples the worker and tax-grpc into collapsed
+stacks. Each size pays its own biweekly period (a later run skips the earlier employees: no hours).
 
-Findings (2-core machine shared with other stacks; two runs, load average 7-9 and 15-18):
-  1,000 employees: 6.6 s end to end (152 employees/s; target 3 s: MISSED), 16.1 s under the heavier load;
-  10,000: 64 s (156/s; target 30 s: MISSED), 142 s under the heavier load. Worker peak RSS 163 / 429 MB.
-  Worker time per phase at 10,000 (load 7): gather 11.9 s (ORM-loading 100,000 shifts + tips, hours per
-  local day), compute 20.3 s (pay engine + 50 CalculateWithholdingBatch calls of 200-400 requests; the tax
-  service computes ~1.5 ms per request), store 7.9 s (items with the paycheck JSON), finalize 21.2 s.
-  Where the next seconds are: finalize writes each PaycheckFinalized with its own INSERT
-  (chassis.outbox.add_event: one round trip per event) and copies the paycheck JSON from the item into
-  `paychecks` (parsed and serialized again); a batch add_events in the chassis and a paycheck row that
-  references its item would take most of it. gather: read shifts with a Core select (no ORM objects);
-  compute: run the tax batch calls of the next chunk while this chunk is stored (a thread), or two workers
-  on one run (jobs per chunk range). The first fix measured: the preview's totals were summed in Python
-  over every item (14 s of 10,000); PostgreSQL sums them now (0.8 s).
+Findings (2-core machine shared with up to 8 helpers' stacks and tests: load average 9-15 during the
+runs, peaks of 30; wall times swing 2x between runs, the CPU seconds are the steadier measure):
+  before (load 7-9): 1,000 employees 6.6 s (preview 2.5, finalize 4.1), 10,000 64 s (preview 41.7, finalize
+  22.5), worker peak 163 / 429 MB; at 10,000 the worker spent gather 11.9 s (ORM-loading 100,000 shifts in
+  one session), compute 20.3, store 7.9, finalize 21.2 (one outbox INSERT per event, ORM paychecks with
+  the JSON parsed and serialized again, one UPDATE per item).
+  after (load 9-15): 1,000 employees 6.0-9.9 s (preview 4.0-7.2, finalize 2.0-2.6); 10,000 55.8-59.4 s
+  (preview 42-50, finalize 6.2-16.5); worker peak 150 / 157 MB (flat: a chunk at a time). Targets 3 s /
+  30 s: MISSED on this machine in wall time. CPU seconds per process, preview / finalize:
+      1,000:  worker 1.9-2.6 / 0.3-0.6, tax-grpc 0.2 / 0, postgres 0.2-0.4 / 0.1-0.2, payroll-http 0.2 / 0.1
+     10,000:  worker 12.2-14.4 / 2.4-3.3, tax-grpc 1.1-1.3 / 0, postgres 2.7-4.0 / 0.8-2.1, payroll-http 0.6 / 0.2
+  So the whole run needs about 3-4 CPU-s at 1,000 and 21-25 CPU-s at 10,000 (the worker ~80 %). An
+  estimate, not measured here: on two idle cores the wall time would be about the worker's CPU, 2.5-3 s
+  and 15-18 s; on this machine the worker gets a third of a core and waits. Finalize CPU fell 5x (1.5 -> 0.3 s at 1,000: INSERT ... SELECT of the paychecks inside
+  PostgreSQL, one multi-row outbox INSERT per chunk via uow.add_events, one UPDATE of the items). The
+  superlinear 10,000 preview was the run itself (one session holding every employee's ORM shifts and
+  staff; PostgreSQL's CPU 19x for 10x employees, half of it the bench's own 50 ms polling counting the
+  items): now a roster of ids, then per chunk a few set-based reads as rows; PostgreSQL 2.7-4 s.
+  PAY_RUN_AHEAD (the next chunk read and computed in a thread while one is stored) measured 42 s vs 49 s
+  preview at 10,000, with the same worker CPU (loads 9 and 15: not conclusive here; it overlaps the
+  worker's Python with PostgreSQL and the tax service, which only pays with a free core).
+  Where the worker's remaining preview CPU goes (py-spy, 10,000): gather 35 % (shifts fetched and turned
+  into hours per local day 15 %, staff rows 3 %), pay engine 17 %, Paycheck.to_dict 10 % (half of it the
+  explanation lines, dropped again before storing: a to_dict without them would save ~5 %), items as
+  ORM objects + INSERT 10 %, tax client 6 % (to_message's ParseDict), JSON in/out of psycopg 7 %.
+  Next: two workers on one run (jobs per roster range) to use both cores; a to_dict without explanation.
 """
 from __future__ import annotations
 
