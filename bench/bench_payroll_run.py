@@ -26,11 +26,13 @@ runs, peaks of 30; wall times swing 2x between runs, the CPU seconds are the ste
   22.5), worker peak 163 / 429 MB; at 10,000 the worker spent gather 11.9 s (ORM-loading 100,000 shifts in
   one session), compute 20.3, store 7.9, finalize 21.2 (one outbox INSERT per event, ORM paychecks with
   the JSON parsed and serialized again, one UPDATE per item).
-  after (load 9-15): 1,000 employees 6.0-9.9 s (preview 4.0-7.2, finalize 2.0-2.6); 10,000 55.8-59.4 s
-  (preview 42-50, finalize 6.2-16.5); worker peak 150 / 157 MB (flat: a chunk at a time). Targets 3 s /
-  30 s: MISSED on this machine in wall time. CPU seconds per process, preview / finalize:
+  after, at load 7.5 falling to 4.6 (the quietest run): 1,000 employees 4.3 s (231/s; preview 2.8,
+  finalize 1.6; target 3 s: MISSED), 10,000 27.9 s (358/s; preview 18.7, finalize 9.2; target 30 s: ok);
+  worker peak 151 / 156 MB (flat: a chunk at a time). At load 9-15: 1,000 in 6.0-9.9 s, 10,000 in
+  55.8-59.4 s (missed). PAY_RUN_CHUNK_SIZE=500 (load 8-11): 6.0 s / 33.0 s, same CPU: 200 stays.
+  CPU seconds per process, preview / finalize:
       1,000:  worker 1.9-2.6 / 0.3-0.6, tax-grpc 0.2 / 0, postgres 0.2-0.4 / 0.1-0.2, payroll-http 0.2 / 0.1
-     10,000:  worker 12.2-14.4 / 2.4-3.3, tax-grpc 1.1-1.3 / 0, postgres 2.7-4.0 / 0.8-2.1, payroll-http 0.6 / 0.2
+     10,000:  worker 12.2-15.1 / 2.4-3.3, tax-grpc 1.0-1.3 / 0, postgres 2.7-4.0 / 0.8-4.9, payroll-http 0.3-0.6 / 0.1-0.2
   So the whole run needs about 3-4 CPU-s at 1,000 and 21-25 CPU-s at 10,000 (the worker ~80 %). An
   estimate, not measured here: on two idle cores the wall time would be about the worker's CPU, 2.5-3 s
   and 15-18 s; on this machine the worker gets a third of a core and waits. Finalize CPU fell 5x (1.5 -> 0.3 s at 1,000: INSERT ... SELECT of the paychecks inside
