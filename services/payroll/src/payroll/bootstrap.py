@@ -12,6 +12,7 @@ from chassis.uow import UnitOfWorkFactory
 from payroll.adapters.unit_of_work import PayrollUnitOfWork
 from payroll.config import SOURCE, Settings
 from payroll.service_layer.ports import (
+    JobSignal,
     PinHasher,
     ProgressBoard,
     Sealer,
@@ -26,6 +27,7 @@ class PayrollContainer(Container):
     directory: StaffDirectory | None = None  # auth: locations and staff of the caller's tenant
     tax: WithholdingCalculator | None = None  # tax: withholding for paycheck previews and pay runs
     sealer: Sealer | None = None  # SSNs and bank accounts at rest (needs PII_ENCRYPTION_KEY)
+    job_signal: JobSignal | None = None  # wakes the pay-run worker when a job is queued (LISTEN/NOTIFY)
     pins: PinHasher | None = None  # clock PINs
     progress: ProgressBoard | None = None  # pay-run progress (Redis, REDIS_URL)
     stub_pdf: StubRenderer | None = None  # pay stubs as PDF
@@ -62,6 +64,11 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from payroll.adapters.stub_pdf import render_stub_pdf
 
         stub_pdf = render_stub_pdf
-    return PayrollContainer(**base_parts(config, PayrollUnitOfWork, SOURCE, uow, clock, new_id),
-                            directory=directory, tax=tax, sealer=sealer, pins=pins, progress=progress,
-                            stub_pdf=stub_pdf)
+    parts = base_parts(config, PayrollUnitOfWork, SOURCE, uow, clock, new_id)
+    job_signal = None
+    if parts.get("engine") is not None:
+        from payroll.adapters.job_signal import PgJobSignal
+
+        job_signal = PgJobSignal(parts["engine"], config.db_schema)
+    return PayrollContainer(**parts, directory=directory, tax=tax, sealer=sealer, pins=pins, progress=progress,
+                            stub_pdf=stub_pdf, job_signal=job_signal)

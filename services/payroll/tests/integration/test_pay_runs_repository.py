@@ -4,6 +4,7 @@ unique key), and a whole run (preview -> approve -> finalize) through PayrollUni
 service, resumed after a 'crash' without paying anyone twice."""
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -190,3 +191,25 @@ def test_a_run_on_the_real_database_resumes_after_a_crash_and_pays_each_employee
     finalized = [k for t, k in events if t == events_pb2.PaycheckFinalized.DESCRIPTOR.full_name]
     assert sorted(finalized) == sorted(str(s) for s in paid)  # one event per employee, none twice
     assert [k for t, k in events if t == events_pb2.PayrollRunCompleted.DESCRIPTOR.full_name] == [run["run_id"]]
+
+
+def test_a_queued_job_wakes_a_waiting_worker_at_its_commit_not_before(uow, payroll_db):
+    from payroll.adapters.job_signal import PgJobSignal
+
+    sessions, schema = payroll_db
+    signal = PgJobSignal(sessions.kw["bind"], schema)
+    try:
+        signal.wait(0.01)  # LISTEN is on from here
+        tenant = uuid.uuid4()
+        with uow() as u:
+            _job(u, _run(u, tenant), tenant, NOW)
+            u.flush()
+            began = time.monotonic()
+            signal.wait(1.0)  # not committed yet: nothing is sent
+            assert time.monotonic() - began >= 0.9
+            u.commit()
+        began = time.monotonic()
+        signal.wait(20.0)
+        assert time.monotonic() - began < 10, "the commit's NOTIFY woke the waiter"
+    finally:
+        signal.close()

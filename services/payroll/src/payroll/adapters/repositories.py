@@ -396,7 +396,9 @@ class PayRunRepository:
 
     # ---- jobs
     def add_job(self, job: PayRunJob) -> None:
+        """Queues a job; the NOTIFY (sent at commit, dropped on rollback) wakes an idle worker at once."""
         self.session.add(job)
+        self.session.execute(text("SELECT pg_notify(current_schema() || '_pay_run_jobs', '')"))
 
     def job(self, job_id: uuid.UUID, *, for_update: bool = False) -> PayRunJob | None:
         query = select(PayRunJob).where(PayRunJob.id == job_id)

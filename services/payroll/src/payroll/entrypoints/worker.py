@@ -3,8 +3,9 @@
 Several workers may run: each claims with FOR UPDATE SKIP LOCKED and renews its job's lease while it
 works (a heartbeat thread, and every chunk's transaction). A worker killed mid-run leaves its lease to
 expire (PAY_RUN_LEASE_SECONDS); the next claim takes the job over and finishes it, paying nobody twice.
-SIGTERM lets the current job run to its end (chunks are short); a worker killed before that leaves
-the job to its lease like any dead worker.
+An idle worker waits on LISTEN for a queued job (NOTIFY at the job's commit), polling every
+PAY_RUN_POLL_SECONDS as well. SIGTERM lets the current job run to its end (chunks are short); a worker
+killed before that leaves the job to its lease like any dead worker.
 
 Metrics (on HEALTH_PORT /metrics): payroll_pay_run_jobs_total{result}, payroll_pay_run_oldest_running_age_seconds.
 """
@@ -105,7 +106,11 @@ class Worker:
                 log.exception("pay-run worker: claiming failed")
                 worked = False
             if not worked:
-                stop.wait(self.poll_seconds)
+                signal = self.container.job_signal
+                if signal is None:
+                    stop.wait(self.poll_seconds)
+                else:  # a queued job wakes us at once (a run's latency), the poll is the fallback
+                    signal.wait(self.poll_seconds)
 
 
 def main() -> None:

@@ -68,3 +68,10 @@ class StubRenderer(Protocol):
     """A pay stub as a document (`payroll.adapters.stub_pdf.render_stub_pdf`: PDF bytes)."""
 
     def __call__(self, stub: PayStub) -> bytes: ...
+
+
+class JobSignal(Protocol):
+    """Wakes an idle pay-run worker when a job is queued (`payroll.adapters.job_signal.PgJobSignal`:
+    LISTEN/NOTIFY). Best effort: the worker polls as well."""
+
+    def wait(self, timeout: float) -> None: ...
