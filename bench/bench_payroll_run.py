@@ -26,13 +26,15 @@ runs, peaks of 30; wall times swing 2x between runs, the CPU seconds are the ste
   22.5), worker peak 163 / 429 MB; at 10,000 the worker spent gather 11.9 s (ORM-loading 100,000 shifts in
   one session), compute 20.3, store 7.9, finalize 21.2 (one outbox INSERT per event, ORM paychecks with
   the JSON parsed and serialized again, one UPDATE per item).
-  after, at load 7.5 falling to 4.6 (the quietest run): 1,000 employees 4.3 s (231/s; preview 2.8,
-  finalize 1.6; target 3 s: MISSED), 10,000 27.9 s (358/s; preview 18.7, finalize 9.2; target 30 s: ok);
-  worker peak 151 / 156 MB (flat: a chunk at a time). At load 9-15: 1,000 in 6.0-9.9 s, 10,000 in
-  55.8-59.4 s (missed). PAY_RUN_CHUNK_SIZE=500 (load 8-11): 6.0 s / 33.0 s, same CPU: 200 stays.
+  after, at load 5.5 falling to 3.9 (the quietest run, with the worker woken by LISTEN/NOTIFY): 1,000
+  employees 3.27 s (306/s; preview 2.44, finalize 0.81; target 3 s: MISSED by 0.3 s), 10,000 28.5 s
+  (351/s; preview 19.7, finalize 8.7; target 30 s: ok); worker peak 151 / 155 MB (flat: a chunk at a
+  time). Before LISTEN (load 7.5-4.6): 4.3 s / 27.9 s, the finalize of 1,000 1.6 s (up to a second of it
+  the idle worker's poll). At load 9-15: 1,000 in 6.0-9.9 s, 10,000 in 55.8-59.4 s (missed).
+  PAY_RUN_CHUNK_SIZE=500 (load 8-11): 6.0 s / 33.0 s, same CPU: 200 stays.
   CPU seconds per process, preview / finalize:
       1,000:  worker 1.9-2.6 / 0.3-0.6, tax-grpc 0.2 / 0, postgres 0.2-0.4 / 0.1-0.2, payroll-http 0.2 / 0.1
-     10,000:  worker 12.2-15.1 / 2.4-3.3, tax-grpc 1.0-1.3 / 0, postgres 2.7-4.0 / 0.8-4.9, payroll-http 0.3-0.6 / 0.1-0.2
+     10,000:  worker 12.2-15.1 / 2.4-3.4, tax-grpc 1.0-1.3 / 0, postgres 2.7-4.2 / 0.8-5.0, payroll-http 0.3-0.6 / 0.1-0.2
   So the whole run needs about 3-4 CPU-s at 1,000 and 21-25 CPU-s at 10,000 (the worker ~80 %). An
   estimate, not measured here: on two idle cores the wall time would be about the worker's CPU, 2.5-3 s
   and 15-18 s; on this machine the worker gets a third of a core and waits. Finalize CPU fell 5x (1.5 -> 0.3 s at 1,000: INSERT ... SELECT of the paychecks inside
@@ -47,7 +49,10 @@ runs, peaks of 30; wall times swing 2x between runs, the CPU seconds are the ste
   into hours per local day 15 %, staff rows 3 %), pay engine 17 %, Paycheck.to_dict 10 % (half of it the
   explanation lines, dropped again before storing: a to_dict without them would save ~5 %), items as
   ORM objects + INSERT 10 %, tax client 6 % (to_message's ParseDict), JSON in/out of psycopg 7 %.
-  Next: two workers on one run (jobs per roster range) to use both cores; a to_dict without explanation.
+  Next: two workers on one run (jobs per roster range) to use both cores; a to_dict without explanation;
+  PostgreSQL's finalize CPU at 10,000 (up to 5 s: the paycheck JSONB copied from the items, TOASTed
+  again, and the items' rows rewritten by the status UPDATE) - a paycheck row that references its item
+  instead of copying the JSON would spare most of it (a migration, 0008).
 """
 from __future__ import annotations
 
