@@ -9,9 +9,9 @@ pay-run worker, Envoy; no Kafka: the PaycheckFinalized rows wait in the outbox),
 shifts, tips and approved timesheets straight into payroll's tables (COPY; setup is not measured), then
 through Envoy as the demo admin: POST /pay-runs (the worker previews every employee: hours, tips, taxes
 through the tax service's CalculateWithholdingBatch, one call per chunk of 200), approve, finalize (the
-worker writes the paychecks + their outbox events), following the run's SSE progress stream (polling
-GET /pay-runs/{id} every 50 ms cost the API and PostgreSQL a count of the items per poll: 4 s of CPU at
-10,000). Prints per size: the end-to-end time (create -> completed), employees/s, the time of each API
+worker writes the paychecks + their outbox events), following the run's SSE progress stream (the API
+checks every 100 ms; polling GET /pay-runs/{id} every 50 ms cost the API and PostgreSQL a count of the
+items per poll: 4 s of CPU at 10,000). Prints per size: the end-to-end time (create -> completed), employees/s, the time of each API
 phase, the worker's own time per phase (roster, gather = the chunk's staff/shifts/tips/timesheets,
 compute = pay engine + tax batch call, store = items, finalize = paychecks + events) from its log, its
 peak memory (VmHWM), the load average, and the CPU seconds of each process (worker, tax-grpc,
@@ -140,7 +140,7 @@ def seed(conninfo: str, tenant: str, location: str, employees: int, start: date)
 
 def wait_status(http: httpx.Client, run_id: str, wanted: str, timeout: float = 600) -> dict:
     """Follows the run's progress stream (SSE, what the operator CLI shows; the API polls Redis every
-    250 ms) until the phase ends, then reads the run. Polling GET /pay-runs/{id} instead costs the API
+    100 ms) until the phase ends, then reads the run. Polling GET /pay-runs/{id} instead costs the API
     and PostgreSQL a count of the run's items per poll, which the run itself then waits for."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
