@@ -7,6 +7,7 @@ Every use case in every service follows one idiom:
         order = uow.orders.get(order_id)       # repositories hang off the unit of work
         order.cancel(reason)                   # domain logic
         uow.add_event(TOPIC, key, message)     # staged with the change, never published on its own
+                                               # (uow.add_events([...]): many, one INSERT)
         uow.commit()                           # explicit; leaving the block without it rolls back
 
 Commit is explicit so a read-only use case never writes and an exception never half-writes. The
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,6 +73,10 @@ class UnitOfWork(abc.ABC):
                   occurred_at: datetime | None = None) -> str:
         """Stage `message` for `topic` (Kafka key `key`) in this transaction; returns the event id."""
 
+    def add_events(self, events: Sequence[outbox.PendingEvent], occurred_at: datetime | None = None) -> list[str]:
+        """Stage many events at once, in order (one INSERT in SqlUnitOfWork); returns their ids."""
+        return [self.add_event(e.topic, e.key, e.message, e.subject, occurred_at) for e in events]
+
     @abc.abstractmethod
     def _begin(self) -> None: ...
 
@@ -125,6 +130,9 @@ class SqlUnitOfWork(UnitOfWork):
     def add_event(self, topic: str, key: str, message: Message, subject: str | None = None,
                   occurred_at: datetime | None = None) -> str:
         return outbox.add_event(self.session, self.source, topic, key, message, subject, occurred_at)
+
+    def add_events(self, events: Sequence[outbox.PendingEvent], occurred_at: datetime | None = None) -> list[str]:
+        return outbox.add_events(self.session, self.source, events, occurred_at)
 
 
 class FakeUnitOfWork(UnitOfWork):

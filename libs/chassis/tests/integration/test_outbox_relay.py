@@ -93,12 +93,17 @@ def cents_in_key_order(records) -> dict:
     return by_key
 
 
-def test_two_relays_at_once_publish_each_event_once_in_key_order_and_a_standby_takes_over(scratch, topic):
+def test_two_relays_at_once_publish_each_event_once_in_key_order_and_a_standby_takes_over(scratch, topic,
+                                                                                        monkeypatch):
     engine, sessions, schema, bootstrap = scratch
+    monkeypatch.setattr(outbox, "INSERT_BATCH", 25)  # add_events: 60 events in 3 multi-row INSERTs
     with sessions() as session:
-        for n in range(60):
-            add_event(session, "/test", topic, key=f"staff-{n % 5}", message=tip(n))
+        ids = outbox.add_events(session, "/test", [outbox.PendingEvent(topic, f"staff-{n % 5}", tip(n), f"s{n}")
+                                                   for n in range(60)])
         session.commit()
+    assert len(set(ids)) == 60
+    rows = [tuple(r) for r in sessions().execute(text("SELECT event_id::text, subject FROM outbox ORDER BY id"))]
+    assert rows == [(ids[n], f"s{n}") for n in range(60)], "one row per event, in the order given"
     with sessions() as session:  # a rolled-back change leaves no event behind
         add_event(session, "/test", topic, key="ghost", message=tip(999))
         session.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from auraconnect.payroll.v1 import events_pb2
 from chassis.config import ServiceSettings, load_settings
+from chassis.outbox import PendingEvent
 from chassis.uow import FakeUnitOfWork
 
 
@@ -19,6 +20,16 @@ def test_events_are_kept_only_when_committed():
         raise RuntimeError("use case failed")
     assert [m.tip_record_id for m in uow.events_of(events_pb2.TipRecorded)] == ["a"]
     assert (uow.commits, uow.rollbacks) == (1, 2)
+
+
+def test_add_events_stages_each_event_in_order_like_add_event():
+    uow = FakeUnitOfWork()
+    with uow:
+        ids = uow.add_events([PendingEvent("t.v1", f"k{n}", events_pb2.TipRecorded(tip_record_id=str(n)), f"s{n}")
+                              for n in range(3)])
+        uow.commit()
+    assert [(e.event_id, e.key, e.subject) for e in uow.events] == [(ids[n], f"k{n}", f"s{n}") for n in range(3)]
+    assert [m.tip_record_id for m in uow.events_of(events_pb2.TipRecorded)] == ["0", "1", "2"]
 
 
 def test_a_process_names_the_settings_it_needs(monkeypatch, capsys):

@@ -12,6 +12,7 @@ from chassis.uow import UnitOfWorkFactory
 from payroll.adapters.unit_of_work import PayrollUnitOfWork
 from payroll.config import SOURCE, Settings
 from payroll.service_layer.ports import (
+    JobSignal,
     PinHasher,
     PinThrottle,
     ProgressBoard,
@@ -27,6 +28,7 @@ class PayrollContainer(Container):
     directory: StaffDirectory | None = None  # auth: locations and staff of the caller's tenant
     tax: WithholdingCalculator | None = None  # tax: withholding for paycheck previews and pay runs
     sealer: Sealer | None = None  # SSNs and bank accounts at rest (needs PII_ENCRYPTION_KEY)
+    job_signal: JobSignal | None = None  # wakes the pay-run worker when a job is queued (LISTEN/NOTIFY)
     pins: PinHasher | None = None  # clock PINs
     progress: ProgressBoard | None = None  # pay-run progress (Redis, REDIS_URL)
     stub_pdf: StubRenderer | None = None  # pay stubs as PDF
@@ -37,7 +39,10 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
               new_id: IdGenerator | None = None, directory: StaffDirectory | None = None,
               tax: WithholdingCalculator | None = None, sealer: Sealer | None = None,
               pins: PinHasher | None = None, progress: ProgressBoard | None = None,
-              stub_pdf: StubRenderer | None = None, pin_throttle: PinThrottle | None = None) -> PayrollContainer:
+              stub_pdf: StubRenderer | None = None, pin_throttle: PinThrottle | None = None,
+              tax_explanations: bool = True) -> PayrollContainer:
+    """`tax_explanations=False`: the tax service's explanation lines are not asked for (the pay-run worker
+    keeps none: a run's items hold the paycheck without them)."""
     if directory is None and config.auth_grpc_addr:
         from payroll.adapters.auth_client import AuthDirectory
 
@@ -45,7 +50,7 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
     if tax is None and config.tax_grpc_addr:
         from payroll.adapters.tax_client import TaxClient
 
-        tax = TaxClient(config.tax_grpc_addr)
+        tax = TaxClient(config.tax_grpc_addr, explanations=tax_explanations)
     if sealer is None and config.pii_encryption_key:
         from chassis.crypto import Sealer as AesSealer
 
@@ -67,6 +72,12 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
         from payroll.adapters.stub_pdf import render_stub_pdf
 
         stub_pdf = render_stub_pdf
-    return PayrollContainer(**base_parts(config, PayrollUnitOfWork, SOURCE, uow, clock, new_id),
-                            directory=directory, tax=tax, sealer=sealer, pins=pins, progress=progress,
-                            stub_pdf=stub_pdf, pin_throttle=pin_throttle)
+    parts = base_parts(config, PayrollUnitOfWork, SOURCE, uow, clock, new_id)
+    job_signal = None
+    if parts.get("engine") is not None:
+        from payroll.adapters.job_signal import PgJobSignal
+
+        job_signal = PgJobSignal(parts["engine"], config.db_schema)
+    return PayrollContainer(**parts, directory=directory, tax=tax, sealer=sealer, pins=pins, progress=progress,
+                            stub_pdf=stub_pdf, pin_throttle=pin_throttle,
+                            job_signal=job_signal)

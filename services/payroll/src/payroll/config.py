@@ -17,6 +17,7 @@ class Settings(ServiceSettings):
     pay_run_lease_seconds: float = Field(30.0, gt=1, description="a job's lease; a dead worker's job is taken over after it")
     pay_run_poll_seconds: float = Field(1.0, gt=0, description="how often an idle worker looks for a job")
     pay_run_chunk_size: int = Field(200, ge=1, le=5000, description="employees per tax batch call and per transaction")
+    pay_run_ahead: bool = Field(True, description="read and compute the next chunk in a thread while one is stored")
     pay_run_chunk_pause_seconds: float = Field(0.0, ge=0, le=60, description="a pause after each chunk (0: none)")
 
     @field_validator("pii_encryption_key")

@@ -4,6 +4,7 @@ unique key), and a whole run (preview -> approve -> finalize) through PayrollUni
 service, resumed after a 'crash' without paying anyone twice."""
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -154,7 +155,7 @@ def test_a_run_on_the_real_database_resumes_after_a_crash_and_pays_each_employee
                                                "location_ids": [str(location)]},
                                   directory=Directory(), progress=None, clock=clock)
     job = pay_runs.claim_job(uow, "w1", lease_seconds=30, clock=clock)
-    pay_runs.run_job(uow, job, tax=tax, progress=None, clock=clock, chunk_size=3, lease_seconds=30)
+    pay_runs.run_job(uow, job, tax=tax, progress=None, clock=clock, chunk_size=3, lease_seconds=30, ahead=True)
     assert tax.calls == 3  # 7 employees in chunks of 3
     previewed = pay_runs.get_pay_run(uow, admin, run["run_id"])
     assert previewed["items"] == {"previewed": 7}
@@ -234,3 +235,25 @@ def test_wrong_pin_counters_in_real_redis(infra):
     assert throttle.wait_seconds(key) == 0 and throttle.failed(key) == 1
     down = RedisPinThrottle("redis://127.0.0.1:1/0", max_failures=3, window_seconds=60)
     assert down.wait_seconds(key) == 0 and down.failed(key) == 0  # Redis down: punches go on
+
+
+def test_a_queued_job_wakes_a_waiting_worker_at_its_commit_not_before(uow, payroll_db):
+    from payroll.adapters.job_signal import PgJobSignal
+
+    sessions, schema = payroll_db
+    signal = PgJobSignal(sessions.kw["bind"], schema)
+    try:
+        signal.wait(0.01)  # LISTEN is on from here
+        tenant = uuid.uuid4()
+        with uow() as u:
+            _job(u, _run(u, tenant), tenant, NOW)
+            u.flush()
+            began = time.monotonic()
+            signal.wait(1.0)  # not committed yet: nothing is sent
+            assert time.monotonic() - began >= 0.9
+            u.commit()
+        began = time.monotonic()
+        signal.wait(20.0)
+        assert time.monotonic() - began < 10, "the commit's NOTIFY woke the waiter"
+    finally:
+        signal.close()

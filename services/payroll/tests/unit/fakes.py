@@ -115,8 +115,17 @@ class FakeStaffRepository:
     def by_ids(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID]) -> list[StaffMember]:
         return [m for m in self.rows.values() if m.tenant_id == tenant_id and m.id in set(staff_ids)]
 
+    def records(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID]) -> list[StaffMember]:
+        return self.by_ids(tenant_id, staff_ids)
+
+    def ssn_last4(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+        return {m.id: m.ssn_last4 for m in self.by_ids(tenant_id, staff_ids)}
+
     def at_locations(self, tenant_id: uuid.UUID, location_ids: list[uuid.UUID]) -> list[StaffMember]:
         return [m for m in self.list(tenant_id) if m.home_location_id in set(location_ids)]
+
+    def ids_at_locations(self, tenant_id: uuid.UUID, location_ids: list[uuid.UUID], pay_frequency: str) -> list[uuid.UUID]:
+        return [m.id for m in self.at_locations(tenant_id, location_ids) if m.pay_frequency == pay_frequency]
 
 
 class FakeShiftRepository:
@@ -167,8 +176,10 @@ class FakeTimesheetRepository:
         return next((s for s in self.rows if s.tenant_id == tenant_id and s.staff_id == staff_id
                      and s.period_start == period_start), None)
 
-    def statuses_for_period(self, tenant_id: uuid.UUID, period_start) -> dict[uuid.UUID, str]:
-        return {s.staff_id: s.status for s in self.rows if s.tenant_id == tenant_id and s.period_start == period_start}
+    def statuses_for_period(self, tenant_id: uuid.UUID, period_start,
+                            staff_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
+        return {s.staff_id: s.status for s in self.rows if s.tenant_id == tenant_id and s.period_start == period_start
+                and (staff_ids is None or s.staff_id in set(staff_ids))}
 
 
 class FakePayRunRepository:
@@ -208,6 +219,9 @@ class FakePayRunRepository:
                        and (staff_ids is None or i.staff_id in set(staff_ids))),
                       key=lambda i: (i.display_name, i.staff_id))
 
+    def item_records(self, run_id: uuid.UUID, status: str, staff_ids: list[uuid.UUID]) -> list[PayRunItem]:
+        return sorted(self.items(run_id, status, staff_ids=staff_ids), key=lambda i: i.staff_id)
+
     def item(self, run_id: uuid.UUID, staff_id: uuid.UUID) -> PayRunItem | None:
         return next((i for i in self.item_rows if i.run_id == run_id and i.staff_id == staff_id), None)
 
@@ -240,6 +254,20 @@ class FakePayRunRepository:
             if p.staff_id in self.paid_staff(p.run_id):
                 raise AssertionError("unique (run_id, staff_id) violated: an employee paid twice")
         self.paycheck_rows.extend(paychecks)
+
+    def set_item_status(self, run_id: uuid.UUID, staff_ids: list[uuid.UUID], status: str) -> None:
+        for item in self.items(run_id, staff_ids=staff_ids):
+            item.status = status
+
+    def pay_items(self, run: PayRun, paycheck_ids: dict[uuid.UUID, uuid.UUID], finalized_at) -> set[uuid.UUID]:
+        paid = self.paid_staff(run.id)
+        new = [Paycheck(id=paycheck_ids[i.staff_id], tenant_id=i.tenant_id, run_id=run.id, staff_id=i.staff_id,
+                        pay_date=run.pay_date, period_start=run.period_start, period_end=run.period_end,
+                        net_pay_cents=i.net_pay_cents, gross_cents=i.gross_cents, result=i.result,
+                        finalized_at=finalized_at)
+               for i in self.items(run.id, "previewed", staff_ids=list(paycheck_ids)) if i.staff_id not in paid]
+        self.add_paychecks(new)
+        return {p.staff_id for p in new}
 
     def paid_staff(self, run_id: uuid.UUID, staff_ids: list[uuid.UUID] | None = None) -> set[uuid.UUID]:
         return {p.staff_id for p in self.paycheck_rows if p.run_id == run_id

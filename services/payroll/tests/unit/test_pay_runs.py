@@ -400,6 +400,7 @@ def test_stubs_of_a_run_carry_the_year_to_date_of_earlier_runs(world):
 
 def test_the_operator_cli_follows_a_run_to_the_end(world, capsys):
     import threading
+    import time
     import warnings
 
     from chassis.internal_token import bearer_for_tests
@@ -420,10 +421,14 @@ def test_the_operator_cli_follows_a_run_to_the_end(world, capsys):
     def client():
         return TestClient(build_app(container), headers={"authorization": bearer_for_tests(ADMIN, "payroll")})
 
-    def worker_soon():  # the worker process, played by a thread a moment after the CLI asked
-        timer = threading.Timer(0.3, world.work)
-        timer.start()
-        return timer
+    def worker_soon():  # the worker process, played by a thread polling for the job the CLI is about to ask for
+        def poll():  # (a one-shot timer lost the race on a busy machine: the job came later, nobody ran it)
+            deadline = time.monotonic() + 60
+            while world.work() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+        thread = threading.Thread(target=poll, daemon=True)
+        thread.start()
+        return thread
 
     worker_soon()
     run_payroll.main(["create", "--period-start", "2026-03-02", "--pay-date", "2026-03-13", "--location", LOCATION],
@@ -517,3 +522,30 @@ def test_a_pay_run_takes_the_deductions_in_force_on_the_pay_date(world):
     [event] = world.uow.events_of(events_pb2.PaycheckFinalized)
     assert [(d.type, d.amount) for d in event.earnings.pretax_deductions] == [("401k", "36.00"),
                                                                               ("section_125", "20.00")]
+
+
+def test_one_ahead_yields_every_item_in_order_and_raises_where_the_producer_failed():
+    def produce():
+        yield from ([1], [2], [3])
+        raise pay_runs.DependencyUnavailable("tax down")
+
+    got = []
+    with pytest.raises(pay_runs.DependencyUnavailable):
+        for item in pay_runs._one_ahead(produce()):
+            got.append(item)
+    assert got == [[1], [2], [3]]
+
+
+def test_a_preview_computed_one_chunk_ahead_stores_what_the_serial_one_does():
+    serial, ahead = World(), World()
+    for world in (serial, ahead):
+        for name in ("Ana", "Ben", "Cy", "Dee", "Eve"):
+            world.hire(name, tipped=name in ("Ana", "Eve"), tips_cents=20_000 if name == "Ana" else 0)
+        world.create()
+        job = pay_runs.claim_job(world.factory, "w", lease_seconds=30, clock=world.clock)
+        pay_runs.run_job(world.factory, job, tax=world.tax, progress=world.progress, clock=world.clock, chunk_size=2,
+                         ahead=world is ahead)
+    def paychecks(world):
+        return sorted((i.display_name, i.status, i.result["net_pay"]) for i in world.uow.pay_runs.item_rows)
+    assert paychecks(ahead) == paychecks(serial) and len(paychecks(ahead)) == 5
+    assert len(ahead.tax.calls) == len(serial.tax.calls) == 3

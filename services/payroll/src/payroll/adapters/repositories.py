@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Numeric, and_, func, or_, select, update
+from sqlalchemy import Numeric, and_, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from payroll.adapters.orm import (
@@ -82,8 +82,9 @@ class TipRepository:
 
     def for_staff_between(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID], start: datetime,
                           end: datetime) -> list[TipRecord]:
-        """Live tips of many staff earned within [start, end)."""
-        return list(self.session.scalars(select(TipRecord).where(
+        """Live tips of many staff earned within [start, end) (a pay run's chunk): rows, not ORM objects."""
+        return list(self.session.execute(select(
+            TipRecord.id, TipRecord.staff_id, TipRecord.location_id, TipRecord.tip_cents, TipRecord.earned_at).where(
             TipRecord.tenant_id == tenant_id, TipRecord.staff_id.in_(staff_ids), TipRecord.deleted_at.is_(None),
             TipRecord.earned_at >= start, TipRecord.earned_at < end)))
 
@@ -157,6 +158,28 @@ class StaffRepository:
         return list(self.session.scalars(select(StaffMember).where(
             StaffMember.tenant_id == tenant_id, StaffMember.id.in_(staff_ids))))
 
+    def records(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID]) -> list:
+        """Staff records by id as read-only rows (the columns as the ORM names them, without the sealed
+        SSN / bank account and the PIN hash), deleted ones included: a pay run reads thousands, and ORM
+        objects cost several times more."""
+        columns = [c for c in StaffMember.__table__.columns if not c.key.endswith("_sealed") and c.key != "pin_hash"]
+        return list(self.session.execute(select(*columns).where(
+            StaffMember.tenant_id == tenant_id, StaffMember.id.in_(staff_ids))))
+
+    def ssn_last4(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+        """staff id -> the last four SSN digits (deleted staff included), without loading the records."""
+        rows = self.session.execute(select(StaffMember.id, StaffMember.ssn_last4).where(
+            StaffMember.tenant_id == tenant_id, StaffMember.id.in_(staff_ids)))
+        return {staff_id: last4 for staff_id, last4 in rows}
+
+    def ids_at_locations(self, tenant_id: uuid.UUID, location_ids: list[uuid.UUID], pay_frequency: str) -> list[uuid.UUID]:
+        """Ids of the live staff paid at `pay_frequency` whose home location is one of `location_ids` (a pay
+        run's roster), by name."""
+        return list(self.session.scalars(select(StaffMember.id).where(
+            StaffMember.tenant_id == tenant_id, StaffMember.deleted_at.is_(None),
+            StaffMember.home_location_id.in_(location_ids), StaffMember.pay_frequency == pay_frequency).order_by(
+            StaffMember.display_name, StaffMember.id)))
+
     def at_locations(self, tenant_id: uuid.UUID, location_ids: list[uuid.UUID]) -> list[StaffMember]:
         """Live staff whose home location is one of `location_ids` (a pay run's location group)."""
         return list(self.session.scalars(select(StaffMember).where(
@@ -192,8 +215,11 @@ class ShiftRepository:
 
     def for_staff_between(self, tenant_id: uuid.UUID, staff_ids: list[uuid.UUID], start: datetime,
                           end: datetime) -> list[Shift]:
-        """Live shifts of many staff clocked in within [start, end) (a pay run reads them at once)."""
-        return list(self.session.scalars(select(Shift).where(
+        """Live shifts of many staff clocked in within [start, end) (a pay run's chunk): rows with the
+        shift's columns, not ORM objects (read only, and thousands of them)."""
+        return list(self.session.execute(select(
+            Shift.id, Shift.staff_id, Shift.job_code, Shift.time_zone, Shift.clock_in_at, Shift.clock_out_at,
+            Shift.breaks).where(
             Shift.tenant_id == tenant_id, Shift.staff_id.in_(staff_ids), Shift.deleted_at.is_(None),
             Shift.clock_in_at >= start, Shift.clock_in_at < end).order_by(Shift.clock_in_at, Shift.id)))
 
@@ -227,10 +253,15 @@ class TimesheetRepository:
             query = query.with_for_update()
         return self.session.scalars(query).first()
 
-    def statuses_for_period(self, tenant_id: uuid.UUID, period_start) -> dict[uuid.UUID, str]:
-        """staff id -> timesheet status (open | approved) of the period starting `period_start`."""
-        rows = self.session.execute(select(Timesheet.staff_id, Timesheet.status).where(
-            Timesheet.tenant_id == tenant_id, Timesheet.period_start == period_start))
+    def statuses_for_period(self, tenant_id: uuid.UUID, period_start,
+                            staff_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
+        """staff id -> timesheet status (open | approved) of the period starting `period_start` (of these
+        staff only when given)."""
+        query = select(Timesheet.staff_id, Timesheet.status).where(
+            Timesheet.tenant_id == tenant_id, Timesheet.period_start == period_start)
+        if staff_ids is not None:
+            query = query.where(Timesheet.staff_id.in_(staff_ids))
+        rows = self.session.execute(query)
         return {staff_id: status for staff_id, status in rows}
 
 
@@ -266,7 +297,15 @@ class PayRunRepository:
 
     # ---- items
     def add_items(self, items: list[PayRunItem]) -> None:
-        self.session.add_all(items)
+        """One multi-row INSERT (a chunk of a run: no ORM flush per item; the objects stay transient)."""
+        if items:
+            columns = [c.key for c in PayRunItem.__table__.columns]
+            self.session.execute(insert(PayRunItem.__table__), [{c: getattr(i, c) for c in columns} for i in items])
+
+    def set_item_status(self, run_id: uuid.UUID, staff_ids: list[uuid.UUID], status: str) -> None:
+        """One UPDATE for a chunk of the run's employees."""
+        self.session.execute(update(PayRunItem).where(PayRunItem.run_id == run_id, PayRunItem.staff_id.in_(staff_ids))
+                             .values(status=status).execution_options(synchronize_session=False))
 
     def items(self, run_id: uuid.UUID, status: str | None = None, *,
               staff_ids: list[uuid.UUID] | None = None) -> list[PayRunItem]:
@@ -276,6 +315,13 @@ class PayRunRepository:
         if staff_ids is not None:
             query = query.where(PayRunItem.staff_id.in_(staff_ids))
         return list(self.session.scalars(query.order_by(PayRunItem.display_name, PayRunItem.staff_id)))
+
+    def item_records(self, run_id: uuid.UUID, status: str, staff_ids: list[uuid.UUID]) -> list:
+        """The items of these staff in `status` as read-only rows (staff_id, display_name, request, result)."""
+        return list(self.session.execute(select(
+            PayRunItem.staff_id, PayRunItem.display_name, PayRunItem.request, PayRunItem.result).where(
+            PayRunItem.run_id == run_id, PayRunItem.status == status, PayRunItem.staff_id.in_(staff_ids)).order_by(
+            PayRunItem.staff_id)))
 
     def item(self, run_id: uuid.UUID, staff_id: uuid.UUID) -> PayRunItem | None:
         return self.session.scalars(select(PayRunItem).where(
@@ -311,6 +357,26 @@ class PayRunRepository:
     def add_paychecks(self, paychecks: list[Paycheck]) -> None:
         self.session.add_all(paychecks)
 
+    def pay_items(self, run: PayRun, paycheck_ids: dict[uuid.UUID, uuid.UUID], finalized_at: datetime) -> set[uuid.UUID]:
+        """The paychecks of the run's previewed items of these staff ({staff id: paycheck id}), copied from
+        the items inside the database (the paycheck JSON is not read and written back); an employee this run
+        already paid is left as is (the unique run + employee). Returns the staff whose paycheck it wrote."""
+        if not paycheck_ids:
+            return set()
+        rows = self.session.execute(text(
+            "INSERT INTO paychecks (id, tenant_id, run_id, staff_id, pay_date, period_start, period_end,"
+            " net_pay_cents, gross_cents, result, finalized_at)"
+            " SELECT p.paycheck_id, i.tenant_id, i.run_id, i.staff_id, :pay_date, :period_start, :period_end,"
+            " i.net_pay_cents, i.gross_cents, i.result, :finalized_at"
+            " FROM pay_run_items i JOIN unnest(CAST(:staff AS uuid[]), CAST(:paychecks AS uuid[]))"
+            " AS p(staff_id, paycheck_id) ON p.staff_id = i.staff_id"
+            " WHERE i.run_id = :run AND i.status = 'previewed'"
+            " ON CONFLICT (run_id, staff_id) DO NOTHING RETURNING staff_id"),
+            {"staff": list(paycheck_ids), "paychecks": list(paycheck_ids.values()), "run": run.id,
+             "pay_date": run.pay_date, "period_start": run.period_start, "period_end": run.period_end,
+             "finalized_at": finalized_at})
+        return set(rows.scalars())
+
     def paid_staff(self, run_id: uuid.UUID, staff_ids: list[uuid.UUID] | None = None) -> set[uuid.UUID]:
         query = select(Paycheck.staff_id).where(Paycheck.run_id == run_id)
         if staff_ids is not None:
@@ -331,7 +397,9 @@ class PayRunRepository:
 
     # ---- jobs
     def add_job(self, job: PayRunJob) -> None:
+        """Queues a job; the NOTIFY (sent at commit, dropped on rollback) wakes an idle worker at once."""
         self.session.add(job)
+        self.session.execute(text("SELECT pg_notify(current_schema() || '_pay_run_jobs', '')"))
 
     def job(self, job_id: uuid.UUID, *, for_update: bool = False) -> PayRunJob | None:
         query = select(PayRunJob).where(PayRunJob.id == job_id)

@@ -41,13 +41,16 @@ def from_message(result: payroll_tax_pb2.WithholdingResult) -> Withholding:
 
 
 class TaxClient:
-    def __init__(self, address: str, timeout_s: float = 10.0) -> None:
+    def __init__(self, address: str, timeout_s: float = 10.0, explanations: bool = True) -> None:
         self.stub = tax_service_pb2_grpc.TaxServiceStub(peer_channel(address))
         self.timeout_s = timeout_s
+        # Without: the results carry no explanation lines (less for the tax service to write and for us
+        # to read; the pay-run worker stores paychecks without them).
+        self.explanations = explanations
 
     def calculate(self, identity: Identity, requests: Sequence[Mapping[str, Any]]) -> list[Withholding]:
         batch = payroll_tax_pb2.CalculateWithholdingBatchRequest(
-            requests=[to_message(i, r) for i, r in enumerate(requests)], include_explanation=True)
+            requests=[to_message(i, r) for i, r in enumerate(requests)], include_explanation=self.explanations)
         try:
             response = self.stub.CalculateWithholdingBatch(batch, metadata=call_metadata(identity),
                                                             timeout=self.timeout_s)

@@ -3,8 +3,9 @@
 Several workers may run: each claims with FOR UPDATE SKIP LOCKED and renews its job's lease while it
 works (a heartbeat thread, and every chunk's transaction). A worker killed mid-run leaves its lease to
 expire (PAY_RUN_LEASE_SECONDS); the next claim takes the job over and finishes it, paying nobody twice.
-SIGTERM lets the current job run to its end (chunks are short); a worker killed before that leaves
-the job to its lease like any dead worker.
+An idle worker waits on LISTEN for a queued job (NOTIFY at the job's commit), polling every
+PAY_RUN_POLL_SECONDS as well. SIGTERM lets the current job run to its end (chunks are short); a worker
+killed before that leaves the job to its lease like any dead worker.
 
 Metrics (on HEALTH_PORT /metrics): payroll_pay_run_jobs_total{result}, payroll_pay_run_oldest_running_age_seconds.
 """
@@ -45,6 +46,7 @@ class Worker:
         self.poll_seconds = config.pay_run_poll_seconds
         self.chunk_size = config.pay_run_chunk_size
         self.chunk_pause_seconds = config.pay_run_chunk_pause_seconds
+        self.ahead = config.pay_run_ahead
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def _heartbeat(self, job: pay_runs.ClaimedJob, done: threading.Event, lost: threading.Event) -> None:
@@ -77,7 +79,7 @@ class Worker:
         try:
             pay_runs.run_job(c.uow, job, tax=c.tax, progress=c.progress, clock=c.clock, new_id=c.new_id,
                              chunk_size=self.chunk_size, lease_seconds=self.lease_seconds, timer=timer,
-                             chunk_pause_seconds=self.chunk_pause_seconds)
+                             chunk_pause_seconds=self.chunk_pause_seconds, ahead=self.ahead)
             JOBS.labels(result="succeeded").inc()
             log.info("pay run %s: %s job done in %s", job.run_id, job.kind,
                      {k: round(v, 3) for k, v in timer.seconds.items()})
@@ -104,13 +106,17 @@ class Worker:
                 log.exception("pay-run worker: claiming failed")
                 worked = False
             if not worked:
-                stop.wait(self.poll_seconds)
+                signal = self.container.job_signal
+                if signal is None:
+                    stop.wait(self.poll_seconds)
+                else:  # a queued job wakes us at once (a run's latency), the poll is the fallback
+                    signal.wait(self.poll_seconds)
 
 
 def main() -> None:
     config = settings("tax_grpc_addr")
     start(SERVICE, "worker", config)
-    container = bootstrap(config)
+    container = bootstrap(config, tax_explanations=False)  # a run's items keep no explanation lines
     checks = {"postgres": readiness.postgres(container.engine),
               "tax": readiness.grpc_peer(config.tax_grpc_addr)}
     if config.redis_url:

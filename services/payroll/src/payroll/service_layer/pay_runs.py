@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -24,11 +25,12 @@ from auraconnect.payroll.v1 import events_pb2
 from chassis.bootstrap import Clock, IdGenerator, utc_now
 from chassis.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound, PermissionDenied
 from chassis.identity import Identity, service_identity
+from chassis.outbox import PendingEvent
 from chassis.timestamps import to_timestamp
 from chassis.uow import UnitOfWorkFactory
 from chassis.validation import parse_uuid
 
-from payroll.adapters.orm import Paycheck, PayRun, PayRunItem, PayRunJob
+from payroll.adapters.orm import PayRun, PayRunItem, PayRunJob
 from payroll.config import SERVICE
 from payroll.domain import pay_runs as rules
 from payroll.domain import staff as staff_rules
@@ -393,17 +395,19 @@ class PhaseTimer:
 def run_job(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax: WithholdingCalculator | None,
             progress: ProgressBoard | None, clock: Clock = utc_now, new_id: IdGenerator = uuid.uuid4,
             chunk_size: int = CHUNK_SIZE, lease_seconds: float = 60.0,
-            timer: PhaseTimer | None = None, chunk_pause_seconds: float = 0.0) -> None:
+            timer: PhaseTimer | None = None, chunk_pause_seconds: float = 0.0, ahead: bool = False) -> None:
     """Executes a claimed job to the end (raises LeaseLost when fenced out, DependencyUnavailable when
     the tax service is down: the caller releases the job for another attempt). `chunk_pause_seconds`:
-    a breather after each chunk (spares a busy database; the e2e test uses it to kill a worker mid-run)."""
+    a breather after each chunk (spares a busy database; the e2e test uses it to kill a worker mid-run).
+    `ahead`: the preview reads and computes the next chunk in a thread while this one is stored (the
+    worker's reads, the tax service and PostgreSQL then work at the same time)."""
     import time
 
     timer = timer or PhaseTimer({}, time.perf_counter)
     pause = (lambda: time.sleep(chunk_pause_seconds)) if chunk_pause_seconds > 0 else (lambda: None)
     if job.kind == rules.JOB_PREVIEW:
         _preview(uow, job, tax=tax, progress=progress, clock=clock, new_id=new_id, chunk_size=chunk_size,
-                 lease_seconds=lease_seconds, timer=timer, pause=pause)
+                 lease_seconds=lease_seconds, timer=timer, pause=pause, ahead=ahead)
     else:
         _finalize(uow, job, progress=progress, clock=clock, chunk_size=chunk_size, lease_seconds=lease_seconds,
                   timer=timer, pause=pause)
@@ -418,13 +422,21 @@ class _Employee:
     error: InvalidInput | None = None
 
 
-def _gather(u, run: PayRun, skip: set[uuid.UUID]) -> list[_Employee]:
-    """Every employee of the run not yet previewed, with the paycheck request their approved timesheet,
-    tips and staff record make (or the error that keeps them from being paid)."""
+def _roster(u, run: PayRun, skip: set[uuid.UUID]) -> list[uuid.UUID]:
+    """The run's employees not yet previewed (live, home location in the group, the run's pay frequency),
+    by name: the preview reads, computes and stores them a chunk at a time."""
+    return [i for i in u.staff.ids_at_locations(run.tenant_id, [uuid.UUID(x) for x in run.locations], run.pay_frequency)
+            if i not in skip]
+
+
+def _gather(u, run: PayRun, staff_ids: list[uuid.UUID]) -> list[_Employee]:
+    """The employees of a chunk with the paycheck request their approved timesheet, tips and staff record
+    make (or the error that keeps them from being paid); a few set-based reads per chunk (shifts and
+    tips as rows, not ORM objects), so a run's memory and time grow with the chunk, not the run."""
     tenant = run.tenant_id
     employer = employer_of(u, tenant)
-    members = [m for m in u.staff.at_locations(tenant, [uuid.UUID(x) for x in run.locations])
-               if m.pay_frequency == run.pay_frequency and m.id not in skip]
+    order = {staff_id: n for n, staff_id in enumerate(staff_ids)}
+    members = sorted(u.staff.records(tenant, staff_ids), key=lambda m: order[m.id])
     if not members:
         return []
     ids = [m.id for m in members]
@@ -439,7 +451,7 @@ def _gather(u, run: PayRun, skip: set[uuid.UUID]) -> list[_Employee]:
     tips: dict[uuid.UUID, list] = {}
     for tip in u.tips.for_staff_between(tenant, list(owner), lo, hi):
         tips.setdefault(owner[tip.staff_id], []).append((tip.earned_at, tip.tip_cents, str(tip.location_id)))
-    sheets = u.timesheets.statuses_for_period(tenant, run.period_start)
+    sheets = u.timesheets.statuses_for_period(tenant, run.period_start, ids)
     standing: dict[uuid.UUID, list[dict]] = {}  # deductions in force on the pay date
     for row in u.deductions.in_force(tenant, ids, run.pay_date):
         standing.setdefault(row.staff_id, []).append({"type": row.type, "amount": row.amount, "percent": row.percent})
@@ -476,6 +488,20 @@ def _gather(u, run: PayRun, skip: set[uuid.UUID]) -> list[_Employee]:
     return out
 
 
+def _chunks(uow: UnitOfWorkFactory, run: PayRun, roster: list[uuid.UUID], size: int) -> Iterator[list[_Employee]]:
+    """The roster's employees with something to pay, `size` at a time (one tax batch call each), read a
+    roster slice at a time (each in its own short read-only transaction)."""
+    pending: list[_Employee] = []
+    for at in range(0, len(roster), size):
+        with uow() as u:
+            pending += _gather(u, run, roster[at: at + size])
+        while len(pending) >= size:
+            yield pending[:size]
+            pending = pending[size:]
+    if pending:
+        yield pending
+
+
 def _stored_result(paycheck: ComputedPaycheck) -> dict[str, Any]:
     """The preview answer as kept on the item: without the explanation lines (post the item's request
     to /paychecks:preview for those), so a 10,000-employee run stays small."""
@@ -498,8 +524,32 @@ def _item(run: PayRun, employee: _Employee, outcome: ComputedPaycheck | InvalidI
     return item
 
 
+def _computed(chunks: Iterator[list[_Employee]], identity: Identity, tax, timer: PhaseTimer,
+              ) -> Iterator[tuple[list[_Employee], dict[uuid.UUID, ComputedPaycheck | InvalidInput]]]:
+    """Each chunk with its paychecks (one CalculateWithholdingBatch call), timed as gather and compute."""
+    started = timer.clock()
+    for chunk in chunks:
+        started = timer.add("gather", started)
+        asked = [e for e in chunk if e.error is None]
+        outcomes = dict(zip((e.staff_id for e in asked), compute_paychecks([e.request for e in asked], identity,
+                                                                             tax=tax), strict=True)) if asked else {}
+        started = timer.add("compute", started)
+        yield chunk, outcomes
+        started = timer.clock()
+
+
+def _one_ahead(items: Iterator[Any]) -> Iterator[Any]:
+    """What `items` yields, the next one produced in a thread while the caller works on this one. Its
+    errors reach the caller at that item; the caller stopping early waits for the item in progress."""
+    with ThreadPoolExecutor(1, thread_name_prefix="pay-run-ahead") as pool:
+        future = pool.submit(next, items, None)
+        while (item := future.result()) is not None:
+            future = pool.submit(next, items, None)
+            yield item
+
+
 def _preview(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax, progress, clock, new_id, chunk_size: int,
-             lease_seconds: float, timer: PhaseTimer, pause: Callable[[], None]) -> None:
+             lease_seconds: float, timer: PhaseTimer, pause: Callable[[], None], ahead: bool = False) -> None:
     import time
 
     started = time.perf_counter()
@@ -508,29 +558,28 @@ def _preview(uow: UnitOfWorkFactory, job: ClaimedJob, *, tax, progress, clock, n
         if run is None or run.status != rules.PREVIEWING:
             return
         done = u.pay_runs.itemized_staff(run.id)
-        employees = _gather(u, run, done)
-    started = timer.add("gather", started)
-    total = len(done) + len(employees)
+        roster = _roster(u, run, done)
+    started = timer.add("roster", started)
+    total = len(done) + len(roster)
     identity = service_identity(SERVICE, str(job.tenant_id), frozenset({"payroll:create"}))
     if progress is not None:
         progress.publish(str(run.id), _progress(run.id, rules.PREVIEWING, "preview", len(done), total, clock()))
-    for at in range(0, len(employees), chunk_size):
-        chunk = employees[at: at + chunk_size]
-        asked = [e for e in chunk if e.error is None]
-        outcomes = dict(zip((e.staff_id for e in asked), compute_paychecks([e.request for e in asked], identity,
-                                                                             tax=tax), strict=True)) if asked else {}
-        started = timer.add("compute", started)
+    stored = 0
+    computed = _computed(_chunks(uow, run, roster, chunk_size), identity, tax, timer)
+    for chunk, outcomes in (_one_ahead(computed) if ahead else computed):
+        started = timer.clock()
         items = [_item(run, e, outcomes.get(e.staff_id), new_id) for e in chunk]
         with uow() as u:
             _fence(u, job, lease_seconds, clock())
             u.pay_runs.add_items(items)
             u.commit()
         started = timer.add("store", started)
+        stored += len(chunk)
         if progress is not None:
-            progress.publish(str(run.id), _progress(run.id, rules.PREVIEWING, "preview", len(done) + at + len(chunk),
-                                                    total, clock()))
+            progress.publish(str(run.id), _progress(run.id, rules.PREVIEWING, "preview", len(done) + stored, total,
+                                                    clock()))
         pause()
-        started = timer.clock()
+    started = timer.clock()
     _finish(uow, job, run.id, rules.PREVIEWED, progress=progress, clock=clock, lease_seconds=lease_seconds)
     timer.add("finish", started)
 
@@ -633,21 +682,16 @@ def _finalize(uow: UnitOfWorkFactory, job: ClaimedJob, *, progress, clock, chunk
         with uow() as u:
             _fence(u, job, lease_seconds, now)
             run = u.pay_runs.get(None, job.run_id)
-            paid = u.pay_runs.paid_staff(run.id, ids)
-            items = u.pay_runs.items(run.id, rules.ITEM_PREVIEWED, staff_ids=ids)
-            last4 = {m.id: m.ssn_last4 for m in u.staff.by_ids(run.tenant_id, ids)}
-            new = []
-            for item in items:
-                if item.staff_id not in paid:  # paid by an attempt that committed: never twice
-                    new.append(Paycheck(
-                        id=paycheck_id(run.id, item.staff_id), tenant_id=run.tenant_id, run_id=run.id,
-                        staff_id=item.staff_id, pay_date=run.pay_date, period_start=run.period_start,
-                        period_end=run.period_end, net_pay_cents=item.net_pay_cents, gross_cents=item.gross_cents,
-                        result=item.result, finalized_at=now))
-                    u.add_event(PAYCHECK_TOPIC, str(item.staff_id), _event(run, item, last4.get(item.staff_id), now),
-                                subject=str(paycheck_id(run.id, item.staff_id)))
-                item.status = rules.ITEM_FINALIZED
-            u.pay_runs.add_paychecks(new)
+            # Set-based: the paychecks copied from the items in one statement (skipping anyone this run
+            # already paid: an attempt that committed), their events in one multi-row outbox INSERT, the
+            # items' status in one UPDATE, all in the chunk's transaction.
+            paid = u.pay_runs.pay_items(run, {s: paycheck_id(run.id, s) for s in ids}, now)
+            if paid:
+                last4 = u.staff.ssn_last4(run.tenant_id, sorted(paid))
+                u.add_events([PendingEvent(PAYCHECK_TOPIC, str(item.staff_id), _event(run, item, last4.get(item.staff_id), now),
+                                           subject=str(paycheck_id(run.id, item.staff_id)))
+                              for item in u.pay_runs.item_records(run.id, rules.ITEM_PREVIEWED, sorted(paid))])
+            u.pay_runs.set_item_status(run.id, ids, rules.ITEM_FINALIZED)
             u.commit()
         started = timer.add("finalize", started)
         if progress is not None:

@@ -70,7 +70,7 @@ class WithholdingCalculator(Protocol):
     """Payroll taxes from the tax service (`payroll.adapters.tax_client.TaxClient`, its
     CalculateWithholdingBatch RPC). `requests` are the tax service's withholding requests as its REST
     JSON (`payroll.domain.pay.taxes.TaxFacts.withholding_request`); the results come back in request
-    order, with their explanation lines. Computed as `identity` (the tax peer requires payroll:read or
+    order, with their explanation lines (none from the pay-run worker's client). Computed as `identity` (the tax peer requires payroll:read or
     payroll:create). Raises InvalidInput naming the field as the tax service does ("requests[1].federal.
     filing_status"), DependencyUnavailable when the tax service is down."""
 
@@ -89,3 +89,10 @@ class StubRenderer(Protocol):
     """A pay stub as a document (`payroll.adapters.stub_pdf.render_stub_pdf`: PDF bytes)."""
 
     def __call__(self, stub: PayStub) -> bytes: ...
+
+
+class JobSignal(Protocol):
+    """Wakes an idle pay-run worker when a job is queued (`payroll.adapters.job_signal.PgJobSignal`:
+    LISTEN/NOTIFY). Best effort: the worker polls as well."""
+
+    def wait(self, timeout: float) -> None: ...
