@@ -13,6 +13,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    PlatformCollector,
     generate_latest,
     multiprocess,
     values,
@@ -66,5 +67,8 @@ def exposition() -> bytes:
     if os.environ.get(MULTIPROC_DIR_ENV):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        # python_info is the same in every worker, so the answering one speaks for all; per-process
+        # figures (process_*: CPU, memory of one worker) would mislead, so they are left out here.
+        PlatformCollector(registry)
         return generate_latest(registry)
     return generate_latest()
