@@ -175,18 +175,21 @@ def pull_menu(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu
                     pos_variation_id=item.variations[0].id if item.variations else None, aura_item_id=made["item_id"],
                     pos_values=pos_values(item), pos_version=item.version,
                     updated_at=max(now, made.get("updated_at") or now)))
+                made_here = made.get("created", True)   # orders links an item of that name made meanwhile
                 audits.append(SyncAudit(
                     tenant_id=tenant, connection_id=connection_id, object_kind="menu_item", object_ref=item.id,
                     aura_ref=made["item_id"], field="item", old_value=None, new_value={"value": pos_values(item)},
-                    winner="pos", rule="create", reason="a POS item with no AuraConnect item: created",
-                    applied=True, at=now))
+                    winner="pos", rule="create" if made_here else "link",
+                    reason="a POS item with no AuraConnect item: created" if made_here else
+                    "linked by orders to an AuraConnect item of the same name", applied=True, at=now))
         for audit in audits:
             work.sync_audit.add(audit)
         state = work.sync_state.get(connection_id, lock=True)
         state.last_menu_pull_at, state.last_menu_error = now, None
         state.last_menu_unlinked = len(unlinked)
         work.commit()
-    return PullResult(linked, tuple(unlinked), sum(a.rule != "create" for a in audits), reviews, len(to_create))
+    return PullResult(linked, tuple(unlinked), sum(a.rule not in ("create", "link") for a in audits), reviews,
+                      sum(a.rule == "create" for a in audits))
 
 
 def _taken_over(work, predecessors: list[uuid.UUID], connection_id: uuid.UUID, pos_item_id: str,
