@@ -106,7 +106,8 @@ def pull_menu(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu
     links: dict[str, MenuLink] = {}
     to_create: list[MenuItem] = []
     with uow() as work:
-        if work.connections.get(connection_id) is None:
+        # locked until the pull commits: a delete waits for it, and no pull writes after a delete
+        if work.connections.get(connection_id, lock=True) is None:
             raise NotFound("the connection was deleted during the pull", field="connection_id")
         for item in items:
             link = work.menu_links.get(connection_id, item.id) or _taken_over(
