@@ -59,7 +59,26 @@ def location_menu(admin, platform) -> dict:
 
 
 def item_named(admin, platform, name: str) -> dict | None:
-    return next((i for i in location_menu(admin, platform)["items"] if i["name"] == name), None)
+    """The location's item of that name; two of them (a pull that created a duplicate) fail the test."""
+    found = [i for i in location_menu(admin, platform)["items"] if i["name"] == name]
+    assert len(found) <= 1, f"{len(found)} items named {name!r}: {[i['item_id'] for i in found]}"
+    return found[0] if found else None
+
+
+def pulled(admin, connection: str) -> dict:
+    """Asks for a menu pull and waits until one has run since (an item of the same name made by an
+    earlier connection must not be taken for this connection's pull)."""
+    assert admin.post(f"{BRIDGE}/{connection}/sync/menu-pull").status_code == 202
+    menu = eventually(lambda: (m := admin.get(f"{BRIDGE}/{connection}/sync").json()["menu"])["last_pull_at"]
+                      and m, timeout=40)
+    assert menu["last_error"] is None, menu
+    return menu
+
+
+def clover_connection(admin, platform, clover) -> str:
+    return connect(admin, platform, {
+        "provider": "clover", "external_merchant_id": DEFAULT_MERCHANT, "external_location_id": DEFAULT_MERCHANT,
+        "api_base_url": clover.url, "credentials": {"access_token": CLOVER_TOKEN}})
 
 
 def audit_of(admin, connection: str) -> list[dict]:
@@ -135,11 +154,9 @@ def test_a_square_menu_syncs_in_and_a_second_pull_follows_the_pos(admin, platfor
 
 
 def test_a_clover_menu_syncs_in_with_its_prices_and_86s(admin, platform, clover):
-    connection = connect(admin, platform, {
-        "provider": "clover", "external_merchant_id": DEFAULT_MERCHANT, "external_location_id": DEFAULT_MERCHANT,
-        "api_base_url": clover.url, "credentials": {"access_token": CLOVER_TOKEN}})
+    connection = clover_connection(admin, platform, clover)
     try:
-        assert admin.post(f"{BRIDGE}/{connection}/sync/menu-pull").status_code == 202
+        pulled(admin, connection)
         burger = eventually(lambda: (b := item_named(admin, platform, "Cheeseburger")) and b["price_cents"] == 1099
                             and b, timeout=40)
         assert burger["available"] is True
@@ -155,6 +172,33 @@ def test_a_clover_menu_syncs_in_with_its_prices_and_86s(admin, platform, clover)
             timeout=20)
     finally:
         admin.delete(f"{BRIDGE}/{connection}")
+
+
+def test_a_reconnected_clover_goes_on_from_the_deleted_connection(admin, platform, clover):
+    """An admin deletes the Clover connection and connects the same merchant again; meanwhile the fries
+    went up and were 86'd on the device. The new connection takes over the old one's links: the same
+    item (no duplicate), the new price, and the 86 (the POS changed it since the old connection last
+    looked, we did not: last writer wins, no review)."""
+    first = clover_connection(admin, platform, clover)
+    try:
+        pulled(admin, first)
+        fries = eventually(lambda: (f := item_named(admin, platform, "Fries")) and f["price_cents"] == 399
+                           and f["available"] and f, timeout=40)
+    finally:
+        assert admin.delete(f"{BRIDGE}/{first}").status_code in (200, 204)
+    with clover.lock:
+        stored = next(i for i in clover.items if i["id"] == "ITEM000000002")
+        stored["price"], stored["available"] = 459, False
+        stored["modifiedTime"] += 1000
+    again = clover_connection(admin, platform, clover)
+    try:
+        pulled(admin, again)
+        now = eventually(lambda: (f := item_named(admin, platform, "Fries")) and f["price_cents"] == 459
+                         and f["available"] is False and f, timeout=20)
+        assert now["item_id"] == fries["item_id"]
+        assert admin.get(f"{BRIDGE}/{again}/sync/reviews", params={"status": "open"}).json()["reviews"] == []
+    finally:
+        admin.delete(f"{BRIDGE}/{again}")
 
 
 def test_a_toast_menu_syncs_in_and_its_silence_on_86s_keeps_ours(admin, platform, toast):

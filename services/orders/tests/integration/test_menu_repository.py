@@ -143,3 +143,18 @@ def test_external_references_link_per_tenant_and_source_and_move_on_relink(uow):
     with uow() as u:
         assert u.menu.external_refs(tenant, "pos:square:c1", ["SQ-1"]) == {"SQ-1": other.item_id}
         assert u.menu.external_refs(tenant, "pos:square:c2", ["SQ-1"]) == {"SQ-1": other.item_id}
+
+
+def test_an_item_is_found_by_name_whatever_its_case_and_not_once_deleted(uow):
+    tenant = uuid.uuid4()
+    _, _, burger = build(uow, tenant)
+    _, _, second = build(uow, tenant)
+    first = min(burger.item_id, second.item_id)   # the menu's order: by name, then id
+    with uow() as u:
+        u.menu.lock_peer_items(tenant)
+        assert u.menu.item_named(tenant, "  bURGER ").item_id == first
+        assert u.menu.item_named(tenant, "Burgers") is None and u.menu.item_named(uuid.uuid4(), "Burger") is None
+        u.menu.delete_item(u.menu.get_item(tenant, first), NOW)
+        u.commit()
+    with uow() as u:
+        assert u.menu.item_named(tenant, "burger").item_id == max(burger.item_id, second.item_id)

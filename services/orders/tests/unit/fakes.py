@@ -325,6 +325,13 @@ class FakeMenuRepository:
     def lock_source(self, tenant_id, source) -> None:
         pass
 
+    def lock_peer_items(self, tenant_id) -> None:
+        pass
+
+    def item_named(self, tenant_id, name):
+        same = [i for i in self._all("items", tenant_id) if i.name.strip().lower() == name.strip().lower()]
+        return min(same, key=lambda i: (i.name, str(i.item_id))) if same else None
+
     def external_refs(self, tenant_id, source, refs, *, for_update=False):
         return {ref: self._work["refs"][(tenant_id, source, ref)] for ref in refs
                 if (tenant_id, source, ref) in self._work["refs"]}

@@ -110,3 +110,21 @@ def test_the_grpc_request_maps_unset_fields_to_keep():
     assert _upsert(sent) == ItemUpsert(external_ref="R", price_cents=0, available=False)
     tagged = _upsert(pb.MenuItemUpsert(external_ref="R", kitchen_tags=["grill"], set_kitchen_tags=True))
     assert tagged.kitchen_tags == ("grill",) and tagged.name is None
+
+
+def test_an_item_of_the_same_name_from_another_source_is_linked_not_duplicated(uow, clock, ids, upsert):
+    """A deleted POS connection (another source) made the steak; the new connection, not knowing it yet,
+    asks to create it: orders links the one it has (no second steak), the POS's price at the location,
+    our category and availability kept."""
+    [old] = upsert_items(lambda: uow, BRIDGE, str(LOCATION), "pos:square:deleted", [steak(external_ref="OLD")],
+                         locations=FakeLocations(), clock=clock, new_id=ids)
+    menu.set_item_availability(lambda: uow, BRIDGE, str(old.item.item.item_id), str(LOCATION), False,
+                          locations=FakeLocations(), clock=clock)
+    categories = len(menu.list_categories(lambda: uow, BRIDGE))
+    [linked] = upsert(steak(name=" new york STEAK ", price_cents=2500, category_name="POS Grill", available=True))
+    assert not linked.created and linked.item.item.item_id == old.item.item.item_id
+    assert [i.name for i in menu.list_items(lambda: uow, BRIDGE)] == ["New York Steak"]
+    assert (linked.item.price_cents, linked.item.available) == (2500, False)
+    assert len(menu.list_categories(lambda: uow, BRIDGE)) == categories
+    [again] = upsert(steak(price_cents=2600))   # the new source's reference now points at it
+    assert again.item.item.item_id == old.item.item.item_id and again.item.price_cents == 2600

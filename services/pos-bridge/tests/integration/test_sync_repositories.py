@@ -16,7 +16,7 @@ from chassis.rbac import role_permissions
 from pos_bridge.adapters.orm import OutboundChange, SyncAudit, SyncReview
 from pos_bridge.adapters.unit_of_work import PosBridgeUnitOfWork
 from pos_bridge.config import SOURCE
-from pos_bridge.service_layer.connections import create_connection
+from pos_bridge.service_layer.connections import create_connection, delete_connection
 from pos_bridge.service_layer.sync import list_audit, list_reviews, sync_status
 
 pytestmark = pytest.mark.integration
@@ -109,3 +109,24 @@ def test_the_circuit_state_row_is_created_on_first_lock_and_audit_and_reviews_ro
     assert sync_status(uow, ADMIN, str(cid), datetime.now(UTC))["circuit"]["state"] == "open"
     assert list_audit(uow, ADMIN, str(cid))[0]["new_value"] == 2
     assert list_reviews(uow, ADMIN, str(cid), "open")[0]["field"] == "category"
+
+
+def test_the_predecessors_of_a_connection_are_the_deleted_ones_of_its_pos_account_newest_first(world):
+    uow, cid = world
+    sealer = Sealer(base64.b64encode(os.urandom(32)).decode())
+    with uow() as work:
+        location = work.connections.get(cid).location_id
+
+    def connect(merchant: str = "M1") -> uuid.UUID:
+        return create_connection(uow, sealer, ADMIN, {
+            "provider": "square", "location_id": str(location), "external_merchant_id": merchant,
+            "external_location_id": "L1", "api_base_url": "http://127.0.0.1:9",
+            "credentials": {"access_token": "t"}}).connection_id
+
+    second, other_merchant, current = connect(), connect("M2"), connect()
+    now = datetime.now(UTC)
+    for gone, at in ((cid, now - timedelta(hours=2)), (second, now - timedelta(hours=1)),
+                     (other_merchant, now)):
+        delete_connection(uow, ADMIN, str(gone), at)
+    with uow() as work:
+        assert work.connections.predecessors(work.connections.get(current)) == [second, cid]

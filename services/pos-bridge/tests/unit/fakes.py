@@ -45,6 +45,12 @@ class FakeConnectionRepository:
         due[0].next_poll_at = lease_until
         return due[0]
 
+    def predecessors(self, connection: PosConnection) -> list[uuid.UUID]:
+        same = [c for c in self.rows if c.deleted_at is not None and c.id != connection.id and all(
+            getattr(c, k) == getattr(connection, k) for k in (
+                "tenant_id", "location_id", "provider", "external_merchant_id", "external_location_id"))]
+        return [c.id for c in sorted(same, key=lambda c: c.deleted_at, reverse=True)]
+
     def for_tenant(self, tenant_id: uuid.UUID, location_id: uuid.UUID | None = None) -> list[PosConnection]:
         return [c for c in self.rows if c.tenant_id == tenant_id and c.deleted_at is None
                 and (location_id is None or c.location_id == location_id)]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from chassis.errors import InvalidInput
+from chassis.errors import InvalidInput, NotFound
 from chassis.identity import Identity
 from chassis.rbac import role_permissions
 from pos_bridge.adapters.clover.provider import CloverProvider
@@ -17,7 +17,7 @@ from pos_bridge.adapters.http_retry import RetryPolicy
 from pos_bridge.adapters.menu_writer import upsert_message
 from pos_bridge.adapters.square.provider import SquareProvider
 from pos_bridge.adapters.toast.provider import ToastProvider
-from pos_bridge.service_layer.connections import create_connection
+from pos_bridge.service_layer.connections import create_connection, delete_connection
 from pos_bridge.service_layer.sync import list_audit, list_reviews, pull_menu, resolve_review, set_policy
 from pos_bridge_fakes import FakePosBridgeUnitOfWork, PlainSealer
 from posfakes.clover.server import DEFAULT_MERCHANT, FakeClover
@@ -292,3 +292,54 @@ def test_orders_refusals_keep_the_field_of_the_item(details, field):
         client.upsert_items(service_identity("pos-bridge", str(TENANT)), str(uuid.uuid4()), "pos:square:c",
                             [{"external_ref": "X", "name": "x" * 300}])
     assert refused.value.field == field
+
+
+def test_a_reconnected_pos_takes_over_the_deleted_connections_links(world, square):
+    """An admin deletes the connection and connects the same POS location again (or a test did, earlier):
+    the new connection links the same items (no duplicates) and knows what the old one last saw, so a
+    price change and an 86 made on the POS meanwhile follow the policy instead of waiting for review."""
+    world.pull()
+    made = {i["name"]: i["item_id"] for i in world.menu.items.values()}
+    delete_connection(lambda: world.uow, ADMIN, str(world.cid), NOW + timedelta(minutes=1))
+    with square.lock:
+        item = catalog_item(square, STEAK)
+        item["item_data"]["variations"][0]["item_variation_data"]["price_money"]["amount"] = 2500
+        item["absent_at_location_ids"] = ["LOC1"]
+    old = world.uow.connections.rows[0]
+    again = create_connection(lambda: world.uow, world.sealer, ADMIN, {
+        "provider": "square", "location_id": str(old.location_id), "external_merchant_id": "M1",
+        "external_location_id": "LOC1", "api_base_url": square.url,
+        "credentials": {"access_token": DEFAULT_TOKEN}}).connection_id
+    world.menu.clock = NOW + timedelta(hours=1)
+    result = pull_menu(lambda: world.uow, world.sealer, world.providers, world.menu, again,
+                       NOW + timedelta(hours=1), world.menu)
+    assert (result.created, result.reviews, result.unlinked) == (0, 0, ())
+    assert len(world.menu.items) == 2 and {i["name"]: i["item_id"] for i in world.menu.items.values()} == made
+    steak = world.menu.items[made["New York Steak"]]
+    assert (steak["price_cents"], steak["available"]) == (2500, False)
+    assert {link.aura_item_id for link in world.uow.menu_links.rows if link.connection_id == again} == set(
+        made.values())
+
+
+def test_another_merchants_links_are_not_taken_over(world, square):
+    """A different POS account at the location (a switch of POS) links by name from scratch: what the
+    old account saw says nothing of the new one's items."""
+    steak = world.menu.add("New York Steak", 2200, available=False)
+    world.pull()
+    delete_connection(lambda: world.uow, ADMIN, str(world.cid), NOW + timedelta(minutes=1))
+    old = world.uow.connections.rows[0]
+    other = create_connection(lambda: world.uow, world.sealer, ADMIN, {
+        "provider": "square", "location_id": str(old.location_id), "external_merchant_id": "M2",
+        "external_location_id": "LOC1", "api_base_url": square.url,
+        "credentials": {"access_token": DEFAULT_TOKEN}}).connection_id
+    result = pull_menu(lambda: world.uow, world.sealer, world.providers, world.menu, other,
+                       NOW + timedelta(hours=1), world.menu)
+    assert result.created == 0 and len(world.menu.items) == 2
+    assert world.menu.items[steak]["available"] is False and result.reviews == 1   # who 86'd last: unknown
+
+
+def test_a_deleted_connection_is_not_pulled(world):
+    delete_connection(lambda: world.uow, ADMIN, str(world.cid), NOW)
+    with pytest.raises(NotFound):
+        world.pull()
+    assert world.menu.calls == []

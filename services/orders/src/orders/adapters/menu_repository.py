@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -219,6 +219,22 @@ class MenuRepository:
         catalog at once would otherwise both create the items they do not find."""
         self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
                              {"key": f"menu-source:{tenant_id}:{source}"})
+
+    def lock_peer_items(self, tenant_id: uuid.UUID) -> None:
+        """Serializes peer upserts of one tenant (whatever their source) until the transaction ends: two
+        POS connections (or a deleted one's last pull and its successor's first) each finding no item
+        of a name would otherwise both create it."""
+        self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                             {"key": f"menu-peer-items:{tenant_id}"})
+
+    def item_named(self, tenant_id: uuid.UUID, name: str) -> MenuItem | None:
+        """The tenant's live item of that name (case and surrounding blanks ignored), the first in the
+        menu's order (list_items) when it holds several."""
+        query = (select(MenuItemRow).where(MenuItemRow.tenant_id == tenant_id, MenuItemRow.deleted_at.is_(None),
+                                           func.lower(func.btrim(MenuItemRow.name)) == name.strip().lower())
+                 .order_by(MenuItemRow.name, MenuItemRow.id).limit(1))
+        row = self.session.scalars(query).first()
+        return _item(row) if row is not None else None
 
     def external_refs(self, tenant_id: uuid.UUID, source: str, refs: Iterable[str], *, for_update: bool = False
                       ) -> dict[str, uuid.UUID]:

@@ -8,7 +8,12 @@ one. Idempotent: a value the item already holds is not written and publishes not
 
 Price and availability are the location's (the POS connection is one location's): a new item takes
 the POS price as its own price; an existing item gets it as its price at the location (an override,
-cleared when it equals the item's own price), so the tenant's other locations keep theirs."""
+cleared when it equals the item's own price), so the tenant's other locations keep theirs.
+
+Never a second item of a name: an item to create whose name the tenant's menu already holds (made by
+another source: a deleted POS connection, another POS, a person) is linked instead, taking only the
+POS's price at the location. Peer upserts of a tenant are serialized (an advisory lock), so two
+connections' first pulls at once cannot both create it."""
 from __future__ import annotations
 
 import uuid
@@ -88,6 +93,7 @@ def upsert_items(uow: UnitOfWorkFactory, identity: Identity, location_id: str, s
     results = []
     with uow() as u:
         u.menu.lock_source(tenant, source)
+        u.menu.lock_peer_items(tenant)
         linked = u.menu.external_refs(tenant, source, refs)
         categories = {c.name.strip().lower(): c for c in u.menu.list_categories(tenant)}
         for index, (ref, upsert) in enumerate(zip(refs, upserts, strict=True)):
@@ -105,8 +111,13 @@ def _upsert_one(u: UnitOfWork, identity: Identity, location: uuid.UUID, source: 
         if isinstance(getattr(upsert, name), str):
             reject_nul(getattr(upsert, name), name)
     target = parse_optional_uuid(upsert.item_id, "item_id") or linked
+    same_name = None
+    if target is None and isinstance(upsert.name, str) and upsert.name.strip():
+        # never a second item of a name: another source (a deleted POS connection, another POS) made it
+        same_name = u.menu.item_named(identity.tenant_uuid, upsert.name)
+        target = same_name.item_id if same_name else None
     category = _category_named(u, identity.tenant_uuid, upsert.category_name, categories, at, new_id) \
-        if upsert.category_name is not None else None
+        if upsert.category_name is not None and same_name is None else None
     if target is None:
         if category is None:
             raise InvalidInput("is required for a new item", field="category_name")
@@ -118,6 +129,14 @@ def _upsert_one(u: UnitOfWork, identity: Identity, location: uuid.UUID, source: 
                     message=ev.MenuItemCreated(item=item_to_proto(item)))
         created = changed = True
         price = None   # the item's own price is the POS's
+    elif same_name is not None:
+        # linked by name, not created: the POS's price is taken at the location (the POS wins on price);
+        # our description, category and availability stay ours until the puller's policy decides them
+        item = _item(u, identity, str(target), for_update=True)
+        _valid_as_new(upsert, item, at)
+        created = changed = False
+        price = upsert.price_cents
+        upsert = ItemUpsert(external_ref=ref)
     else:
         item = _item(u, identity, str(target), for_update=True)
         spec = _changes(item, upsert, category)
@@ -134,6 +153,18 @@ def _upsert_one(u: UnitOfWork, identity: Identity, location: uuid.UUID, source: 
     changed |= _set_here(u, identity, item, override, price, upsert.available, at)
     category_active = category.active if category else _category_active(u, item)
     return Upserted(ref, Overrides.of([override]).item(item, category_active), created, changed)
+
+
+def _valid_as_new(upsert: ItemUpsert, like: MenuItem, at: datetime) -> None:
+    """The checks creating the item would make (a request is refused the same whether or not an item of
+    its name exists), without the side effects (no category is made)."""
+    if upsert.category_name is None:
+        raise InvalidInput("is required for a new item", field="category_name")
+    if not reject_nul(upsert.category_name, "category_name").strip():
+        raise InvalidInput("is required", field="category_name")
+    MenuItem.create(item_id=like.item_id, tenant_id=like.tenant_id, at=at, spec=ItemSpec(
+        category_id=like.category_id, name=upsert.name, price_cents=upsert.price_cents,
+        tax_category=upsert.tax_category, kitchen_tags=upsert.kitchen_tags, description=upsert.description))
 
 
 def _changes(item: MenuItem, upsert: ItemUpsert, category: Category | None) -> ItemSpec | None:

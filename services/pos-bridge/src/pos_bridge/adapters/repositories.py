@@ -49,6 +49,19 @@ class ConnectionRepository:
             self.session.flush()
         return row
 
+    def predecessors(self, connection: PosConnection) -> list[uuid.UUID]:
+        """Deleted connections of the same POS account and location as `connection` (the same tenant,
+        location, provider, merchant and POS location: an admin connected it again), newest deletion first."""
+        query = (select(PosConnection.id)
+                 .where(PosConnection.tenant_id == connection.tenant_id,
+                        PosConnection.location_id == connection.location_id,
+                        PosConnection.provider == connection.provider,
+                        PosConnection.external_merchant_id == connection.external_merchant_id,
+                        PosConnection.external_location_id == connection.external_location_id,
+                        PosConnection.deleted_at.is_not(None), PosConnection.id != connection.id)
+                 .order_by(PosConnection.deleted_at.desc(), PosConnection.id))
+        return list(self.session.scalars(query))
+
     def for_tenant(self, tenant_id: uuid.UUID, location_id: uuid.UUID | None = None) -> list[PosConnection]:
         """The tenant's live connections, of one location when `location_id` is given."""
         query = select(PosConnection).where(PosConnection.tenant_id == tenant_id, PosConnection.deleted_at.is_(None))

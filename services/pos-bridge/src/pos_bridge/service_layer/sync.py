@@ -8,7 +8,13 @@ person. The overwrites of a pull are written to orders in one call (MenuService.
 `MenuWriter` port) and audited `applied: true`; a POS item with no item of ours is created there
 (category by the POS's category name, linked in `menu_links`) unless the connection says
 `create_missing_items: false`, when it is only listed as unlinked. Without a writer (tests, a process
-with no orders address) overwrites are recorded `applied: false`."""
+with no orders address) overwrites are recorded `applied: false`.
+
+A connection deleted and connected again (the same provider, merchant and POS location at the same
+location of ours) takes over the deleted one's links on its first pull (`_taken_over`): the same items,
+and what the old connection last saw, so changes made on the POS meanwhile follow the policy (no review
+of every 86, no duplicate of an item we renamed). A deleted connection is never pulled, and a pull
+whose connection is deleted while it reads the POS writes nothing."""
 from __future__ import annotations
 
 import re
@@ -78,6 +84,7 @@ def pull_menu(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu
         state = work.sync_state.get(row.id, lock=True)
         policy = parse_policy(state.conflict_policy)
         create_missing = state.menu_create_items is not False
+        predecessors = work.connections.predecessors(row)
         work.commit()
     items: list[MenuItem] = []
     category_names: dict[str, str] = {}
@@ -99,8 +106,12 @@ def pull_menu(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu
     links: dict[str, MenuLink] = {}
     to_create: list[MenuItem] = []
     with uow() as work:
+        # locked until the pull commits: a delete waits for it, and no pull writes after a delete
+        if work.connections.get(connection_id, lock=True) is None:
+            raise NotFound("the connection was deleted during the pull", field="connection_id")
         for item in items:
-            link = work.menu_links.get(connection_id, item.id)
+            link = work.menu_links.get(connection_id, item.id) or _taken_over(
+                work, predecessors, connection_id, item.id, ours)
             aura = ours.get(link.aura_item_id) if link else by_name.get(item.name.strip().lower())
             if aura is None:
                 if writer is not None and create_missing and link is None and _creatable(item):
@@ -165,18 +176,39 @@ def pull_menu(uow: UnitOfWorkFactory, sealer: Sealer, providers: Providers, menu
                     pos_variation_id=item.variations[0].id if item.variations else None, aura_item_id=made["item_id"],
                     pos_values=pos_values(item), pos_version=item.version,
                     updated_at=max(now, made.get("updated_at") or now)))
+                made_here = made.get("created", True)   # orders links an item of that name made meanwhile
                 audits.append(SyncAudit(
                     tenant_id=tenant, connection_id=connection_id, object_kind="menu_item", object_ref=item.id,
                     aura_ref=made["item_id"], field="item", old_value=None, new_value={"value": pos_values(item)},
-                    winner="pos", rule="create", reason="a POS item with no AuraConnect item: created",
-                    applied=True, at=now))
+                    winner="pos", rule="create" if made_here else "link",
+                    reason="a POS item with no AuraConnect item: created" if made_here else
+                    "linked by orders to an AuraConnect item of the same name", applied=True, at=now))
         for audit in audits:
             work.sync_audit.add(audit)
         state = work.sync_state.get(connection_id, lock=True)
         state.last_menu_pull_at, state.last_menu_error = now, None
         state.last_menu_unlinked = len(unlinked)
         work.commit()
-    return PullResult(linked, tuple(unlinked), sum(a.rule != "create" for a in audits), reviews, len(to_create))
+    return PullResult(linked, tuple(unlinked), sum(a.rule not in ("create", "link") for a in audits), reviews,
+                      sum(a.rule == "create" for a in audits))
+
+
+def _taken_over(work, predecessors: list[uuid.UUID], connection_id: uuid.UUID, pos_item_id: str,
+                ours: dict[str, dict]) -> MenuLink | None:
+    """The link a deleted connection of the same POS account kept for the item (newest first), copied
+    onto this connection: a reconnected POS goes on from what the old connection last saw instead of
+    linking afresh (no first-pull reviews for every field both sides changed since, no duplicate item
+    when ours was renamed). Only while our item still exists; the old row stays for the audit trail."""
+    for predecessor in predecessors:
+        old = work.menu_links.get(predecessor, pos_item_id)
+        if old is not None and old.aura_item_id in ours:
+            link = MenuLink(tenant_id=old.tenant_id, connection_id=connection_id, pos_item_id=pos_item_id,
+                            pos_variation_id=old.pos_variation_id, aura_item_id=old.aura_item_id,
+                            pos_values=dict(old.pos_values or {}), pos_version=old.pos_version,
+                            updated_at=old.updated_at)
+            work.menu_links.add(link)
+            return link
+    return None
 
 
 def _write(writer: MenuWriter, identity: Identity, location: str, source: str, batch: list[dict]
