@@ -27,3 +27,31 @@ def admin(gateway, admin_token) -> httpx.Client:
 
 # Session fixtures shared by the auth/gateway/RBAC tests (defined beside their helpers).
 from tests.e2e.auth_support import demo_members, second_tenant  # noqa: E402, F401
+
+
+# The contract-faithful fake POS APIs (tools/posfakes), a real HTTP server each, fresh per test.
+@pytest.fixture
+def square():
+    from posfakes.square.server import FakeSquare
+
+    yield from _running(FakeSquare())
+
+
+@pytest.fixture
+def clover():
+    from posfakes.clover.server import FakeClover
+
+    yield from _running(FakeClover())
+
+
+@pytest.fixture
+def toast():
+    from posfakes.toast.server import FakeToast
+
+    yield from _running(FakeToast())
+
+
+def _running(fake):
+    fake.start()
+    yield fake
+    fake.stop()

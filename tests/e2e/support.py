@@ -68,3 +68,10 @@ def topic_records(platform, topic: str, key: str, wanted: int, timeout: float = 
 def event_types(found) -> list[str]:
     """The short CloudEvents type (the proto message name) of each record."""
     return [dict(r.headers)["ce_type"].decode().rsplit(".", 1)[1] for r in found]
+
+
+def connect_pos(admin, platform, body: dict) -> str:
+    """A POS connection of the demo location (POST /api/pos-bridge/v1/connections): its id."""
+    made = admin.post("/api/pos-bridge/v1/connections", json={"location_id": platform.demo["location_id"]} | body)
+    assert made.status_code == 201, made.text
+    return made.json()["connection_id"]

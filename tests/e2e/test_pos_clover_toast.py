@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from posfakes.clover.server import DEFAULT_MERCHANT, FakeClover
-from posfakes.toast.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_RESTAURANT, FakeToast
+from posfakes.clover.server import DEFAULT_MERCHANT
+from posfakes.toast.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_RESTAURANT
 
 from tests.e2e.support import eventually
 
@@ -18,22 +18,6 @@ pytestmark = pytest.mark.e2e
 
 CLOVER_AUTH_CODE = "e2e-clover-app-auth-code"
 TOAST_SECRET = "e2e-toast-webhook-secret"
-
-
-@pytest.fixture
-def clover():
-    fake = FakeClover()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def toast():
-    fake = FakeToast()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def connect(admin, platform, body: dict) -> str:

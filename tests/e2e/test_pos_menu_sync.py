@@ -8,48 +8,18 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from posfakes.clover.server import DEFAULT_MERCHANT, FakeClover
+from posfakes.clover.server import DEFAULT_MERCHANT
 from posfakes.clover.server import DEFAULT_TOKEN as CLOVER_TOKEN
-from posfakes.square.server import DEFAULT_TOKEN, FakeSquare
-from posfakes.toast.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_RESTAURANT, FakeToast
+from posfakes.square.server import DEFAULT_TOKEN
+from posfakes.toast.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_RESTAURANT
 
-from tests.e2e.support import eventually, menu_items
+from tests.e2e.support import connect_pos, eventually, menu_items
 
 pytestmark = pytest.mark.e2e
 
 BRIDGE = "/api/pos-bridge/v1/connections"
 MENU = "/api/orders/v1/menu"
 SQUARE_LOCATION = "LE2EMENU01"
-
-
-@pytest.fixture
-def square():
-    fake = FakeSquare()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def clover():
-    fake = FakeClover()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def toast():
-    fake = FakeToast()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-def connect(admin, platform, body: dict) -> str:
-    made = admin.post(BRIDGE, json={"location_id": platform.demo["location_id"]} | body)
-    assert made.status_code == 201, made.text
-    return made.json()["connection_id"]
 
 
 def location_menu(admin, platform) -> dict:
@@ -76,7 +46,7 @@ def pulled(admin, connection: str) -> dict:
 
 
 def clover_connection(admin, platform, clover) -> str:
-    return connect(admin, platform, {
+    return connect_pos(admin, platform, {
         "provider": "clover", "external_merchant_id": DEFAULT_MERCHANT, "external_location_id": DEFAULT_MERCHANT,
         "api_base_url": clover.url, "credentials": {"access_token": CLOVER_TOKEN}})
 
@@ -108,7 +78,7 @@ def test_a_square_menu_syncs_in_and_a_second_pull_follows_the_pos(admin, platfor
     ours = menu_items(admin, {steak_name: 2000}, category="e2e menu sync")[steak_name]
     tagged = admin.patch(f"{MENU}/items/{ours}", json={"kitchen_tags": ["grill"]}, headers={"If-Match": '"1"'})
     assert tagged.status_code == 200, tagged.text
-    connection = connect(admin, platform, {
+    connection = connect_pos(admin, platform, {
         "provider": "square", "external_merchant_id": "MMENU", "external_location_id": SQUARE_LOCATION,
         "api_base_url": square.url, "credentials": {"access_token": DEFAULT_TOKEN}})
     try:
@@ -179,10 +149,14 @@ def test_a_reconnected_clover_goes_on_from_the_deleted_connection(admin, platfor
     went up and were 86'd on the device. The new connection takes over the old one's links: the same
     item (no duplicate), the new price, and the 86 (the POS changed it since the old connection last
     looked, we did not: last writer wins, no review)."""
+    # A name of its own: other tests of the shared demo tenant make "Fries" of their own through REST.
+    name = f"Fries {uuid.uuid4().hex[:8]}"
+    with clover.lock:
+        next(i for i in clover.items if i["id"] == "ITEM000000002")["name"] = name
     first = clover_connection(admin, platform, clover)
     try:
         pulled(admin, first)
-        fries = eventually(lambda: (f := item_named(admin, platform, "Fries")) and f["price_cents"] == 399
+        fries = eventually(lambda: (f := item_named(admin, platform, name)) and f["price_cents"] == 399
                            and f["available"] and f, timeout=40)
     finally:
         assert admin.delete(f"{BRIDGE}/{first}").status_code in (200, 204)
@@ -193,7 +167,7 @@ def test_a_reconnected_clover_goes_on_from_the_deleted_connection(admin, platfor
     again = clover_connection(admin, platform, clover)
     try:
         pulled(admin, again)
-        now = eventually(lambda: (f := item_named(admin, platform, "Fries")) and f["price_cents"] == 459
+        now = eventually(lambda: (f := item_named(admin, platform, name)) and f["price_cents"] == 459
                          and f["available"] is False and f, timeout=20)
         assert now["item_id"] == fries["item_id"]
         assert admin.get(f"{BRIDGE}/{again}/sync/reviews", params={"status": "open"}).json()["reviews"] == []
@@ -202,7 +176,7 @@ def test_a_reconnected_clover_goes_on_from_the_deleted_connection(admin, platfor
 
 
 def test_a_toast_menu_syncs_in_and_its_silence_on_86s_keeps_ours(admin, platform, toast):
-    connection = connect(admin, platform, {
+    connection = connect_pos(admin, platform, {
         "provider": "toast", "external_merchant_id": "e2e-menu-group", "external_location_id": DEFAULT_RESTAURANT,
         "api_base_url": toast.url, "credentials": {"client_id": DEFAULT_CLIENT_ID,
                                                     "client_secret": DEFAULT_CLIENT_SECRET}})

@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from posfakes.clover.server import DEFAULT_MERCHANT, FakeClover
+from posfakes.clover.server import DEFAULT_MERCHANT
 from posfakes.clover.server import DEFAULT_TOKEN as CLOVER_TOKEN
-from posfakes.square.server import DEFAULT_TOKEN, FakeSquare
+from posfakes.square.server import DEFAULT_TOKEN
 
-from tests.e2e.support import eventually
+from tests.e2e.support import connect_pos, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -22,28 +22,6 @@ ORDERS = "/api/orders/v1/orders"
 SQUARE_LOCATION = "LE2EUPD01"
 SIGNATURE_KEY = "e2e-updates-signature-key"
 CLOVER_AUTH_CODE = "e2e-updates-clover-auth"
-
-
-@pytest.fixture
-def square():
-    fake = FakeSquare()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def clover():
-    fake = FakeClover()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-def connect(admin, platform, body: dict) -> str:
-    made = admin.post(BRIDGE, json={"location_id": platform.demo["location_id"]} | body)
-    assert made.status_code == 201, made.text
-    return made.json()["connection_id"]
 
 
 def hook(admin, connection: str, url: str, key: str) -> None:
@@ -89,7 +67,7 @@ def kitchen_items(admin, platform, order_id: str) -> list[dict]:
 
 
 def test_square_lines_and_a_payment_follow_into_orders_and_the_kitchen(admin, platform, gateway, square):
-    connection = connect(admin, platform, {
+    connection = connect_pos(admin, platform, {
         "provider": "square", "external_merchant_id": "MUPD", "external_location_id": SQUARE_LOCATION,
         "api_base_url": square.url, "credentials": {"access_token": DEFAULT_TOKEN}})
     try:
@@ -142,7 +120,7 @@ def test_square_lines_and_a_payment_follow_into_orders_and_the_kitchen(admin, pl
 
 
 def test_clover_lines_and_a_payment_follow_into_orders(admin, platform, gateway, clover):
-    connection = connect(admin, platform, {
+    connection = connect_pos(admin, platform, {
         "provider": "clover", "external_merchant_id": DEFAULT_MERCHANT, "external_location_id": DEFAULT_MERCHANT,
         "api_base_url": clover.url, "credentials": {"access_token": CLOVER_TOKEN}})
     try:

@@ -10,7 +10,7 @@ import uuid
 
 import httpx
 import pytest
-from posfakes.square.server import DEFAULT_TOKEN, FakeSquare
+from posfakes.square.server import DEFAULT_TOKEN
 
 from tests.e2e.support import eventually
 
@@ -18,14 +18,6 @@ pytestmark = pytest.mark.e2e
 
 SIGNATURE_KEY = "e2e-square-signature-key"
 SQUARE_LOCATION = "LE2ESQUARE01"
-
-
-@pytest.fixture
-def square():
-    fake = FakeSquare()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import uuid
 import httpx
 import pytest
 from devstack import procs
-from posfakes.square.server import DEFAULT_TOKEN, FakeSquare
+from posfakes.square.server import DEFAULT_TOKEN
 
 from tests.e2e.support import eventually, menu_items
 
@@ -25,14 +25,6 @@ SIGNATURE_KEY = "e2e-sync-signature-key"
 SQUARE_LOCATION = "LE2ESYNC01"
 BRIDGE = "/api/pos-bridge/v1/connections"
 ORDERS = "/api/orders/v1/orders"
-
-
-@pytest.fixture
-def square():
-    fake = FakeSquare()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
