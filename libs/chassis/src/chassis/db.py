@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, text
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, make_url, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 NAMING_CONVENTION = {
@@ -56,6 +56,13 @@ def make_engine(database_url: str, schema: str, pool_size: int = 5, max_overflow
         pool_recycle=3600,
         connect_args={"options": f"-csearch_path={schema}"},
     )
+
+
+def libpq_dsn(database_url: str | Engine) -> str:
+    """The libpq connection string of a service's database (its SQLAlchemy URL or engine), for what talks
+    to PostgreSQL with psycopg itself: LISTEN connections, async pools."""
+    url = database_url.url if isinstance(database_url, Engine) else make_url(database_url)
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

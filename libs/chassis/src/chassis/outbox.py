@@ -57,6 +57,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from chassis import metrics
+from chassis.db import libpq_dsn
 from chassis.events import EventEnvelope
 from chassis.retry import Backoff
 from chassis.telemetry import extract_context, inject_headers, tracer
@@ -549,7 +550,7 @@ class OutboxRelay:
         import psycopg
 
         reconnect = Backoff(self.settings.retry_base_s, min(self.settings.retry_max_s, 30.0))
-        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        dsn = libpq_dsn(self.engine)
         try:
             while not stop.is_set():
                 try:

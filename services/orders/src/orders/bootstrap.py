@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from chassis.bootstrap import Clock, Container, IdGenerator, base_parts
-from chassis.db import make_session_factory
+from chassis.db import libpq_dsn, make_session_factory
 from chassis.uow import UnitOfWorkFactory
 
 from orders.adapters.auth_client import AuthClient
@@ -73,8 +73,7 @@ def bootstrap(config: Settings, *, uow: UnitOfWorkFactory | None = None, clock: 
     if pricing is None and time_zones is not None:
         pricing = PricingFromUnitOfWork(parts["uow"], time_zones)
     if kitchen_feed is None and parts["engine"] is not None:
-        dsn = parts["engine"].url.set(drivername="postgresql").render_as_string(hide_password=False)
-        kitchen_feed = PostgresKitchenFeed(dsn, config.db_schema)
+        kitchen_feed = PostgresKitchenFeed(libpq_dsn(parts["engine"]), config.db_schema)
     placement_batch = None
     if parts["engine"] is not None:
         sessions = make_session_factory(parts["engine"])

@@ -4,7 +4,7 @@ Placing an order reads the menu (items, modifier groups, location overrides) and
 three or four queries, about a third of a placement's CPU (bench/bench_orders.py). Those rows change
 rarely, so each process keeps what it read, keyed by the menu generation: a counter in the table
 menu_generation that a trigger bumps with every write to the menu or the pricing rules (migration
-0009), committed with the write. A transaction reads the generation once (one indexed row), before
+0011), committed with the write. A transaction reads the generation once (one indexed row), before
 any cached read; an entry is used only under the generation it was loaded under.
 
 Why that is enough: a manager's change commits its bump with its rows, so any transaction that

@@ -9,6 +9,7 @@ import logging
 import time
 
 import psycopg
+from chassis.db import libpq_dsn
 from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 
 class PgJobSignal:
     def __init__(self, engine: Engine, schema: str) -> None:
-        self.dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.dsn = libpq_dsn(engine)
         self.channel = f"{schema}_pay_run_jobs"
         self.conn: psycopg.Connection | None = None
 

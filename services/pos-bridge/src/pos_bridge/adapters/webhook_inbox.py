@@ -16,6 +16,7 @@ import uuid
 from datetime import datetime
 
 import psycopg
+from chassis.db import libpq_dsn
 from chassis.errors import DependencyUnavailable
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
@@ -44,8 +45,7 @@ def _store_sql(rows: int) -> str:
 
 class PgWebhookInbox:
     def __init__(self, database_url: str, schema: str, *, max_connections: int = 16) -> None:
-        # The service's URL is SQLAlchemy's (postgresql+psycopg://); libpq wants postgresql://.
-        conninfo = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        conninfo = libpq_dsn(database_url)
         # A burst queues for a connection rather than opening one per request; past `timeout` the
         # webhook is answered 503 (Retry-After) and the POS retries it.
         self._pool = AsyncConnectionPool(conninfo, min_size=2, max_size=max_connections, open=False, timeout=10.0,
