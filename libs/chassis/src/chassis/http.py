@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
-from chassis import internal_token, metrics, unavailable
+from chassis import heap, internal_token, metrics, unavailable
 from chassis.errors import DomainError
 from chassis.identity import Identity
 from chassis.readiness import Check, run_checks
@@ -275,6 +275,7 @@ def run_http(app: FastAPI, host: str, port: int, grace_seconds: float, sockets: 
                 getattr(self, "_captured_signals", []).clear()
 
     internal_token.require_configured()
+    heap.settle()  # the app is built: its objects leave the collector's view (chassis.heap)
     # Keep-alive longer than the gateway's upstream idle timeout (30 s, gateway/render.py): the gateway
     # closes idle connections first, so it never sends a request on one we are closing.
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, timeout_keep_alive=75,
