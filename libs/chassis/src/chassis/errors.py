@@ -50,3 +50,21 @@ class DependencyUnavailable(DomainError):
 
     http_status = 503
     grpc_code = "UNAVAILABLE"
+
+
+def field_path(location: tuple) -> str:
+    """A validation error's location as the field a client sent: ('body', 'lines', 2, 'quantity') ->
+    'lines[2].quantity'; an empty one (the body is not JSON at all) is 'body'."""
+    path = ""
+    for part in location[1:] if location and location[0] in ("body", "query", "path", "header") else location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or ".".join(map(str, location)) or "body"
+
+
+def validation_problem(errors: list[dict]) -> dict:
+    """The 422 body of a request that failed validation (pydantic's or FastAPI's error list): every
+    field named, with its message."""
+    problems = [{"field": "body" if item.get("type") == "json_invalid" else field_path(tuple(item["loc"])),
+                 "message": item["msg"]} for item in errors]   # not JSON: the body, not a character offset
+    summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    return {"error": "InvalidInput", "message": summary, "fields": problems}

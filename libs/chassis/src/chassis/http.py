@@ -20,19 +20,11 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from chassis import heap, internal_token, metrics, unavailable
-from chassis.errors import DomainError
+from chassis.errors import DomainError, validation_problem
 from chassis.identity import Identity
 from chassis.readiness import Check, run_checks
 
 log = logging.getLogger(__name__)
-
-
-def _field_path(location: tuple) -> str:
-    """('body', 'lines', 2, 'quantity') -> 'lines[2].quantity'."""
-    path = ""
-    for part in location[1:] if location and location[0] in ("body", "query", "path", "header") else location:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or ".".join(map(str, location))
 
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -72,11 +64,7 @@ def create_app(service: str, readiness: dict[str, Check], version: str = "v1",
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-        problems = [{"field": _field_path(tuple(item["loc"])), "message": item["msg"]}
-                    for item in error.errors()]
-        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        return JSONResponse({"error": "InvalidInput", "message": summary, "fields": problems},
-                            status_code=422)
+        return JSONResponse(validation_problem(error.errors()), status_code=422)
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:
@@ -101,6 +89,7 @@ def create_app(service: str, readiness: dict[str, Check], version: str = "v1",
     if max_body_bytes is None:
         max_body_bytes = int(os.environ.get("MAX_REQUEST_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)   # added last: outermost, before any reader
+    app.state.max_body_bytes = max_body_bytes   # the same limit for chassis.fast_routes
     app.state.audience = internal_token.audience_of(service)
     return app
 

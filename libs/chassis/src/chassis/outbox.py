@@ -64,6 +64,8 @@ from chassis.telemetry import extract_context, inject_headers, tracer
 
 log = logging.getLogger(__name__)
 
+TABLE = "outbox"
+
 # DDL shared by every service's first migration (see chassis.migrations).
 OUTBOX_DDL = [
     """
@@ -115,10 +117,6 @@ def _values(suffix: str) -> str:
                            for c in _COLUMNS) + ")"
 
 
-# One event's row, parameters named as event_row() names them: for executemany of many rows that were
-# gathered apart (orders' group commit).
-INSERT_EVENT = text(f"INSERT INTO outbox ({', '.join(_COLUMNS)}) VALUES {_values('')}")  # noqa: S608 - constant names only
-
 
 @functools.lru_cache(maxsize=32)
 def _insert_sql(rows: int) -> TextClause:
@@ -136,8 +134,9 @@ def add_event(session: Session, source: str, topic: str, key: str, message: Mess
 
 def event_row(source: str, topic: str, key: str, message: Message, subject: str | None = None,
               occurred_at: datetime | None = None, headers: str | None = None) -> dict:
-    """The parameters of INSERT_EVENT for one event, the current trace context included (the request's
-    trace continues in the relay and in every consumer; no baggage)."""
+    """One event's outbox row, the current trace context included (the request's trace continues in
+    the relay and in every consumer; no baggage): for chassis.db.copy_rows into TABLE when rows are
+    gathered apart (orders' group commit)."""
     return {"event_id": str(uuid.uuid4()), "topic": topic, "message_key": key,
             "event_type": message.DESCRIPTOR.full_name, "source": source, "subject": subject,
             "payload": message.SerializeToString(),

@@ -29,9 +29,26 @@ def is_unavailable(error: BaseException) -> bool:
     return isinstance(error, sa.DBAPIError) and bool(error.connection_invalidated)
 
 
+DATABASE_ERRORS = (sa.DBAPIError, sa.TimeoutError, sa.DisconnectionError)
+
+
+def unavailable_answer(message: str) -> tuple[int, dict, dict[str, str]]:
+    return 503, {"error": "DependencyUnavailable", "message": message}, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def database_answer(error: BaseException, where: str) -> tuple[int, dict, dict[str, str]]:
+    """(status, body, headers) for a database error on `where` ("POST /path"): 503 when waiting can fix it."""
+    if is_unavailable(error):
+        log.warning("database unavailable on %s: %s", where,
+                    str(error).splitlines()[0] if str(error) else type(error).__name__)
+        return unavailable_answer("database unavailable, try again")
+    log.error("database error on %s", where, exc_info=error)
+    return 500, {"error": "InternalError", "message": "internal error"}, {}
+
+
 def unavailable_response(message: str) -> JSONResponse:
-    return JSONResponse({"error": "DependencyUnavailable", "message": message}, status_code=503,
-                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    status, body, headers = unavailable_answer(message)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _dependency_unavailable(_: Request, error: DependencyUnavailable) -> JSONResponse:
@@ -39,17 +56,12 @@ async def _dependency_unavailable(_: Request, error: DependencyUnavailable) -> J
 
 
 async def _database_error(request: Request, error: Exception) -> JSONResponse:
-    if is_unavailable(error):
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
-                    str(error).splitlines()[0] if str(error) else type(error).__name__)
-        return unavailable_response("database unavailable, try again")
-    log.error("database error on %s %s", request.method, request.url.path, exc_info=error)
-    return JSONResponse({"error": "InternalError", "message": "internal error"}, status_code=500)
+    status, body, headers = database_answer(error, f"{request.method} {request.url.path}")
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def install(app: FastAPI) -> None:
     """Handlers for the app: a more specific class wins over the app's DomainError/Exception handlers."""
     app.add_exception_handler(DependencyUnavailable, _dependency_unavailable)
-    app.add_exception_handler(sa.DBAPIError, _database_error)
-    app.add_exception_handler(sa.TimeoutError, _database_error)
-    app.add_exception_handler(sa.DisconnectionError, _database_error)
+    for database_error in DATABASE_ERRORS:
+        app.add_exception_handler(database_error, _database_error)

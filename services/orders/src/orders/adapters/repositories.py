@@ -6,12 +6,14 @@ case loads an order, calls its methods and commits, without saving by hand.
 """
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 
 from chassis import outbox
-from sqlalchemy import delete, func, insert, select, tuple_
+from chassis.db import copy_rows, utcnow
+from sqlalchemy import JSON, Table, delete, func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,7 +42,8 @@ def translating_integrity_errors(action: Callable[[], None]) -> None:
         raise
 
 
-_DEFAULTED = frozenset({"created_at", "updated_at", "deleted_at"})  # the columns' own defaults apply
+# Written as the columns' defaults would be (TimestampedMixin): the batch's COPY applies none.
+_STAMPED = frozenset({"created_at", "updated_at"})
 
 
 class DeferredRows:
@@ -59,19 +62,23 @@ class DeferredRows:
             getattr(self, name).extend(getattr(other, name))
 
     def insert(self, session: Session) -> None:
-        """One statement per table for every row gathered (IdempotencyKeyTaken for a taken key)."""
+        """One COPY per table for every row gathered (IdempotencyKeyTaken for a taken key): the
+        batch's rows streamed, not an INSERT per row (chassis.db.copy_rows; bench/bench_orders.py)."""
         connection = session.connection()
 
         def insert_all() -> None:
             for table, rows in ((OrderRow.__table__, self.orders), (OrderLineRow.__table__, self.lines),
                                 (OrderHistoryRow.__table__, self.history),
                                 (IdempotencyKeyRow.__table__, self.idempotency)):
-                if rows:
-                    connection.execute(insert(table), rows)
-            if self.events:
-                connection.execute(outbox.INSERT_EVENT, self.events)
+                copy_rows(connection, table.name, rows, _json_columns(table))
+            copy_rows(connection, outbox.TABLE, self.events)
 
         translating_integrity_errors(insert_all)
+
+
+@functools.cache
+def _json_columns(table: Table) -> frozenset[str]:
+    return frozenset(column.key for column in table.columns if isinstance(column.type, JSON))
 
 
 class OrderRepository:
@@ -93,7 +100,8 @@ class OrderRepository:
         for line_row, line in zip(row.lines, order.lines, strict=True):
             line_row.kitchen_tags = list(line.kitchen_tags)
         table = OrderRow.__table__
-        values = {column.key: getattr(row, column.key) for column in table.columns if column.key not in _DEFAULTED}
+        now = utcnow()
+        values = {column.key: now if column.key in _STAMPED else getattr(row, column.key) for column in table.columns}
         lines = [{column.key: getattr(line, column.key) for column in OrderLineRow.__table__.columns}
                  for line in row.lines]
         history = [{column.key: getattr(entry, column.key) for column in OrderHistoryRow.__table__.columns}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from chassis import readiness
+from chassis.fast_routes import FastRoutes
 from chassis.http import create_app, require
 from chassis.identity import Identity
 from chassis.runtime import run_http_workers
@@ -14,7 +15,7 @@ from fastapi.responses import PlainTextResponse
 from orders.bootstrap import OrdersContainer, bootstrap
 from orders.config import SERVICE, settings
 from orders.entrypoints.kds_static import mount_kds
-from orders.entrypoints.routes_checks import checks_router
+from orders.entrypoints.routes_checks import CheckOpener, checks_router
 from orders.entrypoints.routes_kitchen import kitchen_router
 from orders.entrypoints.routes_menu import menu_router
 from orders.entrypoints.routes_payments import payments_router
@@ -26,8 +27,9 @@ from orders.service_layer.report_views import daily_to_csv, daily_to_json
 from orders.service_layer.views import sales_to_json
 
 
-def build_app(container: OrdersContainer):
-    """The API over `container` (PostgreSQL and the gRPC peers it calls: what readiness checks)."""
+def build_app(container: OrdersContainer) -> FastRoutes:
+    """The API over `container` (PostgreSQL and the gRPC peers it calls: what readiness checks), as a
+    worker serves it: the FastAPI app behind the fast route of POST /orders."""
     config, uow = container.config, container.uow
     checks = {}
     if container.engine is not None:
@@ -37,7 +39,8 @@ def build_app(container: OrdersContainer):
     if config.auth_grpc_addr:  # servers, time zones and menu locations come from auth
         checks["auth"] = readiness.grpc_peer(config.auth_grpc_addr)
     app = create_app(SERVICE, checks)
-    app.include_router(checks_router(container))
+    opener = CheckOpener(container)
+    app.include_router(checks_router(container, opener))
     app.include_router(menu_router(container))
     app.include_router(pricing_router(container))
     app.include_router(kitchen_router(container))
@@ -67,7 +70,8 @@ def build_app(container: OrdersContainer):
         return daily_to_json(day)
 
     mount_kds(app)  # the kitchen display's page at /kds/ (last: a mount matches before later routes)
-    return app
+    # POST /orders is served in front of FastAPI's stack (CheckOpener; chassis.fast_routes).
+    return FastRoutes(app, [opener.route()], app.state.max_body_bytes)
 
 
 if __name__ == "__main__":

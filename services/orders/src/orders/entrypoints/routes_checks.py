@@ -8,6 +8,7 @@ from functools import partial
 from typing import Literal
 
 from chassis.errors import InvalidInput
+from chassis.fast_routes import Answer, FastRequest, FastRoute
 from chassis.http import require_any, require_any_async
 from chassis.identity import Identity
 from fastapi import APIRouter, Depends, Header, Query, Response
@@ -94,8 +95,53 @@ def expected_version(if_match: str | None, body_version: int | None) -> int | No
     return int(matched.group(1))
 
 
-def checks_router(container: OrdersContainer) -> APIRouter:
+class _KeyHeader(BaseModel):
+    """The Idempotency-Key header as the FastAPI route declares it (same 422 when too long)."""
+
+    idempotency_key: str | None = Field(None, alias="Idempotency-Key", max_length=MAX_KEY)
+
+
+class CheckOpener:
+    """POST /orders, the hot path: the FastAPI route (OpenAPI, the document clients read) and the fast
+    route the workers serve it by (chassis.fast_routes; bench/bench_orders.py) both call `open`, and
+    each placement is group-committed with the others in flight (entrypoints/group_commit.py)."""
+
+    def __init__(self, container: OrdersContainer) -> None:
+        self.container = container
+        self.placements = GroupCommit(container.placement_batch or partial(OneByOne, container.uow))
+
+    async def open(self, body: PlaceOrderBody, identity: Identity, idempotency_key: str | None) -> checks.Outcome:
+        key = Idempotency.of(idempotency_key, "POST /orders", body.model_dump())
+        details = CheckDetails(body.order_type, body.channel, body.table, body.guest_count, body.notes)
+        lines, peers = [line.request() for line in body.lines], self.container.peers()
+        return await self.placements.submit(lambda batch: checks.place_order(
+            batch, identity, location_id=body.location_id, lines=lines, peers=peers, tip_cents=body.tip_cents,
+            server_staff_id=body.server_staff_id, details=details, key=key),
+            idempotency=(identity.tenant_uuid, key.key) if key.key else None)
+
+    async def fast(self, request: FastRequest) -> Answer:
+        """The fast route: the caller and permission first (401/403), then the header and body (422),
+        as FastAPI solves the route's dependencies before its body."""
+        identity = await request.identity(*WRITE)
+        header = _KeyHeader.model_validate({"Idempotency-Key": request.headers.get("idempotency-key")})
+        outcome = await self.open(PlaceOrderBody.model_validate_json(request.body), identity, header.idempotency_key)
+        return Answer(outcome.status, outcome.body, outcome_headers(outcome))
+
+    def route(self) -> FastRoute:
+        return FastRoute("POST", PREFIX, self.fast)
+
+
+def outcome_headers(outcome: checks.Outcome) -> dict[str, str]:
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    version = outcome.body.get("version")
+    if version is not None:
+        headers["ETag"] = f'"{version}"'
+    return headers
+
+
+def checks_router(container: OrdersContainer, opener: CheckOpener | None = None) -> APIRouter:
     uow = container.uow
+    opener = opener or CheckOpener(container)
     router = APIRouter(tags=["orders"])
     key_header = Header(None, alias="Idempotency-Key", max_length=MAX_KEY,
                         description="a retry with the same key and body replays the first response")
@@ -104,32 +150,18 @@ def checks_router(container: OrdersContainer) -> APIRouter:
 
     def answer(outcome: checks.Outcome, response: Response) -> dict:
         response.status_code = outcome.status
-        if outcome.replayed:
-            response.headers["Idempotent-Replayed"] = "true"
-        version = outcome.body.get("version")
-        if version is not None:
-            response.headers["ETag"] = f'"{version}"'
+        response.headers.update(outcome_headers(outcome))
         return outcome.body
 
     def current(order, response: Response) -> dict:
         response.headers["ETag"] = f'"{order.version}"'
         return order_to_json(order)
 
-    # Placing an order is the hot path: an async route (no thread hand-off per request), its
-    # placement group-committed with the others in flight (entrypoints/group_commit.py).
-    placements = GroupCommit(container.placement_batch or partial(OneByOne, uow))
-
     @router.post(PREFIX, status_code=201, response_model=dict)
     async def open_check(body: PlaceOrderBody, identity: Identity = Depends(require_any_async(*WRITE)),
                          idempotency_key: str | None = key_header) -> Response:
         """Opens a check (lines optional: add them later). 201; a replay answers what the first did."""
-        key = Idempotency.of(idempotency_key, "POST /orders", body.model_dump())
-        details = CheckDetails(body.order_type, body.channel, body.table, body.guest_count, body.notes)
-        lines, peers = [line.request() for line in body.lines], container.peers()
-        outcome = await placements.submit(lambda batch: checks.place_order(
-            batch, identity, location_id=body.location_id, lines=lines, peers=peers, tip_cents=body.tip_cents,
-            server_staff_id=body.server_staff_id, details=details, key=key),
-            idempotency=(identity.tenant_uuid, key.key) if key.key else None)
+        outcome = await opener.open(body, identity, idempotency_key)
         response = JSONResponse(outcome.body)
         answer(outcome, response)
         return response

@@ -1,0 +1,49 @@
+"""chassis.db.copy_rows against the real PostgreSQL: values as psycopg adapts them, JSON columns,
+and a taken unique key as SQLAlchemy's IntegrityError naming the constraint (what callers translate)."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from chassis.db import copy_rows
+from chassis.outbox import TABLE, event_row
+from google.protobuf.struct_pb2 import Value
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+
+def test_rows_arrive_as_written(scratch):
+    _, sessions, _, _ = scratch
+    with sessions() as session:
+        session.execute(text("CREATE TABLE copied (id UUID PRIMARY KEY, name TEXT, tags TEXT[], doc JSONB, "
+                             "raw BYTEA, n BIGINT, ok BOOLEAN, at TIMESTAMPTZ)"))
+        rows = [{"id": uuid.uuid4(), "name": 'tab\there "quoted" \\ back\nline', "tags": ["grill", "a,b"],
+                 "doc": [{"name": "cheese", "delta": 50}], "raw": b"\x00\xff\\", "n": 2**40, "ok": True,
+                 "at": datetime(2026, 11, 30, 12, 0, tzinfo=UTC)},
+                {"id": uuid.uuid4(), "name": None, "tags": [], "doc": {"k": None}, "raw": None, "n": -1,
+                 "ok": False, "at": None}]
+        copy_rows(session.connection(), "copied", rows, json_columns={"doc"})
+        read = session.execute(text("SELECT id, name, tags, doc, raw, n, ok, at FROM copied ORDER BY n DESC")).all()
+        session.rollback()
+    assert [tuple(r) for r in read] == [tuple(row.values()) for row in rows]
+
+
+def test_a_taken_key_is_sqlalchemys_integrity_error_naming_the_constraint(scratch):
+    _, sessions, _, _ = scratch
+    event = event_row("chassis-test", "t.v1", "k", Value(string_value="x"))
+    with sessions() as session:
+        copy_rows(session.connection(), TABLE, [event])
+        session.commit()
+        with pytest.raises(IntegrityError) as raised:
+            copy_rows(session.connection(), TABLE, [event_row("chassis-test", "t.v1", "k2", Value()), event])
+        session.rollback()
+        count = session.execute(text("SELECT count(*) FROM outbox")).scalar_one()
+    assert raised.value.orig.diag.constraint_name == "outbox_event_id_key"
+    assert count == 1   # the COPY wrote none of its rows
+
+
+def test_no_rows_is_no_statement(scratch):
+    _, sessions, _, _ = scratch
+    with sessions() as session:
+        copy_rows(session.connection(), "no_such_table", [])
