@@ -1,9 +1,11 @@
 """SQLAlchemy 2 + psycopg 3: one engine per process, bound to the service's own schema."""
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, make_url, text
@@ -90,33 +92,66 @@ def session_scope(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def copy_rows(connection: Connection, table: str, rows: Sequence[Mapping], json_columns: Collection[str] = ()) -> None:
-    """Writes `rows` (dicts with the same keys: the columns) into `table` with one COPY, in the
-    connection's transaction. For many rows gathered apart (orders' group commit): an executemany
-    sends a Bind/Execute and runs a round of Python per row, COPY streams them all through psycopg's
-    C row formatter, and the server parses them without planning an INSERT per row.
+@dataclass(frozen=True)
+class Rows:
+    """Rows for one table (dicts with the same keys: the columns). Values are what psycopg adapts (UUID,
+    datetime, int, str, bytes, bool, None, a list for an array column); a list or dict for a JSON
+    column must be named in `json_columns` (else psycopg would write an array)."""
 
-    Values are what psycopg adapts (UUID, datetime, int, str, bytes, bool, None, a list for an
-    array column); a list or dict for a JSON column must be named in `json_columns` (else psycopg
-    would write an array). A psycopg error comes out as SQLAlchemy's (IntegrityError for a taken
-    unique key, OperationalError for a dropped connection), as an INSERT's would."""
-    if not rows:
-        return
+    table: str
+    rows: Sequence[Mapping]
+    json_columns: Collection[str] = ()
+
+
+# Parameters per INSERT statement: PostgreSQL takes at most 65,535.
+MAX_PARAMETERS = 30_000
+
+
+def insert_rows(connection: Connection, writes: Sequence[Rows]) -> None:
+    """Writes every table's rows in the connection's transaction with one multi-row INSERT per table
+    (per MAX_PARAMETERS), all sent in ONE psycopg pipeline: one round trip to the server for the lot.
+
+    For many rows gathered apart (orders' group commit, bench/bench_orders.py): an executemany ran a
+    round of Python and a send per row, and a COPY per table cost two round trips each, which under
+    load (PostgreSQL on the same cores) made the batch wait longer than it computed. A psycopg error
+    comes out as SQLAlchemy's (IntegrityError naming the taken unique key, OperationalError for a
+    dropped connection), as an INSERT through SQLAlchemy would."""
     from psycopg import Error as PsycopgError
-    from psycopg import sql
 
-    columns = list(rows[0])
-    encoded = [i for i, column in enumerate(columns) if column in json_columns]
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)))
     raw = connection.connection.driver_connection
-    try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
+    statements = []
+    for write in writes:
+        if not write.rows:
+            continue
+        columns = list(write.rows[0])
+        encoded = [i for i, column in enumerate(columns) if column in write.json_columns]
+        per_statement = max(1, MAX_PARAMETERS // len(columns))
+        for start in range(0, len(write.rows), per_statement):
+            chunk = write.rows[start:start + per_statement]
+            params = []
+            for row in chunk:
                 values = [row[column] for column in columns]
                 for i in encoded:
                     if values[i] is not None and not isinstance(values[i], str):
                         values[i] = json.dumps(values[i])
-                copy.write_row(values)
+                params.extend(values)
+            statements.append((_insert_sql(write.table, tuple(columns), len(chunk)), params))
+    if not statements:
+        return
+    try:
+        with raw.pipeline(), raw.cursor() as cursor:
+            for statement, params in statements:
+                cursor.execute(statement, params, prepare=False)
     except PsycopgError as error:
-        raise DBAPIError.instance(statement.as_string(raw), None, error, PsycopgError) from error
+        raise DBAPIError.instance(str(statements[0][0]), None, error, PsycopgError) from error
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
+    """The statement's text, rendered once per table, columns and row count."""
+    from psycopg import sql
+
+    row = sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(columns)))
+    return sql.SQL("INSERT INTO {} ({}) VALUES {}").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(", ").join([row] * rows)).as_string(None)

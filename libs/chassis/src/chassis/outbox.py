@@ -135,7 +135,7 @@ def add_event(session: Session, source: str, topic: str, key: str, message: Mess
 def event_row(source: str, topic: str, key: str, message: Message, subject: str | None = None,
               occurred_at: datetime | None = None, headers: str | None = None) -> dict:
     """One event's outbox row, the current trace context included (the request's trace continues in
-    the relay and in every consumer; no baggage): for chassis.db.copy_rows into TABLE when rows are
+    the relay and in every consumer; no baggage): for chassis.db.insert_rows into TABLE when rows are
     gathered apart (orders' group commit)."""
     return {"event_id": str(uuid.uuid4()), "topic": topic, "message_key": key,
             "event_type": message.DESCRIPTOR.full_name, "source": source, "subject": subject,

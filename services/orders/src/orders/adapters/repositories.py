@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from chassis import outbox
-from chassis.db import copy_rows, utcnow
+from chassis.db import Rows, insert_rows, utcnow
 from sqlalchemy import JSON, Table, delete, func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -62,18 +62,15 @@ class DeferredRows:
             getattr(self, name).extend(getattr(other, name))
 
     def insert(self, session: Session) -> None:
-        """One COPY per table for every row gathered (IdempotencyKeyTaken for a taken key): the
-        batch's rows streamed, not an INSERT per row (chassis.db.copy_rows; bench/bench_orders.py)."""
+        """Every row gathered, one INSERT per table, all in one round trip (IdempotencyKeyTaken for
+        a taken key): chassis.db.insert_rows; bench/bench_orders.py."""
         connection = session.connection()
-
-        def insert_all() -> None:
-            for table, rows in ((OrderRow.__table__, self.orders), (OrderLineRow.__table__, self.lines),
-                                (OrderHistoryRow.__table__, self.history),
-                                (IdempotencyKeyRow.__table__, self.idempotency)):
-                copy_rows(connection, table.name, rows, _json_columns(table))
-            copy_rows(connection, outbox.TABLE, self.events)
-
-        translating_integrity_errors(insert_all)
+        writes = [Rows(table.name, rows, _json_columns(table))
+                  for table, rows in ((OrderRow.__table__, self.orders), (OrderLineRow.__table__, self.lines),
+                                      (OrderHistoryRow.__table__, self.history),
+                                      (IdempotencyKeyRow.__table__, self.idempotency))]
+        writes.append(Rows(outbox.TABLE, self.events))
+        translating_integrity_errors(lambda: insert_rows(connection, writes))
 
 
 @functools.cache

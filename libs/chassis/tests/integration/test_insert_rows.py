@@ -1,4 +1,4 @@
-"""chassis.db.copy_rows against the real PostgreSQL: values as psycopg adapts them, JSON columns,
+"""chassis.db.insert_rows against the real PostgreSQL: values as psycopg adapts them, JSON columns,
 and a taken unique key as SQLAlchemy's IntegrityError naming the constraint (what callers translate)."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from chassis.db import copy_rows
+from chassis.db import Rows, insert_rows
 from chassis.outbox import TABLE, event_row
 from google.protobuf.struct_pb2 import Value
 from sqlalchemy import text
@@ -23,7 +23,7 @@ def test_rows_arrive_as_written(scratch):
                  "at": datetime(2026, 11, 30, 12, 0, tzinfo=UTC)},
                 {"id": uuid.uuid4(), "name": None, "tags": [], "doc": {"k": None}, "raw": None, "n": -1,
                  "ok": False, "at": None}]
-        copy_rows(session.connection(), "copied", rows, json_columns={"doc"})
+        insert_rows(session.connection(), [Rows("copied", rows, {"doc"})])
         read = session.execute(text("SELECT id, name, tags, doc, raw, n, ok, at FROM copied ORDER BY n DESC")).all()
         session.rollback()
     assert [tuple(r) for r in read] == [tuple(row.values()) for row in rows]
@@ -33,17 +33,30 @@ def test_a_taken_key_is_sqlalchemys_integrity_error_naming_the_constraint(scratc
     _, sessions, _, _ = scratch
     event = event_row("chassis-test", "t.v1", "k", Value(string_value="x"))
     with sessions() as session:
-        copy_rows(session.connection(), TABLE, [event])
+        insert_rows(session.connection(), [Rows(TABLE, [event])])
         session.commit()
         with pytest.raises(IntegrityError) as raised:
-            copy_rows(session.connection(), TABLE, [event_row("chassis-test", "t.v1", "k2", Value()), event])
+            insert_rows(session.connection(), [Rows(TABLE, [event_row("chassis-test", "t.v1", "k2", Value()), event])])
         session.rollback()
         count = session.execute(text("SELECT count(*) FROM outbox")).scalar_one()
     assert raised.value.orig.diag.constraint_name == "outbox_event_id_key"
-    assert count == 1   # the COPY wrote none of its rows
+    assert count == 1   # the statement wrote none of its rows
 
 
 def test_no_rows_is_no_statement(scratch):
     _, sessions, _, _ = scratch
     with sessions() as session:
-        copy_rows(session.connection(), "no_such_table", [])
+        insert_rows(session.connection(), [Rows("no_such_table", [])])
+
+
+def test_tables_in_one_call_and_rows_beyond_one_statement(scratch, monkeypatch):
+    _, sessions, _, _ = scratch
+    monkeypatch.setattr("chassis.db.MAX_PARAMETERS", 20)   # 2 rows of 9 columns a statement
+    events = [event_row("chassis-test", "t.v1", f"k{n}", Value(number_value=n)) for n in range(7)]
+    with sessions() as session:
+        session.execute(text("CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)"))
+        insert_rows(session.connection(), [Rows(TABLE, events), Rows("notes", [{"id": 1, "body": "x"}])])
+        keys = session.execute(text("SELECT message_key FROM outbox ORDER BY id")).scalars().all()
+        notes = session.execute(text("SELECT body FROM notes")).scalars().all()
+        session.rollback()
+    assert keys == [f"k{n}" for n in range(7)] and notes == ["x"]   # in order: the outbox's ids follow the list
