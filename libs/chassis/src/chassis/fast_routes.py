@@ -101,6 +101,7 @@ class FastRoutes:
         self.app, self.max_body_bytes = app, max_body_bytes
         self.routes = {(route.method, route.path): route for route in routes}
         self.audience = getattr(getattr(app, "state", None), "audience", None)
+        self.tracer = tracer("chassis.fast_routes")
 
     async def __call__(self, scope, receive, send) -> None:
         route = self.routes.get((scope.get("method"), scope.get("path"))) if scope["type"] == "http" else None
@@ -110,7 +111,7 @@ class FastRoutes:
         started = time.perf_counter()
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
         where = f"{route.method} {route.path}"
-        span = tracer("chassis.fast_routes").start_span(
+        span = self.tracer.start_span(
             where, context=extract_context(headers), kind=trace.SpanKind.SERVER,
             attributes={"http.request.method": route.method, "http.route": route.path, "url.path": route.path})
         token = otel_context.attach(trace.set_span_in_context(span))

@@ -42,8 +42,6 @@ def translating_integrity_errors(action: Callable[[], None]) -> None:
         raise
 
 
-# Written as the columns' defaults would be (TimestampedMixin): the batch's COPY applies none.
-_STAMPED = frozenset({"created_at", "updated_at"})
 
 
 class DeferredRows:
@@ -91,18 +89,11 @@ class OrderRepository:
         order is placed far more often than anything else happens, and the flush's bookkeeping cost
         more CPU than the statements. The order is written as it is now: a use case that goes on
         changing it in the same unit of work reads it back with `get` (which tracks it) first."""
-        row = OrderRow(id=order.order_id)
-        _write(order, row)
-        row.held_courses = sorted(order.held_courses)  # _write skips unchanged lists: a new row has none yet
-        for line_row, line in zip(row.lines, order.lines, strict=True):
-            line_row.kitchen_tags = list(line.kitchen_tags)
-        table = OrderRow.__table__
         now = utcnow()
-        values = {column.key: now if column.key in _STAMPED else getattr(row, column.key) for column in table.columns}
-        lines = [{column.key: getattr(line, column.key) for column in OrderLineRow.__table__.columns}
-                 for line in row.lines]
-        history = [{column.key: getattr(entry, column.key) for column in OrderHistoryRow.__table__.columns}
-                   for entry in row.history]
+        values = _order_values(order) | {"id": order.order_id, "created_at": now, "updated_at": now, "deleted_at": None}
+        lines = [_line_values(order, position, line) for position, line in enumerate(order.lines)]
+        history = [_history_values(order, entry) for entry in order.history]
+        table = OrderRow.__table__
 
         if self.deferred is not None:  # group commit: written with the batch's other orders
             self.deferred.orders.append(values)
@@ -257,46 +248,57 @@ def _to_order(row: OrderRow) -> Order:
 
 
 def _write(order: Order, row: OrderRow) -> None:
-    """Order -> row. Assigning an unchanged value is not an UPDATE: SQLAlchemy writes only changes."""
-    row.tenant_id, row.location_id, row.server_staff_id = order.tenant_id, order.location_id, order.server_staff_id
-    row.status, row.placed_at, row.idempotency_key = order.status, order.placed_at, order.idempotency_key
-    row.subtotal_cents, row.tax_cents, row.tip_cents = order.subtotal_cents, order.tax_cents, order.tip_cents
-    row.total_cents, row.currency_code = order.total_cents, order.currency_code
-    row.tax_rules_version = order.tax_rules_version
-    row.order_type, row.channel, row.table_label = order.order_type, order.channel, order.table
-    row.guest_count, row.notes, row.external_id = order.guest_count, order.notes, order.external_id
-    row.business_date, row.version = order.business_date, order.version
-    if sorted(row.held_courses or ()) != sorted(order.held_courses):
-        row.held_courses = sorted(order.held_courses)
+    """Order -> row, assigning only what changed (an unchanged value is no UPDATE)."""
+    _assign(row, _order_values(order))
     existing = {line.id: line for line in row.lines} if row.lines else {}
     for position, line in enumerate(order.lines):
         line_row = existing.get(line.line_id)
         if line_row is None:
-            line_row = OrderLineRow(id=line.line_id, order_id=order.order_id, tenant_id=order.tenant_id)
+            line_row = OrderLineRow(id=line.line_id)
             row.lines.append(line_row)
-        line_row.position, line_row.name, line_row.category = position, line.name, line.category
-        line_row.quantity, line_row.unit_price_cents = line.quantity, line.unit_price_cents
-        line_row.discount_cents, line_row.tax_cents = line.discount_cents, line.tax_cents
-        line_row.item_id, line_row.seat, line_row.course = line.item_id, line.seat, line.course
-        modifiers = [{"modifier_id": m.modifier_id, "name": m.name, "price_delta_cents": m.price_delta_cents}
-                     for m in line.modifiers]
-        if line_row.modifiers != modifiers:
-            line_row.modifiers = modifiers
-        if list(line_row.kitchen_tags or ()) != list(line.kitchen_tags):
-            line_row.kitchen_tags = list(line.kitchen_tags)
-        line_row.notes, line_row.open_price, line_row.prep_time_seconds = (
-            line.notes, line.open_price, line.prep_time_seconds)
-        line_row.status, line_row.void_reason = line.status, line.void_reason
-        line_row.addition, line_row.held = line.addition, line.held
-        line_row.menu_category_id, line_row.external_line_id = line.menu_category_id, line.external_line_id
-        discounts = [{"rule_id": d.rule_id, "rule_name": d.rule_name, "amount_cents": d.amount_cents}
-                     for d in line.discounts]
-        if line_row.discounts != discounts:
-            line_row.discounts = discounts
+        _assign(line_row, _line_values(order, position, line))
     written = {entry.id for entry in row.history} if row.history else set()
     for entry in order.history:  # history only grows
         if entry.entry_id not in written:
-            row.history.append(OrderHistoryRow(
-                id=entry.entry_id, order_id=order.order_id, tenant_id=order.tenant_id, version=entry.version,
-                kind=entry.kind, from_status=entry.from_status, to_status=entry.to_status, line_id=entry.line_id,
-                course=entry.course, actor_id=entry.actor_id, reason=entry.reason, at=entry.at))
+            row.history.append(OrderHistoryRow(**_history_values(order, entry)))
+
+
+def _assign(row, values: dict) -> None:
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+
+
+# The columns of an order's rows as plain values: what a new order is inserted with (no ORM object per
+# row on orders' hot path) and what a tracked row is brought up to date with (_write).
+def _order_values(order: Order) -> dict:
+    return {"tenant_id": order.tenant_id, "location_id": order.location_id, "server_staff_id": order.server_staff_id,
+            "status": order.status, "placed_at": order.placed_at, "idempotency_key": order.idempotency_key,
+            "subtotal_cents": order.subtotal_cents, "tax_cents": order.tax_cents, "tip_cents": order.tip_cents,
+            "total_cents": order.total_cents, "currency_code": order.currency_code,
+            "tax_rules_version": order.tax_rules_version, "order_type": order.order_type, "channel": order.channel,
+            "table_label": order.table, "guest_count": order.guest_count, "notes": order.notes,
+            "external_id": order.external_id, "business_date": order.business_date, "version": order.version,
+            "held_courses": sorted(order.held_courses)}
+
+
+def _line_values(order: Order, position: int, line: OrderLine) -> dict:
+    return {"id": line.line_id, "order_id": order.order_id, "tenant_id": order.tenant_id, "position": position,
+            "name": line.name, "category": line.category, "quantity": line.quantity,
+            "unit_price_cents": line.unit_price_cents, "discount_cents": line.discount_cents,
+            "tax_cents": line.tax_cents, "item_id": line.item_id,
+            "modifiers": [{"modifier_id": m.modifier_id, "name": m.name, "price_delta_cents": m.price_delta_cents}
+                          for m in line.modifiers],
+            "seat": line.seat, "course": line.course, "notes": line.notes, "open_price": line.open_price,
+            "kitchen_tags": list(line.kitchen_tags), "prep_time_seconds": line.prep_time_seconds,
+            "status": line.status, "void_reason": line.void_reason, "addition": line.addition, "held": line.held,
+            "discounts": [{"rule_id": d.rule_id, "rule_name": d.rule_name, "amount_cents": d.amount_cents}
+                          for d in line.discounts],
+            "menu_category_id": line.menu_category_id, "external_line_id": line.external_line_id}
+
+
+def _history_values(order: Order, entry: HistoryEntry) -> dict:
+    return {"id": entry.entry_id, "order_id": order.order_id, "tenant_id": order.tenant_id, "version": entry.version,
+            "kind": entry.kind, "from_status": entry.from_status, "to_status": entry.to_status,
+            "line_id": entry.line_id, "course": entry.course, "actor_id": entry.actor_id, "reason": entry.reason,
+            "at": entry.at}
