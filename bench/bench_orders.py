@@ -328,6 +328,9 @@ def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
     print(f"{'POST /orders through Envoy (2 menu lines)':<44} {1:>7} {solo_rate:>9.1f} "
           f"{solo_p50:>8.1f} {solo_p99:>8.1f} {solo_n:>7}")
     print(f"load generator: {client_name}; every answer was 201")
+    if use_wrk:
+        print(f"latency at {args.clients} clients (ms): p50 {loaded.p50_ms:.1f}, p90 {loaded.p90_ms:.1f}, "
+              f"p99 {loaded.p99_ms:.1f}, p99.9 {loaded.p999_ms:.1f}, max {loaded.max_ms:.1f}")
     print(f"CPU per order at {args.clients} clients (ms, /proc utime+stime): "
           + ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items()) + f"; total {sum(cpu.values()):.1f}")
     cores, total_ms = os.cpu_count() or 1, sum(cpu.values())

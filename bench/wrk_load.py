@@ -25,6 +25,9 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     cpu_seconds: float   # wrk's own user + system time
+    p90_ms: float = 0.0
+    p999_ms: float = 0.0
+    max_ms: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -46,12 +49,14 @@ def post_load(url: str, path: str, token: str, body: dict, *, clients: int, seco
     _, status, usage = os.wait4(process.pid, 0)   # wait4: wrk's own CPU, from the kernel
     process.returncode = os.waitstatus_to_exitcode(status)
     out, err = process.stdout.read(), process.stderr.read()
-    found = re.search(r"AURA requests=(\d+) seconds=([\d.]+) bad=(\d+) errors=(\d+) p50_us=(\d+) p99_us=(\d+)", out)
+    found = re.search(r"AURA requests=(\d+) seconds=([\d.]+) bad=(\d+) errors=(\d+) p50_us=(\d+) p99_us=(\d+) "
+                      r"p90_us=(\d+) p999_us=(\d+) max_us=(\d+)", out)
     if process.returncode != 0 or not found:
         raise SystemExit(f"wrk failed ({process.returncode}):\n{out[-2000:]}\n{err[-2000:]}")
-    requests, wall, bad, errors, p50, p99 = found.groups()
+    requests, wall, bad, errors, p50, p99, p90, p999, top = found.groups()
     if int(bad) or int(errors):
         first = re.search(r"AURA first_bad=(.*)", out)
         raise SystemExit(f"placing an order failed: {bad} answers not {expected_status}, {errors} socket errors; "
                          f"first: {first.group(1) if first else '-'}")
-    return LoadResult(int(requests), float(wall), int(p50) / 1000, int(p99) / 1000, usage.ru_utime + usage.ru_stime)
+    return LoadResult(int(requests), float(wall), int(p50) / 1000, int(p99) / 1000, usage.ru_utime + usage.ru_stime,
+                      int(p90) / 1000, int(p999) / 1000, int(top) / 1000)

@@ -36,7 +36,8 @@ function done(summary, latency, requests)
     if first == "" then first = thread:get("first_bad") end
   end
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("AURA requests=%d seconds=%.3f bad=%d errors=%d p50_us=%d p99_us=%d\n",
-    summary.requests, summary.duration / 1e6, bad_total, errors, latency:percentile(50), latency:percentile(99)))
+  io.write(string.format("AURA requests=%d seconds=%.3f bad=%d errors=%d p50_us=%d p99_us=%d p90_us=%d p999_us=%d max_us=%d\n",
+    summary.requests, summary.duration / 1e6, bad_total, errors, latency:percentile(50), latency:percentile(99),
+    latency:percentile(90), latency:percentile(99.9), latency.max))
   if first ~= "" then io.write("AURA first_bad=" .. first:gsub("\n", " ") .. "\n") end
 end

@@ -117,6 +117,7 @@ def insert_rows(connection: Connection, writes: Sequence[Rows]) -> None:
     comes out as SQLAlchemy's (IntegrityError naming the taken unique key, OperationalError for a
     dropped connection), as an INSERT through SQLAlchemy would."""
     from psycopg import Error as PsycopgError
+    from psycopg import RawCursor
 
     raw = connection.connection.driver_connection
     statements = []
@@ -139,7 +140,10 @@ def insert_rows(connection: Connection, writes: Sequence[Rows]) -> None:
     if not statements:
         return
     try:
-        with raw.pipeline(), raw.cursor() as cursor:
+        # RawCursor: the statements carry PostgreSQL's own $n placeholders. psycopg's %s conversion
+        # parses the text anew for each statement over 4 KiB (it caches only shorter ones): 15 % of
+        # orders-http's CPU for a batch's INSERTs, measured.
+        with raw.pipeline(), RawCursor(raw) as cursor:
             for statement, params in statements:
                 cursor.execute(statement, params, prepare=False)
     except PsycopgError as error:
@@ -148,10 +152,10 @@ def insert_rows(connection: Connection, writes: Sequence[Rows]) -> None:
 
 @functools.lru_cache(maxsize=256)
 def _insert_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
-    """The statement's text, rendered once per table, columns and row count."""
+    """The statement's text with $n placeholders, rendered once per table, columns and row count."""
     from psycopg import sql
 
-    row = sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(columns)))
-    return sql.SQL("INSERT INTO {} ({}) VALUES {}").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)),
-        sql.SQL(", ").join([row] * rows)).as_string(None)
+    width = len(columns)
+    values = ", ".join("(" + ", ".join(f"${row * width + i + 1}" for i in range(width)) + ")" for row in range(rows))
+    return sql.SQL("INSERT INTO {} ({}) VALUES ").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))).as_string(None) + values
