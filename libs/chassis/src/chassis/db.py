@@ -1,6 +1,7 @@
 """SQLAlchemy 2 + psycopg 3: one engine per process, bound to the service's own schema."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -107,7 +108,7 @@ class Rows:
 MAX_PARAMETERS = 30_000
 
 
-def insert_rows(connection: Connection, writes: Sequence[Rows]) -> None:
+def insert_rows(connection: Connection, writes: Sequence[Rows], *, own_transaction: bool = False) -> None:
     """Writes every table's rows in the connection's transaction with one multi-row INSERT per table
     (per MAX_PARAMETERS), all sent in ONE psycopg pipeline: one round trip to the server for the lot.
 
@@ -115,7 +116,11 @@ def insert_rows(connection: Connection, writes: Sequence[Rows]) -> None:
     round of Python and a send per row, and a COPY per table cost two round trips each, which under
     load (PostgreSQL on the same cores) made the batch wait longer than it computed. A psycopg error
     comes out as SQLAlchemy's (IntegrityError naming the taken unique key, OperationalError for a
-    dropped connection), as an INSERT through SQLAlchemy would."""
+    dropped connection), as an INSERT through SQLAlchemy would.
+
+    `own_transaction`: the connection is in autocommit (its reads ran without a transaction) and the
+    pipeline carries its own BEGIN and COMMIT, so the write costs one round trip, commit included; on
+    an error the transaction is rolled back before the error is raised, and nothing was written."""
     from psycopg import Error as PsycopgError
     from psycopg import RawCursor
 
@@ -139,15 +144,20 @@ def insert_rows(connection: Connection, writes: Sequence[Rows]) -> None:
             statements.append((_insert_sql(write.table, tuple(columns), len(chunk)), params))
     if not statements:
         return
+    if own_transaction:
+        statements = [("BEGIN", ()), *statements, ("COMMIT", ())]
     try:
         # RawCursor: the statements carry PostgreSQL's own $n placeholders. psycopg's %s conversion
         # parses the text anew for each statement over 4 KiB (it caches only shorter ones): 15 % of
         # orders-http's CPU for a batch's INSERTs, measured.
         with raw.pipeline(), RawCursor(raw) as cursor:
             for statement, params in statements:
-                cursor.execute(statement, params, prepare=False)
+                cursor.execute(statement, params or None, prepare=False)
     except PsycopgError as error:
-        raise DBAPIError.instance(str(statements[0][0]), None, error, PsycopgError) from error
+        if own_transaction and not raw.closed:
+            with contextlib.suppress(PsycopgError):
+                raw.execute("ROLLBACK")
+        raise DBAPIError.instance(statements[-1][0], None, error, PsycopgError) from error
 
 
 @functools.lru_cache(maxsize=256)

@@ -60,3 +60,17 @@ def test_tables_in_one_call_and_rows_beyond_one_statement(scratch, monkeypatch):
         notes = session.execute(text("SELECT body FROM notes")).scalars().all()
         session.rollback()
     assert keys == [f"k{n}" for n in range(7)] and notes == ["x"]   # in order: the outbox's ids follow the list
+
+
+def test_own_transaction_commits_in_the_round_trip_or_writes_nothing(scratch):
+    engine, _, _, _ = scratch
+    first, again = event_row("chassis-test", "t.v1", "a", Value()), event_row("chassis-test", "t.v1", "b", Value())
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        insert_rows(connection, [Rows(TABLE, [first])], own_transaction=True)
+        with pytest.raises(IntegrityError):   # `again` is fine, `first` is taken: neither is written
+            insert_rows(connection, [Rows(TABLE, [again]), Rows(TABLE, [first])], own_transaction=True)
+        keys = connection.execute(text("SELECT message_key FROM outbox")).scalars().all()   # still usable
+    with engine.connect() as other:   # committed: another connection sees it
+        seen = other.execute(text("SELECT message_key FROM outbox")).scalars().all()
+    assert keys == seen == ["a"]

@@ -59,16 +59,17 @@ class DeferredRows:
         for name in ("orders", "lines", "history", "events", "idempotency"):
             getattr(self, name).extend(getattr(other, name))
 
-    def insert(self, session: Session) -> None:
+    def insert(self, session: Session, own_transaction: bool = False) -> None:
         """Every row gathered, one INSERT per table, all in one round trip (IdempotencyKeyTaken for
-        a taken key): chassis.db.insert_rows; bench/bench_orders.py."""
+        a taken key): chassis.db.insert_rows; bench/bench_orders.py. `own_transaction`: the session's
+        connection is in autocommit, and the round trip begins and commits a transaction of its own."""
         connection = session.connection()
         writes = [Rows(table.name, rows, _json_columns(table))
                   for table, rows in ((OrderRow.__table__, self.orders), (OrderLineRow.__table__, self.lines),
                                       (OrderHistoryRow.__table__, self.history),
                                       (IdempotencyKeyRow.__table__, self.idempotency))]
         writes.append(Rows(outbox.TABLE, self.events))
-        translating_integrity_errors(lambda: insert_rows(connection, writes))
+        translating_integrity_errors(lambda: insert_rows(connection, writes, own_transaction=own_transaction))
 
 
 @functools.cache
