@@ -169,3 +169,18 @@ def _insert_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
     values = ", ".join("(" + ", ".join(f"${row * width + i + 1}" for i in range(width)) + ")" for row in range(rows))
     return sql.SQL("INSERT INTO {} ({}) VALUES ").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))).as_string(None) + values
+
+
+def read_together(connection: Connection, queries: Sequence[tuple[str, Sequence]]) -> list[list[tuple]]:
+    """Each of `queries` (text with psycopg's %s placeholders, parameters) run in one psycopg pipeline,
+    in the connection's transaction if it has one: one round trip for all; each one's rows, in order.
+    A psycopg error comes out as SQLAlchemy's."""
+    from psycopg import Error as PsycopgError
+
+    raw = connection.connection.driver_connection
+    try:
+        with raw.pipeline():
+            cursors = [raw.execute(query, params or None) for query, params in queries]
+        return [cursor.fetchall() for cursor in cursors]
+    except PsycopgError as error:
+        raise DBAPIError.instance(queries[0][0], None, error, PsycopgError) from error

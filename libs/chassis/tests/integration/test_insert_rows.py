@@ -6,11 +6,11 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from chassis.db import Rows, insert_rows
+from chassis.db import Rows, insert_rows, read_together
 from chassis.outbox import TABLE, event_row
 from google.protobuf.struct_pb2 import Value
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 
 def test_rows_arrive_as_written(scratch):
@@ -74,3 +74,16 @@ def test_own_transaction_commits_in_the_round_trip_or_writes_nothing(scratch):
     with engine.connect() as other:   # committed: another connection sees it
         seen = other.execute(text("SELECT message_key FROM outbox")).scalars().all()
     assert keys == seen == ["a"]
+
+
+def test_reads_together_answer_each_querys_rows_in_order(scratch):
+    _, sessions, _, _ = scratch
+    with sessions() as session:
+        insert_rows(session.connection(), [Rows(TABLE, [event_row("chassis-test", "t.v1", "k", Value())])])
+        keys, numbers = read_together(session.connection(), [
+            ("SELECT message_key FROM outbox WHERE topic = %s", ("t.v1",)),
+            ("SELECT * FROM unnest(%s::int[])", ([3, 1, 2],))])
+        assert keys == [("k",)] and numbers == [(3,), (1,), (2,)]
+        with pytest.raises(ProgrammingError):
+            read_together(session.connection(), [("SELECT 1", ()), ("SELECT * FROM no_such_table", ())])
+        session.rollback()

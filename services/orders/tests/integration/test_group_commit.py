@@ -114,3 +114,31 @@ def test_a_failed_commit_answers_every_request_of_the_batch(sessions):
     outcomes = one_batch(group, placing(who), placing(who))
     assert all(isinstance(o, ConnectionError) for o in outcomes)
     assert count(sessions, "SELECT count(*) FROM orders WHERE tenant_id = :t", t=who.tenant_uuid) == 0
+
+
+def test_a_deferred_batch_reads_its_keys_and_the_menu_generation_up_front(sessions):
+    """One round trip before the placements: the menu generation is then known to the batch's
+    transaction (no query of its own), and a key stored earlier comes back with its response."""
+    from orders.adapters.menu_cache import PricingReads
+    from sqlalchemy import event
+
+    who = identity()
+    placed = one_batch(GroupCommit(partial(PlacementBatch, sessions, "orders")), placing(who, key="up-front"))[0]
+    with sessions() as other:
+        current = other.execute(text("SELECT generation FROM menu_generation WHERE id = 1")).scalar_one()
+    asked: list[str] = []
+
+    def ask(*call) -> None:
+        asked.append(call[2])
+
+    with PlacementBatch(sessions, "orders", deferred=True) as batch:
+        batch.prefetch_idempotency([(who.tenant_uuid, "up-front"), (who.tenant_uuid, "never-used")])
+        event.listen(batch.session.get_bind(), "before_cursor_execute", ask)
+        try:
+            generation = PricingReads.generation(batch.session)
+        finally:
+            event.remove(batch.session.get_bind(), "before_cursor_execute", ask)
+    assert generation == current and asked == []
+    stored = batch.known_keys[(who.tenant_uuid, "up-front")]
+    assert stored is not None and stored.order_id == placed.order.order_id and stored.status == 201
+    assert batch.known_keys[(who.tenant_uuid, "never-used")] is None

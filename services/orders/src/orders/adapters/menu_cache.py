@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 
-_GENERATION = text("SELECT generation FROM menu_generation WHERE id = 1")
+GENERATION_SQL = "SELECT generation FROM menu_generation WHERE id = 1"
+_GENERATION = text(GENERATION_SQL)
 _INFO_KEY = "orders.menu_generation"
 MAX_ENTRIES = 10_000
 
@@ -57,6 +58,12 @@ class PricingReads:
                 self._entries = {}
             self._entries[entry_key] = value
         return value
+
+    @staticmethod
+    def remember_generation(session: Session, generation: int) -> None:
+        """The generation this transaction read some other way (a batch reads it with its other reads
+        in one round trip: adapters/unit_of_work.py, PlacementBatch)."""
+        session.info[_INFO_KEY] = (session.get_transaction(), generation)
 
     @staticmethod
     def generation(session: Session) -> int:

@@ -3,11 +3,12 @@ report repositories, the outbox; and the batch of placements that share one tran
 from __future__ import annotations
 
 from chassis import outbox
+from chassis.db import read_together
 from chassis.uow import SqlUnitOfWork
 from sqlalchemy.orm import Session, sessionmaker
 
 from orders.adapters.kitchen_repository import KitchenRepository
-from orders.adapters.menu_cache import PRICING_READS, PricingReads
+from orders.adapters.menu_cache import GENERATION_SQL, PRICING_READS, PricingReads
 from orders.adapters.menu_repository import MenuRepository
 from orders.adapters.payments_repository import PaymentsRepository, SettlementRepository
 from orders.adapters.pricing_repository import PricingRuleRepository
@@ -91,11 +92,19 @@ class PlacementBatch:
         return self
 
     def prefetch_idempotency(self, keys: list) -> None:
-        """Deferred batches: the Idempotency-Keys (tenant, key) its placements carry, read in one
-        query up front; each placement's replay check then asks no query. A key another worker
-        commits meanwhile surfaces as taken when the batch writes (and the batch runs again)."""
-        if self.deferred and keys:
-            self.known_keys = IdempotencyRepository(self.session).prefetch(list(dict.fromkeys(keys)))
+        """Deferred batches: the Idempotency-Keys (tenant, key) its placements carry and the menu
+        generation, read up front in one round trip; each placement's replay check and the cached menu
+        then ask no query. A key another worker commits meanwhile surfaces as taken when the batch
+        writes (and the batch runs again)."""
+        if not self.deferred:
+            return
+        keys = list(dict.fromkeys(keys))
+        queries = [(GENERATION_SQL, ())]
+        if keys:
+            queries.append((IdempotencyRepository.PREFETCH_SQL, IdempotencyRepository.prefetch_params(keys)))
+        generation, *found = read_together(self.session.connection(), queries)
+        PricingReads.remember_generation(self.session, generation[0][0])
+        self.known_keys = IdempotencyRepository.prefetched(keys, found[0] if found else ())
 
     def unit_of_work(self) -> OrdersUnitOfWork:
         if self.deferred:
