@@ -81,6 +81,7 @@ outside Python; both are trade-offs for the lead, not done here.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -268,6 +269,26 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))]
 
 
+def envoy_log_lines(layout: Layout) -> int:
+    path = layout.logs_dir / "envoy.log"
+    return len(path.read_bytes().splitlines()) if path.exists() else 0
+
+
+def envoy_durations(layout: Layout, after_line: int) -> list[float]:
+    """%DURATION% (ms) of each POST /orders Envoy logged after line `after_line`: the server side's
+    view of the same requests, without the load generator's own waits for a core."""
+    path = layout.logs_dir / "envoy.log"
+    if not path.exists():
+        return []
+    durations = []
+    for line in path.read_text(errors="replace").splitlines()[after_line:]:
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("method") == "POST" and entry.get("path") == ORDERS:
+                durations.append(float(entry["duration_ms"]))
+    return durations
+
+
 def start_profiles(layout: Layout, out_dir: str, seconds: float) -> list[subprocess.Popen]:
     """py-spy (pip install py-spy; not a dependency) on each orders-http worker during the run at
     --clients: collapsed stacks (--format raw, --gil: where the GIL holder is) into `out_dir`."""
@@ -297,8 +318,10 @@ def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
     profilers = start_profiles(layout, args.profile, args.seconds) if args.profile else []
     if use_wrk:
         client_name = "wrk"
+        logged = envoy_log_lines(layout)
         loaded = wrk_load.post_load(layout.gateway_url, ORDERS, token, body, clients=args.clients,
                                     seconds=args.seconds)
+        at_envoy = envoy_durations(layout, logged)
         used = cpu_used(cpu0, cpu_by_pid(process_pids(layout)))
         used["bench client (wrk)"] = loaded.cpu_seconds  # the load generator shares the cores
         count, rate, p50, p99 = loaded.requests, loaded.rate, loaded.p50_ms, loaded.p99_ms
@@ -331,6 +354,10 @@ def run(args, layout: Layout, stack: Stack, demo: dict) -> int:
     if use_wrk:
         print(f"latency at {args.clients} clients (ms): p50 {loaded.p50_ms:.1f}, p90 {loaded.p90_ms:.1f}, "
               f"p99 {loaded.p99_ms:.1f}, p99.9 {loaded.p999_ms:.1f}, max {loaded.max_ms:.1f}")
+        if at_envoy:
+            print(f"the same requests in Envoy's access log (first byte in to last byte out, ms): p50 "
+                  f"{percentile(at_envoy, 0.5):.1f}, p90 {percentile(at_envoy, 0.9):.1f}, p99 "
+                  f"{percentile(at_envoy, 0.99):.1f}, n {len(at_envoy)}")
     print(f"CPU per order at {args.clients} clients (ms, /proc utime+stime): "
           + ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items()) + f"; total {sum(cpu.values()):.1f}")
     cores, total_ms = os.cpu_count() or 1, sum(cpu.values())
