@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import orjson
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -139,7 +139,7 @@ def insert_rows(connection: Connection, writes: Sequence[Rows], *, own_transacti
                 values = [row[column] for column in columns]
                 for i in encoded:
                     if values[i] is not None and not isinstance(values[i], str):
-                        values[i] = json.dumps(values[i])
+                        values[i] = orjson.dumps(values[i]).decode()
                 params.extend(values)
             statements.append((_insert_sql(write.table, tuple(columns), len(chunk)), params))
     if not statements:

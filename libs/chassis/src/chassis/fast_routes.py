@@ -20,12 +20,12 @@ The FastAPI route stays registered (OpenAPI, in-process TestClient tests); the f
 the same code, so they cannot answer differently."""
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import orjson
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from pydantic import ValidationError
@@ -123,7 +123,7 @@ class FastRoutes:
         if status >= 500:
             span.set_status(trace.StatusCode.ERROR)
         span.end()
-        payload = json.dumps(body, separators=(",", ":")).encode()
+        payload = orjson.dumps(body)   # what JSONResponse writes (compact, UTF-8), a few times faster
         response_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
         response_headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in extra.items()]
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
