@@ -29,8 +29,8 @@ runs py-spy (pip install py-spy; not a dependency) on each orders-http worker du
 run and writes collapsed stacks there. Takes about 50-60 s with the stack start.
 
 Findings (issue 8). CPU per order is the figure to compare: this 2-core machine is shared (load
-average 8-22 during these runs), which moves pgbench (390-1,150 tx/s) and every rate and latency
-several-fold, while CPU per order moves by tens of percent.
+average 8-22 during the first sessions' runs), which moves pgbench (390-2,000 tx/s) and every rate and
+latency several-fold, while CPU per order moves by tens of percent.
 
   CPU ms per order at 16 clients      envoy  orders-http  postgres  load generator  total  orders/s  ratio
   first helper's start (load 23)       1.2      27.8        1.7     3.8 (Python)   39.5     15.9    4.3 %
@@ -58,25 +58,45 @@ What changed on this branch (services/orders/README.md, "Placing an order: the h
   * idempotency rows read and written with plain statements (no ORM identity map or flush);
   * the load generator is wrk: 0.1 ms per order instead of 1.2 ms for the Python threads.
 
-Where orders-http's remaining ~4.1 ms go (py-spy --gil, both workers, 16 clients, last row): the
-HTTP stack ~35 % (uvicorn, the OpenTelemetry ASGI middleware and its span, the chassis middlewares:
-body limit, NUL check, Prometheus counters; FastAPI's body validation and dependency solving, 5 %;
-the JSON answer); the placement use case ~25 % (the order's row dicts built through ORM objects 9 %,
-lines priced from the cached menu 4 %, pricing rules 3 %, the OrderPlaced protobuf 4 %, the order's
-JSON, the cached tax answer); the batch's INSERTs ~22 % (psycopg's executemany pipeline and its
-parameter dumping, text[] and jsonb values included); the batch's key lookup ~8 % (one tuple-IN
-query); the rest the thread hand-off and the event loop. Batches are small at this rate (a few
-orders): the per-batch costs (key lookup, INSERT statements, COMMIT) shrink per order as load grows.
+Where orders-http's ~4.1 ms went then (py-spy --gil, both workers, 16 clients): the HTTP stack ~35 %
+(uvicorn, the OpenTelemetry ASGI middleware, the chassis middlewares, FastAPI's validation and
+dependency solving, the JSON answer); the placement use case ~25 % (row dicts built through ORM
+objects 9 %); the batch's INSERTs ~22 % (psycopg's executemany pipeline: a round of Python and a send
+per row); the batch's key lookup ~8 %.
 
-Why the target stays out of reach on 2 shared cores: 20 % of a quiet pgbench (~2,000-2,300 tx/s in
-the previous helper's quiet runs, ~390-1,150 under this machine's load) is 80-460 orders/s; at 5.4 ms of CPU per order across
-all processes the ceiling is ~370 orders/s on 2 idle cores, and p99 < 50 ms with 16 closed-loop
-clients needs > ~320 orders/s sustained with room to spare. On this shared machine the other
-helpers' load took most of the cores, so the measured rate was ~110 orders/s (p50 ~135 ms), 18 % of
-that run's (starved) pgbench: the ratio is near the target, the latency far from it. What is
-left in Python is per request (HTTP parsing, tracing, validation, JSON, protobuf): reaching ~2 ms per
-order would mean dropping per-request tracing/metrics middlewares from this route or serving it
-outside Python; both are trade-offs for the lead, not done here.
+Quiet machine, one run per row at 16 clients (load average 1.5-2.5; the host's neighbours still move
+each figure by +-20 %, so each row is the range of 2-4 runs):
+
+  CPU ms per order                         envoy  orders-http  postgres  wrk  total  orders/s   p50    p99
+  last session's end                        0.4     3.2-3.7      0.6-0.7  0.1  4.3-4.9  344-379  40-44  115-145
+  + start-up objects frozen (chassis.heap)  0.4     3.2-3.4      0.6-0.7  0.1  4.3-4.5  369-407  38-42   67-97
+  + fast route (chassis.fast_routes)        0.4     2.1-2.5      0.5-0.6  0.1  2.9-3.6  437-562  28-36   55-76
+  + rows as plain values, one pipeline      0.3     1.9-2.2      0.6      0.1  2.9-3.2  486-566  27-31   53-78
+  + $n placeholders (RawCursor)             0.3     1.7-2.1      0.6-0.7  0.1  2.7-3.3  496-627  24-31   53-76
+  + reads in autocommit, one write trip     0.3     1.5-1.8      0.5-0.6  0.1  2.4-2.8  555-714  21-28   44-68
+  + keys and generation together, orjson    0.3     1.3-1.6      0.6      0.1  2.3-2.6  625-744  20-24   44-61
+
+What the last rows changed (services/orders/README.md, "Placing an order: the hot path"):
+  * a full garbage collection walked every start-up object of the worker (90-120 ms, measured with
+    gc.callbacks): a pause of every request in flight, several a minute. chassis.heap.settle freezes
+    them before serving (4-16 ms since);
+  * POST /orders is answered as plain ASGI in front of FastAPI (chassis.fast_routes): same limits,
+    identity, permissions, validation answers, errors, span and metrics, a quarter of the CPU less;
+  * a new order's rows are plain values, and a batch writes them as one multi-row INSERT per table
+    with PostgreSQL's $n placeholders (psycopg re-parsed every %s statement over 4 KiB: 15 % of the
+    worker's CPU), all in one psycopg pipeline with BEGIN and COMMIT (chassis.db.insert_rows);
+  * the batch's reads (its Idempotency-Keys and the menu generation) go in one round trip without a
+    transaction (chassis.db.read_together): a batch costs two round trips, not five. Under load each
+    round trip waits for PostgreSQL to get a core and for the batch thread to get the GIL back from the
+    event loop, which cost a batch more time than its CPU did.
+
+What is left (py-spy, last row): the batch thread ~57 % of orders-http's samples (the use case ~22 %:
+pricing lines from the cached menu, discounts, the OrderPlaced protobuf, the order's JSON; the write
+pipeline ~23 %; the reads ~7 %), the event loop ~30 % (two socket writes per answer in uvicorn ~10 %,
+the span and its export ~7 %). The p99 is about twice the p50 at 16 closed-loop clients: Envoy's
+upstream connections land unevenly on the two workers (8 and 5 counted in one run, `ss`), and each
+batch waits for the one before it. Envoy's access log shows the same latencies within 1-3 ms, so
+the load generator's own waits for a core are not what the p99 measures.
 """
 from __future__ import annotations
 

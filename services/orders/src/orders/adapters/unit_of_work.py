@@ -70,8 +70,9 @@ class PlacementBatch:
     gathered and written at `commit` with one statement per table; a placement that fails before its
     commit leaves nothing behind (it wrote nothing). A taken Idempotency-Key then surfaces at `commit`
     as IdempotencyKeyTaken for the whole batch: the caller runs the batch again with `deferred=False`.
-    Its reads (the batch's keys, the menu generation, a cache miss) run in autocommit, and the write is
-    one pipeline [BEGIN, the INSERTs, COMMIT]: three round trips a batch instead of six. Under load every
+    Its reads run in autocommit (the batch's keys and the menu generation in one round trip, a cache
+    miss on its own), and the write is one pipeline [BEGIN, the INSERTs, COMMIT]: two round trips a
+    batch instead of five. Under load every
     round trip waits for PostgreSQL, and for this thread to get the GIL back from the event loop, so
     they, not the CPU, set how long a batch takes (bench/bench_orders.py). Nothing read needs the write's
     snapshot: a key another worker commits meanwhile fails the INSERT (the batch runs again), and a
