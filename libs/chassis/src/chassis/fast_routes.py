@@ -24,11 +24,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import orjson
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from chassis import internal_token, metrics, unavailable
@@ -52,6 +53,16 @@ class FastRequest:
     body: bytes
     audience: str | None
 
+    def parse(self, model: type[M]) -> M:
+        """The body as `model`, read as FastAPI reads a route's body: as JSON when the content type
+        says JSON (application/json, anything +json) or says nothing; otherwise as the raw bytes, which
+        no model takes (422 naming the body)."""
+        content_type = self.headers.get("content-type", "")
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media and not (media == "application/json" or (media.startswith("application/") and media.endswith("+json"))):
+            return model.model_validate(self.body)
+        return model.model_validate_json(self.body)
+
     async def identity(self, *permissions: str) -> Identity:
         """The caller (401 without a credential we accept), holding one of `permissions` (403)."""
         if self.audience is None:
@@ -70,6 +81,7 @@ class FastRequest:
 
 
 Handler = Callable[[FastRequest], Awaitable[Answer]]
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ class CheckOpener:
         as FastAPI solves the route's dependencies before its body."""
         identity = await request.identity(*WRITE)
         header = _KeyHeader.model_validate({"Idempotency-Key": request.headers.get("idempotency-key")})
-        outcome = await self.open(PlaceOrderBody.model_validate_json(request.body), identity, header.idempotency_key)
+        outcome = await self.open(request.parse(PlaceOrderBody), identity, header.idempotency_key)
         return Answer(outcome.status, outcome.body, outcome_headers(outcome))
 
     def route(self) -> FastRoute:
