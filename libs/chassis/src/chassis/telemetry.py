@@ -8,6 +8,7 @@ OTEL_EXPORTER_OTLP_ENDPOINT is set, and nowhere otherwise.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 
 from opentelemetry import propagate, trace
@@ -31,10 +32,22 @@ def setup_tracing(service: str, process_kind: str, otlp_endpoint: str | None) ->
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint, insecure=True)))
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint, insecure=True),
+                                                       max_export_batch_size=_export_batch_size()))
     trace.set_tracer_provider(provider)
     propagate.set_global_textmap(TRACE_CONTEXT)  # HTTP/gRPC instrumentations: no baggage either
     _configured = True
+
+
+# Spans per export unless OTEL_BSP_MAX_EXPORT_BATCH_SIZE says otherwise (the SDK's default is 512).
+# The export encodes its batch in Python, holding the GIL: under load 512 spans held a worker's event
+# loop and its other threads for several ms at a time, the p99.9 of POST /orders (bench/bench_orders.py:
+# max 108-155 ms with 512, 56-72 ms with 64). Smaller batches spread the same work into short pauses.
+EXPORT_BATCH_SIZE = 64
+
+
+def _export_batch_size() -> int:
+    return int(os.environ.get("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") or EXPORT_BATCH_SIZE)
 
 
 def shutdown_tracing() -> None:
