@@ -144,7 +144,8 @@ def insert_rows(connection: Connection, writes: Sequence[Rows], *, own_transacti
             statements.append((_insert_sql(write.table, tuple(columns), len(chunk)), params))
     if not statements:
         return
-    if own_transaction:
+    if own_transaction:  # PostgreSQL runs a pipeline up to its Sync as one implicit transaction too; saying
+        # so makes the write's atomicity independent of where psycopg places its Syncs
         statements = [("BEGIN", ()), *statements, ("COMMIT", ())]
     try:
         # RawCursor: the statements carry PostgreSQL's own $n placeholders. psycopg's %s conversion

@@ -172,40 +172,41 @@ def _record(service: str, method: str, code: str, started: float) -> None:
     metrics.GRPC_LATENCY.labels(service, method).observe(time.perf_counter() - started)
 
 
+class _Recording:
+    """`with _Recording(service, method, context):` around a handler's work: counts the call under the
+    status it ended with (OK, the aborted code, CANCELLED, else UNKNOWN) and observes its latency."""
+
+    def __init__(self, service: str, method: str, context) -> None:
+        self.service, self.method, self.context = service, method, context
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is None:
+            code = _code_name(self.context, "OK")
+        elif issubclass(kind, grpc.aio.AbortError):
+            code = _code_name(self.context, "UNKNOWN")
+        elif issubclass(kind, asyncio.CancelledError):
+            code = "CANCELLED"
+        else:
+            code = "UNKNOWN"
+        _record(self.service, self.method, code, self.started)
+
+
 def _measured(behavior, service: str, method: str):
     """`behavior` wrapped to record its call; None for a sync handler (grpc.aio runs those in a thread
     pool; wrapping one in a coroutine would run it on the event loop)."""
     if inspect.isasyncgenfunction(behavior):       # a streaming response written by `yield`
         async def streaming(request, context):
-            started, code = time.perf_counter(), "UNKNOWN"
-            try:
+            with _Recording(service, method, context):
                 async for item in behavior(request, context):
                     yield item
-                code = _code_name(context, "OK")
-            except grpc.aio.AbortError:
-                code = _code_name(context, "UNKNOWN")
-                raise
-            except asyncio.CancelledError:
-                code = "CANCELLED"
-                raise
-            finally:
-                _record(service, method, code, started)
         return streaming
     if not inspect.iscoroutinefunction(behavior):
         return None
 
     async def call(request, context):
-        started, code = time.perf_counter(), "UNKNOWN"
-        try:
-            result = await behavior(request, context)
-            code = _code_name(context, "OK")
-            return result
-        except grpc.aio.AbortError:
-            code = _code_name(context, "UNKNOWN")
-            raise
-        except asyncio.CancelledError:
-            code = "CANCELLED"
-            raise
-        finally:
-            _record(service, method, code, started)
+        with _Recording(service, method, context):
+            return await behavior(request, context)
     return call

@@ -34,6 +34,10 @@ class Metered:
     async def Raw(self, request: bytes, context) -> bytes:  # noqa: N802 - no handle_errors: grpc maps the error
         raise RuntimeError("unhandled")
 
+    async def Slow(self, request: bytes, context) -> bytes:  # noqa: N802 - outlives its caller's deadline
+        await asyncio.sleep(5)
+        return b"late"
+
     async def Count(self, request: bytes, context):  # noqa: N802 - a server-streaming method
         for i in range(int(request)):
             yield str(i).encode()
@@ -55,6 +59,7 @@ async def call_all() -> dict[str, str]:
         "Get": grpc.unary_unary_rpc_method_handler(servicer.Get),
         "Raw": grpc.unary_unary_rpc_method_handler(servicer.Raw),
         "Count": grpc.unary_stream_rpc_method_handler(servicer.Count),
+        "Slow": grpc.unary_unary_rpc_method_handler(servicer.Slow),
     })
     server = grpc.aio.server(interceptors=[MetricsInterceptor()])
     server.add_generic_rpc_handlers((handler,))
@@ -75,6 +80,14 @@ async def call_all() -> dict[str, str]:
                 seen["raw"] = error.code().name
             seen["stream"] = [m async for m in channel.unary_stream(f"/{SERVICE}/Count")(b"3")]
             try:
+                await channel.unary_unary(f"/{SERVICE}/Slow")(b"", timeout=0.2)
+            except grpc.aio.AioRpcError as error:
+                seen["slow"] = error.code().name
+            for _ in range(50):   # the server learns of the deadline a moment after the client
+                if handled("Slow", "CANCELLED"):
+                    break
+                await asyncio.sleep(0.05)
+            try:
                 await channel.unary_unary(f"/{SERVICE}/Nope")(b"")
             except grpc.aio.AioRpcError as error:
                 seen["unimplemented"] = error.code().name
@@ -84,19 +97,20 @@ async def call_all() -> dict[str, str]:
 
 
 def test_the_interceptor_counts_calls_by_method_and_code():
-    before = {(m, c): handled(m, c) for m in ("Get", "Raw", "Count")
-              for c in ("OK", "NOT_FOUND", "INTERNAL", "UNKNOWN")}
+    before = {(m, c): handled(m, c) for m in ("Get", "Raw", "Count", "Slow")
+              for c in ("OK", "NOT_FOUND", "INTERNAL", "UNKNOWN", "CANCELLED")}
     latency_before = latency_count("Get")
 
     seen = asyncio.run(call_all())
 
     # what the client saw ...
     assert seen == {"ok": "OK", "ok2": "OK", "missing": "NOT_FOUND", "crash": "INTERNAL", "raw": "UNKNOWN",
-                    "stream": [b"0", b"1", b"2"], "unimplemented": "UNIMPLEMENTED"}
+                    "stream": [b"0", b"1", b"2"], "slow": "DEADLINE_EXCEEDED", "unimplemented": "UNIMPLEMENTED"}
     # ... is what the counter says, per method and code
     delta = {key: handled(*key) - value for key, value in before.items()}
     assert {key: n for key, n in delta.items() if n} == {
-        ("Get", "OK"): 2, ("Get", "NOT_FOUND"): 1, ("Get", "INTERNAL"): 1, ("Raw", "UNKNOWN"): 1, ("Count", "OK"): 1}
+        ("Get", "OK"): 2, ("Get", "NOT_FOUND"): 1, ("Get", "INTERNAL"): 1, ("Raw", "UNKNOWN"): 1, ("Count", "OK"): 1,
+        ("Slow", "CANCELLED"): 1}
     assert latency_count("Get") - latency_before == 4
     assert REGISTRY.get_sample_value("grpc_server_handled_total", {
         "grpc_service": SERVICE, "grpc_method": "Nope", "grpc_code": "UNIMPLEMENTED"}) is None

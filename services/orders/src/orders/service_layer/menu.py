@@ -238,15 +238,7 @@ def set_item_override(uow: UnitOfWorkFactory, identity: Identity, item_id: str, 
         before = (override.price_cents, override.available)
         override.set(price_cents=price_cents, available=available, at=clock())
         u.menu.save_override(override)
-        if override.price_cents != before[0]:
-            u.add_event(TOPIC, key=str(item.item_id), subject=str(item.item_id),
-                        message=ev.MenuItemPriceOverridden(
-                            tenant_id=str(item.tenant_id), location_id=str(override.location_id),
-                            item_id=str(item.item_id), price_cents=_price_here(item, override),
-                            price_overridden=override.price_cents is not None, changed_by=identity.subject,
-                            changed_at=to_timestamp(override.updated_at)))
-        if override.available != before[1]:
-            _availability_event(u, identity, item, override)
+        _override_events(u, identity, item, override, *before)
         u.commit()
         return override
 
@@ -301,6 +293,20 @@ def _override(u: UnitOfWork, identity: Identity, location: uuid.UUID, target_typ
 
 def _price_here(item: MenuItem, override: LocationOverride) -> int:
     return item.price_cents if override.price_cents is None else override.price_cents
+
+
+def _override_events(u: UnitOfWork, identity: Identity, item: MenuItem, override: LocationOverride,
+                     price_before: int | None, available_before: bool) -> None:
+    """The events of a saved change to an item's override at a location: its price, its availability."""
+    if override.price_cents != price_before:
+        u.add_event(TOPIC, key=str(item.item_id), subject=str(item.item_id),
+                    message=ev.MenuItemPriceOverridden(
+                        tenant_id=str(item.tenant_id), location_id=str(override.location_id),
+                        item_id=str(item.item_id), price_cents=_price_here(item, override),
+                        price_overridden=override.price_cents is not None, changed_by=identity.subject,
+                        changed_at=to_timestamp(override.updated_at)))
+    if override.available != available_before:
+        _availability_event(u, identity, item, override)
 
 
 def _availability_event(u: UnitOfWork, identity: Identity, item: MenuItem, override: LocationOverride) -> None:

@@ -26,18 +26,17 @@ from auraconnect.orders.v1 import menu_events_pb2 as ev
 from chassis.bootstrap import Clock, IdGenerator
 from chassis.errors import DomainError, InvalidInput
 from chassis.identity import Identity
-from chassis.timestamps import to_timestamp
 from chassis.uow import UnitOfWork, UnitOfWorkFactory
 from chassis.validation import parse_optional_uuid, reject_nul
 
 from orders.domain.menu import ITEM, Category, ItemAtLocation, ItemSpec, MenuItem, Overrides
 from orders.service_layer.menu import (
     TOPIC,
-    _availability_event,
     _category_event,
     _item,
     _location,
     _override,
+    _override_events,
     _price_here,
 )
 from orders.service_layer.menu_views import item_to_proto
@@ -199,15 +198,7 @@ def _set_here(u: UnitOfWork, identity: Identity, item: MenuItem, override, price
         return False
     override.set(price_cents=new_price, available=new_available, at=at)
     u.menu.save_override(override)
-    if override.price_cents != price_before:
-        u.add_event(TOPIC, key=str(item.item_id), subject=str(item.item_id),
-                    message=ev.MenuItemPriceOverridden(
-                        tenant_id=str(item.tenant_id), location_id=str(override.location_id),
-                        item_id=str(item.item_id), price_cents=_price_here(item, override),
-                        price_overridden=override.price_cents is not None, changed_by=identity.subject,
-                        changed_at=to_timestamp(override.updated_at)))
-    if override.available != available_before:
-        _availability_event(u, identity, item, override)
+    _override_events(u, identity, item, override, price_before, available_before)
     return True
 
 

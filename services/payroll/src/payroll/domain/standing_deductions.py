@@ -20,6 +20,7 @@ from typing import Any
 from chassis.errors import InvalidInput
 
 from payroll.domain.pay.deductions import POSTTAX_TYPES, amount_or_percent
+from payroll.domain.pay.validation import optional_iso_date
 
 PRETAX_TYPES = ("401k", "403b", "section_125", "hsa")
 TYPES = PRETAX_TYPES + POSTTAX_TYPES
@@ -30,16 +31,6 @@ MAX_ACTIVE = 20  # as many as one paycheck request takes per kind
 
 def kind_of(deduction_type: str) -> str:
     return "pretax" if deduction_type in PRETAX_TYPES else "posttax"
-
-
-def _day(raw: Mapping[str, Any], key: str) -> date | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("a date (YYYY-MM-DD)", field=key) from None
 
 
 def parse(raw: Any, today: date) -> dict[str, Any]:
@@ -55,8 +46,8 @@ def parse(raw: Any, today: date) -> dict[str, Any]:
     amount, percent = amount_or_percent(raw, "")
     if percent is None and amount <= 0:
         raise InvalidInput("must be greater than 0", field="amount")
-    starts = _day(raw, "starts_on") or today
-    ends = _day(raw, "ends_on")
+    starts = optional_iso_date(raw, "starts_on") or today
+    ends = optional_iso_date(raw, "ends_on")
     if ends is not None and ends < starts:
         raise InvalidInput(f"before starts_on ({starts})", field="ends_on")
     note = raw.get("note") or ""
@@ -76,7 +67,7 @@ def end_date(raw: Any, starts_on: date, today: date) -> date:
     unknown = sorted(set(raw) - {"ends_on"})
     if unknown:
         raise InvalidInput("unknown field", field=unknown[0])
-    ends = _day(raw, "ends_on") or today
+    ends = optional_iso_date(raw, "ends_on") or today
     if ends < starts_on:
         # Never taken: ended the day before it started (kept, not deleted, for the record).
         raise InvalidInput(f"before the deduction starts ({starts_on})", field="ends_on")

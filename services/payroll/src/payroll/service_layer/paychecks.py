@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from chassis.errors import DependencyUnavailable, InvalidInput, PermissionDenied
@@ -20,6 +19,7 @@ from payroll.domain.pay.money import ZERO
 from payroll.domain.pay.paycheck import Paycheck
 from payroll.domain.pay.result import PayResult
 from payroll.domain.pay.taxes import TaxFacts, preview_field
+from payroll.domain.pay.validation import optional_iso_date
 from payroll.domain.pay.withholding_order import withhold_in_order
 from payroll.domain.stubs import PayStub, StubEmployee, StubParty, build_stub
 from payroll.service_layer.ports import WithholdingCalculator
@@ -141,16 +141,6 @@ def _party(raw: Any, path: str, default: StubParty) -> StubParty:
     return StubParty(_text(raw, "name", path, required=True), _text(raw, "address", path), _text(raw, "id", path))
 
 
-def _day(raw: Mapping[str, Any], key: str, path: str) -> date | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", field=f"{path}.{key}") from None
-
-
 def preview_stub(payload: Any, identity: Identity, *, tax: WithholdingCalculator | None) -> PayStub:
     """The stub of a previewed paycheck. `payload`: {"paycheck": <the preview request>, optional "employer"
     {name, address, id}, "employee" {name, ssn_last4, employee_id, address}, "location" {name, address, id},
@@ -178,5 +168,6 @@ def preview_stub(payload: Any, identity: Identity, *, tax: WithholdingCalculator
     paycheck_id = _text(payload, "paycheck_id", "request") if payload.get("paycheck_id") is not None else ""
     return build_stub(paycheck, employer=_party(payload.get("employer"), "employer", PREVIEW_EMPLOYER),
                       employee=employee, location=_party(payload.get("location"), "location", PREVIEW_LOCATION),
-                      period_start=_day(period, "start", "period"), period_end=_day(period, "end", "period"),
+                      period_start=optional_iso_date(period, "start", "period"),
+                      period_end=optional_iso_date(period, "end", "period"),
                       ytd_before=ytd, paycheck_id=paycheck_id, preview=True)

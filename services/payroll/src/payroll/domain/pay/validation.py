@@ -109,10 +109,17 @@ def choice(raw: Mapping[str, Any], key: str, path: str, choices: Sequence[str]) 
 
 
 def iso_date(raw: Mapping[str, Any], key: str, path: str) -> date:
+    if raw.get(key) is None:
+        raise PayInputError(join(path, key), "is required")
+    return optional_iso_date(raw, key, path)  # type: ignore[return-value]
+
+
+def optional_iso_date(raw: Mapping[str, Any], key: str, path: str = "") -> date | None:
+    """`raw[key]` as a date, None when absent or null; else 422 naming `path.key`."""
     field = join(path, key)
     value = raw.get(key)
     if value is None:
-        raise PayInputError(field, "is required")
+        return None
     if not isinstance(value, str):
         raise PayInputError(field, 'must be a date such as "2026-03-06"')
     try:
