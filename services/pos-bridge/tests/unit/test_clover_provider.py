@@ -15,15 +15,7 @@ from pos_bridge.adapters.http_retry import RetryPolicy
 from pos_bridge.domain.connection import ProviderConnection
 from pos_bridge.domain.errors import ProviderError
 from pos_bridge.domain.model import Money
-from posfakes.clover.server import DEFAULT_MERCHANT, DEFAULT_TOKEN, FakeClover
-
-
-@pytest.fixture
-def clover():
-    fake = FakeClover()
-    fake.start()
-    yield fake
-    fake.stop()
+from posfakes.clover.server import DEFAULT_MERCHANT, DEFAULT_TOKEN
 
 
 def connection(url: str, **credentials) -> ProviderConnection:

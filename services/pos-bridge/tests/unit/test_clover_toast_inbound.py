@@ -21,8 +21,8 @@ from pos_bridge.service_layer.connections import create_connection, get_connecti
 from pos_bridge.service_layer.inbound import process_due_events, receive_webhook
 from pos_bridge.service_layer.reconcile import poll_due_connections
 from pos_bridge_fakes import FakeOrders, FakePosBridgeUnitOfWork, PlainSealer
-from posfakes.clover.server import DEFAULT_MERCHANT, DEFAULT_TOKEN, FakeClover
-from posfakes.toast.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_RESTAURANT, FakeToast, sign
+from posfakes.clover.server import DEFAULT_MERCHANT, DEFAULT_TOKEN
+from posfakes.toast.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_RESTAURANT, sign
 
 TENANT = uuid.uuid4()
 ADMIN = Identity(subject="a", tenant_id=str(TENANT), roles=("admin",), permissions=role_permissions("admin"))
@@ -33,22 +33,6 @@ INTERVAL = timedelta(seconds=60)
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-@pytest.fixture
-def clover():
-    fake = FakeClover()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def toast():
-    fake = FakeToast()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 class World:

@@ -16,7 +16,7 @@ from pos_bridge.adapters.square.provider import SquareProvider
 from pos_bridge.service_layer.connections import create_connection
 from pos_bridge.service_layer.sync import list_audit, list_reviews, pull_due_menus, pull_menu, resolve_review
 from pos_bridge_fakes import FakePosBridgeUnitOfWork, PlainSealer
-from posfakes.square.server import DEFAULT_TOKEN, FakeSquare
+from posfakes.square.server import DEFAULT_TOKEN
 
 TENANT = uuid.uuid4()
 ADMIN = Identity(subject="a", tenant_id=str(TENANT), roles=("admin",), permissions=role_permissions("admin"))
@@ -34,14 +34,6 @@ class FakeMenu:
 
     def list_items(self, identity, location_id):
         return [dict(i) for i in self.items.values()]
-
-
-@pytest.fixture
-def square():
-    fake = FakeSquare()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

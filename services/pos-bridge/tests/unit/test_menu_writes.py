@@ -22,7 +22,7 @@ from pos_bridge.service_layer.sync import list_audit, list_reviews, pull_menu, r
 from pos_bridge_fakes import FakePosBridgeUnitOfWork, PlainSealer
 from posfakes.clover.server import DEFAULT_MERCHANT, FakeClover
 from posfakes.clover.server import DEFAULT_TOKEN as CLOVER_TOKEN
-from posfakes.square.server import DEFAULT_TOKEN, FakeSquare
+from posfakes.square.server import DEFAULT_TOKEN
 from posfakes.toast.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_RESTAURANT, FakeToast
 
 TENANT = uuid.uuid4()
@@ -83,14 +83,6 @@ def adapters() -> dict:
     return {"square": SquareProvider(client, retry=retry, sleep=lambda s: None),
             "clover": CloverProvider(client, retry=retry, sleep=lambda s: None),
             "toast": ToastProvider(client, retry=retry, sleep=lambda s: None)}
-
-
-@pytest.fixture
-def square():
-    fake = FakeSquare()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

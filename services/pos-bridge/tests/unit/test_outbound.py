@@ -30,14 +30,6 @@ ADMIN = Identity(subject="a", tenant_id=str(TENANT), roles=("admin",), permissio
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def square():
-    fake = FakeSquare()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
 class World:
     def __init__(self, square: FakeSquare) -> None:
         self.square, self.uow, self.sealer = square, FakePosBridgeUnitOfWork(), PlainSealer()

@@ -14,26 +14,9 @@ from pos_bridge.domain.connection import ProviderConnection
 from pos_bridge.domain.errors import ProviderError
 from pos_bridge.domain.model import MenuChange, Money
 from pos_bridge.domain.outbound import StatusPush
-from posfakes.clover.server import DEFAULT_MERCHANT, FakeClover
+from posfakes.clover.server import DEFAULT_MERCHANT
 from posfakes.clover.server import DEFAULT_TOKEN as CLOVER_TOKEN
 from posfakes.square.server import DEFAULT_TOKEN as SQUARE_TOKEN
-from posfakes.square.server import FakeSquare
-
-
-@pytest.fixture
-def square():
-    fake = FakeSquare()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def clover():
-    fake = FakeClover()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def square_connection(url: str) -> ProviderConnection:

@@ -11,16 +11,8 @@ from pos_bridge.adapters.square.provider import SquareProvider
 from pos_bridge.domain.connection import ProviderConnection
 from pos_bridge.domain.errors import ProviderError
 from pos_bridge.domain.model import Money, OrderState
-from posfakes.square.server import DEFAULT_TOKEN, FakeSquare
+from posfakes.square.server import DEFAULT_TOKEN
 from posfakes.square.signing import sign
-
-
-@pytest.fixture
-def square():
-    fake = FakeSquare()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def connection(url: str, token: str = DEFAULT_TOKEN) -> ProviderConnection:

@@ -20,14 +20,6 @@ from pos_bridge.domain.model import EventKind, Money, OrderState
 from posfakes.toast.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_RESTAURANT, FakeToast, sign
 
 
-@pytest.fixture
-def toast():
-    fake = FakeToast()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
 def connection(url: str, secret: str = DEFAULT_CLIENT_SECRET) -> ProviderConnection:
     return ProviderConnection(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), "toast", "GROUP1", DEFAULT_RESTAURANT, url,
                               {"client_id": DEFAULT_CLIENT_ID, "client_secret": secret}, None, "whsec")
