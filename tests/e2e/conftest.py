@@ -34,24 +34,21 @@ from tests.e2e.auth_support import demo_members, second_tenant  # noqa: E402, F4
 def square():
     from posfakes.square.server import FakeSquare
 
-    yield from _running(FakeSquare())
+    with FakeSquare() as fake:
+        yield fake
 
 
 @pytest.fixture
 def clover():
     from posfakes.clover.server import FakeClover
 
-    yield from _running(FakeClover())
+    with FakeClover() as fake:
+        yield fake
 
 
 @pytest.fixture
 def toast():
     from posfakes.toast.server import FakeToast
 
-    yield from _running(FakeToast())
-
-
-def _running(fake):
-    fake.start()
-    yield fake
-    fake.stop()
+    with FakeToast() as fake:
+        yield fake

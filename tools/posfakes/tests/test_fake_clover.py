@@ -18,10 +18,8 @@ M = f"/v3/merchants/{DEFAULT_MERCHANT}"
 
 @pytest.fixture
 def clover():
-    fake = FakeClover()
-    fake.start()
-    yield fake
-    fake.stop()
+    with FakeClover() as fake:
+        yield fake
 
 
 def test_an_order_is_one_line_per_unit_with_elements_and_expand(clover):

@@ -18,10 +18,8 @@ AUTH = {"authorization": f"Bearer {DEFAULT_TOKEN}", "square-version": "2025-08-2
 
 @pytest.fixture
 def square():
-    fake = FakeSquare()
-    fake.start()
-    yield fake
-    fake.stop()
+    with FakeSquare() as fake:
+        yield fake
 
 
 def test_retrieve_an_order_rung_up_on_the_pos(square):
@@ -187,3 +185,11 @@ def test_answers_match_the_official_response_schemas(square):
     with warnings.catch_warnings(), pytest.raises(Exception, match="(?i)invalid|valid"):
         warnings.simplefilter("ignore")
         _openapi().validate_response(MockRequest("https://connect.squareup.com", "get", "/v2/orders/X"), broken)
+
+
+def test_a_fake_serves_for_its_with_block_and_no_longer():
+    with FakeSquare() as fake:
+        assert httpx.get(f"{fake.url}/v2/catalog/list", headers=AUTH).status_code == 200
+        url = fake.url
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/v2/catalog/list", headers=AUTH, timeout=2)

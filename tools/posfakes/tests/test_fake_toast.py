@@ -19,10 +19,8 @@ LOGIN = "/authentication/v1/authentication/login"
 
 @pytest.fixture
 def toast():
-    fake = FakeToast()
-    fake.start()
-    yield fake
-    fake.stop()
+    with FakeToast() as fake:
+        yield fake
 
 
 def login(toast) -> dict:

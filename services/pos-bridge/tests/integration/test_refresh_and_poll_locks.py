@@ -33,10 +33,8 @@ ADMIN = Identity(subject="a", tenant_id=str(TENANT), roles=("admin",), permissio
 
 @pytest.fixture
 def clover():
-    fake = FakeClover()
-    fake.start()
-    yield fake
-    fake.stop()
+    with FakeClover() as fake:
+        yield fake
 
 
 @pytest.fixture

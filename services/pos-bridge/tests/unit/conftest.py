@@ -19,23 +19,17 @@ if "pos_bridge_fakes" not in sys.modules:
 # The contract-faithful fake POS servers, each a real HTTP server on a free port for one test.
 @pytest.fixture
 def square():
-    fake = FakeSquare()
-    fake.start()
-    yield fake
-    fake.stop()
+    with FakeSquare() as fake:
+        yield fake
 
 
 @pytest.fixture
 def clover():
-    fake = FakeClover()
-    fake.start()
-    yield fake
-    fake.stop()
+    with FakeClover() as fake:
+        yield fake
 
 
 @pytest.fixture
 def toast():
-    fake = FakeToast()
-    fake.start()
-    yield fake
-    fake.stop()
+    with FakeToast() as fake:
+        yield fake

@@ -58,6 +58,13 @@ class FakePos:
             self._server.server_close()
             self._server = None
 
+    def __enter__(self):   # `with FakeSquare() as fake:` serves for the block (a test fixture's lifetime)
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def serve_forever(self) -> None:
         self._server = ThreadingHTTPServer((self.host, self.port), _handler(self))
         self._server.daemon_threads = True
