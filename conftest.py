@@ -1,2 +1,3 @@
-# The real-stack fixtures (infra, platform) for every test directory.
-pytest_plugins = ["devstack.testing"]
+# The real-stack fixtures (infra, platform) and the fake POS servers (square, clover, toast) for every
+# test directory.
+pytest_plugins = ["devstack.testing", "posfakes.testing"]

@@ -27,28 +27,3 @@ def admin(gateway, admin_token) -> httpx.Client:
 
 # Session fixtures shared by the auth/gateway/RBAC tests (defined beside their helpers).
 from tests.e2e.auth_support import demo_members, second_tenant  # noqa: E402, F401
-
-
-# The contract-faithful fake POS APIs (tools/posfakes), a real HTTP server each, fresh per test.
-@pytest.fixture
-def square():
-    from posfakes.square.server import FakeSquare
-
-    with FakeSquare() as fake:
-        yield fake
-
-
-@pytest.fixture
-def clover():
-    from posfakes.clover.server import FakeClover
-
-    with FakeClover() as fake:
-        yield fake
-
-
-@pytest.fixture
-def toast():
-    from posfakes.toast.server import FakeToast
-
-    with FakeToast() as fake:
-        yield fake

@@ -10,16 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from posfakes.clover.server import DEFAULT_MERCHANT, DEFAULT_TOKEN, FakeClover
+from posfakes.clover.server import DEFAULT_MERCHANT, DEFAULT_TOKEN
 
 AUTH = {"authorization": f"Bearer {DEFAULT_TOKEN}"}
 M = f"/v3/merchants/{DEFAULT_MERCHANT}"
-
-
-@pytest.fixture
-def clover():
-    with FakeClover() as fake:
-        yield fake
 
 
 def test_an_order_is_one_line_per_unit_with_elements_and_expand(clover):

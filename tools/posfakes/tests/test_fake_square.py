@@ -16,12 +16,6 @@ from posfakes.square.server import DEFAULT_TOKEN, FakeSquare
 AUTH = {"authorization": f"Bearer {DEFAULT_TOKEN}", "square-version": "2025-08-20"}
 
 
-@pytest.fixture
-def square():
-    with FakeSquare() as fake:
-        yield fake
-
-
 def test_retrieve_an_order_rung_up_on_the_pos(square):
     order = square.create_order("LOC1", reference_id="table-4")
     answer = httpx.get(f"{square.url}/v2/orders/{order['id']}", headers=AUTH)

@@ -11,16 +11,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
-import pytest
-from posfakes.toast.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_RESTAURANT, FakeToast
+from posfakes.toast.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_RESTAURANT
 
 LOGIN = "/authentication/v1/authentication/login"
-
-
-@pytest.fixture
-def toast():
-    with FakeToast() as fake:
-        yield fake
 
 
 def login(toast) -> dict:

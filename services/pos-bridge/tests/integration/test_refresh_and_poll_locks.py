@@ -23,18 +23,12 @@ from pos_bridge.adapters.unit_of_work import PosBridgeUnitOfWork
 from pos_bridge.config import SOURCE
 from pos_bridge.service_layer.connections import create_connection, open_connection
 from pos_bridge.service_layer.credentials import fresh_connection
-from posfakes.clover.server import DEFAULT_MERCHANT, FakeClover
+from posfakes.clover.server import DEFAULT_MERCHANT
 
 pytestmark = pytest.mark.integration
 
 TENANT = uuid.uuid4()
 ADMIN = Identity(subject="a", tenant_id=str(TENANT), roles=("admin",), permissions=role_permissions("admin"))
-
-
-@pytest.fixture
-def clover():
-    with FakeClover() as fake:
-        yield fake
 
 
 @pytest.fixture
